@@ -1,0 +1,207 @@
+"""Author the study notebooks from readable cell lists (run once after editing; commit the .ipynb).
+
+    python scripts/make_notebooks.py
+
+Notebooks hold narrative and calls into urbansec_lib only; they are written without outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip())
+
+
+def code(text: str, tags: list[str] | None = None):
+    c = new_code_cell(text.strip())
+    if tags:
+        c.metadata["tags"] = tags
+    return c
+
+
+def params(text: str):
+    return code(text, ["parameters"])
+
+
+def write(name: str, cells: list) -> None:
+    nb = new_notebook(cells=cells, metadata={"kernelspec": KERNEL,
+                                             "language_info": {"name": "python"}})
+    nbformat.validate(nb)
+    nbformat.write(nb, ROOT / "notebooks" / name)
+    print("wrote", name)
+
+
+SETUP = """
+import warnings
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+import urbansec_lib as us
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+pd.set_option("display.precision", 1)
+rec = us.reports.Recorder(results_path or None)
+"""
+
+CITY = [
+    md("""
+# Urban security self-assessment profile
+
+This report places one urban authority in the six dimensions of the Urban Agenda
+Partnership's holistic framework (quality of life, social cohesion, public-space
+liveability, sense of safety in public spaces, urban security, background conditions),
+**against its peers** (units alike in context) and **against its own past**. It never
+ranks units: positions are bands within the peer group, and learning partners are peers to
+talk to, not a league table.
+"""),
+    params("""
+unit_id: str = "ES001C"  # unit code (Urban Audit city code or NUTS code)
+data_dir: str = "../data"  # folder holding raw/ (read only) and processed/
+framework_path: str = ""  # framework YAML; empty = the packaged default
+seed: int = 20261124  # seed for peer grouping and the uncertainty analysis
+min_n: int = 10  # small-cell suppression threshold (respondents)
+n_draws: int = 2000  # Monte Carlo draws of the robustness analysis
+results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
+"""),
+    code(SETUP),
+    code("""
+fw = us.load_framework(framework_path or None)
+inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+unit = us.self_assessment.unit_record(inputs.units, unit_id)
+rec.record("unit_name", unit["name"])
+display(Markdown(us.self_assessment.unit_intro(unit, inputs, fw)))
+"""),
+    md("""
+## The framework
+
+Framework version and the number of indicators per dimension (objective statistics and
+perceptions side by side).
+"""),
+    code("""
+display(us.self_assessment.framework_overview(fw))
+rec.record("framework_version", fw.version)
+"""),
+    md("""
+## Profile against peers
+
+Scores are min-max normalised to 0-100 across all units and periods (direction applied, so
+higher is always better) and averaged with the framework's weights. The peer group is found
+by k-means clustering of standardised context variables (population, level of the unit,
+urban-rural type), with k chosen by the silhouette score and a fixed seed.
+"""),
+    code("""
+prof = us.score(inputs.indicators, fw)
+ctx = us.peers.context_features(inputs.units.assign(urban_type=inputs.units.get("urban_type")))
+groups = us.peers.peer_groups(ctx, seed=seed)
+pos = us.peers.position(prof, unit_id, groups, level=us.self_assessment.dimension_level(fw))
+rec.record("scores", prof.scores.query("unit_id == @unit_id"))
+rec.record("position", pos)
+rec.record("peer_group", groups.to_dict())
+display(Markdown(us.self_assessment.peer_text(unit_id, groups, inputs.units)))
+us.reports.show_figure(
+    us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw), title=unit["name"]),
+    alt=us.self_assessment.profile_alt_text(unit["name"], pos, fw),
+)
+display(us.self_assessment.position_table(pos, fw))
+"""),
+    md("""
+## Learning partners
+
+Peers that are clearly stronger (at least 10 points) in a dimension where this unit is
+below its peers' median, with the indicators that make the difference. A reading list for
+exchanges, not an ordering of cities.
+"""),
+    code("""
+partners = us.peers.learning_partners(prof, unit_id, groups, level=us.self_assessment.dimension_level(fw))
+rec.record("learning_partners", partners)
+display(us.self_assessment.partners_table(partners, fw, inputs.units))
+"""),
+    md("""
+## Change over time
+
+The unit compared with itself: change in each dimension score between its two most recent
+periods with data.
+"""),
+    code("""
+change = us.self_assessment.latest_change(prof, unit_id, fw)
+rec.record("change", change)
+if len(change):
+    us.reports.show_figure(
+        us.plots.plot_change(change, labels=us.self_assessment.node_labels(fw)),
+        alt=f"Change in dimension scores of {unit['name']} between its two latest periods",
+    )
+else:
+    display(Markdown("_Only one period with data: no change can be shown yet._"))
+"""),
+    md("""
+## Data coverage
+
+How many of the framework's indicators have data for this unit, per dimension. Survey
+indicators based on fewer than the suppression threshold of respondents are not shown.
+"""),
+    code("""
+cov = us.self_assessment.unit_coverage(prof, unit_id, fw)
+rec.record("coverage", cov)
+us.reports.show_figure(
+    us.plots.plot_coverage(cov, labels=us.self_assessment.node_labels(fw)),
+    alt=f"Share of indicators with data per dimension for {unit['name']}",
+)
+display(us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n))
+"""),
+    md("""
+## Coherence notes
+
+Do the indicators of each dimension point the same way across all units? Cronbach's alpha
+(standardised) and indicators that correlate negatively or very weakly with their
+dimension. Low coherence is a finding about the framework, not about the city.
+"""),
+    code("""
+coh = us.coherence.coherence(prof)
+rec.record("coherence", coh.alpha)
+display(us.self_assessment.coherence_table(coh, fw))
+"""),
+    md("""
+## Robustness
+
+How much do this unit's dimension scores depend on the modelling choices? A Monte Carlo
+uncertainty analysis varies the weights (plus or minus 25 %), the normalisation (min-max,
+z-score, percentile rank) and the aggregation (arithmetic, geometric), and drops one
+indicator at random; the band shows the 5th to 95th percentile of the unit's score. The
+sensitivity indices say which choice matters most.
+"""),
+    code("""
+sa = us.sensitivity.run(inputs.indicators, fw, assumptions=us.self_assessment.DEFAULT_ASSUMPTIONS,
+                        n=n_draws, seed=seed)
+rec.record("robustness_bands", sa.bands.query("unit_id == @unit_id"))
+rec.record("sensitivity_indices", sa.indices)
+us.reports.show_figure(sa.plot_bands(unit_id),
+                       alt=f"Uncertainty bands of the dimension scores of {unit['name']}")
+display(us.self_assessment.sensitivity_table(sa))
+"""),
+    md("""
+## About the data
+
+Public statistics are Eurostat's (police-recorded offences per 100,000 inhabitants of the
+NUTS 3 region the unit lies in, `crim_gen_reg`; Quality of Life in European Cities
+perception shares, `urb_percep`). Police-recorded crime differs in definitions and recording
+practice between countries: compare trends, not levels. **The self-assessment survey answers
+of the pilot units are SYNTHETIC**, produced by a seeded generator for demonstration.
+"""),
+    code("""
+display(us.self_assessment.sources_table(inputs))
+"""),
+]
+
+
+if __name__ == "__main__":
+    write("city_self_assessment.ipynb", CITY)

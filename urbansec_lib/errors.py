@@ -1,0 +1,83 @@
+"""Located validation errors shared by every importer.
+
+Every importer (survey exports, policy inventories, SWOT workbooks, framework files)
+collects *all* problems of one input before raising, and each problem names the file,
+the row as a spreadsheet shows it (1-based, header = row 1), the column, the offending
+value and what was expected.
+
+Example
+-------
+>>> p = Problem(file="a.csv", row=3, column="age", value="7", expected="integer 16-110")
+>>> str(p)
+"a.csv, row 3, column 'age': got '7', expected integer 16-110"
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+import pandas as pd
+
+__all__ = ["Problem", "ValidationError"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file.
+
+    Parameters
+    ----------
+    file : str
+        File name (or YAML path root / workbook name).
+    row : int or None
+        Row as a spreadsheet shows it (header is row 1, first data row is row 2),
+        or ``None`` when the problem concerns the whole file or a column.
+    column : str or None
+        Column name, sheet!column, or YAML path (e.g. ``dimensions[2].indicators[0].type``).
+    value : Any
+        The offending value (``None`` when missing).
+    expected : str
+        What was expected, in plain language.
+    severity : str
+        ``"error"`` (default) or ``"warning"``.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: Any
+    expected: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = [str(self.file)]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        val = "missing" if self.value is None else f"got {self.value!r}"
+        return f"{', '.join(where)}: {val}, expected {self.expected}"
+
+
+class ValidationError(ValueError):
+    """Raised when an input has one or more problems; carries all of them.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        Every problem found, in file order.
+    """
+
+    def __init__(self, problems: Iterable[Problem], what: str = "input"):
+        self.problems = list(problems)
+        lines = [f"{len(self.problems)} problem(s) in {what}:"]
+        lines += [f"  - {p}" for p in self.problems[:200]]
+        if len(self.problems) > 200:
+            lines.append(f"  ... and {len(self.problems) - 200} more")
+        super().__init__("\n".join(lines))
+
+    def table(self) -> pd.DataFrame:
+        """All problems as a tidy frame (file, row, column, value, expected, severity)."""
+        cols = ["file", "row", "column", "value", "expected", "severity"]
+        return pd.DataFrame([asdict(p) for p in self.problems], columns=cols)

@@ -1,0 +1,205 @@
+"""The demo/study pipeline: raw inputs -> tidy indicator data -> processed files and reports.
+
+Everything derived is rebuilt from ``data/raw`` (never written here):
+
+* :func:`load_inputs` reads the unit registry, the public statistics (Eurostat
+  ``crim_gen_reg`` and ``urb_percep``) and every pilot survey export, and returns tidy
+  indicator values (``unit_id, indicator_id, period, value, source[, n]``) plus the list
+  of raw files used (their sha256 go into each report's manifest).
+* :func:`build_processed` writes ``data/processed/`` (pseudonymised responses, survey and
+  public indicator tables, each with a manifest entry).
+* :func:`demo` builds processed data and runs every study on the bundled demo.
+
+Example
+-------
+>>> inputs = load_inputs("data")          # doctest: +SKIP
+>>> inputs.indicators.columns.tolist()    # doctest: +SKIP
+['unit_id', 'indicator_id', 'period', 'value', 'source', 'n']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .framework import Framework, load_framework
+
+__all__ = ["StudyInputs", "load_inputs", "build_processed", "study_units", "demo",
+           "data_dir", "raw_dir", "processed_dir"]
+
+
+def data_dir(path: str | Path | None = None) -> Path:
+    """The data folder: ``path``, ``$URBANSEC_DATA`` or ``<project>/data``."""
+    if path:
+        return Path(path).resolve()
+    if os.environ.get("URBANSEC_DATA"):
+        return Path(os.environ["URBANSEC_DATA"]).resolve()
+    from .reports import project_root
+
+    return project_root() / "data"
+
+
+def raw_dir(path: str | Path | None = None) -> Path:
+    """``<data>/raw``: inputs exactly as received, never written by code."""
+    return data_dir(path) / "raw"
+
+
+def processed_dir(path: str | Path | None = None) -> Path:
+    """``<data>/processed``: everything derived, rebuildable from raw."""
+    return data_dir(path) / "processed"
+
+
+@dataclass
+class StudyInputs:
+    """Tidy inputs of the self-assessment study.
+
+    Attributes
+    ----------
+    units : DataFrame
+        Unit registry (unit_id, name, level, country, nuts3, urau_code, population, pilot).
+    indicators : DataFrame
+        Tidy indicator values for every unit (public statistics for all, survey
+        aggregates for pilots): unit_id, indicator_id, period, value, source, n.
+    files : list of Path
+        Raw files read.
+    problems : dict
+        Survey export -> error text for exports that failed validation (the batch goes on).
+    """
+
+    units: pd.DataFrame
+    indicators: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+
+def survey_exports(raw: Path) -> dict[str, Path]:
+    """Pilot survey exports in ``raw/survey``: unit id -> file (``<unit>_*.csv|xlsx``)."""
+    folder = raw / "survey"
+    out: dict[str, Path] = {}
+    if folder.is_dir():
+        for p in sorted(folder.iterdir()):
+            if p.suffix.lower() in (".csv", ".xlsx") and "_" in p.name:
+                out.setdefault(p.name.split("_")[0], p)
+    return out
+
+
+def load_inputs(
+    data: str | Path | None = None,
+    fw: Framework | None = None,
+    recorder=None,
+    skip_units: tuple[str, ...] = (),
+) -> StudyInputs:
+    """Read every raw input of the self-assessment study into tidy indicator data.
+
+    A survey export that fails validation is reported in ``problems`` and left out; it
+    never stops the other units.
+    """
+    from . import data as usdata
+    from . import survey
+    from .errors import ValidationError
+
+    fw = fw or load_framework()
+    raw = raw_dir(data)
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    units_path = track(raw / "units.csv")
+    units = usdata.read_units(units_path)
+    public = usdata.build_public_indicators(raw, fw, units=units, track=track)
+    frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
+    problems: dict[str, str] = {}
+    valid_units = set(units["unit_id"])
+    for unit, path in survey_exports(raw).items():
+        if unit in skip_units:
+            continue
+        try:
+            resp = survey.read_responses(track(path), fw, unit_id=unit, units=valid_units)
+            agg = survey.aggregate(resp.data, fw)
+            frames.append(agg)
+        except ValidationError as exc:
+            problems[path.name] = str(exc)
+    ind = pd.concat(frames, ignore_index=True)
+    ind = ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
+    files = list(getattr(recorder, "inputs", {}).keys()) if recorder is not None else []
+    sources = sorted(ind["source"].dropna().map(lambda s: s.split(" (")[0]).unique())
+    if recorder is not None:
+        for s in sources:
+            recorder.source(s)
+    return StudyInputs(units=units, indicators=ind, files=[Path(f) for f in files],
+                       problems=problems, sources=sources)
+
+
+def study_units(study: str, data: str | Path | None = None) -> list[str]:
+    """The demo units of a study (``all`` on the command line)."""
+    from . import data as usdata
+
+    raw = raw_dir(data)
+    if study == "city_self_assessment":
+        units = usdata.read_units(raw / "units.csv")
+        return units.loc[units["pilot"].astype(bool), "unit_id"].tolist()
+    if study == "orpheus_impact":
+        return sorted(p.name.split("_")[0] for p in (raw / "orpheus").glob("*_inventory.csv"))
+    if study == "collective_impact_swot":
+        return sorted(p.name.split("_")[0] for p in (raw / "collective_impact").glob("*_ci.xlsx"))
+    raise KeyError(f"unknown study {study!r}")
+
+
+def build_processed(data: str | Path | None = None, key: bytes | None = None) -> Path:
+    """Rebuild ``data/processed`` from ``data/raw`` (survey imports + public indicators).
+
+    Survey exports are imported with pseudonymised respondent ids (key from the
+    environment or key file, see :func:`urbansec_lib.privacy.load_key`); a broken export
+    is reported and skipped. Returns the processed folder.
+    """
+    from . import data as usdata
+    from . import privacy, survey
+    from .errors import ValidationError
+
+    fw = load_framework()
+    raw, out = raw_dir(data), processed_dir(data)
+    out.mkdir(parents=True, exist_ok=True)
+    units = usdata.read_units(raw / "units.csv")
+    public = usdata.build_public_indicators(raw, fw, units=units)
+    public.to_csv(out / "indicators_public.csv", index=False, lineterminator="\n")
+    key = key if key is not None else privacy.load_key(create=True)
+    report: dict[str, str] = {}
+    for unit, path in survey_exports(raw).items():
+        try:
+            survey.import_export(path, fw, unit, out, key, on_error="split")
+            report[path.name] = "imported"
+        except ValidationError as exc:
+            report[path.name] = f"rejected: {exc}"
+    (out / "build_report.json").write_text(json.dumps(report, indent=1, sort_keys=True),
+                                           encoding="utf-8")
+    return out
+
+
+def demo(jobs: int | None = None, progress: bool = True) -> int:
+    """Build processed data and run every demo study; print where the reports are.
+
+    Returns the exit code: 0 when every report was written, 3 when some failed.
+    """
+    from . import reports
+
+    build_processed()
+    code = 0
+    for study in reports.STUDIES:
+        nb = reports.project_root() / "notebooks" / reports.STUDIES[study]["notebook"]
+        if not nb.exists():
+            continue
+        units = study_units(study)
+        summary = reports.run(study, units, jobs=jobs, progress=progress)
+        print(summary.summary())
+        if not summary.ok:
+            code = 3
+    try:
+        from . import site
+
+        print(f"dashboard: {site.build()}")
+    except ImportError:
+        pass
+    print(f"reports written under {reports.project_root() / 'reports'}")
+    return code

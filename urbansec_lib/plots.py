@@ -1,0 +1,122 @@
+"""Figures for self-assessment profiles and peer comparison.
+
+Every function takes tidy data, returns a matplotlib ``Figure`` and never shows or saves
+it. Nodes are drawn in framework order, never sorted by score (no league tables).
+
+Example
+-------
+>>> import pandas as pd
+>>> pos = pd.DataFrame({"node_id": ["a", "b"], "score": [40, 70], "peer_q25": [30, 50],
+...                     "peer_median": [45, 60], "peer_q75": [55, 75]})
+>>> fig = plot_profile(pos, title="Unit X")
+>>> len(fig.axes)
+1
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+__all__ = ["plot_profile", "plot_coverage", "plot_change", "set_style"]
+
+PALETTE = {"unit": "#1b6ca8", "peers": "#b8c7d6", "median": "#3d3d3d"}
+
+
+def set_style() -> None:
+    """The one place report styling lives."""
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
+
+
+def _labels(nodes: pd.Series, labels: dict[str, str] | None) -> list[str]:
+    return [labels.get(n, n) if labels else n for n in nodes]
+
+
+def plot_profile(
+    position: pd.DataFrame,
+    labels: dict[str, str] | None = None,
+    title: str = "",
+    order: list[str] | None = None,
+) -> plt.Figure:
+    """A unit's node scores against its peers' interquartile range and median.
+
+    Parameters
+    ----------
+    position : DataFrame
+        From :func:`urbansec_lib.peers.position`: node_id, score, peer_q25, peer_median,
+        peer_q75.
+    labels : dict, optional
+        node_id -> readable label.
+    title : str
+    order : list of str, optional
+        Node order (default: as given, i.e. framework order).
+    """
+    set_style()
+    df = position.set_index("node_id")
+    if order is not None:
+        df = df.reindex([o for o in order if o in df.index])
+    y = np.arange(len(df))[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(df) + 1.4))
+    ax.barh(y, df["peer_q75"] - df["peer_q25"], left=df["peer_q25"], height=0.5,
+            color=PALETTE["peers"], label="peers: middle half (25th-75th percentile)")
+    ax.scatter(df["peer_median"], y, marker="|", s=300, color=PALETTE["median"],
+               label="peers: median", zorder=3)
+    ax.scatter(df["score"], y, marker="o", s=70, color=PALETTE["unit"], label="this unit",
+               zorder=4)
+    ax.set_yticks(y, _labels(df.index.to_series(), labels))
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("score (0-100, normalised across all units; higher is better)")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False,
+              fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_coverage(
+    coverage: pd.DataFrame,
+    labels: dict[str, str] | None = None,
+    title: str = "Data coverage",
+) -> plt.Figure:
+    """Share of indicators with data per node (tidy: node_id, n_indicators, n_available)."""
+    set_style()
+    df = coverage.reset_index(drop=True)
+    share = 100 * df["n_available"] / df["n_indicators"].where(df["n_indicators"] > 0)
+    y = np.arange(len(df))[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
+    ax.barh(y, share, color=PALETTE["unit"], height=0.55)
+    for yi, s, a, n in zip(y, share, df["n_available"], df["n_indicators"]):
+        ax.text(min(float(np.nan_to_num(s)) + 1.5, 92), yi, f"{a}/{n}", va="center",
+                fontsize="small")
+    ax.set_yticks(y, _labels(df["node_id"], labels))
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("indicators with data (%)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_change(
+    change: pd.DataFrame,
+    labels: dict[str, str] | None = None,
+    title: str = "Change since the previous period",
+) -> plt.Figure:
+    """Change of each node's score between two periods (tidy: node_id, change)."""
+    set_style()
+    df = change.reset_index(drop=True)
+    y = np.arange(len(df))[::-1]
+    colors = np.where(df["change"] >= 0, "#2e7d32", "#c62828")
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
+    ax.barh(y, df["change"], color=colors, height=0.55)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, _labels(df["node_id"], labels))
+    ax.set_xlabel("change in score (points)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

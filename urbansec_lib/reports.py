@@ -1,0 +1,656 @@
+"""Reproducible study reports: papermill execution, self-contained HTML, manifests, batch, reproduce.
+
+One *study* is a parameterised notebook in ``notebooks/`` (a cell tagged ``parameters``).
+:func:`run` executes it for each unit (in parallel worker processes, one failure never
+stopping the others), renders a self-contained HTML report in-process with nbconvert's
+API (no code, no CDN, figures embedded with alt text, a reproducibility footer), scans it
+for personal data, and writes per unit::
+
+    reports/<unit>/<study>.ipynb          executed notebook
+    reports/<unit>/<study>.html           the report
+    reports/<unit>/<study>.results.json   every number the notebook recorded
+    reports/<unit>/manifest.json          per study: parameters, input hashes, versions, code
+
+:func:`reproduce` re-runs a report from its manifest and compares every recorded number.
+
+Inside a notebook, numbers and inputs are recorded with a :class:`Recorder`::
+
+    rec = us.reports.Recorder(results_path)
+    units = us.data.read_units(rec.use(raw / "units.csv"))
+    rec.record("coverage", prof.coverage)
+    us.reports.show_figure(fig, alt="Dimension profile of Madrid")
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from importlib import metadata as _md
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "STUDIES",
+    "Recorder",
+    "RunSummary",
+    "ReproduceResult",
+    "show_figure",
+    "render_html",
+    "run",
+    "run_unit",
+    "reproduce",
+    "sha256_file",
+    "project_root",
+    "package_versions",
+    "code_version",
+]
+
+#: Study name -> notebook file (relative to ``notebooks/``) and whether it runs per unit.
+STUDIES: dict[str, dict[str, Any]] = {
+    "city_self_assessment": {
+        "notebook": "city_self_assessment.ipynb",
+        "title": "Urban security self-assessment profile",
+        "units": "pilots",
+    },
+    "orpheus_impact": {
+        "notebook": "orpheus_impact.ipynb",
+        "title": "Prevention pyramid and impact of local initiatives",
+        "units": "orpheus",
+    },
+    "collective_impact_swot": {
+        "notebook": "collective_impact_swot.ipynb",
+        "title": "Collective Impact readiness and SWOT",
+        "units": "collective_impact",
+    },
+}
+
+_PACKAGES = (
+    "urbansec", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "matplotlib",
+    "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "pyyaml", "openpyxl",
+)
+
+
+# ------------------------------------------------------------------ helpers
+def project_root() -> Path:
+    """The project directory: ``$URBANSEC_HOME`` or the nearest parent holding ``notebooks/``."""
+    env = os.environ.get("URBANSEC_HOME")
+    if env:
+        return Path(env).resolve()
+    for p in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parent.parent]:
+        if (p / "notebooks").is_dir() and (p / "pyproject.toml").is_file():
+            return p
+    return Path.cwd()
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a report depends on."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = _md.version(name)
+        except _md.PackageNotFoundError:
+            pass
+    return out
+
+
+def code_version(root: str | Path | None = None) -> str:
+    """The git commit of the code (with ``-dirty`` when the tree has changes), or the version."""
+    root = Path(root or project_root())
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        if not commit:
+            raise OSError
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "urbansec_lib",
+             "notebooks"],
+            cwd=root, capture_output=True, text=True, timeout=10,
+        ).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return f"urbansec {package_versions().get('urbansec', 'unknown')}"
+
+
+def _atomic_write(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file in the same directory and rename (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numbers, arrays and frames into JSON-safe plain values."""
+    if isinstance(value, pd.DataFrame):
+        df = value.reset_index(drop=True)
+        return {"__frame__": True, "columns": [str(c) for c in df.columns],
+                "data": [[_jsonable(v) for v in row] for row in df.itertuples(index=False)]}
+    if isinstance(value, pd.Series):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in list(value)]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if not np.isfinite(f) else f
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, _dt.date)):
+        return value.isoformat()
+    return value
+
+
+# ------------------------------------------------------------------ in-notebook API
+class Recorder:
+    """Records a notebook's inputs (with sha256) and results (numbers, tidy frames).
+
+    Parameters
+    ----------
+    path : str or Path or None
+        JSON file to write; ``None`` keeps everything in memory (interactive use).
+
+    Example
+    -------
+    >>> rec = Recorder(None)
+    >>> rec.record("n_units", 7)
+    >>> rec.results["n_units"]
+    7
+    """
+
+    def __init__(self, path: str | Path | None):
+        self.path = Path(path) if path else None
+        self.results: dict[str, Any] = {}
+        self.inputs: dict[str, str] = {}
+        self.sources: list[str] = []
+
+    def use(self, path: str | Path) -> Path:
+        """Declare an input file (its sha256 goes to the manifest); returns the path."""
+        p = Path(path)
+        self.inputs[str(p)] = sha256_file(p)
+        self._flush()
+        return p
+
+    def source(self, text: str) -> None:
+        """Declare a data source shown in the report header (e.g. "Eurostat crim_gen_reg")."""
+        if text not in self.sources:
+            self.sources.append(text)
+            self._flush()
+
+    def record(self, name: str, value: Any) -> None:
+        """Record a number, list, Series or DataFrame under ``name``."""
+        self.results[name] = _jsonable(value)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self.path is not None:
+            doc = {"results": self.results, "inputs": self.inputs, "sources": self.sources}
+            _atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True))
+
+
+def show_figure(fig, alt: str, dpi: int = 110) -> None:
+    """Display a matplotlib figure as an embedded PNG with alt text, then close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": alt}})
+
+
+# ------------------------------------------------------------------ rendering
+def render_html(nb, context: dict[str, Any]) -> str:
+    """Render an executed notebook to a self-contained HTML report (no input cells).
+
+    ``context`` fills the title block and reproducibility footer (title, unit_id,
+    unit_name, study, date, sources, run_id, code_version, parameters_json, inputs,
+    packages, manifest_relpath).
+    """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    tdir = resources.files("urbansec_lib") / "templates"
+    c = Config()
+    c.HTMLExporter.extra_template_basedirs = [str(tdir)]
+    c.HTMLExporter.template_name = "urbansec_report"
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = ("parameters", "injected-parameters", "remove")
+    exporter = HTMLExporter(config=c)
+    nb.metadata["title"] = context.get("title", "urbansec report")
+    body, _ = exporter.from_notebook_node(nb, resources={"urbansec": context})
+    return body
+
+
+# ------------------------------------------------------------------ one unit
+def _notebook_path(study: str, root: Path) -> Path:
+    if study not in STUDIES:
+        raise KeyError(f"unknown study {study!r}; known: {', '.join(STUDIES)}")
+    return root / "notebooks" / STUDIES[study]["notebook"]
+
+
+def _error_info(nb) -> dict[str, Any]:
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return {"cell": i, "exception": out.get("ename"), "message": out.get("evalue")}
+    return {}
+
+
+def run_unit(
+    study: str,
+    unit_id: str,
+    parameters: dict[str, Any] | None = None,
+    reports_dir: str | Path | None = None,
+    run_id: str | None = None,
+    root: str | Path | None = None,
+    kernel_name: str = "python3",
+    min_n: int = 10,
+    timeout: int = 600,
+) -> dict[str, Any]:
+    """Execute one study notebook for one unit and write its report files.
+
+    Returns a status dict (unit_id, status "ok"/"failed"/"blocked", html path, error).
+    Never raises for a failure inside the notebook: the partial executed notebook is
+    kept and the error (cell, exception, message) is returned.
+    """
+    import nbformat
+    import papermill as pm
+
+    root = Path(root or project_root())
+    reports_dir = Path(reports_dir or root / "reports")
+    run_id = run_id or new_run_id()
+    out_dir = reports_dir / unit_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nb_in = _notebook_path(study, root)
+    params = {"unit_id": unit_id, "data_dir": str(root / "data"), "seed": 20261124}
+    params.update(parameters or {})
+    results_path = out_dir / f"{study}.results.json"
+    params["results_path"] = str(results_path)
+    t0 = time.perf_counter()
+    status: dict[str, Any] = {"study": study, "unit_id": unit_id, "status": "ok", "error": None}
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".run-") as tmp:
+        nb_tmp = Path(tmp) / f"{study}.ipynb"
+        tmp_results = Path(tmp) / "results.json"
+        exec_params = dict(params, results_path=str(tmp_results))
+        try:
+            known = pm.inspect_notebook(str(nb_in))
+            unknown = sorted(set(exec_params) - set(known))
+            if unknown:
+                raise ValueError(f"unknown notebook parameter(s) {unknown} for {nb_in.name}")
+            pm.execute_notebook(
+                str(nb_in), str(nb_tmp), parameters=exec_params, kernel_name=kernel_name,
+                progress_bar=False, log_output=False, execution_timeout=timeout,
+                request_save_on_cell_execute=False,
+            )
+        except Exception as exc:  # noqa: BLE001 - one unit's failure is recorded, never raised
+            status["status"] = "failed"
+            err = {"cell": None, "exception": type(exc).__name__, "message": str(exc)[:2000]}
+            if nb_tmp.exists():
+                err.update(_error_info(nbformat.read(nb_tmp, as_version=4)) or {})
+                _atomic_write(out_dir / f"{study}.failed.ipynb", nb_tmp.read_text("utf-8"))
+            status["error"] = err
+            status["seconds"] = round(time.perf_counter() - t0, 2)
+            return status
+        nb = nbformat.read(nb_tmp, as_version=4)
+        rec = json.loads(tmp_results.read_text("utf-8")) if tmp_results.exists() else {}
+        record_params = {k: v for k, v in params.items() if k != "results_path"}
+        manifest_entry = {
+            "study": study,
+            "unit_id": unit_id,
+            "run_id": run_id,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "notebook": str(nb_in.relative_to(root)),
+            "notebook_sha256": sha256_file(nb_in),
+            "parameters": record_params,
+            "inputs": {_rel(k, root): v for k, v in rec.get("inputs", {}).items()},
+            "sources": rec.get("sources", []),
+            "code_version": code_version(root),
+            "packages": package_versions(),
+            "results": f"{study}.results.json",
+            "html": f"{study}.html",
+        }
+        context = {
+            "title": f"{STUDIES[study]['title']}: {rec.get('results', {}).get('unit_name', unit_id)}",
+            "unit_id": unit_id,
+            "unit_name": rec.get("results", {}).get("unit_name", unit_id),
+            "study": study,
+            "date": manifest_entry["created"][:10],
+            "sources": manifest_entry["sources"],
+            "run_id": run_id,
+            "code_version": manifest_entry["code_version"],
+            "parameters_json": json.dumps(record_params, sort_keys=True),
+            "inputs": manifest_entry["inputs"],
+            "packages": manifest_entry["packages"],
+            "manifest_relpath": f"reports/{unit_id}/manifest.json",
+        }
+        html = render_html(nb, context)
+        findings = _privacy_findings(html, min_n=min_n)
+        if findings:
+            status["status"] = "blocked"
+            status["error"] = {"cell": None, "exception": "PrivacyCheckFailed",
+                               "message": "; ".join(findings[:10])}
+            _atomic_write(out_dir / f"{study}.failed.ipynb", nb_tmp.read_text("utf-8"))
+            return status
+        _atomic_write(out_dir / f"{study}.ipynb", nb_tmp.read_text("utf-8"))
+        _atomic_write(results_path, tmp_results.read_text("utf-8") if tmp_results.exists() else "{}")
+        _atomic_write(out_dir / f"{study}.html", html)
+        (out_dir / f"{study}.failed.ipynb").unlink(missing_ok=True)
+        manifest_entry["html_sha256"] = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        _update_manifest(out_dir / "manifest.json", study, manifest_entry)
+    status["html"] = str(out_dir / f"{study}.html")
+    status["html_bytes"] = len(html.encode("utf-8"))
+    status["seconds"] = round(time.perf_counter() - t0, 2)
+    return status
+
+
+def _rel(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _update_manifest(path: Path, study: str, entry: dict[str, Any]) -> None:
+    doc = {"studies": {}}
+    if path.exists():
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+        except json.JSONDecodeError:
+            doc = {"studies": {}}
+    doc.setdefault("studies", {})[study] = entry
+    _atomic_write(path, json.dumps(doc, indent=1, sort_keys=True))
+
+
+def _privacy_findings(html: str, min_n: int) -> list[str]:
+    try:
+        from .privacy import scan_html
+    except ImportError:  # pragma: no cover - privacy module always ships
+        return []
+    return [str(f) for f in scan_html(html, min_n=min_n)]
+
+
+# ------------------------------------------------------------------ batch
+def new_run_id() -> str:
+    """A sortable run id: UTC timestamp + short random suffix."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+@dataclass
+class RunSummary:
+    """Outcome of a batch run (one row per unit in :attr:`table`)."""
+
+    run_id: str
+    study: str
+    table: pd.DataFrame
+    path: Path
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[str]:
+        return self.table.loc[self.table["status"] != "ok", "unit_id"].tolist()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        n_ok = int((self.table["status"] == "ok").sum())
+        lines = [f"run {self.run_id} study {self.study}: {n_ok} ok, {len(self.failed)} failed "
+                 f"({self.seconds:.1f} s)"]
+        for r in self.table.itertuples():
+            msg = "" if r.status == "ok" else f"  {r.error}"
+            lines.append(f"  {r.unit_id:<10} {r.status:<8}{msg}")
+        return "\n".join(lines)
+
+
+def _worker_init() -> None:
+    # Import heavy modules once per worker process (not once per unit).
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _run_unit_kw(kw: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return run_unit(**kw)
+    except Exception as exc:  # noqa: BLE001 - never let one unit stop the batch
+        return {"study": kw["study"], "unit_id": kw["unit_id"], "status": "failed",
+                "error": {"cell": None, "exception": type(exc).__name__,
+                          "message": "".join(traceback.format_exception_only(exc)).strip()}}
+
+
+def run(
+    study: str,
+    units: Iterable[str],
+    jobs: int | None = None,
+    parameters: dict[str, Any] | None = None,
+    unit_parameters: dict[str, dict[str, Any]] | None = None,
+    reports_dir: str | Path | None = None,
+    run_id: str | None = None,
+    root: str | Path | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
+    progress: bool = True,
+    min_n: int = 10,
+) -> RunSummary:
+    """Run a study for many units in parallel; one unit's failure never stops the others.
+
+    Parameters
+    ----------
+    study : str
+        A key of :data:`STUDIES`.
+    units : iterable of str
+        Unit ids.
+    jobs : int, optional
+        Worker processes (default: the machine's cores).
+    parameters : dict, optional
+        Notebook parameters shared by every unit; ``unit_parameters`` per unit.
+    executor : {"process", "dask"}
+        Local process pool (default) or a Dask distributed cluster at ``scheduler``.
+
+    Returns
+    -------
+    RunSummary, also written to ``reports/_runs/<run-id>/summary.json``.
+    """
+    root = Path(root or project_root())
+    reports_dir = Path(reports_dir or root / "reports")
+    run_id = run_id or new_run_id()
+    units = list(dict.fromkeys(units))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
+    tasks = [
+        {"study": study, "unit_id": u, "parameters": {**(parameters or {}),
+                                                      **(unit_parameters or {}).get(u, {})},
+         "reports_dir": str(reports_dir), "run_id": run_id, "root": str(root), "min_n": min_n}
+        for u in units
+    ]
+    t0 = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    bar = _progress(len(tasks), progress)
+    if executor == "dask":
+        from dask.distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = client.map(_run_unit_kw, tasks, pure=False)
+            for fut in as_completed(futures):
+                results.append(fut.result())
+                _tick(bar, results)
+    elif jobs == 1:
+        for t in tasks:
+            results.append(_run_unit_kw(t))
+            _tick(bar, results)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+            pending = {pool.submit(_run_unit_kw, t) for t in tasks}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    results.append(fut.result())
+                    _tick(bar, results)
+    if bar is not None:
+        bar.close()
+    order = {u: i for i, u in enumerate(units)}
+    table = pd.DataFrame(results).sort_values("unit_id", key=lambda s: s.map(order))
+    for col in ("html", "html_bytes", "seconds"):
+        if col not in table:
+            table[col] = None
+    table = table.reset_index(drop=True)
+    out = reports_dir / "_runs" / run_id / "summary.json"
+    summary = RunSummary(run_id, study, table, out, time.perf_counter() - t0)
+    doc = {
+        "run_id": run_id, "study": study, "units": units, "jobs": jobs, "executor": executor,
+        "seconds": round(summary.seconds, 2),
+        "n_ok": int((table["status"] == "ok").sum()), "failed": summary.failed,
+        "parameters": parameters or {}, "results": _jsonable(table.to_dict("records")),
+    }
+    _atomic_write(out, json.dumps(doc, indent=1))
+    return summary
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="unit", desc="reports", file=sys.stderr)
+
+
+def _tick(bar, results: list[dict[str, Any]]) -> None:
+    if bar is None:
+        return
+    n_fail = sum(r["status"] != "ok" for r in results)
+    bar.set_postfix(done=len(results) - n_fail, failed=n_fail)
+    bar.update(1)
+
+
+def failed_units(run_id: str, reports_dir: str | Path | None = None) -> tuple[str, list[str]]:
+    """Study and failed unit ids of an earlier run (for ``--retry-failed``)."""
+    reports_dir = Path(reports_dir or project_root() / "reports")
+    doc = json.loads((reports_dir / "_runs" / run_id / "summary.json").read_text("utf-8"))
+    return doc["study"], list(doc["failed"])
+
+
+# ------------------------------------------------------------------ reproduce
+@dataclass
+class ReproduceResult:
+    """Outcome of :func:`reproduce`: changed inputs and differing numbers, per study."""
+
+    manifest: Path
+    changed_inputs: list[str]
+    differences: list[str]
+    studies: list[str]
+
+    @property
+    def identical(self) -> bool:
+        return not self.changed_inputs and not self.differences
+
+    def summary(self) -> str:
+        lines = [f"reproduce {self.manifest} ({', '.join(self.studies)})"]
+        lines += [f"  input changed: {p}" for p in self.changed_inputs]
+        lines += [f"  differs: {d}" for d in self.differences[:100]]
+        if len(self.differences) > 100:
+            lines.append(f"  ... {len(self.differences) - 100} more differences")
+        lines.append("  identical" if self.identical else "  NOT identical")
+        return "\n".join(lines)
+
+
+def _compare(a: Any, b: Any, path: str, out: list[str], rtol: float) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                out.append(f"{path}.{k}: present in only one run")
+            else:
+                _compare(a[k], b[k], f"{path}.{k}", out, rtol)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            out.append(f"{path}: length {len(a)} != {len(b)}")
+        for i, (x, y) in enumerate(zip(a, b)):
+            _compare(x, y, f"{path}[{i}]", out, rtol)
+    elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        if not np.isclose(a, b, rtol=rtol, atol=0.0):
+            out.append(f"{path}: {a!r} != {b!r}")
+    elif a != b:
+        out.append(f"{path}: {a!r} != {b!r}")
+
+
+def reproduce(
+    manifest_path: str | Path,
+    study: str | None = None,
+    root: str | Path | None = None,
+    rtol: float = 1e-9,
+) -> ReproduceResult:
+    """Re-run a report from its manifest and compare every recorded number.
+
+    Inputs whose sha256 changed since the report are named; the study is re-executed
+    with the recorded parameters into a temporary directory and its results compared
+    with the original (relative tolerance ``rtol``, default 1e-9: same numbers).
+    """
+    manifest_path = Path(manifest_path)
+    root = Path(root or project_root())
+    doc = json.loads(manifest_path.read_text("utf-8"))
+    entries = doc["studies"]
+    names = [study] if study else sorted(entries)
+    changed: list[str] = []
+    diffs: list[str] = []
+    for name in names:
+        entry = entries[name]
+        for rel, digest in entry["inputs"].items():
+            p = Path(rel) if Path(rel).is_absolute() else root / rel
+            if not p.exists():
+                changed.append(f"{rel} (missing)")
+            elif sha256_file(p) != digest:
+                changed.append(rel)
+        nb = root / entry["notebook"]
+        if sha256_file(nb) != entry["notebook_sha256"]:
+            changed.append(f"{entry['notebook']} (notebook changed)")
+        original = json.loads((manifest_path.parent / entry["results"]).read_text("utf-8"))
+        with tempfile.TemporaryDirectory(prefix="urbansec-reproduce-") as tmp:
+            st = run_unit(name, entry["unit_id"], parameters=entry["parameters"],
+                          reports_dir=tmp, run_id=f"reproduce-{entry['run_id']}", root=root)
+            if st["status"] != "ok":
+                diffs.append(f"{name}: re-run {st['status']}: {st['error']}")
+                continue
+            again = json.loads((Path(tmp) / entry["unit_id"] / entry["results"]).read_text("utf-8"))
+        _compare(original.get("results", {}), again.get("results", {}), name, diffs, rtol)
+    return ReproduceResult(manifest_path, changed, diffs, names)

@@ -1,0 +1,260 @@
+"""The self-assessment study: readable tables and texts for a unit's profile report.
+
+These functions turn the library's tidy results (framework, profile, peers, coverage,
+coherence, sensitivity) into the small tables and sentences the
+``city_self_assessment`` notebook shows, so that the notebook holds narrative and calls
+only. Nothing here orders units by score.
+
+Example
+-------
+>>> import urbansec_lib as us
+>>> fw = us.load_framework()
+>>> us.self_assessment.dimension_level(fw)
+2
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .framework import Framework
+
+__all__ = [
+    "DEFAULT_ASSUMPTIONS",
+    "unit_record",
+    "unit_intro",
+    "framework_overview",
+    "dimension_level",
+    "node_labels",
+    "peer_text",
+    "profile_alt_text",
+    "position_table",
+    "partners_table",
+    "latest_change",
+    "unit_coverage",
+    "survey_table",
+    "coherence_table",
+    "sensitivity_table",
+    "sources_table",
+]
+
+#: Assumptions varied by the report's robustness analysis (see urbansec_lib.sensitivity).
+DEFAULT_ASSUMPTIONS: dict = {
+    "weights": 0.25,
+    "normalisation": ["minmax", "zscore", "rank"],
+    "aggregation": ["arithmetic", "geometric"],
+    "drop_indicator": True,
+}
+
+
+def unit_record(units: pd.DataFrame, unit_id: str) -> dict:
+    """The registry row of one unit as a dict (``KeyError`` naming the unit if unknown)."""
+    row = units.loc[units["unit_id"] == unit_id]
+    if row.empty:
+        raise KeyError(f"unit {unit_id!r} is not in the unit registry (data/raw/units.csv)")
+    return row.iloc[0].to_dict()
+
+
+def unit_intro(unit: dict, inputs, fw: Framework) -> str:
+    """A Markdown paragraph introducing the unit and its data."""
+    ind = inputs.indicators
+    own = ind[ind["unit_id"] == unit["unit_id"]]
+    n_ind = own["indicator_id"].nunique()
+    periods = sorted(own["period"].dropna().unique().tolist())
+    synthetic = (own["source"].astype(str).str.contains("synthetic", case=False)).any()
+    pop = unit.get("population")
+    pop_txt = f"about {float(pop):,.0f} inhabitants in its NUTS 3 region; " if pd.notna(pop) else ""
+    text = (
+        f"**{unit['name']}** (`{unit['unit_id']}`, {unit.get('level', '')}, "
+        f"{unit.get('country', '')}): {pop_txt}"
+        f"{n_ind} of the framework's {len(fw.indicators)} indicators have data, "
+        f"for periods {', '.join(str(p) for p in periods) or 'none'}."
+    )
+    if synthetic:
+        text += (
+            "\n\n> **Synthetic data.** The self-assessment survey answers used here are "
+            "synthetic (seeded generator), for demonstration only."
+        )
+    if inputs.problems:
+        text += "\n\n" + "\n".join(
+            f"> Survey export `{k}` was not used: {v.splitlines()[0]}" for k, v in inputs.problems.items()
+        )
+    return text
+
+
+def framework_overview(fw: Framework) -> pd.DataFrame:
+    """Indicators per dimension: total, objective, perceived, survey, public statistic."""
+    rows = []
+    for d in fw.dimensions:
+        inds = d.all_indicators()
+        rows.append(
+            {
+                "dimension": d.label,
+                "indicators": len(inds),
+                "objective": sum(i.nature == "objective" for i in inds),
+                "perceived": sum(i.nature == "perceived" for i in inds),
+                "survey": sum(i.is_survey for i in inds),
+                "public statistic": sum(not i.is_survey for i in inds),
+            }
+        )
+    return pd.DataFrame(rows).set_index("dimension")
+
+
+def dimension_level(fw: Framework) -> int:
+    """The framework level (as in ``fw.meta()``) of the top-level dimensions.
+
+    With uneven depth, dimensions may sit at different levels; the most common is used
+    for peer comparisons and ``position`` falls back to node ids.
+    """
+    meta = fw.meta()
+    levels = meta.loc[meta["iCode"].isin([d.id for d in fw.dimensions]), "Level"]
+    return int(levels.mode().iloc[0])
+
+
+def _dimension_scores(prof, fw: Framework) -> pd.DataFrame:
+    ids = [d.id for d in fw.dimensions]
+    return prof.scores[prof.scores["node_id"].isin(ids)]
+
+
+def node_labels(fw: Framework) -> dict[str, str]:
+    """node id -> label for every dimension, sub-dimension and indicator."""
+    out = {n.id: n.label for n in fw.nodes}
+    out.update({i.id: i.label for i in fw.indicators})
+    return out
+
+
+def peer_text(unit_id: str, groups: pd.Series, units: pd.DataFrame) -> str:
+    """Markdown sentence naming the unit's peer group members (alphabetical)."""
+    g = groups.loc[unit_id]
+    members = groups.index[(groups == g) & (groups.index != unit_id)]
+    names = units.set_index("unit_id").reindex(members)["name"].fillna(pd.Series(members, index=members))
+    listing = ", ".join(sorted(f"{n} (`{u}`)" for u, n in names.items()))
+    return (
+        f"Peer group {g} of {groups.attrs.get('k', groups.nunique())}: {len(members)} peers "
+        f"alike in context: {listing}."
+    )
+
+
+def profile_alt_text(name: str, pos: pd.DataFrame, fw: Framework) -> str:
+    """Alt text for the profile figure: each dimension's score and band, in words."""
+    labels = node_labels(fw)
+    parts = [
+        f"{labels.get(r.node_id, r.node_id)} {r.score:.0f} ({r.band})"
+        for r in pos.itertuples()
+        if pd.notna(r.score)
+    ]
+    return f"Dimension scores of {name} against its peers: " + "; ".join(parts)
+
+
+def position_table(pos: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """The unit's position per dimension in readable form (framework order)."""
+    labels = node_labels(fw)
+    order = {d.id: i for i, d in enumerate(fw.nodes)}
+    df = pos.assign(_o=pos["node_id"].map(order)).sort_values("_o")
+    return pd.DataFrame(
+        {
+            "dimension": df["node_id"].map(labels),
+            "score": df["score"].round(1),
+            "peers' median": df["peer_median"].round(1),
+            "peers' middle half": df["peer_q25"].round(1).astype(str) + " - " + df["peer_q75"].round(1).astype(str),
+            "position": df["band"],
+        }
+    ).set_index("dimension")
+
+
+def partners_table(partners: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> pd.DataFrame:
+    """Learning partners with readable dimension, partner and indicator names."""
+    if partners.empty:
+        return pd.DataFrame({"note": ["No peer is clearly stronger in a dimension where this unit is below its peers' median."]})
+    labels = node_labels(fw)
+    names = units.set_index("unit_id")["name"]
+    order = {d.id: i for i, d in enumerate(fw.nodes)}
+    df = partners.assign(_o=partners["node_id"].map(order)).sort_values(["_o", "partner_id"])
+    return pd.DataFrame(
+        {
+            "dimension": df["node_id"].map(labels),
+            "learning partner": df["partner_id"].map(names).fillna(df["partner_id"]) + " (" + df["partner_id"] + ")",
+            "difference (points)": df["gap"].round(1),
+            "indicators that differ most": df["indicators"].map(
+                lambda s: "; ".join(labels.get(i, i) for i in s.split(",") if i)
+            ),
+        }
+    ).reset_index(drop=True)
+
+
+def latest_change(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
+    """Change of the unit's dimension scores between its two latest periods with data."""
+    ch = prof.change(unit_id=unit_id)
+    ids = [d.id for d in fw.dimensions]
+    ch = ch[ch["node_id"].isin(ids)].dropna(subset=["change"])
+    if ch.empty:
+        return ch
+    last = ch["period_to"].max()
+    ch = ch[ch["period_to"] == last]
+    ch = ch[ch["period_from"] == ch["period_from"].max()]
+    order = {d: i for i, d in enumerate(ids)}
+    return ch.assign(_o=ch["node_id"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+
+
+def unit_coverage(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
+    """Coverage of the unit over all its periods, per dimension (node_id, n_indicators, n_available)."""
+    # a unit's coverage is the union over its periods
+    ind = prof.indicators[(prof.indicators["unit_id"] == unit_id) & prof.indicators["raw"].notna()]
+    avail = set(ind["indicator_id"])
+    rows = []
+    for d in fw.dimensions:
+        ids = [i.id for i in d.all_indicators()]
+        rows.append({"node_id": d.id, "n_indicators": len(ids),
+                     "n_available": sum(i in avail for i in ids)})
+    return pd.DataFrame(rows)
+
+
+def survey_table(indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: int = 10) -> pd.DataFrame:
+    """The unit's survey indicator values per period, with cells under ``min_n`` suppressed."""
+    from .privacy import suppress
+
+    ids = {i.id for i in fw.survey_indicators()}
+    own = indicators[(indicators["unit_id"] == unit_id) & indicators["indicator_id"].isin(ids)].copy()
+    if own.empty:
+        return pd.DataFrame({"note": ["No self-assessment survey for this unit."]})
+    own["n"] = pd.to_numeric(own["n"], errors="coerce")
+    own = suppress(own, n_col="n", min_n=min_n)
+    labels = node_labels(fw)
+    own["indicator"] = own["indicator_id"].map(labels)
+    own["value"] = own["value"].round(1).astype(object).where(~own["suppressed"], f"n<{min_n}")
+    wide = own.pivot_table(index="indicator", columns="period", values="value", aggfunc="first")
+    nmin = own.groupby("period")["n"].min()
+    wide.columns = [f"{c} (n>={int(nmin[c])})" for c in wide.columns]
+    return wide
+
+
+def coherence_table(coh, fw: Framework) -> pd.DataFrame:
+    """Cronbach's alpha per dimension and the indicators flagged as weakly coherent."""
+    labels = node_labels(fw)
+    alpha = coh.alpha.copy()
+    alpha = alpha[alpha["node_id"].isin([d.id for d in fw.dimensions])]
+    flags = getattr(coh, "flags", pd.DataFrame(columns=["node_id", "indicator_id"]))
+    flagged = flags.groupby("node_id")["indicator_id"].apply(
+        lambda s: "; ".join(labels.get(i, i) for i in s)
+    ) if len(flags) else pd.Series(dtype=str)
+    out = pd.DataFrame(
+        {
+            "dimension": alpha["node_id"].map(labels),
+            "Cronbach's alpha": alpha["alpha"].round(2),
+            "weak or negative indicators": alpha["node_id"].map(flagged).fillna(""),
+        }
+    )
+    return out.set_index("dimension")
+
+
+def sensitivity_table(sa) -> pd.DataFrame:
+    """Sensitivity indices per assumption (first-order and total), averaged over outputs."""
+    idx = sa.indices
+    cols = [c for c in ("first_order", "total") if c in idx]
+    return idx.groupby("assumption")[cols].mean().round(2)
+
+
+def sources_table(inputs) -> pd.DataFrame:
+    """Data sources used, with the number of indicator values each contributed."""
+    src = inputs.indicators["source"].fillna("unknown").astype(str)
+    return src.value_counts().rename_axis("source").rename("values").to_frame()
