@@ -202,6 +202,79 @@ display(us.self_assessment.sources_table(inputs))
 """),
 ]
 
+CI = [
+    md("""
+# Collective Impact readiness and SWOT
+
+Where existing policies do not seem to have an impact, Action 5 of the Partnership explores
+the Collective Impact model (Kania & Kramer 2011): five conditions (common agenda, shared
+measurement, mutually reinforcing activities, continuous communication, backbone support),
+three preconditions (an influential champion, adequate financial resources, urgency for
+change) and five phases. This report reads the city's filled self-assessment workbook:
+readiness on the 1-4 scale ("just begun" ... "completely achieved"), the SWOT matrix, and
+what recurs across the pilot cities. **The demo workbooks are illustrative**, not the
+cities' actual assessments.
+"""),
+    params("""
+unit_id: str = "BE212"  # unit code
+data_dir: str = "../data"  # folder holding raw/
+problem: str = ""  # policy problem statement (default: the one in the workbook)
+seed: int = 20261124  # seed for the text clustering of the cross-city synthesis
+results_path: str = ""  # set by `urbansec run`
+"""),
+    code(SETUP),
+    code("""
+cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
+a = cis[unit_id]
+rec.source("Collective Impact self-assessment workbook (illustrative demo)")
+rec.record("unit_name", a.meta.get("unit_name") or unit_id)
+display(Markdown(f"**Policy problem:** {problem or a.problem}"))
+display(Markdown(f"**Phase:** {a.phase_name}"))
+if a.initiatives:
+    display(Markdown("Initiatives without measurable impact (from the pyramid study): "
+                     + "; ".join(a.initiatives)))
+"""),
+    md("## Readiness per condition and precondition"),
+    code("""
+rec.record("readiness", a.readiness[["block", "item_id", "rating", "evidence_count", "gap"]])
+rec.record("strengths", us.collective_impact.strengths(a))
+us.reports.show_figure(us.collective_impact.plot_readiness([a]),
+                       alt=f"Readiness ratings on the 1-4 scale for {unit_id}")
+display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "gap"]]
+        .rename(columns={"item_name": "item", "rating_label": "rating",
+                         "evidence_count": "evidence"}))
+"""),
+    md("## SWOT matrix"),
+    code("""
+us.reports.show_figure(us.collective_impact.plot_swot_matrix(a),
+                       alt=f"SWOT matrix of {unit_id}: strengths, weaknesses, opportunities, threats")
+rec.record("swot_counts", a.swot.groupby("quadrant").size())
+"""),
+    md("## Next actions and stakeholders"),
+    code("""
+display(a.next_actions.drop(columns=["unit_id"], errors="ignore"))
+display(a.stakeholders.groupby("sector").size().rename("organisations").to_frame())
+"""),
+    md("""
+## Across the pilot cities
+
+What recurs across the cities that filled in the template: conditions by SWOT quadrant,
+readiness side by side (cities in file order, not sorted), and the lessons that recur,
+with the cities they come from. There is no score table ordering the cities.
+"""),
+    code("""
+units = list(cis)
+us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
+                       alt="Number of SWOT items per condition and quadrant, all pilot cities")
+us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
+                       alt="Readiness ratings of all pilot cities on the 1-4 scale")
+syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
+rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
+display(syn.lessons[["quadrant", "cities", "lesson"]])
+"""),
+]
+
 
 if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
+    write("collective_impact_swot.ipynb", CI)

@@ -1,5 +1,14 @@
-"""urbansec: an open research toolkit for urban security studies in Europe."""
+"""urbansec: an open research toolkit for urban security studies in Europe.
 
+Example
+-------
+>>> import urbansec_lib as us
+>>> fw = us.load_framework()
+>>> [d.id for d in fw.dimensions][:2]
+['quality_of_life', 'social_cohesion']
+"""
+
+from . import collective_impact, orpheus, peers, pipeline, plots, reports, self_assessment, site
 from .errors import Problem, ValidationError
 from .framework import Dimension, Framework, Indicator, load_framework
 
@@ -12,4 +21,12 @@ __all__ = [
     "Problem",
     "ValidationError",
     "load_framework",
+    "collective_impact",
+    "orpheus",
+    "peers",
+    "pipeline",
+    "plots",
+    "reports",
+    "self_assessment",
+    "site",
 ]

@@ -21,10 +21,11 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -162,11 +163,11 @@ class Dimension:
     weight: float = 1.0
     direction: int = 1
     aggregation: str = "arithmetic"
-    children: tuple["Dimension", ...] = ()
+    children: tuple[Dimension, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     parent: str | None = None
 
-    def walk(self) -> Iterator["Dimension"]:
+    def walk(self) -> Iterator[Dimension]:
         """Yield this node and every sub-dimension below it (pre-order)."""
         yield self
         for c in self.children:
@@ -416,7 +417,7 @@ class Framework:
         }
 
     @classmethod
-    def from_dict(cls, doc: dict, source: str = "<dict>") -> "Framework":
+    def from_dict(cls, doc: dict, source: str = "<dict>") -> Framework:
         """Build and validate a framework from the YAML layout (see module docs)."""
         return _build(doc, source)
 
@@ -427,7 +428,7 @@ class Framework:
         return coinr.framework_to_imeta(self)
 
     @classmethod
-    def from_coinr(cls, imeta: pd.DataFrame | str | Path, **kwargs: Any) -> "Framework":
+    def from_coinr(cls, imeta: pd.DataFrame | str | Path, **kwargs: Any) -> Framework:
         """Build a framework from a COINr ``iMeta`` table (DataFrame, CSV or XLSX path)."""
         from . import coinr
 

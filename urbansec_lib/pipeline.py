@@ -203,3 +203,36 @@ def demo(jobs: int | None = None, progress: bool = True) -> int:
         pass
     print(f"reports written under {reports.project_root() / 'reports'}")
     return code
+
+
+def collective_impact_files(data: str | Path | None = None) -> dict[str, Path]:
+    """Filled Collective Impact workbooks in ``raw/collective_impact``: unit id -> file."""
+    folder = raw_dir(data) / "collective_impact"
+    return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_ci.xlsx"))}
+
+
+def read_collective_impact(data: str | Path | None = None, recorder=None) -> dict:
+    """Read every demo/pilot CI workbook (unit id -> CIAssessment), in file-name order.
+
+    Each file is declared to ``recorder`` (its sha256 goes to the report manifest).
+    """
+    from . import collective_impact as ci
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    return {u: ci.read(track(p)) for u, p in collective_impact_files(data).items()}
+
+
+def orpheus_files(data: str | Path | None = None) -> dict[str, Path]:
+    """Policy inventories in ``raw/orpheus``: unit id -> file."""
+    folder = raw_dir(data) / "orpheus"
+    return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_inventory.csv"))}
+
+
+def read_orpheus(data: str | Path | None = None, recorder=None, pyramid: str = "partnership_4"):
+    """Read and classify every policy inventory (one tidy frame for all units)."""
+    from . import orpheus
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    frames = [orpheus.read_inventory(track(p), unit_id=u, pyramid=pyramid)
+              for u, p in orpheus_files(data).items()]
+    return orpheus.classify(pd.concat(frames, ignore_index=True), pyramid=pyramid)

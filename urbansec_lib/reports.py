@@ -34,12 +34,13 @@ import tempfile
 import time
 import traceback
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib import metadata as _md
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -144,6 +145,9 @@ def _atomic_write(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
             fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; reports are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -265,9 +269,21 @@ def render_html(nb, context: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------ one unit
 def _notebook_path(study: str, root: Path) -> Path:
+    """The notebook of a study: a key of :data:`STUDIES` or a path to an ``.ipynb`` file."""
+    if study.endswith(".ipynb"):
+        p = Path(study)
+        return p if p.is_absolute() else (root / p)
     if study not in STUDIES:
         raise KeyError(f"unknown study {study!r}; known: {', '.join(STUDIES)}")
     return root / "notebooks" / STUDIES[study]["notebook"]
+
+
+def _study_name(study: str) -> str:
+    return Path(study).stem if study.endswith(".ipynb") else study
+
+
+def _study_title(study: str) -> str:
+    return STUDIES.get(study, {}).get("title", _study_name(study).replace("_", " ").capitalize())
 
 
 def _error_info(nb) -> dict[str, Any]:
@@ -304,14 +320,15 @@ def run_unit(
     out_dir = reports_dir / unit_id
     out_dir.mkdir(parents=True, exist_ok=True)
     nb_in = _notebook_path(study, root)
+    name = _study_name(study)
     params = {"unit_id": unit_id, "data_dir": str(root / "data"), "seed": 20261124}
     params.update(parameters or {})
-    results_path = out_dir / f"{study}.results.json"
+    results_path = out_dir / f"{name}.results.json"
     params["results_path"] = str(results_path)
     t0 = time.perf_counter()
     status: dict[str, Any] = {"study": study, "unit_id": unit_id, "status": "ok", "error": None}
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".run-") as tmp:
-        nb_tmp = Path(tmp) / f"{study}.ipynb"
+        nb_tmp = Path(tmp) / f"{name}.ipynb"
         tmp_results = Path(tmp) / "results.json"
         exec_params = dict(params, results_path=str(tmp_results))
         try:
@@ -329,7 +346,7 @@ def run_unit(
             err = {"cell": None, "exception": type(exc).__name__, "message": str(exc)[:2000]}
             if nb_tmp.exists():
                 err.update(_error_info(nbformat.read(nb_tmp, as_version=4)) or {})
-                _atomic_write(out_dir / f"{study}.failed.ipynb", nb_tmp.read_text("utf-8"))
+                _atomic_write(out_dir / f"{name}.failed.ipynb", nb_tmp.read_text("utf-8"))
             status["error"] = err
             status["seconds"] = round(time.perf_counter() - t0, 2)
             return status
@@ -340,19 +357,19 @@ def run_unit(
             "study": study,
             "unit_id": unit_id,
             "run_id": run_id,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "notebook": str(nb_in.relative_to(root)),
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "notebook": _rel(str(nb_in), root),
             "notebook_sha256": sha256_file(nb_in),
             "parameters": record_params,
             "inputs": {_rel(k, root): v for k, v in rec.get("inputs", {}).items()},
             "sources": rec.get("sources", []),
             "code_version": code_version(root),
             "packages": package_versions(),
-            "results": f"{study}.results.json",
-            "html": f"{study}.html",
+            "results": f"{name}.results.json",
+            "html": f"{name}.html",
         }
         context = {
-            "title": f"{STUDIES[study]['title']}: {rec.get('results', {}).get('unit_name', unit_id)}",
+            "title": f"{_study_title(study)}: {rec.get('results', {}).get('unit_name', unit_id)}",
             "unit_id": unit_id,
             "unit_name": rec.get("results", {}).get("unit_name", unit_id),
             "study": study,
@@ -371,15 +388,15 @@ def run_unit(
             status["status"] = "blocked"
             status["error"] = {"cell": None, "exception": "PrivacyCheckFailed",
                                "message": "; ".join(findings[:10])}
-            _atomic_write(out_dir / f"{study}.failed.ipynb", nb_tmp.read_text("utf-8"))
+            _atomic_write(out_dir / f"{name}.failed.ipynb", nb_tmp.read_text("utf-8"))
             return status
-        _atomic_write(out_dir / f"{study}.ipynb", nb_tmp.read_text("utf-8"))
+        _atomic_write(out_dir / f"{name}.ipynb", nb_tmp.read_text("utf-8"))
         _atomic_write(results_path, tmp_results.read_text("utf-8") if tmp_results.exists() else "{}")
-        _atomic_write(out_dir / f"{study}.html", html)
-        (out_dir / f"{study}.failed.ipynb").unlink(missing_ok=True)
+        _atomic_write(out_dir / f"{name}.html", html)
+        (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
         manifest_entry["html_sha256"] = hashlib.sha256(html.encode("utf-8")).hexdigest()
-        _update_manifest(out_dir / "manifest.json", study, manifest_entry)
-    status["html"] = str(out_dir / f"{study}.html")
+        _update_manifest(out_dir / "manifest.json", name, manifest_entry)
+    status["html"] = str(out_dir / f"{name}.html")
     status["html_bytes"] = len(html.encode("utf-8"))
     status["seconds"] = round(time.perf_counter() - t0, 2)
     return status
@@ -414,7 +431,7 @@ def _privacy_findings(html: str, min_n: int) -> list[str]:
 # ------------------------------------------------------------------ batch
 def new_run_id() -> str:
     """A sortable run id: UTC timestamp + short random suffix."""
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 @dataclass
@@ -646,7 +663,7 @@ def reproduce(
             changed.append(f"{entry['notebook']} (notebook changed)")
         original = json.loads((manifest_path.parent / entry["results"]).read_text("utf-8"))
         with tempfile.TemporaryDirectory(prefix="urbansec-reproduce-") as tmp:
-            st = run_unit(name, entry["unit_id"], parameters=entry["parameters"],
+            st = run_unit(entry["study"], entry["unit_id"], parameters=entry["parameters"],
                           reports_dir=tmp, run_id=f"reproduce-{entry['run_id']}", root=root)
             if st["status"] != "ok":
                 diffs.append(f"{name}: re-run {st['status']}: {st['error']}")
