@@ -274,7 +274,96 @@ display(syn.lessons[["quadrant", "cities", "lesson"]])
 """),
 ]
 
+ORPHEUS = [
+    md("""
+# Prevention pyramid and the impact of a local initiative
+
+Action 5 of the Partnership gives local security managers a common method to measure the
+impact of local social-cohesion actions on security and on **feelings of insecurity**:
+first map the city's policies on the integrated urban security policy pyramid (quality of
+life, general prevention, specific prevention, reaction), then evaluate at least one
+initiative. The policy inventories of the demo cities are **illustrative** (drafted from the
+pyramid manual's example measures) and their outcome data are **synthetic with planted
+effects**, so the report shows what each design can and cannot recover.
+"""),
+    params("""
+unit_id: str = "BE212"  # unit code (NUTS 3 region of the city)
+data_dir: str = "../data"  # folder holding raw/
+pyramid: str = "partnership_4"  # pyramid model (or a YAML path)
+measure: str = "count"  # pyramid width: count, budget or reach
+initiative: str = ""  # initiative to evaluate (default: the one in the evaluation spec)
+seed: int = 20261124  # not used by the estimators (all deterministic); kept for the record
+results_path: str = ""  # set by `urbansec run`
+"""),
+    code(SETUP),
+    code("""
+classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid)
+cov = us.orpheus.coverage(classified, measure=measure)
+rec.source("Policy inventory (illustrative demo)")
+rec.record("unit_name", us.pipeline.unit_name(unit_id, data_dir))
+rec.record("coverage", cov[cov["unit_id"] == unit_id])
+rec.record("domains", sorted(classified.loc[classified["unit_id"] == unit_id, "domain"].unique()))
+"""),
+    md("""
+## The city's pyramid
+
+Each initiative is classified by a transparent rule (target group x explicit security aim
+x timing before/after incidents); a reviewer's layer always wins and is shown as such.
+Width is proportional to the number of initiatives (or budget / reach).
+"""),
+    code("""
+us.reports.show_figure(us.orpheus.plot_pyramid(cov, unit_id, measure=measure),
+                       alt=f"Prevention pyramid of {unit_id}: initiatives per layer, bottom to top")
+mine = classified[classified["unit_id"] == unit_id]
+display(mine[["initiative_id", "name", "layer_name", "secondary_layer", "confidence",
+              "layer_source", "rationale"]].set_index("initiative_id"))
+"""),
+    md("## Gaps"),
+    code("""
+gaps = us.orpheus.gaps(classified)
+gaps = gaps[gaps["unit_id"] == unit_id]
+rec.record("gaps", gaps["sentence"].tolist())
+display(us.orpheus.gap_summary(gaps).set_index("layer_name")[["missing"]])
+"""),
+    md("""
+## The evaluated initiative
+
+Outcomes: the share of residents feeling safe walking alone in their area after dark
+(survey waves, intervention vs comparison areas) and monthly recorded incidents (treated
+area, its control, a displacement buffer and the buffer's control).
+"""),
+    code("""
+spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
+rec.source("Outcome survey and incident counts (SYNTHETIC, planted effects)")
+init_id = initiative or spec.initiative_id
+display(mine.set_index("initiative_id").loc[[init_id], ["name", "description", "layer_name"]])
+ev = us.outcomes.evaluate(spec, survey, incidents)
+rec.record("effects", ev.table())
+display(ev.table().set_index("design"))
+display(Markdown(us.outcomes.reading(ev)))
+"""),
+    code("""
+for name, r in ev.results.items():
+    us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_id}")
+"""),
+    md("""
+## Across the pilot cities
+
+The same method in every city, side by side and in a fixed order (never sorted): the
+pyramids on one scale, and each city's evaluated initiative with its confidence interval.
+"""),
+    code("""
+units = list(cov["unit_id"].unique())
+us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
+                       alt="Prevention pyramids of the pilot cities side by side, same scale")
+effects = us.pipeline.all_effects(data_dir, units)
+rec.record("effects_all_units", effects)
+display(effects.set_index(["unit_id", "design"]))
+"""),
+]
+
 
 if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
     write("collective_impact_swot.ipynb", CI)
+    write("orpheus_impact.ipynb", ORPHEUS)

@@ -8,7 +8,18 @@ Example
 ['quality_of_life', 'social_cohesion']
 """
 
-from . import collective_impact, orpheus, peers, pipeline, plots, reports, self_assessment, site
+from . import (
+    collective_impact,
+    impact,
+    orpheus,
+    outcomes,
+    peers,
+    pipeline,
+    plots,
+    reports,
+    self_assessment,
+    site,
+)
 from .errors import Problem, ValidationError
 from .framework import Dimension, Framework, Indicator, load_framework
 
@@ -22,7 +33,9 @@ __all__ = [
     "ValidationError",
     "load_framework",
     "collective_impact",
+    "impact",
     "orpheus",
+    "outcomes",
     "peers",
     "pipeline",
     "plots",

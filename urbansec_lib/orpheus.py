@@ -64,6 +64,7 @@ from matplotlib.figure import Figure
 from .errors import Problem, ValidationError
 
 __all__ = [
+    "gap_summary",
     "COLUMNS",
     "DOMAINS",
     "SECURITY_AIMS",
@@ -1495,3 +1496,29 @@ def plot_pyramids(
     what = ("share of " if relative else "") + _MEASURE_LABEL[measure]
     fig.suptitle(f"Prevention pyramids, bar width = {what} (same scale)", fontsize=11)
     return fig
+
+
+def gap_summary(gaps_table: pd.DataFrame) -> pd.DataFrame:
+    """Gaps condensed to one row per unit and layer: the domains (or target groups) with
+    no initiative, comma-separated; an entirely empty layer reads "no initiative at all".
+
+    Example
+    -------
+    >>> g = pd.DataFrame({"unit_id": ["X", "X"], "layer": ["reaction"] * 2,
+    ...                   "layer_name": ["Reaction"] * 2, "dimension": ["domain"] * 2,
+    ...                   "value": ["youth", "housing"], "sentence": ["", ""]})
+    >>> gap_summary(g)["missing"].tolist()
+    ['housing, youth']
+    """
+    cols = ["unit_id", "layer", "layer_name", "missing"]
+    if gaps_table.empty:
+        return pd.DataFrame(columns=cols)
+    g = gaps_table.assign(value=gaps_table["value"].fillna("").astype(str))
+    out = (
+        g.groupby(["unit_id", "layer", "layer_name"], sort=False)["value"]
+        .apply(lambda s: "no initiative at all" if (s == "").any()
+               else ", ".join(sorted(v.replace("_", " ") for v in s)))
+        .rename("missing")
+        .reset_index()
+    )
+    return out[cols]

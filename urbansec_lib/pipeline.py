@@ -236,3 +236,53 @@ def read_orpheus(data: str | Path | None = None, recorder=None, pyramid: str = "
     frames = [orpheus.read_inventory(track(p), unit_id=u, pyramid=pyramid)
               for u, p in orpheus_files(data).items()]
     return orpheus.classify(pd.concat(frames, ignore_index=True), pyramid=pyramid)
+
+
+def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None):
+    """The evaluation spec of a unit and its validated outcome data (survey, incidents).
+
+    Returns ``(spec, survey or None, incidents or None)``; every file read is declared to
+    ``recorder``.
+    """
+    from . import outcomes
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
+    survey = (outcomes.read_survey_outcomes(track(spec.resolve(spec.survey_file)))
+              if spec.survey_file else None)
+    incidents = (outcomes.read_incidents(track(spec.resolve(spec.incidents_file)))
+                 if spec.incidents_file else None)
+    return spec, survey, incidents
+
+
+def all_effects(data: str | Path | None = None, units: list[str] | None = None) -> pd.DataFrame:
+    """Effect table of every unit's evaluated initiative (unit order as given)."""
+    from . import outcomes
+
+    units = units if units is not None else sorted(orpheus_files(data))
+    frames = []
+    for u in units:
+        spec, survey, incidents = read_evaluation(u, data)
+        t = outcomes.evaluate(spec, survey, incidents).table()
+        frames.append(t.assign(unit_id=u, initiative_id=spec.initiative_id))
+    cols = ["unit_id", "initiative_id", "design", "estimate", "ci_low", "ci_high", "pvalue",
+            "n", "msms_level", "scale"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def unit_name(unit_id: str, data: str | Path | None = None) -> str:
+    """A unit's name from the registry, else from the NUTS table, else the code itself."""
+    raw = raw_dir(data)
+    try:
+        units = pd.read_csv(raw / "units.csv", dtype=str)
+        hit = units.loc[units["unit_id"] == unit_id, "name"]
+        if len(hit):
+            return str(hit.iloc[0])
+        nuts = pd.read_csv(raw / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv",
+                           dtype=str)
+        hit = nuts.loc[nuts["NUTS_ID"] == unit_id, "NAME_LATN"]
+        if len(hit):
+            return str(hit.iloc[0])
+    except (OSError, KeyError):
+        pass
+    return unit_id
