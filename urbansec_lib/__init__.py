@@ -33,6 +33,7 @@ __all__ = [
     "ValidationError",
     "load_framework",
     "collective_impact",
+    "data",
     "impact",
     "orpheus",
     "outcomes",

@@ -108,7 +108,8 @@ def load_inputs(
     track = recorder.use if recorder is not None else (lambda p: Path(p))
     units_path = track(raw / "units.csv")
     units = usdata.read_units(units_path)
-    public = usdata.build_public_indicators(raw, fw, units=units, track=track)
+    public = usdata.build_public_indicators(raw, fw, units=units, track=track,
+                                           fallback_to_parent=True)
     frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
     problems: dict[str, str] = {}
     valid_units = set(units["unit_id"])
@@ -162,7 +163,7 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     raw, out = raw_dir(data), processed_dir(data)
     out.mkdir(parents=True, exist_ok=True)
     units = usdata.read_units(raw / "units.csv")
-    public = usdata.build_public_indicators(raw, fw, units=units)
+    public = usdata.build_public_indicators(raw, fw, units=units, fallback_to_parent=True)
     public.to_csv(out / "indicators_public.csv", index=False, lineterminator="\n")
     key = key if key is not None else privacy.load_key(create=True)
     report: dict[str, str] = {}
