@@ -49,6 +49,7 @@ from IPython.display import Markdown, display
 import urbansec_lib as us
 
 warnings.filterwarnings("ignore", category=FutureWarning)
+us.plots.set_style()
 pd.set_option("display.precision", 1)
 rec = us.reports.Recorder(results_path or None)
 """
@@ -67,7 +68,7 @@ talk to, not a league table.
     params("""
 unit_id: str = "ES001C"  # unit code (Urban Audit city code or NUTS code)
 data_dir: str = "../data"  # folder holding raw/ (read only) and processed/
-framework_path: str = ""  # framework YAML; empty = the packaged default
+framework_path: str = ""  # framework YAML (empty: the packaged default)
 seed: int = 20261124  # seed for peer grouping and the uncertainty analysis
 min_n: int = 10  # small-cell suppression threshold (respondents)
 n_draws: int = 2000  # Monte Carlo draws of the robustness analysis
@@ -96,14 +97,15 @@ rec.record("framework_version", fw.version)
 
 Scores are min-max normalised to 0-100 across all units and periods (direction applied, so
 higher is always better) and averaged with the framework's weights. The peer group is found
-by k-means clustering of standardised context variables (population, level of the unit,
-urban-rural type), with k chosen by the silhouette score and a fixed seed.
+by k-means clustering of standardised context variables (population, urban-rural type and
+coastal location of the unit's NUTS 3 region), with k chosen by the silhouette score among
+groupings of at least four units, and a fixed seed.
 """),
     code("""
 prof = us.score(inputs.indicators, fw)
-ctx = us.peers.context_features(inputs.units.assign(urban_type=inputs.units.get("urban_type")))
+ctx = us.pipeline.unit_context(inputs.units, data_dir)
 groups = us.peers.peer_groups(ctx, seed=seed)
-pos = us.peers.position(prof, unit_id, groups, level=us.self_assessment.dimension_level(fw))
+pos = us.peers.position(prof, unit_id, groups, nodes=us.self_assessment.dimension_ids(fw))
 rec.record("scores", prof.scores.query("unit_id == @unit_id"))
 rec.record("position", pos)
 rec.record("peer_group", groups.to_dict())
@@ -122,7 +124,7 @@ below its peers' median, with the indicators that make the difference. A reading
 exchanges, not an ordering of cities.
 """),
     code("""
-partners = us.peers.learning_partners(prof, unit_id, groups, level=us.self_assessment.dimension_level(fw))
+partners = us.peers.learning_partners(prof, unit_id, groups, nodes=us.self_assessment.dimension_ids(fw))
 rec.record("learning_partners", partners)
 display(us.self_assessment.partners_table(partners, fw, inputs.units))
 """),
@@ -166,7 +168,7 @@ Do the indicators of each dimension point the same way across all units? Cronbac
 dimension. Low coherence is a finding about the framework, not about the city.
 """),
     code("""
-coh = us.coherence.coherence(prof)
+coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
 rec.record("coherence", coh.alpha)
 display(us.self_assessment.coherence_table(coh, fw))
 """),
@@ -186,7 +188,8 @@ rec.record("robustness_bands", sa.bands.query("unit_id == @unit_id"))
 rec.record("sensitivity_indices", sa.indices)
 us.reports.show_figure(sa.plot_bands(unit_id),
                        alt=f"Uncertainty bands of the dimension scores of {unit['name']}")
-display(us.self_assessment.sensitivity_table(sa))
+display(us.self_assessment.robustness_table(sa, unit_id, fw))
+display(us.self_assessment.sensitivity_table(sa, unit_id, fw))
 """),
     md("""
 ## About the data
@@ -367,3 +370,463 @@ if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
     write("collective_impact_swot.ipynb", CI)
     write("orpheus_impact.ipynb", ORPHEUS)
+
+
+INDICES = [
+    md("""
+# Existing indices, benchmarking and self-assessment tools
+
+The first deliverable of Action 1 of the Urban Agenda Partnership on Security in Public
+Spaces is a report on the indices, benchmarking tools and self-assessment tools already
+used to measure safety and security in cities, to find their good practice, gaps and
+shortcomings. This report reads the project's catalogue of ten such instruments against
+the holistic framework's six dimensions (quality of life, social cohesion, public-space
+liveability, sense of safety in public spaces, urban security, background conditions).
+
+Every fact in the catalogue carries its source; facts marked † are background knowledge
+still to be verified, facts marked * are our reading of a source (for example, which of
+the six dimensions an index's pillars correspond to), and "unknown" means our sources do
+not say. Indices are listed in catalogue order: this report does not rank them.
+"""),
+    params("""
+unit_id: str = "EU"  # the report covers all European urban authorities
+data_dir: str = "../data"  # not read by this study (kept for the common interface)
+framework_path: str = ""  # framework YAML (empty: the packaged default)
+results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
+seed: int = 0  # no random step in this study
+"""),
+    code("""
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+import urbansec_lib as us
+from urbansec_lib import indices
+
+pd.set_option("display.max_colwidth", None)
+pd.set_option("display.max_rows", 200)
+
+rec = us.reports.Recorder(results_path or None)
+rec.record("unit_name", "European urban authorities")
+cat = indices.load_catalogue(rec.use(indices.catalogue_path()))
+fw = us.load_framework(rec.use(indices.framework_file(framework_path)))
+rec.source(f"urbansec catalogue of existing indices v{cat.version} (sources listed at the end)")
+rec.source(f"urbansec framework {fw.id} v{fw.version}")
+rec.record("catalogue_version", cat.version)
+rec.record("framework_version", fw.version)
+rec.record("n_indices", len(cat.entries))
+rec.record("n_facts", len(cat.facts()))
+rec.record("facts_by_status", cat.facts()["status"].value_counts())
+rec.record("n_framework_indicators", len(fw.indicators))
+"""),
+    md("""
+## The catalogue
+
+One row per index or tool. Numbers in brackets are footnotes: they link to the sources
+listed at the end of the report.
+"""),
+    code("""
+rec.record("catalogue", cat.table())
+display(HTML(indices.catalogue_html(cat)))
+"""),
+    md("""
+## Which index covers which dimension
+
+Rows are the framework's six dimensions, columns the indices. The number in a cell (and its
+colour) is how many of the dimension's framework indicators the index carries, read from
+the framework's own tags. An outlined cell means the catalogue declares that the index
+covers the dimension. The two kinds of evidence can disagree: a number without an outline
+is an index the framework borrows indicators from although its stated scope lies
+elsewhere; an outline around an empty cell is a declared scope the framework does not
+borrow from.
+"""),
+    code("""
+matrix = indices.coverage_matrix(fw, cat)
+rec.record("coverage_matrix", matrix)
+rec.record("crosswalk", indices.crosswalk(fw, cat))
+us.reports.show_figure(
+    indices.plot_coverage_heatmap(matrix),
+    alt="Heatmap of the six framework dimensions by ten existing indices: number of framework "
+    "indicators each index carries, with declared coverage outlined",
+)
+"""),
+    md("""
+## The gaps
+
+For each dimension: how many of its indicators some index carries, which indices cover it
+(by tags or by declaration), and whether that coverage rests only on perceptions or only
+on indices that publish league tables.
+"""),
+    code("""
+status = indices.dimension_status(fw, cat)
+gaps = indices.gaps(fw, cat)
+rec.record("dimension_status", status)
+rec.record("gaps", gaps)
+rec.record("n_gaps", len(gaps))
+display(status.drop(columns=["dimension"]).set_index("label"))
+display(gaps[["gap", "label", "indices", "detail"]].set_index("gap"))
+"""),
+    md("""
+## Indices that only rank
+
+An index that publishes a league table orders cities from best to worst. The framework
+does not: it profiles a unit against its peers and its own past.
+"""),
+    code("""
+ranking_only = gaps.query("gap == 'index_only_ranks'")
+rec.record("ranking_only_indices", ranking_only["subject"].tolist())
+display(ranking_only[["label", "detail"]].set_index("label"))
+"""),
+    md("""
+## Unit sizes no index covers
+
+Which geographic units each index reports on. Small and medium cities, NUTS 3 regions and
+neighbourhoods are where most urban authorities need data; an open dot means the catalogue
+does not know whether the index covers the unit.
+"""),
+    code("""
+units = indices.unit_status(cat)
+rec.record("unit_status", units)
+rec.record("unit_coverage", cat.unit_coverage())
+us.reports.show_figure(
+    indices.plot_unit_coverage(cat),
+    alt="Dot matrix of the geographic units (country, NUTS 1-3, city, neighbourhood, small and "
+    "medium cities) each existing index covers",
+)
+display(units.drop(columns=["unit"]).set_index("label"))
+"""),
+    md("""
+## What the framework adds
+
+Framework indicators that no existing index carries: what a city gains by running its own
+self-assessment.
+"""),
+    code("""
+added = gaps.query("gap == 'indicator_without_index'")
+rec.record("indicators_without_index", added["subject"].tolist())
+rec.record("n_indicators_without_index", len(added))
+display(added[["subject", "label", "dimension", "detail"]].set_index("subject"))
+"""),
+    md("""
+## Sources
+
+Every source the catalogue cites, with the facts citing it. Facts with status recall (†)
+are to be checked before publication; unknown facts are to be filled from Cavallini's
+Action 1 report, whose list of mapped indices was not available to us.
+"""),
+    code("""
+rec.record("sources", cat.sources_table())
+display(HTML(indices.sources_html(cat)))
+to_check = cat.open_facts()
+rec.record("open_facts", to_check)
+rec.record("n_facts_to_verify", int((to_check["status"] == "recall").sum()))
+rec.record("n_facts_unknown", int((to_check["status"] == "unknown").sum()))
+display(Markdown("### Facts to verify or to find"))
+display(to_check.set_index(["index_id", "field"]))
+"""),
+]
+
+
+if __name__ == "__main__":
+    write("existing_indices.ipynb", INDICES)
+
+
+ACTIONS_SETUP = SETUP + """
+from urbansec_lib import ai_survey, funding, good_practices, instruments, training
+"""
+
+TRAINING = [
+    md("""
+# Training evaluation: self-assessed competences before and after
+
+Action 4 of the Urban Agenda Partnership on Security in Public Spaces builds capacity in
+integrated, sustainable urban security. Every training uses **the same questionnaire** and
+**the same analysis**, so trainings can be set side by side: participants rate their
+confidence in the competences of the urban security competence framework (six areas, 2-3
+statements each, 1 = not at all confident ... 5 = fully confident) before and after the
+training, with a self-made code instead of their name.
+
+**How to read this report.** Only participants who answered both times are compared with
+themselves. The change is self-assessed confidence, not measured skill, and there is no
+comparison group: part of a change can come from the training situation itself. Tests per
+competence area: paired t-test and Wilcoxon signed-rank test; effect size Cohen's d_z (mean
+change divided by the standard deviation of the changes) with an exact 95% confidence
+interval; p-values Holm-adjusted for testing six areas.
+"""),
+    params("""
+unit_id: str = "TR-MAD-2025"  # training id (files data/raw/training/<id>_pre.csv, _post.csv)
+data_dir: str = "../data"  # folder holding raw/ (read only)
+seed: int = 20261124  # not used by this analysis (no random step); kept for the batch runner
+min_n: int = 10  # small-cell suppression threshold (participants)
+results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
+"""),
+    code(ACTIONS_SETUP),
+    code("""
+pre, post = training.read_training(data_dir, unit_id, recorder=rec)
+res = training.evaluate(pre, post, training_id=unit_id, min_n=min_n)
+rec.source("Training questionnaire exports (KoboToolbox), data/raw/training; see its README.md")
+rec.record("unit_name", f"training {unit_id}")
+rec.record("instrument_version", instruments.load_instrument("training_pre_post").stamp)
+rec.record("competence_framework_version", res.params["competences_version"])
+rec.record("matching", res.matching)
+display(Markdown(res.matching_text()))
+"""),
+    md("""
+## Change per competence area
+
+Mean confidence before and after (matched participants), the mean change, the effect size
+d_z with its 95% confidence interval and the p-values. As a rough guide, d_z of 0.2 is a
+small, 0.5 a medium and 0.8 a large change (Cohen's conventions, which are only a guide).
+"""),
+    code("""
+rec.record("areas", res.table())
+display(res.report_table())
+us.reports.show_figure(
+    res.plot(),
+    alt=f"Mean self-assessed confidence before and after training {unit_id} per competence "
+    "area, and the effect size d_z with 95% confidence intervals",
+)
+"""),
+    md("""
+## Change by staff profile
+
+Mean change per competence area for each staff profile (as given before the training).
+Profiles with fewer participants than the suppression threshold are not shown.
+"""),
+    code("""
+rec.record("by_profile", res.by_profile)
+display(res.by_profile.dropna(subset=["mean_diff"]).round(2))
+"""),
+    md("""
+## Satisfaction
+
+Answers after the training (all who answered, matched or not): mean on the 1-5 agreement
+scale and the share who agree or strongly agree.
+"""),
+    code("""
+rec.record("satisfaction", res.satisfaction)
+display(res.satisfaction.round(2))
+"""),
+    md("""
+## This training beside the others
+
+The same analysis for every training in the data folder, in the order of their codes (not a
+ranking). Overlapping intervals mean the data cannot tell the trainings apart.
+"""),
+    code("""
+all_trainings = training.evaluate_all(data_dir, min_n=min_n, recorder=rec)
+comparison = training.compare(all_trainings)
+rec.record("comparison", comparison)
+us.reports.show_figure(
+    training.plot_compare(comparison),
+    alt="Effect size d_z with 95% confidence intervals per competence area for every training",
+)
+"""),
+    md("""
+## About the data
+
+The questionnaire is `urbansec_lib/instruments/training_pre_post.yaml` (version recorded
+above); the competence framework is `urbansec_lib/instruments/competences.yaml`, a proposal
+for the Action 4 trainers to review. **The demo exports are SYNTHETIC**, produced by
+`scripts/make_demo_actions.py` with a fixed seed; no real participant is described.
+Participant codes are never shown; free-text comments are not read into the analysis.
+"""),
+]
+
+GOOD_PRACTICES = [
+    md("""
+# Security by design in public spaces: good practices and what goes with success
+
+Action 6 of the Urban Agenda Partnership gives guidance on security by design: protecting
+public spaces (against vehicle ramming, crowding, nuisance, crime and disasters) while
+keeping them open and liveable. This report reads the good-practice inventory, writes it as
+a searchable page, and looks for **candidate rules of thumb**: practice attributes that go
+together with a high self-rated success (4 or 5 on the 1-5 scale).
+
+**How to read this report.** The practices are those submitted, not a sample of all
+practices, and success is the submitting team's own rating. With a few dozen practices,
+associations are leads for discussion with practitioners, never proof of cause. Every rule
+carries an evidence label (strong / moderate / weak) defined below.
+"""),
+    params("""
+unit_id: str = "EU"  # the inventory covers all contributing cities
+data_dir: str = "../data"  # folder holding raw/ (read only) and processed/
+seed: int = 20261124  # seed of the cross-validation splits, forest and permutations
+min_n: int = 10  # small-cell threshold (not needed for practices, kept for the runner)
+results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
+"""),
+    code(ACTIONS_SETUP),
+    code("""
+gp = instruments.read_responses(
+    rec.use(Path(data_dir) / "raw" / "good_practices" / "good_practices_kobo.csv"),
+    "good_practice",
+)
+rec.source("Good-practice inventory export (KoboToolbox), data/raw/good_practices; see its README.md")
+rec.record("unit_name", "European good-practice inventory")
+rec.record("instrument_version", instruments.load_instrument("good_practice").stamp)
+rec.record("n_practices", len(gp))
+overview = good_practices.overview(gp)
+rec.record("overview", overview)
+display(overview.set_index(["question", "label"])[["n_practices"]])
+"""),
+    md("""
+## The inventory page
+
+A static page (one file, works offline) with a search box and filters by country, type of
+space, threat, measure and partner, and the same list as CSV.
+"""),
+    code("""
+page = good_practices.inventory_html(
+    gp, Path(data_dir) / "processed" / "good_practices" / "inventory.html",
+    note="Demo inventory: SYNTHETIC practices generated for testing the toolkit.",
+)
+display(Markdown(f"Inventory written to `processed/good_practices/{page.name}` "
+                 f"and `{page.with_suffix('.csv').name}`."))
+"""),
+    md("""
+## Candidate success factors
+
+For every attribute, the share of practices with high success with and without it, Fisher's
+exact test and the odds ratio with its exact 95% interval. Two models check whether the
+attributes together separate high from other success: an L2-penalised logistic regression
+(repeated stratified cross-validation, area under the ROC curve; 0.5 = no better than
+chance) and a random forest whose permutation importance is computed on held-out practices.
+
+Evidence labels: **strong** = Fisher p < 0.01, cross-validated AUC above 0.7 and the
+logistic model agrees on the direction; **moderate** = p < 0.05 (or p < 0.10 with a clearly
+positive held-out importance); **weak** = p < 0.20.
+"""),
+    code("""
+sf = good_practices.success_factors(gp, seed=seed)
+rec.record("model", sf.model)
+rec.record("crosstabs", sf.crosstabs)
+rec.record("rules", sf.rules)
+display(Markdown(sf.summary_markdown()))
+us.reports.show_figure(
+    sf.plot(),
+    alt="Odds ratio of high self-rated success with exact 95% confidence interval for each "
+    "practice attribute",
+)
+"""),
+    md("""
+## Funding for this kind of work
+
+EU instruments whose themes cover public-space liveability and urban security (from the
+packaged funding catalogue; facts named in the `verify` column must be checked on the
+official page before use).
+"""),
+    code("""
+fund = funding.match(["public_space_liveability", "urban_security"])
+rec.record("funding_catalogue_version", fund.attrs["catalogue_version"])
+rec.record("funding", fund[["dimension", "instrument_id", "verify"]])
+display(fund[["dimension", "name", "programme_period", "typical_grant", "link", "verify"]])
+"""),
+    md("""
+## About the data
+
+The questionnaire is `urbansec_lib/instruments/good_practice.yaml`. **The demo inventory is
+SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): the practices and "Demo city" names
+are invented. Free-text outcome descriptions are not read into this report.
+"""),
+]
+
+AI = [
+    md("""
+# AI-inclusive technologies in public spaces: survey of urban authorities
+
+Action 3 of the Urban Agenda Partnership evaluates AI-inclusive technologies in public
+spaces. This report summarises a survey of urban authorities: which technologies they use or
+have tested, for what, on which legal basis and with which safeguards, and what holds them
+back.
+
+**How to read this report.** Shares are of the authorities that answered, with Wilson 95%
+confidence intervals. Groups (size classes, countries) with fewer authorities than the
+suppression threshold are not shown. No authority is named, and results are never ordered
+from most to least "advanced".
+"""),
+    params("""
+unit_id: str = "EU"  # the survey covers all responding authorities
+data_dir: str = "../data"  # folder holding raw/ (read only)
+seed: int = 20261124  # not used (no random step); kept for the batch runner
+min_n: int = 10  # small-cell suppression threshold (authorities)
+results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
+"""),
+    code(ACTIONS_SETUP),
+    code("""
+raw = Path(data_dir) / "raw" / "ai"
+ai = instruments.read_responses(rec.use(raw / "ai_survey_kobo.csv"), "ai_technologies")
+rec.source("AI technologies survey export (KoboToolbox), data/raw/ai; see its README.md")
+rec.record("unit_name", "European survey of urban authorities")
+rec.record("instrument_version", instruments.load_instrument("ai_technologies").stamp)
+rec.record("n_authorities", len(ai))
+"""),
+    md("## Technologies used and tested"),
+    code("""
+prev = ai_survey.prevalence(ai, min_n=min_n)
+rec.record("prevalence", prev)
+display(ai_survey.report_table(prev))
+us.reports.show_figure(ai_survey.plot_prevalence(prev, status="used"),
+                       alt="Share of authorities using each technology, with 95% intervals")
+"""),
+    md("## By size of the authority"),
+    code("""
+prev_size = ai_survey.prevalence(ai, by="size_class", min_n=min_n)
+rec.record("prevalence_by_size", prev_size)
+us.reports.show_figure(
+    ai_survey.plot_prevalence(prev_size, status="used", by="size_class"),
+    alt="Share of authorities using each technology by size class, with 95% intervals",
+)
+"""),
+    md("""
+## Safeguards
+
+Among the authorities using at least one technology: the main legal basis, whether a data
+protection impact assessment (DPIA) was done, and whether the data-protection authority was
+contacted.
+"""),
+    code("""
+safe = ai_survey.safeguards(ai, min_n=min_n)
+rec.record("safeguards", safe)
+display(ai_survey.report_table(safe))
+"""),
+    md("""
+## Bottlenecks
+
+What holds authorities back, by size class and by country (countries with fewer
+authorities than the threshold are suppressed).
+"""),
+    code("""
+bn_size = ai_survey.bottlenecks(ai, by="size_class", min_n=min_n)
+bn_country = ai_survey.bottlenecks(ai, by="country", min_n=min_n)
+rec.record("bottlenecks_by_size", bn_size)
+rec.record("bottlenecks_by_country", bn_country)
+display(ai_survey.report_table(bn_size, by="size_class"))
+display(ai_survey.report_table(bn_country, by="country"))
+"""),
+    md("""
+## National positions
+
+A user-maintained file of national positions (`data/raw/ai/national_positions.csv`) beside
+each country's share of authorities using at least one technology. **The positions shipped
+with the demo are ILLUSTRATIVE placeholders** (status column) that only restate the EU-level
+baseline of the AI Act; replace them with each country's position and source.
+"""),
+    code("""
+positions = ai_survey.read_national_positions(rec.use(raw / "national_positions.csv"))
+joined = ai_survey.join_national_positions(ai, positions, min_n=min_n)
+rec.record("national_positions", joined.drop(columns=["position_summary"]))
+display(joined.round(2))
+"""),
+    md("""
+## About the data
+
+The questionnaire is `urbansec_lib/instruments/ai_technologies.yaml`. **The demo survey is
+SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): no authority answered it. Free-text
+comments are not read into this report.
+"""),
+]
+
+
+if __name__ == "__main__":
+    write("training_evaluation.ipynb", TRAINING)
+    write("good_practices.ipynb", GOOD_PRACTICES)
+    write("ai_technologies.ipynb", AI)

@@ -90,3 +90,26 @@ def test_nearest_peers_distance_sorted():
     assert len(nn) == 3 and "U00" not in nn["peer_id"].tolist()
     assert nn["distance"].is_monotonic_increasing
     assert set(nn["peer_id"]) <= set(ctx.index[:6])
+
+
+def test_too_few_peers_get_no_band():
+    sc = _scores()
+    groups = pd.Series([1, 1, 1, 2, 2], index=list("ABCDE"))
+    pos = peers.position(sc, "A", groups, level=2)
+    assert set(pos["band"]) == {"too few peers to place"}
+
+
+def test_min_size_rules_out_tiny_groups():
+    ctx = _context()
+    ctx.loc["OUT"] = [20.0, -20.0]  # a lone outlier would form its own group
+    g = peers.peer_groups(ctx, seed=0, min_size=4)
+    assert g.value_counts().min() >= 4
+    # the outlier joined the group with the nearest centroid, the planted blocks stay apart
+    assert g.loc[ctx.index[:18]].nunique() == 3
+
+
+def test_nearest_peer_set_is_a_group_series():
+    ctx = _context()
+    s = peers.peer_set(ctx, "U07", n=4)
+    assert s.loc["U07"] == 1 and (s == 1).sum() == 5
+    assert set(s[s == 1].index) <= set(ctx.index[6:12])

@@ -9,19 +9,28 @@ Example
 """
 
 from . import (
+    coherence,
+    coinr,
     collective_impact,
+    data,
     impact,
+    indices,
     orpheus,
     outcomes,
     peers,
     pipeline,
     plots,
+    privacy,
     reports,
+    scoring,
     self_assessment,
+    sensitivity,
     site,
+    survey,
 )
 from .errors import Problem, ValidationError
 from .framework import Dimension, Framework, Indicator, load_framework
+from .scoring import Profile, score
 
 __version__ = "0.1.0"
 
@@ -29,18 +38,27 @@ __all__ = [
     "Dimension",
     "Framework",
     "Indicator",
+    "Profile",
     "Problem",
     "ValidationError",
-    "load_framework",
+    "coherence",
+    "coinr",
     "collective_impact",
     "data",
     "impact",
+    "indices",
+    "load_framework",
     "orpheus",
     "outcomes",
     "peers",
     "pipeline",
     "plots",
+    "privacy",
     "reports",
+    "score",
+    "scoring",
     "self_assessment",
+    "sensitivity",
     "site",
+    "survey",
 ]

@@ -14,6 +14,8 @@ Examples
     urbansec survey form --out forms/
     urbansec survey import data/raw/survey/ES001C_selfassessment_kobo.csv --unit ES001C
     urbansec ci template --unit BE212 --problem "..."
+    urbansec key init                               # create the pseudonymisation key
+    urbansec site                                   # static joint dashboard
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument("--problem", default=None)
     t.add_argument("--initiatives", nargs="*", default=None)
     t.add_argument("--out", default=None)
+    p = sub.add_parser("key", help="pseudonymisation key")
+    p.add_argument("action", choices=["init", "fingerprint"])
     p = sub.add_parser("site", help="build the static joint dashboard from the reports")
     p.add_argument("--out", default=None)
     return ap
@@ -163,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_survey(a, ap)
         if a.cmd == "ci":
             return _cmd_ci(a, ap)
+        if a.cmd == "key":
+            from . import privacy
+
+            key = privacy.load_key(create=a.action == "init")
+            print(f"pseudonymisation key ready (fingerprint {privacy.key_fingerprint(key)})")
+            return 0
         if a.cmd == "site":
             from . import site
 
@@ -198,9 +208,13 @@ def _cmd_survey(a, ap) -> int:
 
         key = privacy.load_key(create=a.create_key)
         processed = Path(a.processed_dir) if a.processed_dir else pipeline.processed_dir()
+        from .data import read_units
+
+        units = set(read_units(pipeline.raw_dir() / "units.csv")["unit_id"])
         entry = survey.import_export(
             a.export, fw, a.unit, processed, key,
             on_error="split" if a.accept_valid else "raise", side_file=a.side_file,
+            units=units,
         )
         print(entry)
         return 0

@@ -33,11 +33,15 @@ __all__ = [
     "PeerGrouper",
     "peer_groups",
     "nearest_peers",
+    "peer_set",
     "position",
     "learning_partners",
     "context_features",
     "BANDS",
 ]
+
+#: Fewer peers with data than this and no band is given.
+MIN_PEERS = 3
 
 #: Percentile bands used to place a unit in its peers' distribution (no ranks).
 BANDS = (
@@ -47,17 +51,24 @@ BANDS = (
 )
 
 
-def context_features(units: pd.DataFrame, numeric: list[str] | None = None) -> pd.DataFrame:
+def context_features(
+    units: pd.DataFrame,
+    numeric: list[str] | None = None,
+    categorical: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Turn a unit registry into numeric context features for peer grouping.
 
     Parameters
     ----------
     units : DataFrame
         One row per unit with ``unit_id`` and context columns. ``population`` is
-        log10-transformed; ``level`` (city / NUTS3 / ...) and ``urban_type`` are
-        one-hot encoded; other numeric columns listed in ``numeric`` are used as is.
+        log10-transformed; other numeric columns listed in ``numeric`` are used as is;
+        columns in ``categorical`` (e.g. ``level``) are one-hot encoded.
     numeric : list of str, optional
-        Extra numeric context columns (e.g. density, unemployment).
+        Extra numeric context columns (e.g. urban-rural type, density, unemployment).
+    categorical : tuple of str
+        Categorical context columns. Empty by default: one-hot columns of a rare category
+        (two NUTS 3 regions among cities) would otherwise split them off on their own.
 
     Returns
     -------
@@ -70,7 +81,7 @@ def context_features(units: pd.DataFrame, numeric: list[str] | None = None) -> p
         out["log10_population"] = np.log10(pop.where(pop > 0))
     for col in numeric or []:
         out[col] = pd.to_numeric(df[col], errors="coerce")
-    for cat in ("level", "urban_type"):
+    for cat in categorical:
         if cat in df:
             out = out.join(pd.get_dummies(df[cat].astype(str), prefix=cat, dtype=float))
     out = out.apply(lambda s: s.fillna(s.median()))
@@ -91,6 +102,10 @@ class PeerGrouper:
         Candidate k (inclusive bounds) when ``k`` is None.
     seed : int
         Random seed (k-means initialisation).
+    min_size : int
+        Members of groups smaller than this are moved to the nearest large group (a peer
+        distribution of one or two units says little); k is then chosen by the silhouette
+        of the merged grouping.
 
     Attributes
     ----------
@@ -108,6 +123,7 @@ class PeerGrouper:
     k: int | None = None
     k_range: tuple[int, int] = (2, 8)
     seed: int = 0
+    min_size: int = 4
     labels_: pd.Series = field(init=False, repr=False)
     k_: int = field(init=False, repr=False)
     silhouette_: pd.DataFrame = field(init=False, repr=False)
@@ -132,19 +148,39 @@ class PeerGrouper:
             ks = list(range(self.k_range[0], min(self.k_range[1], n - 1) + 1)) or [1]
         sil, labels = [], {}
         for k in ks:
-            lab = self._cluster(x, k) if k > 1 else np.zeros(n, dtype=int)
+            raw = self._cluster(x, k) if k > 1 else np.zeros(n, dtype=int)
+            lab = _merge_small(x, raw, self.min_size)
             labels[k] = lab
-            ok = 1 < len(np.unique(lab)) < n
-            sil.append({"k": k, "silhouette": silhouette_score(x, lab) if ok else np.nan})
+            n_groups = len(np.unique(lab))
+            ok = 1 < n_groups < n
+            sil.append({"k": k, "groups_after_merge": n_groups,
+                        "silhouette": silhouette_score(x, lab) if ok else np.nan})
         self.silhouette_ = pd.DataFrame(sil)
         if self.k is None and self.silhouette_["silhouette"].notna().any():
             best = int(self.silhouette_.loc[self.silhouette_["silhouette"].idxmax(), "k"])
         else:
             best = ks[0]
-        self.k_ = best
-        self.labels_ = pd.Series(_relabel(labels[best]), index=ctx.index, name="peer_group")
+        lab = labels[best]
+        self.k_ = len(np.unique(lab))
+        self.labels_ = pd.Series(_relabel(lab), index=ctx.index, name="peer_group")
         self.features_ = pd.DataFrame(x, index=ctx.index, columns=ctx.columns)
         return self
+
+
+def _merge_small(x: np.ndarray, lab: np.ndarray, min_size: int) -> np.ndarray:
+    """Move the members of groups smaller than ``min_size`` to the nearest large group
+    (by distance to its centroid); a no-op when every group is large enough."""
+    lab = lab.copy()
+    sizes = pd.Series(lab).value_counts()
+    large = sizes[sizes >= min_size].index.to_numpy()
+    small = sizes[sizes < min_size].index.to_numpy()
+    if len(small) == 0 or len(large) == 0:
+        return lab
+    centroids = np.vstack([x[lab == g].mean(axis=0) for g in large])
+    move = np.isin(lab, small)
+    d = ((x[move, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    lab[move] = large[d.argmin(axis=1)]
+    return lab
 
 
 def _relabel(lab: np.ndarray) -> np.ndarray:
@@ -176,6 +212,7 @@ def peer_groups(
     k: int | None = None,
     method: str = "kmeans",
     k_range: tuple[int, int] = (2, 8),
+    min_size: int = 4,
 ) -> pd.Series:
     """Peer group per unit (unit_id -> group number), from context variables.
 
@@ -190,6 +227,8 @@ def peer_groups(
     method : {"kmeans", "agglomerative"}
     k_range : tuple of int
         Candidate k bounds.
+    min_size : int
+        Smallest admissible group when k is chosen (see :class:`PeerGrouper`).
 
     Returns
     -------
@@ -202,7 +241,7 @@ def peer_groups(
     >>> peer_groups(ctx, seed=0).tolist()
     [1, 1, 2, 2]
     """
-    g = PeerGrouper(method=method, k=k, k_range=k_range, seed=seed).fit(context)
+    g = PeerGrouper(method=method, k=k, k_range=k_range, seed=seed, min_size=min_size).fit(context)
     out = g.labels_.copy()
     out.attrs = {"k": g.k_, "silhouette": g.silhouette_.to_dict("records"), "seed": seed}
     return out
@@ -219,6 +258,19 @@ def nearest_peers(context: pd.DataFrame, unit_id: str, n: int = 5) -> pd.DataFra
     dist, idx = nn.kneighbors(x[[ctx.index.get_loc(unit_id)]])
     out = pd.DataFrame({"peer_id": ctx.index[idx[0]], "distance": dist[0]})
     return out[out["peer_id"] != unit_id].head(n).reset_index(drop=True)
+
+
+def peer_set(context: pd.DataFrame, unit_id: str, n: int = 8) -> pd.Series:
+    """A unit and its ``n`` nearest peers in context, as a group Series for :func:`position`.
+
+    Returns a Series indexed by every unit of ``context``: 1 for the unit and its nearest
+    peers, 0 for the others. Useful when clustering finds no well-separated groups (e.g.
+    units that are all large urban regions): every unit still gets peers most like it.
+    """
+    near = nearest_peers(context, unit_id, n=n)["peer_id"]
+    s = pd.Series(0, index=context.index.sort_values(), name="peer_group")
+    s.loc[[unit_id, *near]] = 1
+    return s
 
 
 def _scores_frame(profile) -> pd.DataFrame:
@@ -239,6 +291,7 @@ def position(
     groups: pd.Series,
     level: int | None = None,
     period=None,
+    nodes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Where a unit stands in its peer group's distribution, per node (no rank).
 
@@ -253,6 +306,9 @@ def position(
         Only nodes at this framework level (e.g. the dimensions).
     period : optional
         Period to use (default: the latest).
+    nodes : list of str, optional
+        Only these nodes, in this order (overrides ``level``; e.g. the top-level
+        dimensions of a framework of uneven depth).
 
     Returns
     -------
@@ -261,13 +317,17 @@ def position(
     (lower quarter / middle half / upper quarter of peers).
     """
     sc = _latest(_scores_frame(profile), period)
-    if level is not None:
+    if nodes is not None:
+        sc = sc[sc["node_id"].isin(nodes)]
+    elif level is not None:
         sc = sc[sc["level"] == level]
     if unit_id not in groups.index:
         raise ValidationError([Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")])
     peers = groups.index[groups == groups.loc[unit_id]]
     sc = sc[sc["unit_id"].isin(peers)]
     wide = sc.pivot_table(index="unit_id", columns="node_id", values="score")
+    if nodes is not None:
+        wide = wide.reindex(columns=[n for n in nodes if n in wide.columns])
     if unit_id not in wide.index:
         return pd.DataFrame(columns=["node_id", "score", "peer_n", "peer_q25", "peer_median",
                                      "peer_q75", "percentile", "band"])
@@ -294,6 +354,7 @@ def position(
         labels=[b[2] for b in BANDS],
         right=False,
     ).astype(object)
+    out.loc[out["peer_n"] < MIN_PEERS, "band"] = "too few peers to place"
     return out.reset_index(drop=True)
 
 
@@ -306,6 +367,7 @@ def learning_partners(
     min_gap: float = 10.0,
     n_indicators: int = 3,
     period=None,
+    nodes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Peers that are strong where the unit is weak, with the indicators that differ.
 
@@ -329,6 +391,8 @@ def learning_partners(
     n_partners, min_gap, n_indicators : see above
     period : optional
         Period to use (default latest).
+    nodes : list of str, optional
+        Only these nodes (overrides ``level``).
 
     Returns
     -------
@@ -341,7 +405,9 @@ def learning_partners(
             raise ValidationError([Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")])
         peers = groups.index[groups == groups.loc[unit_id]]
         sc = sc[sc["unit_id"].isin(peers)]
-    if level is None:
+    if nodes is not None:
+        sc = sc[sc["node_id"].isin(nodes)]
+    elif level is None:
         top = sc["level"].max()
         sc = sc[sc["level"] < top]
     else:

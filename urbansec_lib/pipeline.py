@@ -28,7 +28,7 @@ import pandas as pd
 
 from .framework import Framework, load_framework
 
-__all__ = ["StudyInputs", "load_inputs", "build_processed", "study_units", "demo",
+__all__ = ["StudyInputs", "load_inputs", "align_periods", "build_processed", "study_units", "demo",
            "data_dir", "raw_dir", "processed_dir"]
 
 
@@ -75,6 +75,57 @@ class StudyInputs:
     files: list[Path] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    raw_indicators: pd.DataFrame | None = None
+
+
+def align_periods(
+    indicators: pd.DataFrame,
+    periods: list[int] | tuple[int, ...],
+    max_lag: int = 6,
+) -> pd.DataFrame:
+    """Latest value of each unit and indicator at each reference period ("last observation
+    carried forward" within ``max_lag`` periods).
+
+    Public statistics and surveys come on different calendars (Eurostat crime up to 2021,
+    perception waves up to 2019, self-assessment waves 2023 and 2025). A profile for
+    reference period ``t`` uses, for each indicator, the most recent value observed at or
+    before ``t`` and not older than ``t - max_lag``; the period it came from is kept in
+    ``source_period``. Values observed after ``t`` are never used for ``t``.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Tidy unit_id, indicator_id, period, value[, source, n].
+    periods : sequence of int
+        Reference periods.
+    max_lag : int
+        Oldest admissible value, in periods before the reference period.
+
+    Returns
+    -------
+    DataFrame with the same columns, ``period`` = reference period, plus ``source_period``.
+
+    Example
+    -------
+    >>> d = pd.DataFrame({"unit_id": ["A", "A"], "indicator_id": ["x", "x"],
+    ...                   "period": [2019, 2024], "value": [1.0, 2.0]})
+    >>> align_periods(d, [2023, 2025])[["period", "value", "source_period"]].values.tolist()
+    [[2023, 1.0, 2019], [2025, 2.0, 2024]]
+    """
+    d = indicators.dropna(subset=["value"]).copy()
+    d["period"] = pd.to_numeric(d["period"], errors="coerce").astype("Int64")
+    d = d.dropna(subset=["period"]).sort_values("period")
+    out = []
+    for t in sorted(set(int(p) for p in periods)):
+        window = d[(d["period"] <= t) & (d["period"] >= t - max_lag)]
+        latest = window.groupby(["unit_id", "indicator_id"], sort=False).tail(1)
+        out.append(latest.assign(source_period=latest["period"].astype(int), period=t))
+    cols = list(indicators.columns) + ["source_period"]
+    if not out:
+        return pd.DataFrame(columns=cols)
+    res = pd.concat(out, ignore_index=True)
+    res["period"] = res["period"].astype(int)
+    return res[cols].sort_values(["unit_id", "indicator_id", "period"]).reset_index(drop=True)
 
 
 def survey_exports(raw: Path) -> dict[str, Path]:
@@ -93,11 +144,15 @@ def load_inputs(
     fw: Framework | None = None,
     recorder=None,
     skip_units: tuple[str, ...] = (),
+    periods: tuple[int, ...] | None = None,
+    max_lag: int = 6,
 ) -> StudyInputs:
     """Read every raw input of the self-assessment study into tidy indicator data.
 
-    A survey export that fails validation is reported in ``problems`` and left out; it
-    never stops the other units.
+    Indicators are aligned on reference ``periods`` (default: the survey waves) with
+    :func:`align_periods`; the unaligned values are kept in ``raw_indicators``. A survey
+    export that fails validation is reported in ``problems`` and left out; it never stops
+    the other units.
     """
     from . import data as usdata
     from . import survey
@@ -122,15 +177,20 @@ def load_inputs(
             frames.append(agg)
         except ValidationError as exc:
             problems[path.name] = str(exc)
-    ind = pd.concat(frames, ignore_index=True)
-    ind = ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
+    raw_ind = pd.concat(frames, ignore_index=True)
+    raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
+    if periods is None:
+        survey_ids = {i.id for i in fw.survey_indicators()}
+        waves = raw_ind.loc[raw_ind["indicator_id"].isin(survey_ids), "period"].dropna()
+        periods = tuple(sorted(int(w) for w in waves.unique())) or (int(raw_ind["period"].max()),)
+    ind = align_periods(raw_ind, periods, max_lag=max_lag)
     files = list(getattr(recorder, "inputs", {}).keys()) if recorder is not None else []
     sources = sorted(ind["source"].dropna().map(lambda s: s.split(" (")[0]).unique())
     if recorder is not None:
         for s in sources:
             recorder.source(s)
     return StudyInputs(units=units, indicators=ind, files=[Path(f) for f in files],
-                       problems=problems, sources=sources)
+                       problems=problems, sources=sources, raw_indicators=raw_ind)
 
 
 def study_units(study: str, data: str | Path | None = None) -> list[str]:
@@ -145,6 +205,10 @@ def study_units(study: str, data: str | Path | None = None) -> list[str]:
         return sorted(p.name.split("_")[0] for p in (raw / "orpheus").glob("*_inventory.csv"))
     if study == "collective_impact_swot":
         return sorted(p.name.split("_")[0] for p in (raw / "collective_impact").glob("*_ci.xlsx"))
+    from .reports import STUDIES
+
+    if study in STUDIES and STUDIES[study].get("units") == "EU":
+        return ["EU"]
     raise KeyError(f"unknown study {study!r}")
 
 
@@ -287,3 +351,23 @@ def unit_name(unit_id: str, data: str | Path | None = None) -> str:
     except (OSError, KeyError):
         pass
     return unit_id
+
+
+def unit_context(units: pd.DataFrame, data: str | Path | None = None) -> pd.DataFrame:
+    """Numeric context features of each unit for peer grouping.
+
+    log10 population (of the unit's NUTS 3 region), and the urban-rural type (1 urban,
+    2 intermediate, 3 rural) and coastal flag of that NUTS 3 region from the GISCO NUTS
+    2021 table.
+    """
+    from . import data as usdata
+    from .peers import context_features
+
+    nuts = usdata.read_nuts(raw_dir(data) / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv")
+    n3 = nuts.set_index("nuts_id")
+    key = units["nuts3"].where(units["nuts3"].notna() & (units["nuts3"] != ""), units["unit_id"])
+    u = units.assign(
+        urban_type=pd.to_numeric(key.map(n3["urban_type"]), errors="coerce"),
+        coastal=pd.to_numeric(key.map(n3["coast_type"]), errors="coerce").isin([1, 2]).astype(float),
+    )
+    return context_features(u, numeric=["urban_type", "coastal"])

@@ -78,6 +78,11 @@ STUDIES: dict[str, dict[str, Any]] = {
         "title": "Collective Impact readiness and SWOT",
         "units": "collective_impact",
     },
+    "existing_indices": {
+        "notebook": "existing_indices.ipynb",
+        "title": "Existing indices, benchmarking and self-assessment tools",
+        "units": "EU",
+    },
 }
 
 _PACKAGES = (

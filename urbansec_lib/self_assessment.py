@@ -25,6 +25,7 @@ __all__ = [
     "unit_intro",
     "framework_overview",
     "dimension_level",
+    "dimension_ids",
     "node_labels",
     "peer_text",
     "profile_alt_text",
@@ -35,6 +36,7 @@ __all__ = [
     "survey_table",
     "coherence_table",
     "sensitivity_table",
+    "robustness_table",
     "sources_table",
 ]
 
@@ -43,7 +45,7 @@ DEFAULT_ASSUMPTIONS: dict = {
     "weights": 0.25,
     "normalisation": ["minmax", "zscore", "rank"],
     "aggregation": ["arithmetic", "geometric"],
-    "drop_indicator": True,
+    "removal": True,
 }
 
 
@@ -111,9 +113,9 @@ def dimension_level(fw: Framework) -> int:
     return int(levels.mode().iloc[0])
 
 
-def _dimension_scores(prof, fw: Framework) -> pd.DataFrame:
-    ids = [d.id for d in fw.dimensions]
-    return prof.scores[prof.scores["node_id"].isin(ids)]
+def dimension_ids(fw: Framework) -> list[str]:
+    """Ids of the top-level dimensions, in framework order."""
+    return [d.id for d in fw.dimensions]
 
 
 def node_labels(fw: Framework) -> dict[str, str]:
@@ -229,29 +231,65 @@ def survey_table(indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: i
 
 
 def coherence_table(coh, fw: Framework) -> pd.DataFrame:
-    """Cronbach's alpha per dimension and the indicators flagged as weakly coherent."""
+    """Cronbach's alpha (standardised) per dimension and the weakly coherent indicators.
+
+    ``coh`` is a :class:`urbansec_lib.coherence.CoherenceResult`; only Pearson flags of
+    indicators against their parent are listed.
+    """
     labels = node_labels(fw)
-    alpha = coh.alpha.copy()
-    alpha = alpha[alpha["node_id"].isin([d.id for d in fw.dimensions])]
-    flags = getattr(coh, "flags", pd.DataFrame(columns=["node_id", "indicator_id"]))
-    flagged = flags.groupby("node_id")["indicator_id"].apply(
-        lambda s: "; ".join(labels.get(i, i) for i in s)
-    ) if len(flags) else pd.Series(dtype=str)
+    alpha = coh.alpha[coh.alpha["node_id"].isin([n.id for n in fw.nodes])]
+    flags = coh.flags
+    if len(flags):
+        flags = flags[(flags["method"] == "pearson") & flags["child"].isin([i.id for i in fw.indicators])]
+    flagged = (
+        flags.groupby("parent")["child"].apply(lambda s: "; ".join(labels.get(i, i) for i in s))
+        if len(flags) else pd.Series(dtype=str)
+    )
     out = pd.DataFrame(
         {
             "dimension": alpha["node_id"].map(labels),
-            "Cronbach's alpha": alpha["alpha"].round(2),
+            "indicators used": alpha.get("n_children_used", alpha["n_children"]).astype(str)
+            + " of " + alpha["n_children"].astype(str),
+            "units": alpha.get("n_rows_used", pd.Series(pd.NA, index=alpha.index)).astype("Int64"),
+            "Cronbach's alpha": alpha["alpha_standardised"].round(2),
             "weak or negative indicators": alpha["node_id"].map(flagged).fillna(""),
         }
     )
     return out.set_index("dimension")
 
 
-def sensitivity_table(sa) -> pd.DataFrame:
-    """Sensitivity indices per assumption (first-order and total), averaged over outputs."""
+def sensitivity_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFrame:
+    """What the unit's dimension scores are most sensitive to.
+
+    Mean first-order (S1, Saltelli 2010) and total (ST, Jansen) sensitivity index of each
+    assumption over the unit's top-level dimensions at ``period`` (default latest).
+    """
     idx = sa.indices
-    cols = [c for c in ("first_order", "total") if c in idx]
-    return idx.groupby("assumption")[cols].mean().round(2)
+    idx = idx[(idx["unit_id"] == unit_id) & idx["node_id"].isin([d.id for d in fw.dimensions])]
+    if "output" in idx:
+        idx = idx[idx["output"] == "score"]
+    if period is None and len(idx):
+        period = idx["period"].max()
+    idx = idx[idx["period"] == period]
+    out = idx.groupby("assumption")[["S1", "ST"]].mean().round(2)
+    return out.rename(columns={"S1": "first-order index", "ST": "total index"})
+
+
+def robustness_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFrame:
+    """The unit's nominal dimension scores with the 5-95% band of the uncertainty analysis."""
+    b = sa.bands[(sa.bands["unit_id"] == unit_id)]
+    if period is None and len(b):
+        period = b["period"].max()
+    b = b[(b["period"] == period)].set_index("node_id")
+    rows = [d for d in fw.dimensions if d.id in b.index]
+    return pd.DataFrame(
+        {
+            "dimension": [d.label for d in rows],
+            "score": [round(b.at[d.id, "nominal"], 1) for d in rows],
+            "median of replicates": [round(b.at[d.id, "median"], 1) for d in rows],
+            "5-95% band": [f"{b.at[d.id, 'q05']:.1f} - {b.at[d.id, 'q95']:.1f}" for d in rows],
+        }
+    ).set_index("dimension")
 
 
 def sources_table(inputs) -> pd.DataFrame:

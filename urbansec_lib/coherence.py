@@ -1,0 +1,296 @@
+"""Statistical coherence of a framework: correlations, Cronbach's alpha, PCA.
+
+Follows the OECD/JRC Handbook (2008), Sections 4-5 (multivariate analysis) and COINr's
+``get_corr``/``get_cronbach``/``get_PCA``:
+
+* correlations (Pearson and Spearman) between siblings (within a level) and between
+  every indicator/aggregate and its parent and ancestors (across levels);
+* Cronbach's alpha of each aggregate's children, standardised (from the correlation
+  matrix: ``k r / (1 + (k - 1) r)`` with r the mean inter-item correlation - the
+  variant of the Handbook's Table 11, which reports 0.70 for the TAI) and raw
+  (covariances), with the corrected item-total correlation and alpha-if-deleted;
+* PCA eigenvalues and explained variance on standardised data (correlation matrix);
+* flags for children that correlate negatively or weakly (< ``weak``) with their parent.
+
+Example
+-------
+>>> res = coherence(prof)  # doctest: +SKIP
+>>> print(res.summary())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "CoherenceResult",
+    "alpha_if_deleted",
+    "coherence",
+    "correlations",
+    "cronbach_alpha",
+    "pca",
+]
+
+
+def correlations(values: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
+    """Correlation matrix of the columns of ``values`` (pairwise complete rows).
+
+    ``method``: ``"pearson"`` or ``"spearman"`` (pandas, scipy ranks).
+    """
+    return values.corr(method=method)
+
+
+def cronbach_alpha(values: pd.DataFrame, standardised: bool = True) -> float:
+    """Cronbach's alpha of the columns of ``values`` (complete rows).
+
+    ``standardised=True``: ``k r / (1 + (k - 1) r)`` with r the mean off-diagonal
+    correlation (alpha of z-scores). ``False``: ``k/(k-1) (1 - sum var_i / var_total)``
+    with sample variances of the raw values.
+
+    Example
+    -------
+    >>> round(cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4.], "b": [1, 3, 2, 4.]})), 3)
+    0.889
+    """
+    V = values.dropna()
+    k = V.shape[1]
+    if k < 2 or len(V) < 3:
+        return float("nan")
+    if standardised:
+        C = np.corrcoef(V.to_numpy(float).T)
+        r = (C.sum() - k) / (k * (k - 1))
+        return float(k * r / (1 + (k - 1) * r))
+    var_i = V.var(ddof=1).sum()
+    var_t = V.sum(axis=1).var(ddof=1)
+    return float(k / (k - 1) * (1 - var_i / var_t))
+
+
+def alpha_if_deleted(values: pd.DataFrame, standardised: bool = True) -> pd.DataFrame:
+    """Corrected item-total correlation and alpha without each column (Handbook Table 11).
+
+    The item-total correlation correlates each item with the sum of the *other* items
+    (z-scores when ``standardised``).
+
+    Returns
+    -------
+    DataFrame
+        ``item, corr_with_total, alpha_if_deleted``.
+    """
+    V = values.dropna()
+    Z = (V - V.mean()) / V.std(ddof=1) if standardised else V
+    rows = []
+    for c in V.columns:
+        rest = Z.drop(columns=c)
+        r = stats.pearsonr(Z[c], rest.sum(axis=1))[0] if len(V) > 2 else np.nan
+        rows.append(
+            {
+                "item": c,
+                "corr_with_total": float(r),
+                "alpha_if_deleted": cronbach_alpha(V.drop(columns=c), standardised),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def pca(values: pd.DataFrame) -> pd.DataFrame:
+    """Eigenvalues of the correlation matrix (PCA on standardised data, complete rows).
+
+    Returns
+    -------
+    DataFrame
+        ``pc, eigenvalue, pct_variance, cum_pct`` (largest first).
+    """
+    V = values.dropna()
+    if V.shape[1] < 2 or len(V) < 3:
+        return pd.DataFrame(columns=["pc", "eigenvalue", "pct_variance", "cum_pct"])
+    ev = np.linalg.eigvalsh(np.corrcoef(V.to_numpy(float).T))[::-1]
+    ev = np.clip(ev, 0, None)
+    pct = ev / ev.sum() * 100
+    return pd.DataFrame(
+        {
+            "pc": np.arange(1, len(ev) + 1),
+            "eigenvalue": ev,
+            "pct_variance": pct,
+            "cum_pct": np.cumsum(pct),
+        }
+    )
+
+
+@dataclass
+class CoherenceResult:
+    """Result of :func:`coherence` (tidy frames).
+
+    Attributes
+    ----------
+    correlations : DataFrame
+        ``var1, var2, relation (sibling/parent/ancestor), parent, method, r, n``.
+    alpha : DataFrame
+        ``node_id, level, n_children, alpha_standardised, alpha_raw``.
+    alpha_if_deleted : DataFrame
+        ``node_id, item, corr_with_total, alpha_if_deleted, alpha_if_deleted_raw``.
+    pca : DataFrame
+        ``node_id, pc, eigenvalue, pct_variance, cum_pct``.
+    flags : DataFrame
+        ``child, parent, method, r, flag`` (``negative`` or ``weak``).
+    """
+
+    correlations: pd.DataFrame
+    alpha: pd.DataFrame
+    alpha_if_deleted: pd.DataFrame
+    pca: pd.DataFrame
+    flags: pd.DataFrame
+    weak: float
+    n_rows: int
+
+    def summary(self) -> str:
+        """Plain-text summary per aggregate: alpha, first eigenvalue, flags."""
+        lines = [f"Coherence over {self.n_rows} unit-period rows (weak < {self.weak})"]
+        for _, a in self.alpha.iterrows():
+            p = self.pca[self.pca["node_id"] == a["node_id"]]
+            ev = (
+                f"PC1 {p['eigenvalue'].iloc[0]:.2f} ({p['pct_variance'].iloc[0]:.0f}%)"
+                if len(p)
+                else "PC1 n/a"
+            )
+            lines.append(
+                f"  {a['node_id']:<28} k={a['n_children']:<3} alpha(std) "
+                f"{a['alpha_standardised']:.2f}  alpha(raw) {a['alpha_raw']:.2f}  {ev}"
+            )
+        if len(self.flags):
+            lines.append("Flags:")
+            for _, f in self.flags.iterrows():
+                lines.append(
+                    f"  {f['child']} vs {f['parent']}: {f['method']} r = {f['r']:.2f} ({f['flag']})"
+                )
+        else:
+            lines.append("No negative or weak child-parent correlations.")
+        return "\n".join(lines)
+
+    def table(self) -> pd.DataFrame:
+        """The alpha table (one row per aggregate)."""
+        return self.alpha
+
+
+def coherence(
+    prof: Any,
+    weak: float = 0.2,
+    period: Any = None,
+    methods: tuple[str, ...] = ("pearson", "spearman"),
+    min_coverage: float = 0.0,
+) -> CoherenceResult:
+    """Coherence analysis of a :class:`~urbansec_lib.scoring.Profile`.
+
+    Uses the normalised indicators (direction applied, so a negative correlation is a
+    real conflict) and the aggregate scores. Rows are unit-periods (all periods pooled
+    unless ``period`` is given - pooled rows of one unit are not independent).
+
+    Parameters
+    ----------
+    weak : float
+        A child whose correlation with its parent is below ``weak`` (but >= 0) is
+        flagged ``weak``; below 0, ``negative``.
+    min_coverage : float
+        For alpha, alpha-if-deleted and PCA of a node, only children with data in at
+        least this share of rows are used (then complete rows). ``0`` (default) uses every
+        child with any data; children with no data at all are always left out and the
+        number used is reported in ``n_children_used``.
+    """
+    tree = prof._tree
+    iw = prof.wide("indicators", period=period)
+    sw = prof.wide(None, period=period)
+    allv = pd.concat([iw, sw], axis=1)
+    parent_of = {c: p for p, c in tree.edges}
+    level = dict(tree.levels)
+
+    def ancestors(c: str) -> list[str]:
+        out = []
+        while c in parent_of:
+            c = parent_of[c]
+            out.append(c)
+        return out
+
+    corr_rows, flag_rows, a_rows, aid_rows, pca_rows = [], [], [], [], []
+    for method in methods:
+        C = allv.corr(method=method)
+        Nn = allv.notna().astype(int).T @ allv.notna().astype(int)
+        for j, nid in enumerate(tree.nodes):
+            kids = list(tree.children[j])
+            for i1, a in enumerate(kids):
+                for b in kids[i1 + 1 :]:
+                    corr_rows.append(
+                        {
+                            "var1": a,
+                            "var2": b,
+                            "relation": "sibling",
+                            "parent": nid,
+                            "method": method,
+                            "r": C.at[a, b],
+                            "n": int(Nn.at[a, b]),
+                        }
+                    )
+        for c in list(tree.indicators) + list(tree.nodes):
+            for k, anc in enumerate(ancestors(c)):
+                r = C.at[c, anc]
+                corr_rows.append(
+                    {
+                        "var1": c,
+                        "var2": anc,
+                        "relation": "parent" if k == 0 else "ancestor",
+                        "parent": anc,
+                        "method": method,
+                        "r": r,
+                        "n": int(Nn.at[c, anc]),
+                    }
+                )
+                if k == 0 and np.isfinite(r) and r < weak:
+                    flag_rows.append(
+                        {
+                            "child": c,
+                            "parent": anc,
+                            "method": method,
+                            "r": r,
+                            "flag": "negative" if r < 0 else "weak",
+                        }
+                    )
+    for j, nid in enumerate(tree.nodes):
+        kids = list(tree.children[j])
+        V = allv[kids]
+        cov = V.notna().mean()
+        V = V.loc[:, (cov > 0) & (cov >= min_coverage)]
+        a_rows.append(
+            {
+                "node_id": nid,
+                "level": level[nid],
+                "n_children": len(kids),
+                "n_children_used": V.shape[1],
+                "n_rows_used": int(V.dropna().shape[0]),
+                "alpha_standardised": cronbach_alpha(V, True),
+                "alpha_raw": cronbach_alpha(V, False),
+            }
+        )
+        if V.shape[1] >= 3:
+            s = alpha_if_deleted(V, True)
+            s["alpha_if_deleted_raw"] = alpha_if_deleted(V, False)["alpha_if_deleted"]
+            s.insert(0, "node_id", nid)
+            aid_rows.append(s)
+        p = pca(V)
+        if len(p):
+            p.insert(0, "node_id", nid)
+            pca_rows.append(p)
+    empty_aid = pd.DataFrame(
+        columns=["node_id", "item", "corr_with_total", "alpha_if_deleted", "alpha_if_deleted_raw"]
+    )
+    return CoherenceResult(
+        correlations=pd.DataFrame(corr_rows),
+        alpha=pd.DataFrame(a_rows),
+        alpha_if_deleted=pd.concat(aid_rows, ignore_index=True) if aid_rows else empty_aid,
+        pca=pd.concat(pca_rows, ignore_index=True) if pca_rows else pd.DataFrame(),
+        flags=pd.DataFrame(flag_rows, columns=["child", "parent", "method", "r", "flag"]),
+        weak=weak,
+        n_rows=len(allv),
+    )

@@ -1,0 +1,544 @@
+"""Monte Carlo uncertainty and sensitivity analysis of profiles (vectorised, chunked).
+
+Each *assumption* of the scoring pipeline becomes an uncertain input:
+
+``weights``
+    every child weight multiplied by an independent ``U(1 - x, 1 + x)`` factor
+    (spec: the noise ``x``, e.g. ``0.25`` for +-25%); one input column per weight,
+    treated as one group in the sensitivity indices.
+``normalisation``
+    choice among methods (default ``["minmax", "zscore", "rank"]``): min-max 0-100,
+    z-score rescaled to mean 50 / SD 10, percentile rank 0-100 (COINr percent_rank).
+``aggregation``
+    choice among aggregation methods for every node (e.g. arithmetic/geometric).
+    Geometric/harmonic means use ``zeros="shift"`` (children + 1, result - 1) so that
+    min-max zeros are allowed.
+``imputation``
+    choice among imputation methods, e.g. ``["none", "mean"]``.
+``treatment``
+    ``[False, True]``: COINr outlier treatment off/on.
+``removal``
+    ``True``: drop one indicator (uniformly among all) or none (probability 1/(K+1)).
+``dummy``
+    ``True``: an input with no effect (a check on the estimators; its indices are 0).
+
+The first option of each list is the *nominal* choice (the nominal profile).
+
+Sampling and estimators (Saltelli et al. 2010, Comput. Phys. Commun. 181:259-270): two
+independent uniform matrices A and B (N x d) and, for each assumption i, A_B^i = A with
+the columns of assumption i taken from B. ``n`` is the total number of model runs, so
+``N = n // (k + 2)`` for k assumptions. First order: ``S_i = mean(f_B (f_ABi - f_A)) / V``
+(Saltelli 2010, Table 2 (b)); total: ``ST_i = mean((f_A - f_ABi)^2) / (2V)`` (Jansen
+1999); ``V`` = variance of ``f_A`` and ``f_B`` pooled. Bands use every run (each row of
+A, B and A_B^i is a draw from the input distribution).
+
+Vectorisation: every discrete variant (imputation x treatment x normalisation) is
+prepared once with the ordinary step functions; the runs of a chunk are grouped by
+variant and aggregated for all their weight vectors at once (one BLAS matrix product
+per aggregation formula, see :func:`urbansec_lib.scoring._aggregate_core`). No Python
+loop over runs.
+
+Example
+-------
+>>> res = run(data, fw, {"weights": 0.2, "normalisation": ["minmax", "zscore"],
+...                      "dummy": True}, n=2000, seed=1)  # doctest: +SKIP
+>>> res.indices.query("output == 'mean_abs_deviation'")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import scoring as sc
+from .framework import Framework
+
+__all__ = ["SensitivityResult", "run", "NORMALISATION_VARIANTS", "ASSUMPTIONS"]
+
+#: Normalisation options of the sensitivity analysis: name -> (scoring method, params).
+NORMALISATION_VARIANTS: dict[str, tuple[str, dict]] = {
+    "minmax": ("minmax", {"range": (0.0, 100.0)}),
+    "zscore": ("zscore", {"mean": 50.0, "sd": 10.0}),
+    "rank": ("percentile", {"kind": "coinr", "scale": 100.0}),
+    "goalposts": ("goalposts", {"scale": 100.0}),
+    "dist2max": ("dist2max", {"scale": 100.0}),
+}
+ASSUMPTIONS = (
+    "weights",
+    "normalisation",
+    "aggregation",
+    "imputation",
+    "treatment",
+    "removal",
+    "dummy",
+)
+_DEFAULT_OPTIONS = {
+    "normalisation": ["minmax", "zscore", "rank"],
+    "aggregation": ["arithmetic", "geometric"],
+    "imputation": ["none", "mean"],
+    "treatment": [False, True],
+}
+
+
+@dataclass
+class SensitivityResult:
+    """Result of :func:`run`.
+
+    Attributes
+    ----------
+    bands : DataFrame
+        ``unit_id, period, node_id, level, nominal, mean, median, q05, q95, width``.
+    indices : DataFrame
+        ``output`` (``score`` per unit, or ``mean_abs_deviation`` over units),
+        ``unit_id, period, node_id, assumption, S1, ST``.
+    replicates : DataFrame
+        One row per model run: ``run, matrix, sample`` and the value of every
+        assumption (weights as one ``w:<child>`` column per weight).
+    n_base, n_runs : int
+        N and N(k+2).
+    """
+
+    bands: pd.DataFrame
+    indices: pd.DataFrame
+    replicates: pd.DataFrame
+    n_base: int
+    n_runs: int
+    assumptions: dict
+    seed: int
+    nominal: pd.DataFrame
+    info: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """Text summary: design, band widths per node, indices of the summary output."""
+        lines = [
+            f"Sensitivity analysis: {self.n_runs} runs (N = {self.n_base}, "
+            f"{len(self.assumptions)} assumptions), seed {self.seed}",
+            f"  assumptions: {self.assumptions}",
+        ]
+        w = self.bands.groupby("node_id", sort=False)["width"].agg(["mean", "max"])
+        lines.append("Band width (q95 - q05) per node: mean [max]")
+        for nid, r in w.iterrows():
+            lines.append(f"  {nid:<28} {r['mean']:8.2f} [{r['max']:.2f}]")
+        ix = self.indices[self.indices["output"] == "mean_abs_deviation"]
+        if len(ix):
+            lines.append("Sensitivity indices of the mean absolute deviation from nominal:")
+            tab = ix.pivot_table(
+                index="node_id", columns="assumption", values=["S1", "ST"], sort=False
+            )
+            lines.append(tab.round(3).to_string())
+        return "\n".join(lines)
+
+    def plot_bands(self, unit_id: Any, period: Any = None):
+        """Median and 5-95% band of every node score of one unit (matplotlib Figure)."""
+        import matplotlib.pyplot as plt
+
+        b = self.bands[self.bands["unit_id"] == unit_id]
+        if period is None:
+            period = b["period"].max()
+        b = b[b["period"] == period]
+        fig, ax = plt.subplots(figsize=(7, 0.45 * len(b) + 1.2))
+        y = np.arange(len(b))
+        ax.hlines(y, b["q05"], b["q95"], color="0.5", lw=4, label="5-95%")
+        ax.plot(b["median"], y, "o", color="k", label="median")
+        ax.plot(b["nominal"], y, "|", color="tab:red", ms=14, mew=2, label="nominal")
+        ax.set_yticks(y, b["node_id"])
+        ax.set_xlabel("score")
+        ax.set_title(f"Uncertainty of scores: {unit_id} ({period})")
+        ax.legend(loc="best", fontsize=8)
+        fig.tight_layout()
+        return fig
+
+    def plot_indices(self, output: str = "mean_abs_deviation", node_id: Any = None):
+        """Bar chart of first-order and total indices per assumption (Figure)."""
+        import matplotlib.pyplot as plt
+
+        ix = self.indices[self.indices["output"] == output]
+        if node_id is None:
+            node_id = ix["node_id"].iloc[-1]
+        ix = ix[ix["node_id"] == node_id]
+        if output == "score":
+            ix = ix.groupby("assumption", sort=False)[["S1", "ST"]].mean().reset_index()
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        x = np.arange(len(ix))
+        ax.bar(x - 0.2, ix["S1"], 0.4, label="first order S1")
+        ax.bar(x + 0.2, ix["ST"], 0.4, label="total ST")
+        ax.set_xticks(x, ix["assumption"], rotation=30, ha="right")
+        ax.set_ylabel("sensitivity index")
+        ax.set_title(f"Sensitivity of {node_id} ({output})")
+        ax.axhline(0, color="0.3", lw=0.8)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        return fig
+
+
+def _parse(assumptions: Mapping[str, Any], tree: sc.Tree) -> dict:
+    out: dict[str, Any] = {}
+    for name, spec in assumptions.items():
+        if name not in ASSUMPTIONS:
+            raise ValueError(f"unknown assumption {name!r}; one of {ASSUMPTIONS}")
+        if name == "weights":
+            noise = float(spec["noise"] if isinstance(spec, Mapping) else spec)
+            if not 0 <= noise < 1:
+                raise ValueError("weights noise must be in [0, 1)")
+            out[name] = noise
+        elif name in ("removal", "dummy"):
+            if spec:
+                out[name] = True
+        else:
+            opts = list(_DEFAULT_OPTIONS[name] if spec is True else spec)
+            if name == "normalisation":
+                for o in opts:
+                    if o not in NORMALISATION_VARIANTS:
+                        raise ValueError(
+                            f"normalisation option {o!r}: one of {list(NORMALISATION_VARIANTS)}"
+                        )
+            if name == "aggregation":
+                for o in opts:
+                    if o not in sc.AGGREGATION_METHODS and o != "framework":
+                        raise ValueError(f"aggregation option {o!r}")
+            out[name] = opts
+    return out
+
+
+def _choice(u: np.ndarray, m: int) -> np.ndarray:
+    return np.minimum((u * m).astype(int), m - 1)
+
+
+def run(
+    data: pd.DataFrame,
+    fw: Framework,
+    assumptions: Mapping[str, Any],
+    n: int = 10_000,
+    seed: int = 0,
+    chunk_size: int | None = None,
+    weights: Any = None,
+    groups: pd.DataFrame | None = None,
+    impute_group: str | None = None,
+    treat_params: Mapping | None = None,
+    dat_thresh: float | None = None,
+    quantiles: tuple[float, float] = (0.05, 0.95),
+    keep_runs: bool = False,
+) -> SensitivityResult:
+    """Monte Carlo uncertainty + variance-based sensitivity analysis of a profile.
+
+    Parameters
+    ----------
+    data, fw
+        As for :func:`urbansec_lib.scoring.score`.
+    assumptions : mapping
+        ``{name: spec}`` with names from :data:`ASSUMPTIONS` (see module docs), e.g.
+        ``{"weights": 0.25, "normalisation": ["minmax", "zscore", "rank"],
+        "aggregation": ["arithmetic", "geometric"], "imputation": ["none", "mean"],
+        "treatment": [False, True], "removal": True, "dummy": True}``.
+    n : int
+        Total number of model runs; ``N = n // (k + 2)`` base samples.
+    seed : int
+        Seed of the random generator (``numpy.random.default_rng``).
+    chunk_size : int, optional
+        Runs processed at once (memory ~ ``chunk_size * units * nodes * 40`` bytes);
+        default aims at ~200 MB per chunk.
+    weights : optional
+        Nominal weights (as in ``score``); noise multiplies them.
+    groups, impute_group
+        For group imputation options (``"group_mean"``...).
+    treat_params : dict, optional
+        Parameters of the outlier treatment when switched on.
+    dat_thresh : float, optional
+        Aggregation data threshold (as in ``score``).
+    keep_runs : bool
+        Keep every run's scores in ``info["runs"]`` (float32 array runs x rows x nodes,
+        rows as ``info["rows"]``, nodes as ``info["nodes"]``).
+
+    Returns
+    -------
+    SensitivityResult
+    """
+    rng = np.random.default_rng(seed)
+    tree = sc.build_tree(fw)
+    df = sc.validate_data(data, fw)
+    X0 = sc.to_wide(df, tree.indicators)
+    spec = _parse(assumptions, tree)
+    names = list(spec)
+    k = len(names)
+    if k == 0:
+        raise ValueError("at least one assumption is needed")
+    N = max(2, n // (k + 2))
+    n_runs = N * (k + 2)
+    # ---- input columns per assumption
+    cols: dict[str, np.ndarray] = {}
+    d = 0
+    for nm in names:
+        width = tree.E if nm == "weights" else 1
+        cols[nm] = np.arange(d, d + width)
+        d += width
+    A = rng.random((N, d))
+    B = rng.random((N, d))
+    U = np.empty((n_runs, d))
+    U[:N], U[N : 2 * N] = A, B
+    for i, nm in enumerate(names):
+        ABi = A.copy()
+        ABi[:, cols[nm]] = B[:, cols[nm]]
+        U[(2 + i) * N : (3 + i) * N] = ABi
+    # ---- map to assumption values
+    W0 = sc._resolve_weights(tree, weights)
+    W = np.broadcast_to(W0, (n_runs, tree.E)).copy()
+    if "weights" in spec:
+        W *= 1 + spec["weights"] * (2 * U[:, cols["weights"]] - 1)
+    removed = np.full(n_runs, -1)
+    if "removal" in spec:
+        c = _choice(U[:, cols["removal"][0]], tree.K + 1) - 1
+        removed = c
+        eidx = tree.edge_index()
+        ind_edge = np.array([eidx[i] for i in tree.indicators])
+        hit = c >= 0
+        W[np.flatnonzero(hit), ind_edge[c[hit]]] = 0.0
+    opt_idx = {}
+    for nm in ("normalisation", "aggregation", "imputation", "treatment"):
+        opts = spec.get(nm, [_DEFAULT_OPTIONS[nm][0]])
+        opt_idx[nm] = (
+            _choice(U[:, cols[nm][0]], len(opts)) if nm in spec else np.zeros(n_runs, int),
+            opts,
+        )
+    norm_opts = opt_idx["normalisation"][1]
+    imp_opts = opt_idx["imputation"][1]
+    tr_opts = opt_idx["treatment"][1]
+    agg_opts = opt_idx["aggregation"][1]
+    # ---- precompute discrete variants once (ordinary step functions)
+    variants: list[np.ndarray] = []
+    bounds: list[Any] = []
+    vkey = {}
+    for ii, im in enumerate(imp_opts):
+        Xi, _ = sc._impute_wide(X0, im, groups, impute_group)
+        for ti, tr in enumerate(tr_opts):
+            if tr:
+                kw = {
+                    "skew_thresh": 2.0,
+                    "kurt_thresh": 3.5,
+                    "winmax": 5,
+                    "log_fallback": "log_CT_plus",
+                    **dict(treat_params or {}),
+                }
+                Xt = sc._treat_wide(Xi, **kw)[0]
+            else:
+                Xt = Xi
+            for ni, nm in enumerate(norm_opts):
+                meth, prm = NORMALISATION_VARIANTS[nm]
+                vkey[(ii, ti, ni)] = len(variants)
+                variants.append(sc._normalise_wide(Xt, fw, meth, prm).to_numpy(float))
+                bounds.append(sc._bounds_for(meth, prm))
+    variant = np.array(
+        [
+            vkey[(a, b, c)]
+            for a, b, c in zip(
+                opt_idx["imputation"][0], opt_idx["treatment"][0], opt_idx["normalisation"][0]
+            )
+        ]
+    )
+    node_codes = np.array([sc._AGG_CODE[m] for m in tree.node_aggregation])
+    agg_code_opts = [
+        node_codes if o == "framework" else np.full(tree.J, sc._AGG_CODE[o]) for o in agg_opts
+    ]
+    agg_choice = opt_idx["aggregation"][0]
+    R, J = X0.shape[0], tree.J
+    if chunk_size is None:
+        chunk_size = int(np.clip(3e7 / (max(R, 1) * (J + 4)), 50, 5000))
+    # ---- run: runs grouped by (variant, aggregation option), in chunks of chunk_size
+    Y = np.empty((J, n_runs, R), dtype=np.float32)  # node-major: contiguous per node
+    group_key = variant * len(agg_opts) + agg_choice
+    order = np.argsort(group_key, kind="stable")
+    bounds_g = np.searchsorted(group_key[order], np.unique(group_key), side="left")
+    bounds_g = np.r_[bounds_g, n_runs]
+    for gi in range(len(bounds_g) - 1):
+        grp = order[bounds_g[gi] : bounds_g[gi + 1]]
+        v, ao = divmod(int(group_key[grp[0]]), len(agg_opts))
+        for a in range(0, grp.size, chunk_size):
+            rows = grp[a : a + chunk_size]
+            codes = np.broadcast_to(agg_code_opts[ao], (rows.size, J))
+            Y[:, rows, :] = sc._aggregate_core(
+                variants[v],
+                tree,
+                W[rows],
+                codes,
+                zeros="shift",
+                shift=1.0,
+                dat_thresh=dat_thresh,
+                bounds=bounds[v],
+                node_major=True,
+                dtype=np.float32,
+            )
+    # ---- nominal
+    v0 = vkey[(0, 0, 0)]
+    nominal = sc._aggregate_core(
+        variants[v0],
+        tree,
+        W0[None, :],
+        agg_code_opts[0][None, :],
+        zeros="shift",
+        shift=1.0,
+        dat_thresh=dat_thresh,
+        bounds=bounds[v0],
+    )[0]
+    # ---- bands
+    units = X0.index.get_level_values("unit_id").to_numpy()
+    periods = X0.index.get_level_values("period").to_numpy()
+    q_lo, q_hi = quantiles
+    band_parts = []
+    mad = np.empty((n_runs, J))
+    for j, nid in enumerate(tree.nodes):
+        Yj = Y[j]
+        nan_cols = np.isnan(Yj).any(axis=0)
+        qs = np.empty((3, R))
+        mean = np.empty(R)
+        if (~nan_cols).any():
+            qs[:, ~nan_cols] = np.quantile(Yj[:, ~nan_cols], [q_lo, 0.5, q_hi], axis=0)
+            mean[~nan_cols] = Yj[:, ~nan_cols].mean(axis=0, dtype=np.float64)
+        if nan_cols.any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                qs[:, nan_cols] = np.nanquantile(Yj[:, nan_cols], [q_lo, 0.5, q_hi], axis=0)
+                mean[nan_cols] = np.nanmean(Yj[:, nan_cols], axis=0, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            mad[:, j] = np.nanmean(np.abs(Yj - nominal[:, j].astype(np.float32)), axis=1)
+        band_parts.append(
+            pd.DataFrame(
+                {
+                    "unit_id": units,
+                    "period": periods,
+                    "node_id": nid,
+                    "level": tree.levels[nid],
+                    "nominal": nominal[:, j],
+                    "mean": mean,
+                    "median": qs[1],
+                    "q05": qs[0],
+                    "q95": qs[2],
+                    "width": qs[2] - qs[0],
+                }
+            )
+        )
+    bands = pd.concat(band_parts, ignore_index=True)
+    # ---- indices (Saltelli 2010 first order, Jansen total)
+    ind_parts = []
+
+    def estimators(F: np.ndarray) -> tuple[list, list]:
+        fA = F[:N].astype(np.float64)
+        fB = F[N : 2 * N].astype(np.float64)
+        s1, st = [], []
+        # outputs with no data (a unit with no indicator under a node) are all-NaN: their
+        # indices are NaN by design, without the empty-slice warnings
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            V = np.nanvar(np.concatenate([fA, fB]), axis=0, ddof=1)
+            for i in range(k):
+                fAB = F[(2 + i) * N : (3 + i) * N].astype(np.float64)
+                s1.append(np.where(V > 0, np.nanmean(fB * (fAB - fA), axis=0) / V, np.nan))
+                st.append(np.where(V > 0, 0.5 * np.nanmean((fA - fAB) ** 2, axis=0) / V, np.nan))
+        return s1, st
+
+    for j, nid in enumerate(tree.nodes):
+        s1, st = estimators(Y[j])
+        for i, nm in enumerate(names):
+            ind_parts.append(
+                pd.DataFrame(
+                    {
+                        "output": "score",
+                        "unit_id": units,
+                        "period": periods,
+                        "node_id": nid,
+                        "assumption": nm,
+                        "S1": s1[i],
+                        "ST": st[i],
+                    }
+                )
+            )
+    s1, st = estimators(mad)
+    for i, nm in enumerate(names):
+        ind_parts.append(
+            pd.DataFrame(
+                {
+                    "output": "mean_abs_deviation",
+                    "unit_id": None,
+                    "period": None,
+                    "node_id": list(tree.nodes),
+                    "assumption": nm,
+                    "S1": s1[i],
+                    "ST": st[i],
+                }
+            )
+        )
+    indices = pd.concat(ind_parts, ignore_index=True)
+    # ---- replicates
+    mats = ["A"] * N + ["B"] * N + sum([[f"AB_{nm}"] * N for nm in names], [])
+    rep = {"run": np.arange(n_runs), "matrix": mats, "sample": np.tile(np.arange(N), k + 2)}
+    for nm in ("normalisation", "aggregation", "imputation", "treatment"):
+        idx, opts = opt_idx[nm]
+        rep[nm] = np.asarray(opts, dtype=object)[idx]
+    if "removal" in spec:
+        rep["removed_indicator"] = np.where(
+            removed >= 0, np.asarray(tree.indicators, dtype=object)[np.maximum(removed, 0)], None
+        )
+    if "dummy" in spec:
+        rep["dummy"] = U[:, cols["dummy"][0]]
+    replicates = pd.DataFrame(rep)
+    wcols = pd.DataFrame(W, columns=[f"w:{c}" for _, c in tree.edges])
+    replicates = pd.concat([replicates, wcols], axis=1)
+    nominal_df = sc._scores_tidy(nominal, X0.index, tree)
+    return SensitivityResult(
+        bands=bands,
+        indices=indices,
+        replicates=replicates,
+        n_base=N,
+        n_runs=n_runs,
+        assumptions=spec,
+        seed=seed,
+        nominal=nominal_df,
+        info={
+            "n_variants": len(variants),
+            "chunk_size": chunk_size,
+            "n_undefined": int(np.isnan(Y).sum()),
+            "runs": Y.transpose(1, 2, 0) if keep_runs else None,
+            "rows": X0.index,
+            "nodes": tree.nodes,
+        },
+    )
+
+
+def reference_scores(
+    data: pd.DataFrame,
+    fw: Framework,
+    replicate: Mapping[str, Any],
+    groups: pd.DataFrame | None = None,
+    impute_group: str | None = None,
+    treat_params: Mapping | None = None,
+    dat_thresh: float | None = None,
+) -> pd.DataFrame:
+    """Rebuild one replicate with :func:`urbansec_lib.scoring.score` (slow reference).
+
+    ``replicate`` is one row of :attr:`SensitivityResult.replicates` (as a dict).
+    Used by the tests and the benchmark as the independent, unvectorised route.
+    """
+    nm = replicate.get("normalisation", "minmax")
+    meth, prm = NORMALISATION_VARIANTS[nm]
+    agg = replicate.get("aggregation", "arithmetic")
+    imp = replicate.get("imputation", "none")
+    tr = replicate.get("treatment", False)
+    w = {k[2:]: v for k, v in replicate.items() if isinstance(k, str) and k.startswith("w:")}
+    aggregate: dict = {"zeros": "shift", "shift": 1.0, "dat_thresh": dat_thresh}
+    if agg != "framework":
+        aggregate["method"] = agg
+    prof = sc.score(
+        data,
+        fw,
+        impute=None if imp in (None, "none") else {"method": imp, "group": impute_group},
+        treat=dict(treat_params or {}) if tr else None,
+        normalise=meth,
+        normalise_params=prm,
+        aggregate=aggregate,
+        weights=w or None,
+        groups=groups,
+    )
+    return prof.scores
