@@ -32,6 +32,8 @@ def params(text: str):
 
 
 def write(name: str, cells: list) -> None:
+    for i, c in enumerate(cells):
+        c.id = f"{Path(name).stem[:40]}-{i:02d}"  # stable ids: no churn when regenerated
     nb = new_notebook(cells=cells, metadata={"kernelspec": KERNEL,
                                              "language_info": {"name": "python"}})
     nbformat.validate(nb)
@@ -78,6 +80,7 @@ results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
     code("""
 fw = us.load_framework(framework_path or None)
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+us.pipeline.check_unit_inputs(inputs, unit_id)
 unit = us.self_assessment.unit_record(inputs.units, unit_id)
 rec.record("unit_name", unit["name"])
 display(Markdown(us.self_assessment.unit_intro(unit, inputs, fw)))
@@ -366,11 +369,6 @@ display(effects.set_index(["unit_id", "design"]))
 ]
 
 
-if __name__ == "__main__":
-    write("city_self_assessment.ipynb", CITY)
-    write("collective_impact_swot.ipynb", CI)
-    write("orpheus_impact.ipynb", ORPHEUS)
-
 
 INDICES = [
     md("""
@@ -525,9 +523,6 @@ display(to_check.set_index(["index_id", "field"]))
 """),
 ]
 
-
-if __name__ == "__main__":
-    write("existing_indices.ipynb", INDICES)
 
 
 ACTIONS_SETUP = SETUP + """
@@ -827,6 +822,10 @@ comments are not read into this report.
 
 
 if __name__ == "__main__":
+    write("city_self_assessment.ipynb", CITY)
+    write("collective_impact_swot.ipynb", CI)
+    write("orpheus_impact.ipynb", ORPHEUS)
+    write("existing_indices.ipynb", INDICES)
     write("training_evaluation.ipynb", TRAINING)
     write("good_practices.ipynb", GOOD_PRACTICES)
     write("ai_technologies.ipynb", AI)

@@ -36,7 +36,7 @@ def test_reports_self_contained_and_private(demo_reports):
         text = p.read_text(encoding="utf-8")
         assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?://", text), p
         assert "cdnjs" not in text, p
-        assert 'class="jp-InputArea' not in text, f"code shown in {p}"
+        assert "rec.record(" not in text and "import urbansec_lib" not in text, f"code in {p}"
         assert "output_error" not in text and "Traceback" not in text, f"error cell in {p}"
         assert "Reproducibility" in text and "Run id" in text
         assert privacy.scan_html(text) == [], p

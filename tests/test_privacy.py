@@ -199,3 +199,10 @@ def test_scan_html_clean_report_has_no_findings():
         "</body></html>"
     )
     assert privacy.scan_html(html) == []
+
+
+def test_scan_ignores_digit_runs_in_attributes_but_not_in_text():
+    from urbansec_lib.privacy import scan_html
+
+    assert scan_html('<div id="cell-id=00895393"></div>') == []
+    assert [f.kind for f in scan_html("<p>call +32 15 29 76 54</p>")] == ["phone"]

@@ -9,12 +9,16 @@ Example
 """
 
 from . import (
+    ai_survey,
     coherence,
     coinr,
     collective_impact,
     data,
+    funding,
+    good_practices,
     impact,
     indices,
+    instruments,
     orpheus,
     outcomes,
     peers,
@@ -27,6 +31,7 @@ from . import (
     sensitivity,
     site,
     survey,
+    training,
 )
 from .errors import Problem, ValidationError
 from .framework import Dimension, Framework, Indicator, load_framework
@@ -35,6 +40,7 @@ from .scoring import Profile, score
 __version__ = "0.1.0"
 
 __all__ = [
+    "ai_survey",
     "Dimension",
     "Framework",
     "Indicator",
@@ -45,8 +51,11 @@ __all__ = [
     "coinr",
     "collective_impact",
     "data",
+    "funding",
+    "good_practices",
     "impact",
     "indices",
+    "instruments",
     "load_framework",
     "orpheus",
     "outcomes",
@@ -61,4 +70,5 @@ __all__ = [
     "sensitivity",
     "site",
     "survey",
+    "training",
 ]

@@ -186,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:  # e.g. a missing pseudonymisation key
+        if type(exc).__name__ != "PseudonymKeyError":
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _cmd_survey(a, ap) -> int:

@@ -29,7 +29,7 @@ import pandas as pd
 from .framework import Framework, load_framework
 
 __all__ = ["StudyInputs", "load_inputs", "align_periods", "build_processed", "study_units", "demo",
-           "data_dir", "raw_dir", "processed_dir"]
+           "data_dir", "raw_dir", "processed_dir", "check_unit_inputs"]
 
 
 def data_dir(path: str | Path | None = None) -> Path:
@@ -76,6 +76,7 @@ class StudyInputs:
     problems: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     raw_indicators: pd.DataFrame | None = None
+    errors: dict = field(default_factory=dict)
 
 
 def align_periods(
@@ -167,6 +168,7 @@ def load_inputs(
                                            fallback_to_parent=True)
     frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
     problems: dict[str, str] = {}
+    errors: dict = {}
     valid_units = set(units["unit_id"])
     for unit, path in survey_exports(raw).items():
         if unit in skip_units:
@@ -177,6 +179,7 @@ def load_inputs(
             frames.append(agg)
         except ValidationError as exc:
             problems[path.name] = str(exc)
+            errors[path.name] = exc
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
     if periods is None:
@@ -190,7 +193,19 @@ def load_inputs(
         for s in sources:
             recorder.source(s)
     return StudyInputs(units=units, indicators=ind, files=[Path(f) for f in files],
-                       problems=problems, sources=sources, raw_indicators=raw_ind)
+                       problems=problems, sources=sources, raw_indicators=raw_ind,
+                       errors=errors)
+
+
+def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
+    """Raise the located validation error of the unit's own survey export, if it failed.
+
+    Other units' broken exports are only reported (their report says so); a unit whose own
+    export is broken must not get a report that silently lacks its survey data.
+    """
+    for name, exc in inputs.errors.items():
+        if name.split("_")[0] == unit_id:
+            raise exc
 
 
 def study_units(study: str, data: str | Path | None = None) -> list[str]:
@@ -207,6 +222,10 @@ def study_units(study: str, data: str | Path | None = None) -> list[str]:
         return sorted(p.name.split("_")[0] for p in (raw / "collective_impact").glob("*_ci.xlsx"))
     from .reports import STUDIES
 
+    if study == "training_evaluation":
+        from .training import available_trainings
+
+        return list(available_trainings(data_dir(data)))
     if study in STUDIES and STUDIES[study].get("units") == "EU":
         return ["EU"]
     raise KeyError(f"unknown study {study!r}")

@@ -389,7 +389,9 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
     Looks for pseudonyms (``r_`` + 16 hex digits), e-mail addresses, phone numbers, any of
     ``known_ids`` (e.g. the source submission ids and pseudonyms of the unit's respondents)
     and group sizes ``n = k`` / ``n: k`` below ``min_n``. Embedded ``data:`` URIs (base64
-    images) are blanked first so they do not produce false alarms; scripts are scanned.
+    images) are blanked first so they do not produce false alarms; pseudonyms, e-mails and
+    known ids are searched everywhere (scripts and attributes included), phone numbers and
+    group sizes in the visible text.
 
     Returns
     -------
@@ -412,9 +414,12 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
         add("pseudonym", m.group(0), m.start())
     for m in _EMAIL.finditer(text):
         add("email", m.group(0), m.start())
+    # phone numbers: visible text only (tags blanked, offsets kept), so that digit runs in
+    # attributes such as cell ids or CSS do not raise false alarms
+    visible = _TAG.sub(lambda m: " " * len(m.group(0)), text)
     phone_spans: list[tuple[int, int]] = []
     for rx in _PHONES:
-        for m in rx.finditer(text):
+        for m in rx.finditer(visible):
             if sum(ch.isdigit() for ch in m.group(0)) < 8:
                 continue
             if any(a <= m.start() < b for a, b in phone_spans):
@@ -428,8 +433,7 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
         if esc != kid:
             for m in re.finditer(re.escape(esc), text):
                 add("known_id", kid, m.start())
-    # group sizes: scan the visible text with tags blanked (keeps offsets)
-    visible = _TAG.sub(lambda m: " " * len(m.group(0)), text)
+    # group sizes: visible text too
     for m in _SMALL_N.finditer(visible):
         if int(m.group(1)) < min_n:
             add("small_n", m.group(0), m.start())

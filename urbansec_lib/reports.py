@@ -83,6 +83,21 @@ STUDIES: dict[str, dict[str, Any]] = {
         "title": "Existing indices, benchmarking and self-assessment tools",
         "units": "EU",
     },
+    "training_evaluation": {
+        "notebook": "training_evaluation.ipynb",
+        "title": "Training evaluation: self-assessed competences before and after",
+        "units": "trainings",
+    },
+    "good_practices": {
+        "notebook": "good_practices.ipynb",
+        "title": "Security by design: good practices and success factors",
+        "units": "EU",
+    },
+    "ai_technologies": {
+        "notebook": "ai_technologies.ipynb",
+        "title": "AI-inclusive technologies in public spaces",
+        "units": "EU",
+    },
 }
 
 _PACKAGES = (
@@ -517,6 +532,9 @@ def run(
     RunSummary, also written to ``reports/_runs/<run-id>/summary.json``.
     """
     root = Path(root or project_root())
+    nb = _notebook_path(study, root)  # unknown study: KeyError before any work starts
+    if not nb.exists():
+        raise FileNotFoundError(f"notebook of study {study!r} not found: {nb}")
     reports_dir = Path(reports_dir or root / "reports")
     run_id = run_id or new_run_id()
     units = list(dict.fromkeys(units))

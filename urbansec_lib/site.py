@@ -233,6 +233,21 @@ def build(
             f"<td><code>{_esc(r.unit_id)}</code></td><td>{_esc(r.level)}</td><td>{_esc(r.country)}</td>"
             f"<td>{_esc(r.size)}</td><td>{grp}</td><td>{len(r.reports)}</td><td>{fields}</td></tr>"
         )
+    # partnership-wide studies (folders that are not units: EU-wide surveys, trainings)
+    from .reports import STUDIES
+
+    known = set(units["unit_id"]) | set(units["nuts3"].dropna())
+    wide_items = []
+    for man in sorted(reports_dir.glob("*/manifest.json")):
+        if man.parent.name in known:
+            continue
+        for study, entry in sorted(_read_json(man).get("studies", {}).items()):
+            title = STUDIES.get(study, {}).get("title", study.replace("_", " "))
+            href = f"../{man.parent.name}/{entry.get('html', study + '.html')}"
+            wide_items.append(f'<li><a href="{_esc(href)}">{_esc(title)}</a> '
+                              f"(<code>{_esc(man.parent.name)}</code>)</li>")
+    wide = ("<h2>Studies across the partnership</h2><ul>" + "".join(wide_items) + "</ul>"
+            if wide_items else "")
     index_body = (
         "<p>Every urban authority with data, in alphabetical order. Choose filters to find "
         "peers; open a unit to see its reports and its progress between periods.</p>"
@@ -242,6 +257,7 @@ def build(
         + "".join(f'<th scope="col">{h}</th>' for h in
                   ("Unit", "Code", "Level", "Country", "Size class", "Peer group", "Reports", "Fields of activity"))
         + "</tr></thead><tbody>" + "".join(trs) + "</tbody></table>"
+        + wide
         + f"<script>{_JS}</script>"
     )
     _atomic_write(out / "index.html", _page("Units", index_body))
