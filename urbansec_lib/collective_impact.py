@@ -39,9 +39,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, read_yaml_mapping
 
 __all__ = [
     "CIAssessment",
@@ -210,12 +209,7 @@ def load_model(path: str | Path | None = None) -> CIModel:
     """
     path = Path(path) if path is not None else DEFAULT_MODEL_PATH
     f = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationError(
-            [Problem(f, None, None, type(exc).__name__, "a readable YAML model file")], what=f
-        ) from exc
+    raw = read_yaml_mapping(path, f)
     problems: list[Problem] = []
 
     def need(d: Any, key: str, where: str, kind: type = str) -> Any:

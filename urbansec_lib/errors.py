@@ -82,3 +82,43 @@ class ValidationError(ValueError):
         """All problems as a tidy frame (file, row, column, value, expected, severity)."""
         cols = ["file", "row", "column", "value", "expected", "severity"]
         return pd.DataFrame([asdict(p) for p in self.problems], columns=cols)
+
+
+def read_yaml_mapping(path, file: str | None = None) -> dict:
+    """Read a YAML file that must hold a mapping, with located errors.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+    file : str, optional
+        How the file is named in problems (default: the path as given).
+
+    Raises
+    ------
+    ValidationError
+        Unreadable file, invalid YAML (with the line as ``row``), or not a mapping.
+
+    Example
+    -------
+    >>> read_yaml_mapping("missing.yaml")  # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    import yaml
+
+    p = Path(path)
+    f = file or str(p)
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValidationError([Problem(f, None, None, type(exc).__name__, "a readable file")], f) from None
+    except UnicodeDecodeError:
+        raise ValidationError([Problem(f, None, None, "bytes", "a UTF-8 text file")], f) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise ValidationError([Problem(f, row, None, str(exc).splitlines()[0], "valid YAML")], f) from None
+    if not isinstance(doc, dict):
+        raise ValidationError([Problem(f, None, None, type(doc).__name__, "a YAML mapping")], f)
+    return doc

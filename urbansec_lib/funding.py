@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, read_yaml_mapping
 
 __all__ = [
     "CATALOGUE_PATH",
@@ -123,14 +122,7 @@ def load_catalogue(path: str | Path | None = None) -> FundingCatalogue:
     """
     path = Path(path) if path is not None else CATALOGUE_PATH
     f = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationError(
-            [Problem(f, None, None, type(exc).__name__, "a readable YAML catalogue")], what=f
-        ) from exc
-    if not isinstance(raw, dict):
-        raise ValidationError([Problem(f, None, None, raw, "a YAML mapping")], what=f)
+    raw = read_yaml_mapping(path, f)
     problems: list[Problem] = []
 
     def bad(where: str, value: Any, expected: str) -> None:

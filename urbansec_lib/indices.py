@@ -67,9 +67,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, read_yaml_mapping
 
 if TYPE_CHECKING:
     from .framework import Framework
@@ -501,14 +500,7 @@ def load_catalogue(
     """
     p = Path(path) if path is not None else catalogue_path()
     file = p.name if path is None else str(p)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise ValidationError(
-            [Problem(file, row, None, str(exc).splitlines()[0], "valid YAML")], file
-        ) from None
+    doc = read_yaml_mapping(p, file)
     if dimensions is None:
         dims = DIMENSIONS
     elif hasattr(dimensions, "dimensions"):

@@ -66,7 +66,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, read_yaml_mapping
+from .survey import XLSFORM_SURVEY_COLUMNS
 
 __all__ = [
     "INSTRUMENT_DIR",
@@ -244,14 +245,7 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
         return name_or_path
     path = _resolve_path(name_or_path)
     f = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationError(
-            [Problem(f, None, None, type(exc).__name__, "a readable YAML instrument file")], what=f
-        ) from exc
-    if not isinstance(raw, dict):
-        raise ValidationError([Problem(f, None, None, raw, "a YAML mapping")], what=f)
+    raw = read_yaml_mapping(path, f)
     problems: list[Problem] = []
 
     def bad(where: str, value: Any, expected: str) -> None:
@@ -429,17 +423,7 @@ def to_xlsform(instr: Instrument | str | Path, path: str | Path) -> Path:
 
     instr = load_instrument(instr)
     path = Path(path)
-    head = [
-        "type",
-        "name",
-        "label",
-        "hint",
-        "required",
-        "constraint",
-        "constraint_message",
-        "relevant",
-        "calculation",
-    ]
+    head = list(XLSFORM_SURVEY_COLUMNS)
     rows: list[list[str]] = []
     current: str | None = None
     for q in instr.questions:

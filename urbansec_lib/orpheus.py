@@ -58,10 +58,9 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, read_yaml_mapping
 
 __all__ = [
     "gap_summary",
@@ -400,15 +399,8 @@ def _rule_frame(
 
 def _read_pyramid_file(path: Path) -> Pyramid:
     file = path.name
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = None if mark is None else mark.line + 1
-        raise ValidationError([Problem(file, row, None, None, f"valid YAML ({exc})")]) from exc
+    doc = read_yaml_mapping(path, file)
     problems: list[Problem] = []
-    if not isinstance(doc, dict):
-        raise ValidationError([Problem(file, None, None, doc, "a YAML mapping")], what=file)
     name = doc.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         problems.append(_yaml_problem(file, "name", name, "a short name (letters, digits, _)"))

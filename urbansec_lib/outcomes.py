@@ -30,10 +30,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import impact
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, read_yaml_mapping
 
 __all__ = [
     "EvaluationSpec",
@@ -185,10 +184,7 @@ def read_spec(path: str | Path) -> EvaluationSpec:
     survey_file, incidents_file, note) with located errors."""
     path = Path(path)
     file = str(path)
-    try:
-        doc = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ValidationError([Problem(file, None, None, str(exc).splitlines()[0], "valid YAML")]) from None
+    doc = read_yaml_mapping(path, file)
     problems = []
     for key in ("unit_id", "initiative_id", "start_month", "first_post_wave"):
         if not doc.get(key):

@@ -235,7 +235,8 @@ def _text(ind: Indicator, language: str) -> tuple[str, list[str]]:
 
 
 # ==================================================================== XLSForm
-_SURVEY_HEADER = [
+#: Columns of an XLSForm ``survey`` sheet as written by urbansec (shared with instruments).
+XLSFORM_SURVEY_COLUMNS = _SURVEY_HEADER = [
     "type",
     "name",
     "label",

@@ -43,10 +43,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import optimize, stats
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, read_yaml_mapping
 
 __all__ = [
     "COMPETENCES_PATH",
@@ -140,14 +139,7 @@ def load_competences(path: str | Path | None = None) -> Competences:
     """
     path = Path(path) if path is not None else COMPETENCES_PATH
     f = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationError(
-            [Problem(f, None, None, type(exc).__name__, "a readable YAML file")], what=f
-        ) from exc
-    if not isinstance(raw, dict):
-        raise ValidationError([Problem(f, None, None, raw, "a YAML mapping")], what=f)
+    raw = read_yaml_mapping(path, f)
     problems: list[Problem] = []
     areas: list[CompetenceArea] = []
     seen_items: set[str] = set()
