@@ -132,6 +132,20 @@ rec.record("learning_partners", partners)
 display(us.self_assessment.partners_table(partners, fw, inputs.units))
 """),
     md("""
+## Funding to work on the weaker dimensions
+
+EU funding instruments whose themes cover the dimensions where this unit is below its
+peers' median (Action 2's funding map, a versioned catalogue in the package), with the
+learning partners strong in that dimension. Instruments in catalogue order; facts marked
+"verify" should be checked on the programme's page before an application.
+"""),
+    code("""
+weak = us.self_assessment.weak_dimensions(pos)
+funding = us.funding.match(weak, learning_partners=partners)
+rec.record("funding_matches", funding[["dimension", "instrument_id"]])
+display(us.self_assessment.funding_table(funding, fw, inputs.units))
+"""),
+    md("""
 ## Change over time
 
 The unit compared with itself: change in each dimension score between its two most recent
@@ -820,6 +834,125 @@ comments are not read into this report.
 """),
 ]
 
+CROSS = [
+    md("""
+# Cross-city synthesis: peer learning across all units
+
+All units of the framework together: which units are alike in context (peer groups), how
+each group's scores are spread per dimension, who can learn from whom, and the gaps many
+units share. There is no ranking table and no sorted bar chart of units: groups are shown as
+distributions, units alphabetically.
+"""),
+    params("""
+unit_id: str = "EU"  # the synthesis covers all units
+data_dir: str = "../data"  # folder holding raw/
+framework_path: str = ""  # framework YAML (empty: the packaged default)
+seed: int = 20261124  # seed of the peer grouping
+results_path: str = ""  # set by `urbansec run`
+"""),
+    code(SETUP),
+    code("""
+fw = us.load_framework(framework_path or None)
+inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+rec.record("unit_name", "All units of the demo")
+prof = us.score(inputs.indicators, fw)
+groups = us.peers.peer_groups(us.pipeline.unit_context(inputs.units, data_dir), seed=seed)
+dims = us.self_assessment.dimension_ids(fw)
+labels = us.self_assessment.node_labels(fw)
+rec.record("peer_groups", groups.to_dict())
+"""),
+    md("## Peer groups"),
+    code("""
+display(us.self_assessment.group_members(groups, inputs.units))
+"""),
+    md("## Each group's distribution per dimension"),
+    code("""
+dist = us.synthesis.group_distribution(prof, groups, nodes=dims)
+rec.record("group_distribution", dist)
+us.reports.show_figure(us.synthesis.plot_group_distributions(prof, groups, dims, labels),
+                       alt="Scores per dimension for each peer group: units as dots, group medians as bars")
+display(dist.assign(dimension=dist["node_id"].map(labels)).set_index(["group", "dimension"])
+        [["n", "q25", "median", "q75"]])
+"""),
+    md("""
+## Learning partners
+
+For every unit, the peers at least 10 points stronger in a dimension where it is below its
+peers' median. Units alphabetically.
+"""),
+    code("""
+net = us.synthesis.partner_network(prof, groups, nodes=dims)
+rec.record("partner_network", net[["unit_id", "node_id", "partner_id", "gap"]])
+display(us.self_assessment.network_table(net, fw, inputs.units))
+"""),
+    md("## Common gaps"),
+    code("""
+gaps = us.synthesis.common_gaps(prof, groups, dims, fw=fw)
+rec.record("common_gaps", gaps[["gap", "group", "subject", "share_of_units"]])
+display(gaps.assign(subject=gaps["subject"].map(labels)).set_index(["gap", "group"]))
+"""),
+]
+
+PILOT = [
+    md("""
+# Pilot evaluation of the self-assessment
+
+How did the pilot of the self-assessment go? Response counts per unit and wave, item
+non-response, indicators with poor coverage or poor coherence, and a recommendation per
+indicator ("keep / revise / drop") with its reason, for the next version of the framework.
+**The pilot answers of the demo are synthetic.**
+"""),
+    params("""
+unit_id: str = "EU"  # the evaluation covers all pilots
+data_dir: str = "../data"  # folder holding raw/
+framework_path: str = ""  # framework YAML (empty: the packaged default)
+min_n: int = 10  # suppression threshold for respondent counts by role
+seed: int = 20261124  # not used (all steps deterministic); kept for the record
+results_path: str = ""  # set by `urbansec run`
+"""),
+    code(SETUP),
+    code("""
+fw = us.load_framework(framework_path or None)
+rec.record("unit_name", "Self-assessment pilots")
+responses, problems = us.pipeline.read_pilot_responses(data_dir, fw, recorder=rec)
+inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+prof = us.score(inputs.indicators, fw)
+coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
+if problems:
+    display(Markdown("Exports left out: " + "; ".join(problems)))
+"""),
+    md("## Responses per unit and wave"),
+    code("""
+counts = us.pilot.response_counts(responses, min_n=min_n)
+rec.record("response_counts", counts)
+display(counts.set_index(["unit_id", "wave"]))
+"""),
+    md("## Item non-response"),
+    code("""
+nr = us.pilot.item_nonresponse(responses, [i.id for i in fw.survey_indicators()])
+rec.record("item_nonresponse", nr)
+display(nr.assign(item=nr["indicator_id"].map(us.self_assessment.node_labels(fw)))
+        .set_index("item")[["nonresponse", "worst_unit_nonresponse"]].round(3))
+"""),
+    md("""
+## Keep, revise or drop
+
+Rules: *revise* when no unit has data, when the indicator correlates negatively with its
+dimension, or when more than 20 % of respondents skipped it; *drop* when it is weakly
+coherent (r below 0.2) and available for fewer than 30 % of units; *keep* otherwise.
+The framework's survey has no respondent-feedback questions in this version, so feedback
+is not analysed here.
+"""),
+    code("""
+review = us.pilot.indicator_review(fw, prof, coh, nr)
+rec.record("indicator_review", review[["indicator_id", "recommendation"]])
+rec.record("recommendation_counts", review["recommendation"].value_counts())
+display(review["recommendation"].value_counts().rename("indicators").to_frame())
+display(review.set_index("label")[["dimension", "source", "unit_coverage", "nonresponse",
+                                    "r_parent", "recommendation", "reason"]].round(2))
+"""),
+]
+
 
 if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
@@ -829,3 +962,5 @@ if __name__ == "__main__":
     write("training_evaluation.ipynb", TRAINING)
     write("good_practices.ipynb", GOOD_PRACTICES)
     write("ai_technologies.ipynb", AI)
+    write("cross_city_synthesis.ipynb", CROSS)
+    write("pilot_evaluation.ipynb", PILOT)

@@ -22,6 +22,7 @@ from . import (
     orpheus,
     outcomes,
     peers,
+    pilot,
     pipeline,
     plots,
     privacy,
@@ -31,6 +32,7 @@ from . import (
     sensitivity,
     site,
     survey,
+    synthesis,
     training,
 )
 from .errors import Problem, ValidationError
@@ -60,6 +62,7 @@ __all__ = [
     "orpheus",
     "outcomes",
     "peers",
+    "pilot",
     "pipeline",
     "plots",
     "privacy",
@@ -70,5 +73,6 @@ __all__ = [
     "sensitivity",
     "site",
     "survey",
+    "synthesis",
     "training",
 ]

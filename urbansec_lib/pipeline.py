@@ -390,3 +390,25 @@ def unit_context(units: pd.DataFrame, data: str | Path | None = None) -> pd.Data
         coastal=pd.to_numeric(key.map(n3["coast_type"]), errors="coerce").isin([1, 2]).astype(float),
     )
     return context_features(u, numeric=["urban_type", "coastal"])
+
+
+def read_pilot_responses(data: str | Path | None = None, fw: Framework | None = None,
+                         recorder=None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Validated respondent-level answers of every pilot survey export (one frame).
+
+    Exports that fail validation are left out and returned in the problems dict (file ->
+    message). Respondent ids are not needed by the pilot evaluation and are dropped.
+    """
+    from . import survey
+    from .errors import ValidationError
+
+    fw = fw or load_framework()
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    frames, problems = [], {}
+    for unit, path in survey_exports(raw_dir(data)).items():
+        try:
+            frames.append(survey.read_responses(track(path), fw, unit_id=unit).data)
+        except ValidationError as exc:
+            problems[path.name] = str(exc)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return df.drop(columns=["respondent"], errors="ignore"), problems

@@ -32,6 +32,10 @@ __all__ = [
     "position_table",
     "partners_table",
     "latest_change",
+    "group_members",
+    "network_table",
+    "weak_dimensions",
+    "funding_table",
     "unit_coverage",
     "survey_table",
     "coherence_table",
@@ -182,6 +186,58 @@ def partners_table(partners: pd.DataFrame, fw: Framework, units: pd.DataFrame) -
             ),
         }
     ).reset_index(drop=True)
+
+
+def weak_dimensions(pos: pd.DataFrame) -> list[str]:
+    """Dimensions where the unit scores below its peers' median (in the given order)."""
+    ok = pos["score"].notna() & pos["peer_median"].notna() & (pos["score"] < pos["peer_median"])
+    return pos.loc[ok, "node_id"].tolist()
+
+
+def funding_table(funding: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> pd.DataFrame:
+    """Readable funding matches: dimension, instrument, period, managing body, link, partners."""
+    if funding.empty:
+        return pd.DataFrame({"note": ["The unit is not below its peers' median in any dimension."]})
+    labels = node_labels(fw)
+    names = units.set_index("unit_id")["name"].to_dict()
+    partners = funding.get("learning_partners", pd.Series("", index=funding.index)).fillna("")
+    return pd.DataFrame(
+        {
+            "dimension": funding["dimension"].map(labels),
+            "instrument": funding["name"],
+            "period": funding["programme_period"],
+            "managed by": funding["managing_body"],
+            "link": funding["link"],
+            "peers to learn from": partners.map(
+                lambda s: ", ".join(names.get(u.strip(), u.strip()) for u in str(s).split(",") if u.strip())
+            ),
+        }
+    ).set_index(["dimension", "instrument"])
+
+
+def group_members(groups: pd.Series, units: pd.DataFrame) -> pd.DataFrame:
+    """Peer groups with their members' names, alphabetical within each group."""
+    names = units.set_index("unit_id")["name"]
+    df = pd.DataFrame({"unit_id": groups.index, "group": groups.to_numpy()})
+    df["name"] = df["unit_id"].map(names).fillna(df["unit_id"])
+    out = df.sort_values(["group", "name"]).groupby("group").agg(
+        units=("name", "count"), members=("name", lambda s: ", ".join(s)))
+    return out
+
+
+def network_table(net: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> pd.DataFrame:
+    """The learning-partner network in readable form: unit, dimension, partners (alphabetical)."""
+    if net.empty:
+        return pd.DataFrame({"note": ["No unit has a clearly stronger peer in a weak dimension."]})
+    labels = node_labels(fw)
+    names = units.set_index("unit_id")["name"].to_dict()
+    df = net.assign(unit=net["unit_id"].map(names).fillna(net["unit_id"]),
+                    partner=net["partner_id"].map(names).fillna(net["partner_id"]))
+    out = (df.sort_values(["unit", "node_id", "partner"])
+             .groupby(["unit", "node_id"], sort=False)["partner"].apply(", ".join)
+             .reset_index())
+    out["dimension"] = out["node_id"].map(labels)
+    return out.set_index(["unit", "dimension"])[["partner"]].rename(columns={"partner": "learn from"})
 
 
 def latest_change(prof, unit_id: str, fw: Framework) -> pd.DataFrame:

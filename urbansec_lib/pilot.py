@@ -1,0 +1,124 @@
+"""Pilot evaluation (Action 1's third deliverable): how did the self-assessment pilot go?
+
+Response counts per unit and wave, item non-response, and a "keep / revise / drop"
+recommendation per indicator with its reason, from data availability, non-response and
+coherence with the indicator's dimension.
+
+The rules (parameters in brackets) are deliberately simple and reported with each result:
+
+* **revise** - no unit has data; or the indicator correlates negatively with its parent
+  (a direction or wording problem); or more than ``max_nonresponse`` (20 %) of the
+  respondents skipped it;
+* **drop** - weak coherence (0 <= r < ``weak``, 0.2) *and* data for fewer than
+  ``min_coverage`` (30 %) of the units: little information at a real collection cost;
+* **keep** - otherwise.
+
+Example
+-------
+>>> import pandas as pd
+>>> r = pd.DataFrame({"unit_id": ["A", "A", "B"], "wave": [2025] * 3, "q1": [1, None, 3]})
+>>> item_nonresponse(r, ["q1"])["nonresponse"].round(2).tolist()
+[0.33]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["response_counts", "item_nonresponse", "indicator_review", "RULES"]
+
+#: The recommendation rules' default thresholds.
+RULES = {"max_nonresponse": 0.2, "weak": 0.2, "min_coverage": 0.3}
+
+
+def response_counts(responses: pd.DataFrame, min_n: int = 10,
+                    by: tuple[str, ...] = ("unit_id", "wave")) -> pd.DataFrame:
+    """Respondents per unit and wave (and per respondent role), small cells suppressed.
+
+    Returns one row per group with ``respondents`` and one column per role; role counts
+    under ``min_n`` are shown as missing (``<NA>``) and flagged in ``suppressed_roles``.
+    """
+    by = [c for c in by if c in responses]
+    total = responses.groupby(by).size().rename("respondents")
+    out = total.to_frame()
+    if "respondent_role" in responses:
+        roles = responses.groupby(by + ["respondent_role"]).size().unstack(fill_value=0)
+        small = roles < min_n
+        out = out.join(roles.mask(small).astype("Int64"))
+        out["suppressed_roles"] = small.sum(axis=1)
+    return out.reset_index()
+
+
+def item_nonresponse(responses: pd.DataFrame, items: list[str],
+                     unit_col: str = "unit_id") -> pd.DataFrame:
+    """Share of respondents who skipped each item, overall and in the worst unit."""
+    items = [i for i in items if i in responses]
+    miss = responses[items].isna()
+    overall = miss.mean()
+    per_unit = miss.groupby(responses[unit_col]).mean() if unit_col in responses else None
+    out = pd.DataFrame({"indicator_id": items, "nonresponse": overall.to_numpy()})
+    if per_unit is not None:
+        out["worst_unit_nonresponse"] = per_unit.max().reindex(items).to_numpy()
+    return out
+
+
+def indicator_review(fw, prof, coh=None, nonresponse: pd.DataFrame | None = None,
+                     max_nonresponse: float = RULES["max_nonresponse"],
+                     weak: float = RULES["weak"],
+                     min_coverage: float = RULES["min_coverage"],
+                     period=None) -> pd.DataFrame:
+    """Keep / revise / drop per indicator, with the evidence and the reason.
+
+    Parameters
+    ----------
+    fw : Framework
+    prof : Profile
+        The scored pilot (for data availability per unit).
+    coh : CoherenceResult, optional
+        For the correlation of each indicator with its parent (Pearson).
+    nonresponse : DataFrame, optional
+        From :func:`item_nonresponse`.
+
+    Returns
+    -------
+    DataFrame: indicator_id, label, dimension, source, unit_coverage, nonresponse,
+    r_parent, recommendation, reason (framework order).
+    """
+    ind = prof.indicators
+    if "period" in ind:
+        ind = ind[ind["period"] == (ind["period"].max() if period is None else period)]
+    n_units = ind["unit_id"].nunique()
+    avail = ind[ind["raw"].notna()].groupby("indicator_id")["unit_id"].nunique()
+    r_parent = pd.Series(dtype=float)
+    if coh is not None and len(coh.correlations):
+        c = coh.correlations
+        c = c[(c["relation"] == "parent") & (c["method"] == "pearson")]
+        r_parent = c.set_index("var1")["r"]
+    nr = nonresponse.set_index("indicator_id")["nonresponse"] if nonresponse is not None else pd.Series(dtype=float)
+    rows = []
+    for i in fw.indicators:
+        cov = float(avail.get(i.id, 0)) / n_units if n_units else 0.0
+        r = float(r_parent.get(i.id, np.nan))
+        skip = float(nr.get(i.id, np.nan))
+        reasons, rec = [], "keep"
+        if cov == 0:
+            rec = "revise"
+            reasons.append("no unit has data: collect it in the next wave or replace it")
+        if np.isfinite(r) and r < 0:
+            rec = "revise"
+            reasons.append(f"correlates negatively with its dimension (r = {r:.2f}): check direction and wording")
+        if np.isfinite(skip) and skip > max_nonresponse:
+            rec = "revise"
+            reasons.append(f"{skip:.0%} of respondents skipped it")
+        if np.isfinite(r) and 0 <= r < weak and 0 < cov < min_coverage:
+            rec = "drop"
+            reasons.append(f"weakly coherent (r = {r:.2f}) and available for only {cov:.0%} of units")
+        if not reasons:
+            reasons.append(f"available for {cov:.0%} of units" + (f", r = {r:.2f} with its dimension" if np.isfinite(r) else ""))
+        rows.append({
+            "indicator_id": i.id, "label": i.label, "dimension": fw.dimension_of(i.id),
+            "source": i.source.get("kind"), "unit_coverage": cov, "nonresponse": skip,
+            "r_parent": r, "recommendation": rec, "reason": "; ".join(reasons),
+        })
+    return pd.DataFrame(rows)
