@@ -346,6 +346,23 @@ rec.record("gaps", gaps["sentence"].tolist())
 display(us.orpheus.gap_summary(gaps).set_index("layer_name")[["missing"]])
 """),
     md("""
+## Recorded crime in the region (real data)
+
+Police-recorded offences per 100,000 inhabitants in the unit's NUTS 3 region (Eurostat
+`crim_gen_reg`). Definitions and recording practice differ between countries: read the
+trend, not the level. This is context for the evaluation below, not an evaluation itself.
+"""),
+    code("""
+crime = us.pipeline.region_crime(unit_id, data_dir, recorder=rec)
+if len(crime):
+    rec.source("Eurostat crim_gen_reg")
+    rec.record("region_crime_latest", crime[crime["year"] == crime["year"].max()])
+    us.reports.show_figure(us.plots.plot_trend(crime, title=f"{unit_id}: recorded offences"),
+                           alt=f"Police-recorded offences per 100,000 inhabitants in {unit_id}, by year")
+else:
+    display(Markdown("_Eurostat has no regional crime data for this unit in the bundled extraction._"))
+"""),
+    md("""
 ## The evaluated initiative
 
 Outcomes: the share of residents feeling safe walking alone in their area after dark

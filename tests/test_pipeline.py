@@ -85,3 +85,12 @@ def test_batch_with_a_deliberately_broken_unit(tmp_path):
     # retry only the failed one
     study, failed = reports.failed_units(s.run_id, tmp_path / "reports")
     assert (study, failed) == ("city_self_assessment", ["LV001C"])
+
+
+def test_region_crime_maps_city_to_its_nuts3_region():
+    # published check (PROVENANCE of crim_gen_reg): Berlin DE300 homicides 2016-2019
+    c = pipeline.region_crime("DE001C", ROOT / "data", unit="NR")
+    hom = c[c["offence"] == "intentional homicide"].set_index("year")["value"]
+    assert c["geo"].unique().tolist() == ["DE300"]
+    assert hom.loc[2016:2019].tolist() == [47, 45, 36, 44]
+    assert pipeline.region_crime("FRL03", ROOT / "data").empty  # France not in the extraction

@@ -412,3 +412,37 @@ def read_pilot_responses(data: str | Path | None = None, fw: Framework | None = 
             problems[path.name] = str(exc)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return df.drop(columns=["respondent"], errors="ignore"), problems
+
+
+#: ICCS codes of Eurostat crim_gen_reg with readable labels.
+ICCS_LABELS = {
+    "ICCS0101": "intentional homicide",
+    "ICCS02011": "assault",
+    "ICCS0401": "robbery",
+    "ICCS0501": "burglary",
+    "ICCS05012": "burglary of private residential premises",
+    "ICCS0502": "theft",
+    "ICCS050211": "theft of a motorised land vehicle",
+}
+
+
+def region_crime(unit_id: str, data: str | Path | None = None, recorder=None,
+                 unit: str = "P_HTHAB") -> pd.DataFrame:
+    """Police-recorded offences per 100,000 inhabitants (Eurostat ``crim_gen_reg``, real data)
+    in the NUTS 3 region of a unit (the unit itself when it is a NUTS code, else the
+    registry's ``nuts3``). Tidy: geo, year, offence, value. Empty when Eurostat has none
+    (e.g. France is not in this extraction)."""
+    from . import data as usdata
+
+    raw = raw_dir(data)
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    geo = unit_id
+    units = pd.read_csv(raw / "units.csv", dtype=str)
+    hit = units.loc[units["unit_id"] == unit_id, "nuts3"].dropna()
+    if len(hit) and hit.iloc[0]:
+        geo = hit.iloc[0]
+    tsv = usdata.read_eurostat_tsv(track(raw / "public" / "eurostat_crim_gen_reg" / "estat_crim_gen_reg.tsv"))
+    sel = tsv[(tsv["geo"] == geo) & (tsv["unit"] == unit) & tsv["value"].notna()]
+    return pd.DataFrame({"geo": sel["geo"], "year": sel["time"].astype(int),
+                         "offence": sel["iccs"].map(ICCS_LABELS).fillna(sel["iccs"]),
+                         "value": sel["value"]}).reset_index(drop=True)

@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-__all__ = ["plot_profile", "plot_coverage", "plot_change", "set_style"]
+__all__ = ["plot_profile", "plot_coverage", "plot_change", "plot_trend", "set_style"]
 
 PALETTE = {"unit": "#1b6ca8", "peers": "#b8c7d6", "median": "#3d3d3d"}
 
@@ -118,5 +118,35 @@ def plot_change(
     ax.set_yticks(y, _labels(df["node_id"], labels))
     ax.set_xlabel("change in score (points)")
     ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_trend(
+    data: pd.DataFrame,
+    x: str = "year",
+    y: str = "value",
+    hue: str = "offence",
+    title: str = "",
+    ylabel: str = "per 100,000 inhabitants",
+) -> plt.Figure:
+    """Lines of ``y`` over ``x``, one per ``hue`` level, each on its own small panel
+    (levels differ by orders of magnitude: compare trends, not levels)."""
+    set_style()
+    levels = list(dict.fromkeys(data[hue]))
+    ncol = 3
+    nrow = max(1, -(-len(levels) // ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 2.4 * nrow), squeeze=False)
+    for ax, lev in zip(axes.flat, levels):
+        sub = data[data[hue] == lev].sort_values(x)
+        ax.plot(sub[x], sub[y], marker="o", ms=3, color=PALETTE["unit"])
+        ax.set_title(str(lev), fontsize="small")
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize="x-small")
+    for ax in list(axes.flat)[len(levels):]:
+        ax.set_visible(False)
+    fig.supylabel(ylabel, fontsize="small")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
