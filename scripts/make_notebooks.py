@@ -970,6 +970,48 @@ display(review.set_index("label")[["dimension", "source", "unit_coverage", "nonr
 """),
 ]
 
+CI_SYNTHESIS = [
+    md("""
+# Collective Impact across the pilot cities
+
+The Collective Impact self-assessments of all pilot cities side by side: readiness on the
+1-4 scale (cities in file order, never sorted), SWOT items per condition and quadrant, and
+the lessons that recur, with the cities they come from. **The demo workbooks are
+illustrative.**
+"""),
+    params("""
+unit_id: str = "EU"  # the synthesis covers every workbook in raw/collective_impact
+data_dir: str = "../data"  # folder holding raw/
+seed: int = 20261124  # seed for the text clustering of the synthesis
+results_path: str = ""  # set by `urbansec run`
+"""),
+    code(SETUP),
+    code("""
+cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
+rec.source("Collective Impact self-assessment workbooks (illustrative demo)")
+rec.record("unit_name", "Collective Impact pilot cities")
+rec.record("units", list(cis))
+display(us.collective_impact.overview(list(cis.values())))
+"""),
+    md("## Readiness"),
+    code("""
+us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
+                       alt="Readiness ratings of all pilot cities on the 1-4 scale")
+"""),
+    md("## SWOT items per condition and quadrant"),
+    code("""
+us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
+                       alt="Number of SWOT items per condition and quadrant, all pilot cities")
+"""),
+    md("## Recurring strengths, weaknesses, opportunities and threats, and lessons"),
+    code("""
+syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
+rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
+display(syn.lessons[["quadrant", "cities", "lesson"]])
+display(syn.recurring[["quadrant", "grouping", "theme", "n_cities", "cities", "examples"]])
+"""),
+]
+
 
 if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
@@ -981,3 +1023,4 @@ if __name__ == "__main__":
     write("ai_technologies.ipynb", AI)
     write("cross_city_synthesis.ipynb", CROSS)
     write("pilot_evaluation.ipynb", PILOT)
+    write("collective_impact_synthesis.ipynb", CI_SYNTHESIS)

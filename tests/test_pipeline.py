@@ -94,3 +94,23 @@ def test_region_crime_maps_city_to_its_nuts3_region():
     assert c["geo"].unique().tolist() == ["DE300"]
     assert hom.loc[2016:2019].tolist() == [47, 45, 36, 44]
     assert pipeline.region_crime("FRL03", ROOT / "data").empty  # France not in the extraction
+
+
+def test_initiatives_without_impact_link_pyramid_to_collective_impact(tmp_path):
+    from urbansec_lib import outcomes
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw" / "orpheus", raw / "orpheus")
+    shutil.copy(ROOT / "data" / "raw" / "units.csv", raw / "units.csv")
+    # demo BE212 has planted effects: its initiative is not listed
+    assert pipeline.initiatives_without_impact("BE212", tmp_path) == []
+    # replace FI1B1's outcomes by data with no effect at all
+    outcomes.simulate_survey(n_areas=6, n_per_area=40, waves=(2021, 2023, 2025), effect=0.0,
+                             first_post_wave=2024, seed=5).to_csv(
+        raw / "orpheus" / "FI1B1_survey_outcomes.csv", index=False)
+    outcomes.simulate_incidents(intervention="2023-03", level_change=1.0, displacement=1.0,
+                                base_rate=5, seed=6).to_csv(
+        raw / "orpheus" / "FI1B1_incidents_monthly.csv", index=False)
+    found = pipeline.initiatives_without_impact("FI1B1", tmp_path)
+    assert found == [("HEL-10", "Night-time street work")]
+    assert pipeline.initiatives_without_impact("XX000", tmp_path) == []

@@ -85,6 +85,8 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument("--unit", required=True)
     t.add_argument("--problem", default=None)
     t.add_argument("--initiatives", nargs="*", default=None)
+    t.add_argument("--from-evaluation", action="store_true",
+                   help="list the unit's evaluated initiative if it showed no measurable impact")
     t.add_argument("--out", default=None)
     p = sub.add_parser("key", help="pseudonymisation key")
     p.add_argument("action", choices=["init", "fingerprint"])
@@ -232,6 +234,12 @@ def _cmd_ci(a, ap) -> int:
 
     if a.ci_cmd == "template":
         out = Path(a.out or f"{a.unit}_collective_impact.xlsx")
+        if a.from_evaluation:
+            from . import pipeline
+
+            found = pipeline.initiatives_without_impact(a.unit)
+            a.initiatives = (a.initiatives or []) + [f"{i}: {n}" for i, n in found]
+            print(f"initiatives without measurable impact: {a.initiatives or 'none'}")
         ci.template(a.unit, out, problem=a.problem, initiatives=a.initiatives)
         md = ci.template_markdown(a.unit, problem=a.problem, initiatives=a.initiatives)
         out.with_suffix(".md").write_text(md, encoding="utf-8")

@@ -56,6 +56,7 @@ __all__ = [
     "plot_swot_matrix",
     "read",
     "synthesis",
+    "overview",
     "strengths",
     "template",
     "template_html",
@@ -886,6 +887,28 @@ class CIAssessment:
         )
         lines += [f"Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def overview(assessments: Sequence[CIAssessment]) -> pd.DataFrame:
+    """One row per city, in the order given: phase, problem, items rated, gaps, SWOT items.
+
+    Example
+    -------
+    >>> overview([a1, a2]).columns.tolist()  # doctest: +SKIP
+    ['unit_id', 'phase', 'problem', 'items_rated', 'gaps', 'swot_items']
+    """
+    rows = [
+        {
+            "unit_id": a.unit_id,
+            "phase": a.phase_name,
+            "problem": a.problem,
+            "items_rated": int(a.readiness["rating"].notna().sum()),
+            "gaps": int(a.readiness["gap"].sum()),
+            "swot_items": len(a.swot),
+        }
+        for a in assessments
+    ]
+    return pd.DataFrame(rows).set_index("unit_id")
 
 
 def strengths(assessment: CIAssessment, min_rating: int = 3) -> list[str]:

@@ -446,3 +446,26 @@ def region_crime(unit_id: str, data: str | Path | None = None, recorder=None,
     return pd.DataFrame({"geo": sel["geo"], "year": sel["time"].astype(int),
                          "offence": sel["iccs"].map(ICCS_LABELS).fillna(sel["iccs"]),
                          "value": sel["value"]}).reset_index(drop=True)
+
+
+def initiatives_without_impact(unit_id: str, data: str | Path | None = None,
+                               alpha: float = 0.05) -> list[tuple[str, str]]:
+    """The unit's evaluated initiative, as ``(id, name)``, when no design found an effect
+    distinguishable from zero at ``alpha`` (Action 5's link from the pyramid study to the
+    Collective Impact template). Empty when it had a measurable effect or was not evaluated.
+    """
+    from . import orpheus, outcomes
+
+    path = raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"
+    if not path.exists():
+        return []
+    spec, survey, incidents = read_evaluation(unit_id, data)
+    tab = outcomes.evaluate(spec, survey, incidents).table()
+    if (tab["pvalue"] < alpha).any():
+        return []
+    names = {}
+    inv = orpheus_files(data).get(unit_id)
+    if inv is not None:
+        df = orpheus.read_inventory(inv, unit_id=unit_id)
+        names = dict(zip(df["initiative_id"], df["name"]))
+    return [(spec.initiative_id, names.get(spec.initiative_id, spec.initiative_id))]
