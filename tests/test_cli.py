@@ -64,3 +64,12 @@ def test_survey_import_with_key(tmp_path, monkeypatch):
 def test_unknown_study_is_a_clear_error(argv, capsys):
     assert main(argv) == 2
     assert "unknown study" in capsys.readouterr().err
+
+
+def test_framework_and_data_to_coinr_round_trip(tmp_path):
+    from urbansec_lib import coinr
+
+    assert main(["framework", "coinr", "--with-data", "--out", str(tmp_path)]) == 0
+    data, fw, _ = coinr.read_coinr(tmp_path / "iData.csv", tmp_path / "iMeta.csv")
+    assert len(fw.indicators) == 53
+    assert {"ES001C", "BE212"} <= set(data["unit_id"])

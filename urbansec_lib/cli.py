@@ -61,6 +61,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["show", "validate", "coinr"])
     p.add_argument("path", nargs="?", default=None)
     p.add_argument("--out", default=None, help="for 'coinr': folder for iMeta.csv")
+    p.add_argument("--with-data", action="store_true",
+                   help="for 'coinr': also write the demo indicator data as iData")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     p = sub.add_parser("survey", help="survey form out / responses in")
     ssub = p.add_subparsers(dest="survey_cmd")
     f = ssub.add_parser("form", help="XLSForm + printable questionnaire + response template")
@@ -160,8 +163,15 @@ def main(argv: list[str] | None = None) -> int:
             if a.action == "coinr":
                 out = Path(a.out or ".")
                 out.mkdir(parents=True, exist_ok=True)
-                fw.to_coinr().to_csv(out / "iMeta.csv", index=False)
-                print(out / "iMeta.csv")
+                if a.with_data:
+                    from . import coinr, pipeline
+
+                    inputs = pipeline.load_inputs(None, fw)
+                    for p in coinr.write_coinr(inputs.indicators, fw, out, fmt=a.format):
+                        print(p)
+                else:
+                    fw.to_coinr().to_csv(out / "iMeta.csv", index=False)
+                    print(out / "iMeta.csv")
             else:
                 print(fw.summary())
             return 0
