@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # until the package is installed
     sys.path.insert(0, str(ROOT))
 
-from urbansec_lib import collective_impact as ci  # noqa: E402
+from urbansec_lib import collective_impact as ci
+from urbansec_lib import pipeline  # noqa: E402
 
 OUT = ROOT / "data" / "raw" / "collective_impact"
 STATUS = (
@@ -37,10 +38,6 @@ CITIES: dict[str, dict] = {
             "Young people (12-25) drifting into nuisance and online/offline radicalisation "
             "around the station area"
         ),
-        initiatives=[
-            "BE212-P03: Night-time street-corner work pilot",
-            "BE212-P11: Poster campaign on online hate speech",
-        ],
         phase="Begin implementation",
         ratings={
             "common_agenda": (
@@ -151,10 +148,6 @@ CITIES: dict[str, dict] = {
             "Feelings of insecurity and conflicts over the use of public squares in central "
             "and south-east districts"
         ),
-        initiatives=[
-            "ES300-P07: Extra evening patrols in two squares",
-            "ES300-P15: Anti-graffiti cleaning campaign",
-        ],
         phase="Organize for impact",
         ratings={
             "common_agenda": (2, "Draft district coexistence plan"),
@@ -255,7 +248,6 @@ CITIES: dict[str, dict] = {
             "Feelings of insecurity in public spaces and low trust between residents and "
             "local services in two priority neighbourhoods"
         ),
-        initiatives=["FRL03-P02: Information leaflets on reporting incivilities"],
         phase="Initiate action",
         ratings={
             "common_agenda": (2, "Local security council (CLSPD) priorities 2024"),
@@ -335,10 +327,6 @@ CITIES: dict[str, dict] = {
             "Youth group violence and feelings of insecurity around shopping centres and "
             "metro stations in east Helsinki"
         ),
-        initiatives=[
-            "FI1B1-P05: Weekend youth events at the shopping centre",
-            "FI1B1-P09: Extra security guards at metro stations",
-        ],
         phase="Organize for impact",
         ratings={
             "common_agenda": (3, "City safety programme; Shared youth violence analysis"),
@@ -454,7 +442,10 @@ def main() -> None:
     for unit, spec in CITIES.items():
         path = OUT / f"{unit}_ci.xlsx"
         problem = f"[ILLUSTRATIVE] {spec['city']}: {spec['problem']}"
-        ci.template(unit, path, problem=problem, initiatives=spec["initiatives"])
+        # the initiatives the pyramid study evaluated without a measurable impact (Action 5's
+        # link between its two methods), from the demo's own outcome data
+        found = pipeline.initiatives_without_impact(unit, ROOT / "data")
+        ci.template(unit, path, problem=problem, initiatives=[f"{i}: {n}" for i, n in found])
         fill_workbook(path, spec)
         a = ci.read(path)  # fails loudly if the demo content does not validate
         print(f"{path.relative_to(ROOT)}: {len(a.swot)} SWOT items, phase {a.phase_name}")

@@ -73,7 +73,7 @@ data_dir: str = "../data"  # folder holding raw/ (read only) and processed/
 framework_path: str = ""  # framework YAML (empty: the packaged default)
 seed: int = 20261124  # seed for peer grouping and the uncertainty analysis
 min_n: int = 10  # small-cell suppression threshold (respondents)
-n_draws: int = 2000  # Monte Carlo draws of the robustness analysis
+n_draws: int = 10000  # Monte Carlo model runs of the robustness analysis
 results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
 """),
     code(SETUP),
@@ -99,13 +99,17 @@ rec.record("framework_version", fw.version)
 ## Profile against peers
 
 Scores are min-max normalised to 0-100 across all units and periods (direction applied, so
-higher is always better) and averaged with the framework's weights. The peer group is found
+higher is always better) and averaged with the framework's weights; a dimension gets a
+score only where at least half of its indicators have data, so that units are compared on
+like evidence. Where the peer group has fewer than three units with a score (e.g. survey
+dimensions, which only the pilots measured), the unit is compared with all units that
+have one. The peer group is found
 by k-means clustering of standardised context variables (population, urban-rural type and
 coastal location of the unit's NUTS 3 region), with k chosen by the silhouette score among
 groupings of at least four units, and a fixed seed.
 """),
     code("""
-prof = us.score(inputs.indicators, fw)
+prof = us.self_assessment.profile(inputs.indicators, fw)
 ctx = us.pipeline.unit_context(inputs.units, data_dir)
 groups = us.peers.peer_groups(ctx, seed=seed)
 pos = us.peers.position(prof, unit_id, groups, nodes=us.self_assessment.dimension_ids(fw))
@@ -180,22 +184,31 @@ display(us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=mi
     md("""
 ## Coherence notes
 
-Do the indicators of each dimension point the same way across all units? Cronbach's alpha
+Do the indicators of each dimension point the same way? Across units, Cronbach's alpha
 (standardised) and indicators that correlate negatively or very weakly with their
-dimension. Low coherence is a finding about the framework, not about the city.
+dimension, estimated only where at least 10 units have complete data; and, for the survey
+items, on this unit's respondents. Low coherence is a finding about the framework, not
+about the city.
 """),
     code("""
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
 rec.record("coherence", coh.alpha)
 display(us.self_assessment.coherence_table(coh, fw))
+responses, _ = us.pipeline.read_pilot_responses(data_dir, fw)
+own_alpha, _ = us.coherence.survey_alpha(responses[responses["unit_id"] == unit_id], fw)
+rec.record("survey_alpha", own_alpha)
+display(Markdown("Survey items of each dimension, on this unit's own respondents "
+                 "(Cronbach's alpha, standardised; not estimated under 30 complete answers):"))
+display(own_alpha.assign(dimension=own_alpha["node_id"].map(us.self_assessment.node_labels(fw)))
+        .set_index("dimension")[["n_items", "n_respondents", "alpha_standardised"]].round(2))
 """),
     md("""
 ## Robustness
 
 How much do this unit's dimension scores depend on the modelling choices? A Monte Carlo
-uncertainty analysis varies the weights (plus or minus 25 %), the normalisation (min-max,
-z-score, percentile rank) and the aggregation (arithmetic, geometric), and drops one
-indicator at random; the band shows the 5th to 95th percentile of the unit's score. The
+uncertainty analysis varies the weights (plus or minus 25 %), the normalisation (min-max
+or percentile rank, both on 0-100) and the aggregation (arithmetic, geometric), and drops
+one indicator at random; the band shows the 5th to 95th percentile of the unit's score. The
 sensitivity indices say which choice matters most.
 """),
     code("""
@@ -872,7 +885,7 @@ results_path: str = ""  # set by `urbansec run`
 fw = us.load_framework(framework_path or None)
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
 rec.record("unit_name", "All units of the demo")
-prof = us.score(inputs.indicators, fw)
+prof = us.self_assessment.profile(inputs.indicators, fw)
 groups = us.peers.peer_groups(us.pipeline.unit_context(inputs.units, data_dir), seed=seed)
 dims = us.self_assessment.dimension_ids(fw)
 labels = us.self_assessment.node_labels(fw)
@@ -933,7 +946,7 @@ fw = us.load_framework(framework_path or None)
 rec.record("unit_name", "Self-assessment pilots")
 responses, problems = us.pipeline.read_pilot_responses(data_dir, fw, recorder=rec)
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
-prof = us.score(inputs.indicators, fw)
+prof = us.self_assessment.profile(inputs.indicators, fw)
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
 if problems:
     display(Markdown("Exports left out: " + "; ".join(problems)))
@@ -955,13 +968,19 @@ display(nr.assign(item=nr["indicator_id"].map(us.self_assessment.node_labels(fw)
 ## Keep, revise or drop
 
 Rules: *revise* when no unit has data, when the indicator correlates negatively with its
-dimension, or when more than 20 % of respondents skipped it; *drop* when it is weakly
+dimension (for survey items: the item-rest correlation on all respondents; for public
+statistics: the correlation across units, when at least 10 units have both), or when more than 20 % of respondents skipped it; *drop* when it is weakly
 coherent (r below 0.2) and available for fewer than 30 % of units; *keep* otherwise.
 The framework's survey has no respondent-feedback questions in this version, so feedback
 is not analysed here.
 """),
     code("""
-review = us.pilot.indicator_review(fw, prof, coh, nr)
+survey_alpha, item_stats = us.coherence.survey_alpha(responses, fw)
+rec.record("survey_alpha", survey_alpha)
+display(Markdown("Internal consistency of each dimension's rating-scale items, on all pilot respondents:"))
+display(survey_alpha.assign(dimension=survey_alpha["node_id"].map(us.self_assessment.node_labels(fw)))
+        .set_index("dimension")[["n_items", "n_respondents", "alpha_standardised"]].round(2))
+review = us.pilot.indicator_review(fw, prof, coh, nr, item_stats=item_stats)
 rec.record("indicator_review", review[["indicator_id", "recommendation"]])
 rec.record("recommendation_counts", review["recommendation"].value_counts())
 display(review["recommendation"].value_counts().rename("indicators").to_frame())

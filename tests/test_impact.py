@@ -629,3 +629,15 @@ def test_its_ci_coverage():
         ]
     )
     assert 0.90 <= hits.mean() <= 0.99
+
+
+def test_power_did_result_is_a_float_with_a_summary():
+    from urbansec_lib.impact import PowerResult, power_did
+
+    r = power_did(100, 10)
+    assert isinstance(r, PowerResult) and isinstance(r, float)
+    assert r.estimate == float(r) and r.kind == "mde" and r.n == 100 * 10 * 2 * 2
+    assert "Minimum detectable effect" in r.summary()
+    assert np.isnan(r.se) and r.table().loc[0, "mde"] == float(r)
+    p = power_did(100, 10, effect=float(r))
+    assert p.kind == "power" and abs(float(p) - 0.8) < 1e-6

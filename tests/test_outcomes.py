@@ -83,3 +83,20 @@ def test_gap_summary_groups_by_layer():
     s = orpheus.gap_summary(g).set_index("layer")["missing"]
     assert s["reaction"] == "housing, youth"
     assert s["qol"] == "no initiative at all"
+
+
+def test_ordinal_did_uses_t_with_clusters_minus_one_df():
+    from scipy import stats
+
+    from urbansec_lib import impact
+
+    s = outcomes.simulate_survey(n_areas=6, n_per_area=60, effect=0.5, seed=2)
+    d = s.assign(treated=(s["area_type"] == "intervention").astype(int),
+                 post=(s["wave"] >= 2024).astype(int))
+    r = impact.ordinal_did(d, "feel_safe", "treated", "post", cluster="area", safe_levels=[3, 4])
+    t = r.estimate / r.se
+    assert r.pvalue == pytest.approx(2 * stats.t.sf(abs(t), 5))
+    crit = stats.t.ppf(0.975, 5)
+    assert r.ci[1] - r.estimate == pytest.approx(crit * r.se)
+    pe_t = r.prob_effect / r.prob_effect_se
+    assert r.prob_effect_pvalue == pytest.approx(2 * stats.t.sf(abs(pe_t), 5))

@@ -71,17 +71,22 @@ def test_learning_partners_are_stronger_peers_where_weak():
     sc = _scores()
     groups = pd.Series(1, index=list("ABCDE"))
     lp = peers.learning_partners(sc, "A", groups, level=2, min_gap=10)
-    # A is weak on d1 (10 < median 35): partners E (+40), D (+30), C (+20)
+    # A is weak on d1 (10 < median 35): partners C (+20), D (+30), E (+40), B is only +10
     assert set(lp["node_id"]) == {"d1"}
-    assert lp["partner_id"].tolist() == ["E", "D", "C"]
-    assert lp["gap"].tolist() == [40, 30, 20]
+    assert lp["partner_id"].tolist() == ["B", "C", "D", "E"]  # alphabetical, never by gap
+    assert lp["gap"].tolist() == [10, 20, 30, 40]
+    strict = peers.learning_partners(sc, "A", groups, level=2, min_gap=15)
+    assert strict["partner_id"].tolist() == ["C", "D", "E"]
 
 
 def test_other_group_not_compared():
     sc = _scores()
     groups = pd.Series([1, 1, 1, 2, 2], index=list("ABCDE"))
-    pos = peers.position(sc, "A", groups, level=2).set_index("node_id")
+    pos = peers.position(sc, "A", groups, level=2, fallback=False).set_index("node_id")
     assert pos.loc["d1", "peer_n"] == 2
+    # with the fallback, a group with too few peers is compared with all units instead
+    fb = peers.position(sc, "A", groups, level=2).set_index("node_id")
+    assert fb.loc["d1", "peer_n"] == 4 and fb.loc["d1", "compared_with"] == "all units"
 
 
 def test_nearest_peers_distance_sorted():
@@ -92,11 +97,20 @@ def test_nearest_peers_distance_sorted():
     assert set(nn["peer_id"]) <= set(ctx.index[:6])
 
 
-def test_too_few_peers_get_no_band():
+def test_too_few_peers_get_no_band_and_no_peer_statistics():
     sc = _scores()
     groups = pd.Series([1, 1, 1, 2, 2], index=list("ABCDE"))
-    pos = peers.position(sc, "A", groups, level=2)
+    pos = peers.position(sc, "A", groups, level=2, fallback=False)
     assert set(pos["band"]) == {"too few peers to place"}
+    assert pos[["peer_q25", "peer_median", "peer_q75", "percentile"]].isna().all().all()
+
+
+def test_missing_own_score_is_not_the_lowest_band():
+    sc = _scores()
+    sc.loc[(sc["unit_id"] == "C") & (sc["node_id"] == "d1"), "score"] = np.nan
+    groups = pd.Series(1, index=list("ABCDE"))
+    pos = peers.position(sc, "C", groups, level=2).set_index("node_id")
+    assert pos.loc["d1", "band"] == "no score" and np.isnan(pos.loc["d1", "percentile"])
 
 
 def test_min_size_rules_out_tiny_groups():

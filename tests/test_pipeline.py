@@ -102,8 +102,8 @@ def test_initiatives_without_impact_link_pyramid_to_collective_impact(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "data" / "raw" / "orpheus", raw / "orpheus")
     shutil.copy(ROOT / "data" / "raw" / "units.csv", raw / "units.csv")
-    # demo BE212 has planted effects: its initiative is not listed
-    assert pipeline.initiatives_without_impact("BE212", tmp_path) == []
+    # demo ES300's initiative shows a measurable effect (ITS): it is not listed
+    assert pipeline.initiatives_without_impact("ES300", tmp_path) == []
     # replace FI1B1's outcomes by data with no effect at all
     outcomes.simulate_survey(n_areas=6, n_per_area=40, waves=(2021, 2023, 2025), effect=0.0,
                              first_post_wave=2024, seed=5).to_csv(

@@ -206,3 +206,10 @@ def test_scan_ignores_digit_runs_in_attributes_but_not_in_text():
 
     assert scan_html('<div id="cell-id=00895393"></div>') == []
     assert [f.kind for f in scan_html("<p>call +32 15 29 76 54</p>")] == ["phone"]
+
+
+def test_scan_finds_submission_uuids():
+    from urbansec_lib.privacy import scan_html
+
+    f = scan_html("<td>3f2b8c1e-9a4d-4c2e-8f1a-0b9c7d6e5a43</td>")
+    assert [x.kind for x in f] == ["submission_id"]

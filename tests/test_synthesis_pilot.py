@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 
 import urbansec_lib as us
@@ -43,7 +44,7 @@ def test_partner_network_units_alphabetical():
     net = synthesis.partner_network(_scores(), g, nodes=["d1", "d2"])
     assert net["unit_id"].tolist() == sorted(net["unit_id"])
     a = net[net["unit_id"] == "A"]
-    assert a["partner_id"].tolist() == ["E", "D", "C"]
+    assert a["partner_id"].tolist() == ["B", "C", "D", "E"]  # alphabetical, never by gap
 
 
 def test_plot_group_distributions_returns_figure():
@@ -119,3 +120,33 @@ def test_network_table_empty():
     out = self_assessment.network_table(pd.DataFrame(columns=["unit_id", "node_id", "partner_id"]),
                                         us.load_framework(), pd.DataFrame({"unit_id": [], "name": []}))
     assert "note" in out
+
+
+def test_staff_items_aggregate_only_staff_answers():
+    fw = us.load_framework()
+    staff = [i for i in fw.survey_indicators() if i.source.get("respondent") == "city_staff"
+             and i.type == "yes_no"][0]
+    df = pd.DataFrame({"unit_id": "X", "wave": 2025,
+                       "respondent_role": ["city_staff", "city_staff", "resident", "resident"],
+                       staff.id: [1, 0, 1, 1]})
+    out = us.survey.aggregate(df, fw).set_index("indicator_id")
+    assert out.loc[staff.id, "value"] == 50.0 and out.loc[staff.id, "n"] == 2
+
+
+def test_survey_alpha_matches_the_correlation_formula():
+    fw = us.load_framework()
+    dim = fw.dimensions[1]  # social cohesion
+    items = [i for i in dim.all_indicators() if i.is_survey and i.type in ("likert4", "likert5")
+             and i.source.get("respondent", "resident") == "resident"]
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=400)
+    df = pd.DataFrame({i.id: np.clip(np.round(3 + i.direction * latent + rng.normal(size=400)), 1, 5)
+                       for i in items})
+    alpha, per_item = us.coherence.survey_alpha(df, fw)
+    got = alpha.set_index("node_id").loc[dim.id, "alpha_standardised"]
+    aligned = df[[i.id for i in items]] * [i.direction for i in items]
+    r = np.corrcoef(aligned.to_numpy().T)
+    k = len(items)
+    rbar = (r.sum() - k) / (k * (k - 1))
+    assert got == pytest.approx(k * rbar / (1 + (k - 1) * rbar), rel=1e-9)
+    assert set(per_item["node_id"]) >= {dim.id}

@@ -34,6 +34,7 @@ __all__ = [
     "correlations",
     "cronbach_alpha",
     "pca",
+    "survey_alpha",
 ]
 
 
@@ -182,6 +183,7 @@ def coherence(
     period: Any = None,
     methods: tuple[str, ...] = ("pearson", "spearman"),
     min_coverage: float = 0.0,
+    min_rows: int = 10,
 ) -> CoherenceResult:
     """Coherence analysis of a :class:`~urbansec_lib.scoring.Profile`.
 
@@ -199,6 +201,10 @@ def coherence(
         least this share of rows are used (then complete rows). ``0`` (default) uses every
         child with any data; children with no data at all are always left out and the
         number used is reported in ``n_children_used``.
+    min_rows : int
+        Fewer complete rows than this and alpha, alpha-if-deleted and PCA of a node are
+        not estimated (NaN), and a correlation on fewer pairs raises no flag: statistics
+        from a handful of units are noise.
     """
     tree = prof._tree
     iw = prof.wide("indicators", period=period)
@@ -247,7 +253,7 @@ def coherence(
                         "n": int(Nn.at[c, anc]),
                     }
                 )
-                if k == 0 and np.isfinite(r) and r < weak:
+                if k == 0 and np.isfinite(r) and r < weak and Nn.at[c, anc] >= min_rows:
                     flag_rows.append(
                         {
                             "child": c,
@@ -262,13 +268,16 @@ def coherence(
         V = allv[kids]
         cov = V.notna().mean()
         V = V.loc[:, (cov > 0) & (cov >= min_coverage)]
+        n_used, rows_used = V.shape[1], int(V.dropna().shape[0])
+        if rows_used < min_rows:
+            V = V.iloc[0:0]  # too few complete rows: not estimable
         a_rows.append(
             {
                 "node_id": nid,
                 "level": level[nid],
                 "n_children": len(kids),
-                "n_children_used": V.shape[1],
-                "n_rows_used": int(V.dropna().shape[0]),
+                "n_children_used": n_used,
+                "n_rows_used": rows_used,
                 "alpha_standardised": cronbach_alpha(V, True),
                 "alpha_raw": cronbach_alpha(V, False),
             }
@@ -293,4 +302,56 @@ def coherence(
         flags=pd.DataFrame(flag_rows, columns=["child", "parent", "method", "r", "flag"]),
         weak=weak,
         n_rows=len(allv),
+    )
+
+
+def survey_alpha(responses: pd.DataFrame, fw, min_rows: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Respondent-level internal consistency of each dimension's survey items.
+
+    City-level coherence rests on a handful of units; the survey's own items can be checked
+    on hundreds of respondents instead. For every top-level dimension, its rating-scale
+    items (likert4/likert5, answered by residents) are aligned by direction (items where
+    higher is worse are reversed) and Cronbach's alpha (standardised) is computed on the
+    respondents who answered all of them.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Validated respondent-level answers (one column per indicator id).
+    fw : Framework
+    min_rows : int
+        Fewer complete respondents than this and the dimension is not estimated.
+
+    Returns
+    -------
+    (alpha, items)
+        ``alpha``: node_id, n_items, n_respondents, alpha_standardised;
+        ``items``: node_id, indicator_id, corr_with_total (item-rest), alpha_if_deleted.
+
+    Example
+    -------
+    >>> alpha, items = survey_alpha(responses, fw)  # doctest: +SKIP
+    """
+    a_rows, i_rows = [], []
+    for d in fw.dimensions:
+        items = [
+            i for i in d.all_indicators()
+            if i.is_survey and i.type in ("likert4", "likert5")
+            and i.source.get("respondent", "resident") == "resident" and i.id in responses
+        ]
+        if len(items) < 2:
+            continue
+        V = pd.DataFrame({i.id: pd.to_numeric(responses[i.id], errors="coerce") * i.direction
+                          for i in items}).dropna()
+        ok = len(V) >= min_rows
+        a_rows.append({"node_id": d.id, "n_items": len(items), "n_respondents": len(V),
+                       "alpha_standardised": cronbach_alpha(V, True) if ok else np.nan})
+        if ok and len(items) >= 3:
+            t = alpha_if_deleted(V, True).rename(columns={"item": "indicator_id"})
+            t.insert(0, "node_id", d.id)
+            i_rows.append(t)
+    items_cols = ["node_id", "indicator_id", "corr_with_total", "alpha_if_deleted"]
+    return (
+        pd.DataFrame(a_rows, columns=["node_id", "n_items", "n_respondents", "alpha_standardised"]),
+        pd.concat(i_rows, ignore_index=True) if i_rows else pd.DataFrame(columns=items_cols),
     )

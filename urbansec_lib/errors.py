@@ -52,12 +52,13 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
+        value = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalars
         where = [str(self.file)]
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-        val = "missing" if self.value is None else f"got {self.value!r}"
+        val = "missing" if value is None else f"got {value!r}"
         return f"{', '.join(where)}: {val}, expected {self.expected}"
 
 

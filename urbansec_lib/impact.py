@@ -66,6 +66,7 @@ __all__ = [
     "its",
     "wdd",
     "power_did",
+    "PowerResult",
     "mde_table",
     "plot_group_means",
     "plot_event_study",
@@ -228,7 +229,7 @@ class OrdinalDiDResult(ImpactResult):
     ----------
     odds_ratio : float
         ``exp(estimate)`` (logit only, else NaN), with ``odds_ratio_ci``.
-    prob_effect, prob_effect_se, prob_effect_ci : float, float, tuple
+    prob_effect, prob_effect_se, prob_effect_ci, prob_effect_pvalue : float, float, tuple, float
         Change in the probability of feeling safe (outcome in ``safe_levels``) for the
         treated group in the post period: factual minus counterfactual (interaction set
         to 0), averaged over those respondents; delta-method SE and CI.
@@ -245,6 +246,7 @@ class OrdinalDiDResult(ImpactResult):
     prob_effect: float = float("nan")
     prob_effect_se: float = float("nan")
     prob_effect_ci: tuple[float, float] = (float("nan"), float("nan"))
+    prob_effect_pvalue: float = float("nan")
     p_safe_factual: float = float("nan")
     p_safe_counterfactual: float = float("nan")
     safe_levels: list = field(default_factory=list)
@@ -1128,10 +1130,22 @@ def ordinal_did(
     groups = data[cluster] if cluster else None
     res = _fit_ordered(endog, X, distr, groups)
 
-    # coefficient table (slopes + cut-points)
-    z = stats.norm.ppf(1 - alpha / 2)
+    # coefficient table (slopes + cut-points). With few clusters, normal critical values
+    # overstate precision: use t with G - 1 degrees of freedom (as the linear DiD does).
+    n_clusters = int(pd.Series(groups).nunique()) if groups is not None else None
+    df_t = n_clusters - 1 if n_clusters is not None and n_clusters > 1 else None
+    z = stats.t.ppf(1 - alpha / 2, df_t) if df_t else stats.norm.ppf(1 - alpha / 2)
+
+    def _p(t_stat):
+        t_stat = np.abs(np.asarray(t_stat, dtype=float))
+        return 2 * (stats.t.sf(t_stat, df_t) if df_t else stats.norm.sf(t_stat))
+
     k_ex = res.model.k_vars
-    slopes = _terms_frame(res, alpha).iloc[:k_ex]
+    slopes = _terms_frame(res, alpha).iloc[:k_ex].copy()
+    if df_t:
+        slopes["ci_low"] = slopes["estimate"] - z * slopes["se"]
+        slopes["ci_high"] = slopes["estimate"] + z * slopes["se"]
+        slopes["pvalue"] = _p(slopes["estimate"] / slopes["se"])
     cuts = ordinal_cutpoints(res)
     cuts["ci_low"] = cuts["estimate"] - z * cuts["se"]
     cuts["ci_high"] = cuts["estimate"] + z * cuts["se"]
@@ -1172,7 +1186,7 @@ def ordinal_did(
             "se": [pe_se],
             "ci_low": [pe - z * pe_se],
             "ci_high": [pe + z * pe_se],
-            "pvalue": [2 * stats.norm.sf(abs(pe / pe_se)) if pe_se > 0 else np.nan],
+            "pvalue": [float(_p(pe / pe_se)) if pe_se > 0 else np.nan],
         }
     )
     terms = pd.concat([slopes, cuts, pe_row], ignore_index=True)
@@ -1210,6 +1224,7 @@ def ordinal_did(
         prob_effect=pe,
         prob_effect_se=pe_se,
         prob_effect_ci=(pe - z * pe_se, pe + z * pe_se),
+        prob_effect_pvalue=float(_p(pe / pe_se)) if pe_se > 0 else float("nan"),
         p_safe_factual=float(p_safe(params, X_f)),
         p_safe_counterfactual=float(p_safe(params, X_cf)),
         safe_levels=list(safe_levels),
@@ -1670,6 +1685,69 @@ def _did_area_sd(n_per_area, waves, icc, p) -> float:
     return math.sqrt(p * (1 - p) * deff / n_per_area * (1 / w_pre + 1 / w_post))
 
 
+class PowerResult(float):
+    """Result of :func:`power_did`: a float (the MDE or the power) that also carries the
+    design, so it prints a ``summary()`` and draws a power curve like the other results.
+
+    Attributes
+    ----------
+    estimate : float
+        The MDE in proportion points, or the power when an effect was given.
+    kind : str
+        ``"mde"`` or ``"power"``.
+    n : int
+        Respondents over both arms and all waves.
+    design : dict
+        The inputs (n_per_area, n_areas, waves, icc, baseline_share, alpha, power, test).
+    se, ci, pvalue : float, tuple, float
+        Not applicable to a design calculation (NaN), kept for a uniform interface.
+    """
+
+    def __new__(cls, value: float, kind: str, design: dict, sd: float):
+        obj = super().__new__(cls, value)
+        obj.kind, obj.design, obj._sd = kind, dict(design), sd
+        obj.estimate = float(value)
+        obj.se, obj.ci, obj.pvalue = float("nan"), (float("nan"), float("nan")), float("nan")
+        obj.msms_level = None
+        d = obj.design
+        obj.n = int(round(d["n_per_area"] * d["n_areas"] * 2 * d["waves"]))
+        return obj
+
+    def table(self) -> pd.DataFrame:
+        """The design and the result as a one-row tidy frame."""
+        return pd.DataFrame([{**self.design, self.kind: self.estimate, "n": self.n}])
+
+    def summary(self) -> str:
+        d = self.design
+        what = (f"Minimum detectable effect: {self.estimate * 100:.1f} percentage points"
+                if self.kind == "mde" else f"Power to detect {d['effect'] * 100:.1f} points: {self.estimate:.2f}")
+        return "\n".join([
+            "Design      : survey difference-in-differences on a share (design calculation)",
+            f"Areas       : {d['n_areas']} per arm, {d['n_per_area']} respondents per area and wave, "
+            f"{d['waves']} waves, ICC {d['icc']}",
+            f"Baseline    : {d['baseline_share']:.0%} ; alpha {d['alpha']} ; target power {d['power']}",
+            what,
+        ])
+
+    def plot(self):
+        """Power as a function of the true effect (percentage points)."""
+        d = self.design
+        engine = NormalIndPower() if d["test"] == "normal" else TTestIndPower()
+        eff = np.linspace(0.005, max(0.3, 2 * (self.estimate if self.kind == "mde" else d["effect"])), 80)
+        pw = engine.power(effect_size=eff / self._sd, nobs1=d["n_areas"], alpha=d["alpha"],
+                          ratio=1.0, alternative="two-sided")
+        fig, ax = _figure()
+        ax.plot(eff * 100, pw)
+        ax.axhline(d["power"], ls="--", lw=0.8, color="grey")
+        ax.set_xlabel("true effect (percentage points)")
+        ax.set_ylabel("power")
+        ax.set_ylim(0, 1)
+        return fig
+
+    def __reduce__(self):
+        return (PowerResult, (float(self), self.kind, self.design, self._sd))
+
+
 def power_did(
     n_per_area: float,
     n_areas: float,
@@ -1718,8 +1796,9 @@ def power_did(
 
     Returns
     -------
-    float
-        MDE in proportion points (``effect`` None) or power.
+    PowerResult
+        A float - the MDE in proportion points (``effect`` None) or the power - with
+        ``summary()``, ``table()`` and ``plot()`` (power curve).
 
     Example
     -------
@@ -1732,6 +1811,9 @@ def power_did(
     v.raise_if_any("power_did() input")
     sd = _did_area_sd(n_per_area, int(waves), icc, baseline_share)
     engine = NormalIndPower() if test == "normal" else TTestIndPower()
+    design = {"n_per_area": n_per_area, "n_areas": n_areas, "waves": int(waves), "icc": icc,
+              "baseline_share": baseline_share, "effect": effect, "alpha": alpha,
+              "power": power, "test": test}
     if effect is None:
         d = engine.solve_power(
             effect_size=None,
@@ -1741,15 +1823,20 @@ def power_did(
             ratio=1.0,
             alternative="two-sided",
         )
-        return float(np.ravel(d)[0]) * sd
-    return float(
-        engine.power(
-            effect_size=abs(effect) / sd,
-            nobs1=n_areas,
-            alpha=alpha,
-            ratio=1.0,
-            alternative="two-sided",
-        )
+        return PowerResult(float(np.ravel(d)[0]) * sd, "mde", design, sd)
+    return PowerResult(
+        float(
+            engine.power(
+                effect_size=abs(effect) / sd,
+                nobs1=n_areas,
+                alpha=alpha,
+                ratio=1.0,
+                alternative="two-sided",
+            )
+        ),
+        "power",
+        design,
+        sd,
     )
 
 

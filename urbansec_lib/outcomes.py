@@ -310,9 +310,11 @@ class Evaluation:
         """One row per design: estimate, CI, p-value, n, MSMS level, effect scale."""
         rows = []
         for name, r in self.results.items():
+            pvalue = r.pvalue
             if name == "ordinal_did":
                 est, lo, hi, scale = r.prob_effect * 100, *(np.asarray(r.prob_effect_ci) * 100), \
                     "change in % feeling safe (ordered logit)"
+                pvalue = r.prob_effect_pvalue
             elif name == "did":
                 est, (lo, hi), scale = r.estimate * 100, np.asarray(r.ci) * 100, \
                     "change in % feeling safe (linear probability DiD)"
@@ -321,7 +323,7 @@ class Evaluation:
             else:
                 est, (lo, hi), scale = r.estimate, r.ci, "difference in counts (WDD)"
             rows.append({"design": name, "estimate": est, "ci_low": lo, "ci_high": hi,
-                         "pvalue": r.pvalue, "n": r.n, "msms_level": r.msms_level,
+                         "pvalue": pvalue, "n": r.n, "msms_level": r.msms_level,
                          "scale": scale})
         return pd.DataFrame(rows)
 

@@ -285,6 +285,26 @@ def _latest(df: pd.DataFrame, period) -> pd.DataFrame:
     return df[df["period"] == period]
 
 
+def _distribution(wide: pd.DataFrame, unit_id: str) -> pd.DataFrame:
+    """The unit's score against the other rows of ``wide`` (units x nodes), per node."""
+    own = wide.loc[unit_id]
+    others = wide.drop(index=unit_id)
+    below = (others.lt(own, axis=1)).sum()
+    ties = (others.eq(own, axis=1)).sum()
+    n = others.notna().sum()
+    return pd.DataFrame(
+        {
+            "node_id": wide.columns,
+            "score": own.to_numpy(),
+            "peer_n": n.to_numpy(),
+            "peer_q25": others.quantile(0.25).to_numpy(),
+            "peer_median": others.median().to_numpy(),
+            "peer_q75": others.quantile(0.75).to_numpy(),
+            "percentile": (100 * (below + 0.5 * ties) / n.where(n > 0)).to_numpy(),
+        }
+    )
+
+
 def position(
     profile,
     unit_id: str,
@@ -292,6 +312,7 @@ def position(
     level: int | None = None,
     period=None,
     nodes: list[str] | None = None,
+    fallback: bool = True,
 ) -> pd.DataFrame:
     """Where a unit stands in its peer group's distribution, per node (no rank).
 
@@ -309,12 +330,18 @@ def position(
     nodes : list of str, optional
         Only these nodes, in this order (overrides ``level``; e.g. the top-level
         dimensions of a framework of uneven depth).
+    fallback : bool
+        Where fewer than :data:`MIN_PEERS` peers of the group have a score for a node
+        (e.g. a dimension measured by a survey only some units ran), compare with all
+        units that have one; ``compared_with`` says which was used.
 
     Returns
     -------
     DataFrame with node_id, score, peer_n, peer_q25, peer_median, peer_q75, percentile
-    (share of peers scoring at or below the unit, 0-100, mid-rank for ties) and band
-    (lower quarter / middle half / upper quarter of peers).
+    (share of peers scoring below the unit, ties counted half, 0-100), band (lower
+    quarter / middle half / upper quarter of peers; "too few peers to place" - then the
+    peer statistics are withheld, as they would reveal the peers' scores; "no score")
+    and compared_with ("peer group" / "all units").
     """
     sc = _latest(_scores_frame(profile), period)
     if nodes is not None:
@@ -323,39 +350,34 @@ def position(
         sc = sc[sc["level"] == level]
     if unit_id not in groups.index:
         raise ValidationError([Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")])
-    peers = groups.index[groups == groups.loc[unit_id]]
-    sc = sc[sc["unit_id"].isin(peers)]
-    wide = sc.pivot_table(index="unit_id", columns="node_id", values="score")
+    cols = ["node_id", "score", "peer_n", "peer_q25", "peer_median", "peer_q75", "percentile",
+            "band", "compared_with"]
+    wide_all = sc.pivot_table(index="unit_id", columns="node_id", values="score", dropna=False)
     if nodes is not None:
-        wide = wide.reindex(columns=[n for n in nodes if n in wide.columns])
-    if unit_id not in wide.index:
-        return pd.DataFrame(columns=["node_id", "score", "peer_n", "peer_q25", "peer_median",
-                                     "peer_q75", "percentile", "band"])
-    own = wide.loc[unit_id]
-    others = wide.drop(index=unit_id)
-    below = (others.lt(own, axis=1)).sum()
-    ties = (others.eq(own, axis=1)).sum()
-    n = others.notna().sum()
-    pct = 100 * (below + 0.5 * ties) / n.where(n > 0)
-    out = pd.DataFrame(
-        {
-            "node_id": wide.columns,
-            "score": own.to_numpy(),
-            "peer_n": n.to_numpy(),
-            "peer_q25": others.quantile(0.25).to_numpy(),
-            "peer_median": others.median().to_numpy(),
-            "peer_q75": others.quantile(0.75).to_numpy(),
-            "percentile": pct.to_numpy(),
-        }
-    )
+        wide_all = wide_all.reindex(columns=[n for n in nodes if n in wide_all.columns])
+    if unit_id not in wide_all.index:
+        return pd.DataFrame(columns=cols)
+    members = groups.index[groups == groups.loc[unit_id]]
+    out = _distribution(wide_all.loc[wide_all.index.isin(members)], unit_id)
+    out["compared_with"] = "peer group"
+    if fallback:
+        alt = _distribution(wide_all, unit_id)
+        use = (out["peer_n"] < MIN_PEERS) & (alt["peer_n"] >= MIN_PEERS)
+        out.loc[use, alt.columns] = alt.loc[use]
+        out.loc[use, "compared_with"] = "all units"
     out["band"] = pd.cut(
         out["percentile"],
         bins=[b[0] for b in BANDS] + [BANDS[-1][1]],
         labels=[b[2] for b in BANDS],
         right=False,
     ).astype(object)
-    out.loc[out["peer_n"] < MIN_PEERS, "band"] = "too few peers to place"
-    return out.reset_index(drop=True)
+    few = out["peer_n"] < MIN_PEERS
+    out.loc[few, ["peer_q25", "peer_median", "peer_q75", "percentile"]] = np.nan
+    out.loc[few, "band"] = "too few peers to place"
+    no_score = out["score"].isna()
+    out.loc[no_score, "percentile"] = np.nan
+    out.loc[no_score, "band"] = "no score"
+    return out[cols].reset_index(drop=True)
 
 
 def learning_partners(
@@ -363,7 +385,7 @@ def learning_partners(
     unit_id: str,
     groups: pd.Series | None = None,
     level: int | None = None,
-    n_partners: int = 3,
+    n_partners: int | None = None,
     min_gap: float = 10.0,
     n_indicators: int = 3,
     period=None,
@@ -372,10 +394,9 @@ def learning_partners(
     """Peers that are strong where the unit is weak, with the indicators that differ.
 
     For each node (e.g. dimension) where the unit scores below its peers' median, the
-    partners are the peers whose score exceeds the unit's by at least ``min_gap`` points;
-    at most ``n_partners`` per node are listed, those with the largest gap (what a
-    partner can teach; a reading list, not a league table). For each partner the
-    ``n_indicators``
+    partners are the peers whose score exceeds the unit's by at least ``min_gap`` points,
+    listed alphabetically (a reading list, not a league table; ``n_partners`` caps the
+    list, alphabetically too). For each partner the ``n_indicators``
     indicators under that node with the largest normalised difference are named.
 
     Parameters
@@ -400,11 +421,11 @@ def learning_partners(
     (comma-separated ids), indicator_gaps (same order).
     """
     sc = _latest(_scores_frame(profile), period)
+    peers = None
     if groups is not None:
         if unit_id not in groups.index:
             raise ValidationError([Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")])
         peers = groups.index[groups == groups.loc[unit_id]]
-        sc = sc[sc["unit_id"].isin(peers)]
     if nodes is not None:
         sc = sc[sc["node_id"].isin(nodes)]
     elif level is None:
@@ -412,13 +433,19 @@ def learning_partners(
         sc = sc[sc["level"] < top]
     else:
         sc = sc[sc["level"] == level]
-    wide = sc.pivot_table(index="unit_id", columns="node_id", values="score")
+    wide_all = sc.pivot_table(index="unit_id", columns="node_id", values="score")
     cols = ["node_id", "partner_id", "unit_score", "partner_score", "gap", "indicators",
             "indicator_gaps"]
-    if unit_id not in wide.index:
+    if unit_id not in wide_all.index:
         return pd.DataFrame(columns=cols)
-    own = wide.loc[unit_id]
-    others = wide.drop(index=unit_id)
+    own = wide_all.loc[unit_id]
+    others = wide_all.drop(index=unit_id)
+    if peers is not None:
+        # as in position(): a node where the group has too few peers with a score is
+        # compared with all units; elsewhere only the group's members count
+        in_group = others.index.isin(peers)
+        enough = others[in_group].notna().sum() >= MIN_PEERS
+        others.loc[~in_group, enough[enough].index] = np.nan
     weak = own[own < others.median()].index
     ind = getattr(profile, "indicators", None)
     members = _node_members(profile)
@@ -428,7 +455,9 @@ def learning_partners(
     rows = []
     for node in weak:
         gaps = (others[node] - own[node]).dropna()
-        gaps = gaps[gaps >= min_gap].sort_values(ascending=False).head(n_partners)
+        gaps = gaps[gaps >= min_gap].sort_index()  # alphabetical: a reading list, not a top-n
+        if n_partners is not None:
+            gaps = gaps.head(n_partners)
         for partner, gap in gaps.items():
             names, diffs = "", ""
             if ind is not None and node in members and unit_id in ind.index:

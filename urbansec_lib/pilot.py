@@ -64,6 +64,7 @@ def item_nonresponse(responses: pd.DataFrame, items: list[str],
 
 
 def indicator_review(fw, prof, coh=None, nonresponse: pd.DataFrame | None = None,
+                     item_stats: pd.DataFrame | None = None,
                      max_nonresponse: float = RULES["max_nonresponse"],
                      weak: float = RULES["weak"],
                      min_coverage: float = RULES["min_coverage"],
@@ -79,6 +80,10 @@ def indicator_review(fw, prof, coh=None, nonresponse: pd.DataFrame | None = None
         For the correlation of each indicator with its parent (Pearson).
     nonresponse : DataFrame, optional
         From :func:`item_nonresponse`.
+    item_stats : DataFrame, optional
+        Respondent-level item-rest correlations (``indicator_id, corr_with_total``, from
+        :func:`urbansec_lib.coherence.survey_alpha`); they replace the unit-level
+        correlation for survey items, being estimated on far more observations.
 
     Returns
     -------
@@ -95,6 +100,8 @@ def indicator_review(fw, prof, coh=None, nonresponse: pd.DataFrame | None = None
         c = coh.correlations
         c = c[(c["relation"] == "parent") & (c["method"] == "pearson")]
         r_parent = c.set_index("var1")["r"]
+    if item_stats is not None and len(item_stats):
+        r_parent = item_stats.set_index("indicator_id")["corr_with_total"].combine_first(r_parent)
     nr = nonresponse.set_index("indicator_id")["nonresponse"] if nonresponse is not None else pd.Series(dtype=float)
     rows = []
     for i in fw.indicators:

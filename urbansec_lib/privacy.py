@@ -65,6 +65,8 @@ KEY_FILE_ENV = "URBANSEC_KEY_FILE"
 DEFAULT_KEY_FILE = Path("~/.config/urbansec/pseudonym.key")
 #: What a pseudonym looks like.
 PSEUDONYM_RE = re.compile(r"\br_[0-9a-f]{16}\b")
+#: Submission ids of Kobo/ODK exports (``_uuid``, ``meta/instanceID``) are UUIDs.
+UUID_RE = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 _MIN_KEY_BYTES = 16
 
 
@@ -386,7 +388,8 @@ _TAG = re.compile(r"<[^>]*>")
 def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) -> list[Finding]:
     """Scan rendered report HTML for respondent-level traces.
 
-    Looks for pseudonyms (``r_`` + 16 hex digits), e-mail addresses, phone numbers, any of
+    Looks for pseudonyms (``r_`` + 16 hex digits), survey submission ids (UUIDs, as Kobo's
+    ``_uuid``), e-mail addresses, phone numbers, any of
     ``known_ids`` (e.g. the source submission ids and pseudonyms of the unit's respondents)
     and group sizes ``n = k`` / ``n: k`` below ``min_n``. Embedded ``data:`` URIs (base64
     images) are blanked first so they do not produce false alarms; pseudonyms, e-mails and
@@ -412,6 +415,8 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
 
     for m in PSEUDONYM_RE.finditer(text):
         add("pseudonym", m.group(0), m.start())
+    for m in UUID_RE.finditer(text):
+        add("submission_id", m.group(0), m.start())
     for m in _EMAIL.finditer(text):
         add("email", m.group(0), m.start())
     # phone numbers: visible text only (tags blanked, offsets kept), so that digit runs in

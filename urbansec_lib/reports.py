@@ -83,6 +83,16 @@ STUDIES: dict[str, dict[str, Any]] = {
         "title": "Existing indices, benchmarking and self-assessment tools",
         "units": "EU",
     },
+    "cross_city_synthesis": {
+        "notebook": "cross_city_synthesis.ipynb",
+        "title": "Cross-city synthesis: peer learning across all units",
+        "units": "EU",
+    },
+    "pilot_evaluation": {
+        "notebook": "pilot_evaluation.ipynb",
+        "title": "Pilot evaluation of the self-assessment",
+        "units": "EU",
+    },
     "training_evaluation": {
         "notebook": "training_evaluation.ipynb",
         "title": "Training evaluation: self-assessed competences before and after",
@@ -324,15 +334,24 @@ def run_unit(
     kernel_name: str = "python3",
     min_n: int = 10,
     timeout: int = 600,
+    engine: str = "papermill",
 ) -> dict[str, Any]:
     """Execute one study notebook for one unit and write its report files.
 
     Returns a status dict (unit_id, status "ok"/"failed"/"blocked", html path, error).
     Never raises for a failure inside the notebook: the partial executed notebook is
     kept and the error (cell, exception, message) is returned.
+
+    ``engine="papermill"`` (default) runs the notebook in a new kernel;
+    ``engine="warm"`` runs it in this process's long-lived kernel
+    (:func:`urbansec_lib.executor.get_executor`): same executed notebook and results,
+    without the kernel start and imports per unit.
     """
     import nbformat
     import papermill as pm
+
+    if engine not in ("papermill", "warm"):
+        raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
 
     root = Path(root or project_root())
     reports_dir = Path(reports_dir or root / "reports")
@@ -356,11 +375,19 @@ def run_unit(
             unknown = sorted(set(exec_params) - set(known))
             if unknown:
                 raise ValueError(f"unknown notebook parameter(s) {unknown} for {nb_in.name}")
-            pm.execute_notebook(
-                str(nb_in), str(nb_tmp), parameters=exec_params, kernel_name=kernel_name,
-                progress_bar=False, log_output=False, execution_timeout=timeout,
-                request_save_on_cell_execute=False,
-            )
+            if engine == "warm":
+                from .executor import get_executor
+
+                # writes nb_tmp also on a failure; the error is papermill's exception
+                _, failure = get_executor(kernel_name, timeout).execute(nb_in, exec_params, nb_tmp)
+                if failure is not None:
+                    raise failure
+            else:
+                pm.execute_notebook(
+                    str(nb_in), str(nb_tmp), parameters=exec_params, kernel_name=kernel_name,
+                    progress_bar=False, log_output=False, execution_timeout=timeout,
+                    request_save_on_cell_execute=False,
+                )
         except Exception as exc:  # noqa: BLE001 - one unit's failure is recorded, never raised
             status["status"] = "failed"
             err = {"cell": None, "exception": type(exc).__name__, "message": str(exc)[:2000]}
@@ -511,6 +538,7 @@ def run(
     scheduler: str | None = None,
     progress: bool = True,
     min_n: int = 10,
+    engine: str = "warm",
 ) -> RunSummary:
     """Run a study for many units in parallel; one unit's failure never stops the others.
 
@@ -526,11 +554,18 @@ def run(
         Notebook parameters shared by every unit; ``unit_parameters`` per unit.
     executor : {"process", "dask"}
         Local process pool (default) or a Dask distributed cluster at ``scheduler``.
+    engine : {"warm", "papermill"}
+        ``"warm"`` (default): each worker keeps one Jupyter kernel and runs its units in it
+        one after another (:mod:`urbansec_lib.executor`; the namespace and library
+        settings are reset between units, the kernel is replaced after a failure).
+        ``"papermill"``: a new kernel per unit.
 
     Returns
     -------
     RunSummary, also written to ``reports/_runs/<run-id>/summary.json``.
     """
+    if engine not in ("papermill", "warm"):
+        raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
     root = Path(root or project_root())
     nb = _notebook_path(study, root)  # unknown study: KeyError before any work starts
     if not nb.exists():
@@ -542,7 +577,8 @@ def run(
     tasks = [
         {"study": study, "unit_id": u, "parameters": {**(parameters or {}),
                                                       **(unit_parameters or {}).get(u, {})},
-         "reports_dir": str(reports_dir), "run_id": run_id, "root": str(root), "min_n": min_n}
+         "reports_dir": str(reports_dir), "run_id": run_id, "root": str(root), "min_n": min_n,
+         "engine": engine}
         for u in units
     ]
     t0 = time.perf_counter()
@@ -560,6 +596,10 @@ def run(
         for t in tasks:
             results.append(_run_unit_kw(t))
             _tick(bar, results)
+        if engine == "warm":  # don't leave a kernel running in the caller's process
+            from .executor import close_executors
+
+            close_executors()
     else:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
             pending = {pool.submit(_run_unit_kw, t) for t in tasks}
@@ -580,6 +620,7 @@ def run(
     summary = RunSummary(run_id, study, table, out, time.perf_counter() - t0)
     doc = {
         "run_id": run_id, "study": study, "units": units, "jobs": jobs, "executor": executor,
+        "engine": engine,
         "seconds": round(summary.seconds, 2),
         "n_ok": int((table["status"] == "ok").sum()), "failed": summary.failed,
         "parameters": parameters or {}, "results": _jsonable(table.to_dict("records")),

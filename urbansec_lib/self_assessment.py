@@ -21,6 +21,8 @@ from .framework import Framework
 
 __all__ = [
     "DEFAULT_ASSUMPTIONS",
+    "DAT_THRESH",
+    "profile",
     "unit_record",
     "unit_intro",
     "framework_overview",
@@ -47,10 +49,28 @@ __all__ = [
 #: Assumptions varied by the report's robustness analysis (see urbansec_lib.sensitivity).
 DEFAULT_ASSUMPTIONS: dict = {
     "weights": 0.25,
-    "normalisation": ["minmax", "zscore", "rank"],
+    "normalisation": ["minmax", "rank"],  # both on 0-100: bands compare like with like
     "aggregation": ["arithmetic", "geometric"],
     "removal": True,
 }
+
+
+#: Share of a node's children that must have data for the node to get a score (COINr's
+#: ``dat_thresh``): units are compared on like evidence.
+DAT_THRESH = 0.5
+
+
+def profile(indicators: pd.DataFrame, fw: Framework, dat_thresh: float = DAT_THRESH):
+    """The study's profile: :func:`urbansec_lib.score` with min-max normalisation,
+    arithmetic aggregation and a data threshold per aggregate.
+
+    Example
+    -------
+    >>> prof = profile(inputs.indicators, fw)  # doctest: +SKIP
+    """
+    from .scoring import score
+
+    return score(indicators, fw, aggregate={"method": "arithmetic", "dat_thresh": dat_thresh})
 
 
 def unit_record(units: pd.DataFrame, unit_id: str) -> dict:
@@ -164,6 +184,7 @@ def position_table(pos: pd.DataFrame, fw: Framework) -> pd.DataFrame:
             "peers' median": df["peer_median"].round(1),
             "peers' middle half": df["peer_q25"].round(1).astype(str) + " - " + df["peer_q75"].round(1).astype(str),
             "position": df["band"],
+            "compared with": df.get("compared_with", "peer group"),
         }
     ).set_index("dimension")
 
@@ -281,8 +302,8 @@ def survey_table(indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: i
     own["indicator"] = own["indicator_id"].map(labels)
     own["value"] = own["value"].round(1).astype(object).where(~own["suppressed"], f"n<{min_n}")
     wide = own.pivot_table(index="indicator", columns="period", values="value", aggfunc="first")
-    nmin = own.groupby("period")["n"].min()
-    wide.columns = [f"{c} (n>={int(nmin[c])})" for c in wide.columns]
+    nmin = own[~own["suppressed"]].groupby("period")["n"].min().reindex(wide.columns)
+    wide.columns = [f"{c} (n>={int(nmin[c])})" if pd.notna(nmin[c]) else str(c) for c in wide.columns]
     return wide
 
 

@@ -50,6 +50,15 @@ def _esc(x) -> str:
     return html.escape("" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x))
 
 
+def _period(x) -> str:
+    """A period as written by people: 2023, not 2023.0."""
+    try:
+        f = float(x)
+        return _esc(int(f) if f.is_integer() else f)
+    except (TypeError, ValueError):
+        return _esc(x)
+
+
 def _read_json(p: Path) -> dict:
     try:
         return json.loads(p.read_text("utf-8"))
@@ -273,7 +282,7 @@ def build(
         if len(change):
             ch_rows = "".join(
                 f"<tr><th scope='row'>{_esc(dim_labels.get(c.node_id, c.node_id))}</th>"
-                f"<td>{_esc(c.period_from)}</td><td>{c.score_from:.1f}</td><td>{_esc(c.period_to)}</td>"
+                f"<td>{_period(c.period_from)}</td><td>{c.score_from:.1f}</td><td>{_period(c.period_to)}</td>"
                 f"<td>{c.score_to:.1f}</td><td>{c.change:+.1f}</td></tr>"
                 for c in change.itertuples()
             )

@@ -1484,7 +1484,9 @@ def aggregate(
         respondents whose answer is in ``source.positive`` (select_multiple: who ticked any
         positive option); ``aggregate: mean`` -> (weighted) mean answer. ``n`` = respondents
         who answered (unweighted). Groups where nobody answered are left out. Values are not
-        suppressed here: apply :func:`privacy.suppress` before publishing.
+        suppressed here: apply :func:`privacy.suppress` before publishing. Indicators whose
+        ``source.respondent`` names a role other than ``resident`` (e.g. ``city_staff``)
+        use only the answers of respondents with that ``respondent_role``.
 
     Example
     -------
@@ -1520,10 +1522,16 @@ def aggregate(
             raise ValidationError(probs, "survey weights")
     keys = df[by].reset_index(drop=True)
     parts = []
+    roles = df["respondent_role"].reset_index(drop=True) if "respondent_role" in df else None
     for ind in fw.survey_indicators():
         if ind.id not in df.columns:
             continue
         s = df[ind.id].reset_index(drop=True)
+        role = ind.source.get("respondent")
+        if roles is not None and role not in (None, "resident", "any"):
+            # facts about the authority (a written strategy, a safety audit) are answered by
+            # its staff: other respondents' answers are not evidence about them
+            s = s.where(roles == role)
         kind = _aggregate_kind(ind)
         if ind.type == "select_multiple":
             st = s.astype("string")

@@ -61,7 +61,8 @@ def group_distribution(profile, groups: pd.Series, nodes: list[str] | None = Non
 
 
 def partner_network(profile, groups: pd.Series, nodes: list[str] | None = None,
-                    min_gap: float = 10.0, n_partners: int = 3, period=None) -> pd.DataFrame:
+                    min_gap: float = 10.0, n_partners: int | None = None,
+                    period=None) -> pd.DataFrame:
     """Learning partners of every unit (see :func:`urbansec_lib.peers.learning_partners`).
 
     Returns unit_id, node_id, partner_id, gap, indicators; units alphabetical.

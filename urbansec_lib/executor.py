@@ -1,0 +1,570 @@
+"""Warm-kernel notebook execution: one Jupyter kernel per worker, reused across notebooks.
+
+Running a parameterised notebook with papermill starts a new kernel every time, and the
+kernel then imports numpy, pandas, scipy, statsmodels, scikit-learn and matplotlib again:
+about 2.5 s per notebook before the first line of analysis runs, and papermill cannot reuse
+a kernel. :class:`WarmExecutor` keeps **one** kernel alive and runs notebook after notebook
+in it, so the imports are paid once per worker process.
+
+Each notebook is prepared and post-processed with papermill's own functions (the same
+``injected-parameters`` cell after the cell tagged ``parameters``, the same
+``metadata.papermill`` provenance record with the parameters, timings and exception flag,
+the same per-cell ``metadata.papermill``, the same red error banner and anchor cell on a
+failure, the same :class:`papermill.exceptions.PapermillExecutionError`) and executed by
+papermill's nbclient-based client, handed the live kernel (``km``/``kc``) so that nbclient
+does not shut it down after the notebook (nbclient only cleans up a kernel it owns).
+
+Before every notebook the kernel is put back into the state it had right after start-up:
+
+* the user namespace is cleared as ``%reset -f`` does (``InteractiveShell.reset``; with a
+  new history session, so execution counts start at 1 as in a new kernel), followed by
+  ``gc.collect()``; imported modules stay in ``sys.modules`` - that is the speed-up;
+* all matplotlib figures are closed and ``matplotlib.rcParams`` restored;
+* pandas options, ``warnings`` filters (and the "already warned" registries), the root
+  logger's handlers and level, the working directory, ``sys.path`` and ``os.environ`` are
+  restored;
+* the global random generators of ``random`` and ``numpy.random`` are re-seeded from the OS,
+  as in a new process (notebooks must seed their own generators anyway).
+
+If a source file of a watched package (``urbansec_lib`` by default) changed on disk since
+the kernel imported it, the kernel is replaced instead: a notebook never runs against stale
+library code (a new notebook calling a new library function, say).
+
+What is **not** reset: state kept inside imported modules (module-level caches, monkey
+patches, registered callbacks, C-extension globals). A notebook that relies on changing such
+state should be run with papermill (a new kernel each time).
+
+After a failed notebook (a cell error, a timeout, a dead kernel) the kernel is replaced
+before the next notebook: a failure can leave half-done state behind.
+
+Example
+-------
+>>> from urbansec_lib.executor import WarmExecutor
+>>> with WarmExecutor() as ex:                                    # doctest: +SKIP
+...     nb, err = ex.execute("notebooks/city_self_assessment.ipynb",
+...                          {"unit_id": "ES001C", "data_dir": "data"})
+...     nb2, err2 = ex.execute("notebooks/city_self_assessment.ipynb",
+...                            {"unit_id": "FI001C", "data_dir": "data"})
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_PRELOAD", "DEFAULT_WATCH", "WarmExecutor", "get_executor", "close_executors"]
+
+log = logging.getLogger(__name__)
+
+#: Modules imported once when a kernel starts (before the state snapshot is taken).
+DEFAULT_PRELOAD: tuple[str, ...] = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "sklearn",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "IPython.display",
+    "urbansec_lib",
+)
+
+#: Packages whose source files are watched: if one changes, the kernel is replaced.
+DEFAULT_WATCH: tuple[str, ...] = ("urbansec_lib",)
+
+# Kernel-side code. Everything lives in a private module in sys.modules, which a namespace
+# reset does not touch. ``_snapshot`` runs once per kernel (after the preload imports),
+# ``_restore`` before every notebook.
+_KERNEL_SETUP = r"""
+def __urbansec_setup(preload, watch):
+    import importlib, logging, os, sys, types, warnings
+    st = types.ModuleType("_urbansec_warm_state")
+    st.failed_imports = []
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # a missing optional module is not fatal
+            st.failed_imports.append(f"{name}: {exc!r}")
+    st.cwd = os.getcwd()
+    st.path = list(sys.path)
+    st.environ = dict(os.environ)
+    st.filters = list(warnings.filters)
+    root = logging.getLogger()
+    st.log_handlers = list(root.handlers)
+    st.log_level = root.level
+    st.watch = tuple(watch)
+    st.mtimes = {}
+    st.stale = []
+
+    def check_stale():
+        # files of watched modules changed since they were first seen (recorded here)
+        changed = []
+        for name, mod in list(sys.modules.items()):
+            if not name.startswith(st.watch):
+                continue
+            f = getattr(mod, "__file__", None)
+            if not f:
+                continue
+            try:
+                m = os.stat(f).st_mtime_ns
+            except OSError:
+                m = None
+            if st.mtimes.setdefault(f, m) != m:
+                changed.append(f)
+        return changed
+
+    st.check_stale = check_stale
+    check_stale()
+    st.rc = None  # only libraries imported by now (the preload) have their settings restored
+    st.pd_options = None
+    if "matplotlib" in sys.modules:
+        import matplotlib
+        rc = dict(matplotlib.rcParams.copy())
+        rc.pop("backend", None)
+        st.rc = rc
+    if "pandas" in sys.modules:
+        import pandas as pd
+        from pandas._config import config as cf
+        opts = {}
+        for k in cf._registered_options:
+            if k in cf._deprecated_options:
+                continue
+            try:
+                opts[k] = pd.get_option(k)
+            except Exception:
+                pass
+        st.pd_options = opts
+
+    def restore():
+        import gc, random
+        st.stale = check_stale()
+        if st.stale:  # library code changed on disk: the executor replaces the kernel
+            return
+        ip = get_ipython()  # noqa: F821 - defined in every IPython kernel
+        ip.reset(new_session=True)  # %reset -f, plus a new history session (counts from 1)
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+        if os.getcwd() != st.cwd:
+            os.chdir(st.cwd)
+        sys.path[:] = st.path
+        for k in set(os.environ) - set(st.environ):
+            del os.environ[k]
+        for k, v in st.environ.items():
+            if os.environ.get(k) != v:
+                os.environ[k] = v
+        warnings.filters[:] = st.filters
+        mutated = getattr(warnings, "_filters_mutated", None)
+        if mutated is not None:  # forget "already shown" registries, as in a new process
+            mutated()
+        root = logging.getLogger()
+        root.handlers[:] = st.log_handlers
+        root.setLevel(st.log_level)
+        if st.rc is not None:
+            import matplotlib
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                matplotlib.rcParams._update_raw(st.rc)
+        if st.pd_options is not None:
+            import pandas as pd
+            for k, v in st.pd_options.items():
+                try:
+                    same = pd.get_option(k) == v
+                    if not (same is True):
+                        pd.set_option(k, v)
+                except Exception:
+                    pass
+        random.seed()
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()
+        gc.collect()
+
+    st.restore = restore
+    sys.modules["_urbansec_warm_state"] = st
+    return st.failed_imports
+
+__urbansec_failed = __urbansec_setup(__PRELOAD__, __WATCH__)
+del __urbansec_setup
+"""
+
+_KERNEL_STATE = "__import__('sys').modules['_urbansec_warm_state']"
+_KERNEL_RESTORE = _KERNEL_STATE + ".restore()"
+_KERNEL_STALE = _KERNEL_STATE + ".stale"
+
+
+class WarmExecutor:
+    """Execute parameterised notebooks one after another in one long-lived Jupyter kernel.
+
+    Parameters
+    ----------
+    kernel_name : str
+        Jupyter kernel to start (default ``"python3"``).
+    timeout : int or None
+        Per-cell execution timeout in seconds (as papermill's ``execution_timeout``);
+        ``None`` waits forever.
+    startup_timeout : int
+        Seconds to wait for the kernel to start.
+    preload : sequence of str
+        Modules imported once, right after the kernel starts (:data:`DEFAULT_PRELOAD`).
+        Modules that fail to import are skipped.
+    watch : sequence of str
+        Module name prefixes (:data:`DEFAULT_WATCH`) whose source files are checked before
+        every notebook: if one changed on disk since it was imported, the kernel is
+        replaced, so a notebook never runs against stale library code.
+    cwd : str or Path, optional
+        Working directory of the kernel (default: this process's working directory).
+    transport : {"ipc", "tcp"}
+        ZMQ transport between this process and the kernel. ``"ipc"`` (Unix sockets in a
+        private temporary folder, the default on POSIX) is local-only, needs no free TCP
+        ports and does not trigger ipykernel's "running over TCP without encryption"
+        warning.
+
+    Notes
+    -----
+    The kernel starts lazily, at the first :meth:`execute`. Not thread-safe: use one
+    executor per thread (:func:`get_executor` does that).
+
+    Example
+    -------
+    >>> ex = WarmExecutor(timeout=600)                               # doctest: +SKIP
+    >>> nb, err = ex.execute("notebooks/tiny.ipynb", {"unit_id": "AA1"})  # doctest: +SKIP
+    >>> err is None, nb.metadata.papermill.parameters["unit_id"]    # doctest: +SKIP
+    (True, 'AA1')
+    >>> ex.close()                                                   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        timeout: int | None = 600,
+        startup_timeout: int = 60,
+        preload: Sequence[str] = DEFAULT_PRELOAD,
+        watch: Sequence[str] = DEFAULT_WATCH,
+        cwd: str | Path | None = None,
+        transport: str | None = None,
+    ) -> None:
+        self.kernel_name = kernel_name
+        self.timeout = timeout
+        self.startup_timeout = startup_timeout
+        self.preload = tuple(preload)
+        self.watch = tuple(watch)
+        self.cwd = str(cwd) if cwd is not None else None
+        self.transport = transport or ("ipc" if os.name == "posix" else "tcp")
+        self.km = None
+        self.kc = None
+        self.kernel_starts = 0  #: how many kernels this executor has started
+        self.notebooks_run = 0  #: notebooks executed in the current kernel
+        self.preload_failures: list[str] = []
+        self._ipc_dir: str | None = None
+        self._owner_pid = os.getpid()  # a forked child must not touch its parent's kernel
+        self._needs_restart = False
+
+    # ------------------------------------------------------------------ kernel life cycle
+    @property
+    def alive(self) -> bool:
+        """Whether a kernel is running."""
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def start(self) -> None:
+        """Start the kernel (if not running) and import :attr:`preload` in it."""
+        if self.km is not None:
+            return
+        import tempfile
+
+        from jupyter_client import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        kw: dict[str, Any] = {"kernel_name": self.kernel_name, "transport": self.transport}
+        if self.transport == "ipc":
+            self._ipc_dir = tempfile.mkdtemp(prefix="urbansec-kernel-")
+            kw["ip"] = str(Path(self._ipc_dir) / "k")
+        self._owner_pid = os.getpid()
+        km = AsyncKernelManager(**kw)
+        # same history setting as nbclient (in-memory, no sqlite file shared between kernels)
+        run_sync(km.start_kernel)(
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            cwd=self.cwd or os.getcwd(),
+        )
+        kc = km.client()
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
+        except Exception:
+            kc.stop_channels()
+            run_sync(km.shutdown_kernel)(now=True)
+            raise
+        kc.allow_stdin = False
+        self.km, self.kc = km, kc
+        self.kernel_starts += 1
+        self.notebooks_run = 0
+        self._needs_restart = False
+        reply = self._run_silent(
+            _KERNEL_SETUP.replace("__PRELOAD__", repr(list(self.preload))).replace(
+                "__WATCH__", repr(list(self.watch))
+            ),
+            user_expressions={"failed": "__urbansec_failed"},
+        )
+        if reply["content"]["status"] != "ok":
+            self.close()
+            raise RuntimeError(f"warm kernel set-up failed: {reply['content'].get('evalue')}")
+        failed = reply["content"].get("user_expressions", {}).get("failed", {})
+        self.preload_failures = (
+            [] if failed.get("status") != "ok" else _literal(failed["data"].get("text/plain", "[]"))
+        )
+        self._run_silent("del __urbansec_failed")
+
+    def restart(self) -> None:
+        """Replace the kernel by a new one (used after a failed notebook)."""
+        self._shutdown_kernel()
+        self.start()
+
+    def close(self) -> None:
+        """Shut the kernel down. The executor can be used again (it restarts lazily)."""
+        self._shutdown_kernel()
+
+    def __enter__(self) -> WarmExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _shutdown_kernel(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        km, kc = self.km, self.kc
+        self.km = self.kc = None
+        if os.getpid() != self._owner_pid:  # inherited through fork: the parent's kernel
+            self._ipc_dir = None
+            return
+        try:
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None:
+                try:
+                    run_sync(km.shutdown_kernel)(now=True)
+                except RuntimeError as exc:  # already dead
+                    if "No kernel is running" not in str(exc):
+                        raise
+                run_sync(km.cleanup_resources)()
+        finally:
+            if self._ipc_dir is not None:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+                self._ipc_dir = None
+
+    def _run_silent(self, code: str, user_expressions: dict[str, str] | None = None) -> dict:
+        """Execute code without output, history or execution count; returns the reply."""
+        from jupyter_core.utils import run_sync
+
+        return run_sync(self.kc.execute_interactive)(
+            code,
+            silent=True,
+            store_history=False,
+            user_expressions=user_expressions or {},
+            allow_stdin=False,
+            stop_on_error=False,
+            timeout=self.timeout,
+            output_hook=lambda msg: None,
+        )
+
+    def _reset_state(self) -> None:
+        reply = self._run_silent(_KERNEL_RESTORE, user_expressions={"stale": _KERNEL_STALE})
+        content = reply["content"]
+        stale = content.get("user_expressions", {}).get("stale", {})
+        stale_files = _literal(stale.get("data", {}).get("text/plain", "[]"))
+        if content["status"] != "ok" or stale.get("status") != "ok" or stale_files:
+            # library code changed on disk, or the kernel is not in a known state
+            log.info(
+                "replacing the warm kernel (%s)",
+                f"changed: {', '.join(stale_files)}" if stale_files else content.get("evalue"),
+            )
+            self.restart()
+            self._run_silent(_KERNEL_RESTORE)
+
+    # ------------------------------------------------------------------ execution
+    def execute(
+        self,
+        nb_path: str | Path,
+        parameters: Mapping[str, Any] | None = None,
+        output_path: str | Path | None = None,
+    ) -> tuple[Any, Exception | None]:
+        """Run one notebook with ``parameters`` injected, in the warm kernel.
+
+        Parameters
+        ----------
+        nb_path : str or Path
+            The notebook (a cell tagged ``parameters`` receives the injected values after
+            it, exactly as papermill does).
+        parameters : mapping, optional
+            Python values to inject (real Python types, as with papermill's Python API).
+        output_path : str or Path, optional
+            Where to write the executed notebook (also on a failure, as papermill does);
+            recorded in ``metadata.papermill.output_path``. ``None``: not written.
+
+        Returns
+        -------
+        executed_nb : nbformat.NotebookNode
+            The executed notebook, with ``metadata.papermill`` (``parameters``,
+            ``input_path``, ``start_time``, ``end_time``, ``duration``, ``exception``...).
+            On a failure: the partial notebook, with papermill's error banner and anchor
+            cells, later cells not executed.
+        error : Exception or None
+            ``None`` on success. For a cell error, a
+            :class:`papermill.exceptions.PapermillExecutionError` (``ename``, ``evalue``,
+            ``cell_index``, ``exec_count``, ``traceback``), as papermill raises it. For a
+            timeout or a dead kernel, nbclient's exception. After any error, the kernel
+            is replaced before the next notebook.
+
+        Raises
+        ------
+        FileNotFoundError, nbformat.ValidationError, jupyter_client.kernelspec.NoSuchKernel
+            Problems before execution (unreadable notebook, kernel cannot start).
+        """
+        from papermill.execute import (
+            prepare_notebook_metadata,
+            raise_for_execution_errors,
+            remove_error_markers,
+        )
+        from papermill.iorw import load_notebook_node, write_ipynb
+        from papermill.parameterize import parameterize_notebook
+
+        nb_path = str(nb_path)
+        nb = load_notebook_node(nb_path)
+        if parameters:
+            nb = parameterize_notebook(nb, dict(parameters), kernel_name=self.kernel_name)
+        out = str(output_path) if output_path is not None else None
+        nb = prepare_notebook_metadata(nb, nb_path, out)
+        nb = remove_error_markers(nb)
+
+        if self._needs_restart and self.km is not None:
+            self.restart()
+        if self.km is None:
+            self.start()
+        self._reset_state()
+
+        error: Exception | None = None
+        self._needs_restart = True  # until the notebook has finished cleanly
+        try:
+            nb = self._execute_managed(nb)
+            raise_for_execution_errors(nb, None)  # adds papermill's error cells, then raises
+        except Exception as exc:  # noqa: BLE001 - returned to the caller with the notebook
+            error = exc
+            nb.metadata.papermill["exception"] = True  # papermill leaves it unset on a timeout
+        else:
+            self._needs_restart = False
+            self._run_silent(_KERNEL_STATE + ".check_stale()")  # note newly imported modules
+        self.notebooks_run += 1
+        if out is not None:
+            write_ipynb(nb, out)
+        return nb, error
+
+    def _execute_managed(self, nb):
+        """papermill's ``Engine.execute_notebook`` + ``NBClientEngine``, with our kernel."""
+        from papermill.clientwrap import PapermillNotebookClient
+        from papermill.engines import NotebookExecutionManager
+        from papermill.log import logger
+
+        nb_man = NotebookExecutionManager(
+            nb, output_path=None, progress_bar=False, log_output=False, autosave_cell_every=0
+        )
+        nb_man.notebook_start()
+        try:
+            client = PapermillNotebookClient(
+                nb_man,
+                km=self.km,
+                kernel_name=self.kernel_name,
+                timeout=self.timeout,
+                startup_timeout=self.startup_timeout,
+                log=logger,
+                log_output=False,
+            )
+            client.kc = self.kc  # a running client: nbclient neither starts nor stops it
+            assert not client.owns_km  # nbclient shuts down only the kernels it owns
+            client.execute()
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
+
+
+def _literal(text: str) -> list[str]:
+    import ast
+
+    try:
+        return list(ast.literal_eval(text))
+    except (ValueError, SyntaxError):
+        return [text]
+
+
+# ---------------------------------------------------------------------- per-process singleton
+_local = threading.local()
+_all: list[WarmExecutor] = []
+_all_lock = threading.Lock()
+_inherited: list[WarmExecutor] = []
+_exit_hooked_pid: int | None = None
+
+
+def get_executor(kernel_name: str = "python3", timeout: int | None = 600) -> WarmExecutor:
+    """The warm executor of this worker process (one per thread), created on first use.
+
+    Batch workers call this for every unit, so the kernel and its imports are shared by all
+    the units a worker runs. A different ``kernel_name`` replaces the kernel; ``timeout``
+    is updated in place. A forked child never reuses its parent's kernel. Kernels are shut
+    down when the process exits (:func:`close_executors`).
+
+    Example
+    -------
+    >>> ex = get_executor()                                          # doctest: +SKIP
+    >>> ex is get_executor()                                         # doctest: +SKIP
+    True
+    """
+    global _exit_hooked_pid
+    pid = os.getpid()
+    ex: WarmExecutor | None = getattr(_local, "executor", None)
+    if ex is not None and getattr(_local, "pid", None) != pid:
+        _inherited.append(ex)  # inherited through fork: the parent's; never closed or freed
+        ex = None
+    if ex is not None and ex.kernel_name != kernel_name:
+        ex.close()
+        ex = None
+    if ex is None:
+        ex = WarmExecutor(kernel_name=kernel_name, timeout=timeout)
+        _local.executor, _local.pid = ex, pid
+        with _all_lock:
+            if _exit_hooked_pid != pid:
+                _all.clear()  # a forked child's copy of the parent's list
+                atexit.register(close_executors)
+                try:  # multiprocessing children leave through os._exit: no atexit there
+                    from multiprocessing import util
+
+                    util.Finalize(None, close_executors, exitpriority=100)
+                except ImportError:  # pragma: no cover
+                    pass
+                _exit_hooked_pid = pid
+    with _all_lock:
+        if ex not in _all:  # new, or closed by close_executors() and used again
+            _all.append(ex)
+    ex.timeout = timeout
+    return ex
+
+
+def close_executors() -> None:
+    """Shut down every kernel started through :func:`get_executor` in this process."""
+    if _exit_hooked_pid != os.getpid():
+        return
+    with _all_lock:
+        todo = list(_all)
+        _all.clear()
+    for ex in todo:
+        try:
+            ex.close()
+        except Exception as exc:  # noqa: BLE001 - best effort at exit
+            log.debug("closing warm kernel failed: %r", exc)
+    _local.__dict__.clear()
