@@ -39,7 +39,8 @@ site: setup
 
 # Pin the environment: writes requirements.lock, which `make setup` uses when present.
 lock: setup
-	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+	@echo "# Pinned environment: written by 'make lock' (pip freeze); 'make setup' installs it when present." > requirements.lock
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' >> requirements.lock
 
 clean:
 	rm -rf reports/* data/processed/* .pytest_cache

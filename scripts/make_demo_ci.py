@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # until the package is installed
     sys.path.insert(0, str(ROOT))
 
-from urbansec_lib import collective_impact as ci
+from urbansec_lib import collective_impact as ci  # noqa: E402
 from urbansec_lib import pipeline  # noqa: E402
 
 OUT = ROOT / "data" / "raw" / "collective_impact"

@@ -34,8 +34,9 @@ def params(text: str):
 def write(name: str, cells: list) -> None:
     for i, c in enumerate(cells):
         c.id = f"{Path(name).stem[:40]}-{i:02d}"  # stable ids: no churn when regenerated
-    nb = new_notebook(cells=cells, metadata={"kernelspec": KERNEL,
-                                             "language_info": {"name": "python"}})
+    nb = new_notebook(
+        cells=cells, metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}}
+    )
     nbformat.validate(nb)
     nbformat.write(nb, ROOT / "notebooks" / name)
     print("wrote", name)
@@ -413,7 +414,6 @@ display(effects.set_index(["unit_id", "design"]))
 ]
 
 
-
 INDICES = [
     md("""
 # Existing indices, benchmarking and self-assessment tools
@@ -568,10 +568,12 @@ display(to_check.set_index(["index_id", "field"]))
 ]
 
 
-
-ACTIONS_SETUP = SETUP + """
+ACTIONS_SETUP = (
+    SETUP
+    + """
 from urbansec_lib import ai_survey, funding, good_practices, instruments, training
 """
+)
 
 TRAINING = [
     md("""

@@ -24,8 +24,9 @@ def demo_reports(tmp_path_factory):
         if not (ROOT / "notebooks" / spec["notebook"]).exists():
             continue
         units = pipeline.study_units(study, ROOT / "data")
-        summaries[study] = reports.run(study, units, jobs=os.cpu_count() or 2, reports_dir=out,
-                                       root=ROOT, progress=False)
+        summaries[study] = reports.run(
+            study, units, jobs=os.cpu_count() or 2, reports_dir=out, root=ROOT, progress=False
+        )
     return out, summaries
 
 

@@ -35,8 +35,12 @@ def test_survey_form_writes_four_files(tmp_path):
 
 def test_ci_template(tmp_path):
     out = tmp_path / "BE212_ci.xlsx"
-    assert main(["ci", "template", "--unit", "BE212", "--problem", "Youth nuisance",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["ci", "template", "--unit", "BE212", "--problem", "Youth nuisance", "--out", str(out)]
+        )
+        == 0
+    )
     assert out.exists() and out.with_suffix(".md").exists() and out.with_suffix(".html").exists()
     assert "Youth nuisance" in out.with_suffix(".md").read_text()
 
@@ -44,8 +48,17 @@ def test_ci_template(tmp_path):
 def test_survey_import_refuses_without_key(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("URBANSEC_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("URBANSEC_KEY_FILE", str(tmp_path / "missing.key"))
-    code = main(["survey", "import", "data/raw/survey/ES001C_selfassessment_kobo.csv",
-                 "--unit", "ES001C", "--processed-dir", str(tmp_path / "p")])
+    code = main(
+        [
+            "survey",
+            "import",
+            "data/raw/survey/ES001C_selfassessment_kobo.csv",
+            "--unit",
+            "ES001C",
+            "--processed-dir",
+            str(tmp_path / "p"),
+        ]
+    )
     assert code == 2
     assert "key" in capsys.readouterr().err.lower()
     assert not (tmp_path / "p").exists()
@@ -53,8 +66,17 @@ def test_survey_import_refuses_without_key(tmp_path, monkeypatch, capsys):
 
 def test_survey_import_with_key(tmp_path, monkeypatch):
     monkeypatch.setenv("URBANSEC_PSEUDONYM_KEY", "test-key-not-secret")
-    code = main(["survey", "import", "data/raw/survey/ES001C_selfassessment_kobo.csv",
-                 "--unit", "ES001C", "--processed-dir", str(tmp_path / "p")])
+    code = main(
+        [
+            "survey",
+            "import",
+            "data/raw/survey/ES001C_selfassessment_kobo.csv",
+            "--unit",
+            "ES001C",
+            "--processed-dir",
+            str(tmp_path / "p"),
+        ]
+    )
     assert code == 0
     assert (tmp_path / "p" / "ES001C" / "responses.csv").exists()
     assert (tmp_path / "p" / "ES001C" / "manifest.json").exists()

@@ -528,11 +528,22 @@ def test_strengths_need_rating_and_evidence():
 
     from urbansec_lib.collective_impact import CIAssessment, strengths
 
-    r = pd.DataFrame({
-        "item_name": ["Common agenda", "Backbone support", "Champion", "Funding"],
-        "rating": pd.array([4, 3, 2, 3], dtype="Int64"),
-        "evidence_count": [1, 0, 2, 1],
-    })
-    a = CIAssessment("X", None, "assess_readiness", "Assess readiness", [], r,
-                     pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    r = pd.DataFrame(
+        {
+            "item_name": ["Common agenda", "Backbone support", "Champion", "Funding"],
+            "rating": pd.array([4, 3, 2, 3], dtype="Int64"),
+            "evidence_count": [1, 0, 2, 1],
+        }
+    )
+    a = CIAssessment(
+        "X",
+        None,
+        "assess_readiness",
+        "Assess readiness",
+        [],
+        r,
+        pd.DataFrame(),
+        pd.DataFrame(),
+        pd.DataFrame(),
+    )
     assert strengths(a) == ["Common agenda", "Funding"]

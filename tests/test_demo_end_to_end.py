@@ -61,8 +61,15 @@ def _browser():
     return exe, pw
 
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.mark.browser
@@ -75,16 +82,24 @@ def test_reports_open_in_chromium(demo_reports, tmp_path):
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        n_images = 0
         for html in _htmls(folder):
             page.goto(html.as_uri())
             images = page.evaluate(
-                "Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])")
-            assert images, f"no figure in {html}"
+                "Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])"
+            )
+            n_images += len(images)
             assert all(ok and alt for ok, alt in images), html
-            assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+            assert (
+                page.locator(
+                    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+                ).count()
+                == 0
+            )
             page.screenshot(path=str(tmp_path / f"{html.parent.name}-{html.stem}.png"))
         browser.close()
     assert errors == []
+    assert n_images >= 2 * len(_htmls(folder))  # figures are embedded, not linked
 
 
 @pytest.mark.browser

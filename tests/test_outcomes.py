@@ -8,8 +8,10 @@ from urbansec_lib.errors import ValidationError
 
 def test_survey_reader_located_errors(tmp_path):
     p = tmp_path / "s.csv"
-    p.write_text("area;area_type;wave;feel_safe\nA1;intervention;2022;3\nA2;treatment;2022;5\n;comparison;20x;2\n",
-                 encoding="latin-1")
+    p.write_text(
+        "area;area_type;wave;feel_safe\nA1;intervention;2022;3\nA2;treatment;2022;5\n;comparison;20x;2\n",
+        encoding="latin-1",
+    )
     with pytest.raises(ValidationError) as e:
         outcomes.read_survey_outcomes(p)
     got = {(q.row, q.column) for q in e.value.problems}
@@ -19,8 +21,10 @@ def test_survey_reader_located_errors(tmp_path):
 
 def test_incidents_reader_located_errors(tmp_path):
     p = tmp_path / "i.csv"
-    p.write_text("month,area,count,population\n2020-01,treated,3,100\n2020-13,treated,-1,0\n"
-                 "2020-01,treated,4,100\n2020-02,park,4,100\n")
+    p.write_text(
+        "month,area,count,population\n2020-01,treated,3,100\n2020-13,treated,-1,0\n"
+        "2020-01,treated,4,100\n2020-02,park,4,100\n"
+    )
     with pytest.raises(ValidationError) as e:
         outcomes.read_incidents(p)
     got = {(q.row, q.column) for q in e.value.problems}
@@ -36,23 +40,34 @@ def test_missing_columns_named(tmp_path):
 
 
 def test_wdd_counts_by_hand():
-    inc = pd.DataFrame({
-        "month": pd.to_datetime(["2020-11-01", "2020-12-01", "2021-01-01", "2021-02-01"] * 4),
-        "area": np.repeat(outcomes.AREA_ROLES, 4),
-        "count": [1, 2, 3, 4, 10, 20, 30, 40, 5, 5, 5, 5, 0, 1, 0, 1],
-        "population": 100,
-    })
+    inc = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2020-11-01", "2020-12-01", "2021-01-01", "2021-02-01"] * 4),
+            "area": np.repeat(outcomes.AREA_ROLES, 4),
+            "count": [1, 2, 3, 4, 10, 20, 30, 40, 5, 5, 5, 5, 0, 1, 0, 1],
+            "population": 100,
+        }
+    )
     c = outcomes.wdd_counts(inc, "2021-01", window=2)
-    assert c == {"treated_before": 3, "treated_after": 7, "control_before": 30,
-                 "control_after": 70, "buffer_before": 10, "buffer_after": 10,
-                 "buffer_control_before": 1, "buffer_control_after": 1}
+    assert c == {
+        "treated_before": 3,
+        "treated_after": 7,
+        "control_before": 30,
+        "control_after": 70,
+        "buffer_before": 10,
+        "buffer_after": 10,
+        "buffer_control_before": 1,
+        "buffer_control_after": 1,
+    }
 
 
 def test_evaluate_recovers_planted_effects():
-    survey = outcomes.simulate_survey(n_areas=10, n_per_area=300, waves=(2021, 2023),
-                                      effect=0.8, seed=3)
-    inc = outcomes.simulate_incidents(months=72, intervention="2022-01", level_change=0.7,
-                                      base_rate=200, seed=4)
+    survey = outcomes.simulate_survey(
+        n_areas=10, n_per_area=300, waves=(2021, 2023), effect=0.8, seed=3
+    )
+    inc = outcomes.simulate_incidents(
+        months=72, intervention="2022-01", level_change=0.7, base_rate=200, seed=4
+    )
     inc["month"] = pd.to_datetime(inc["month"])
     spec = outcomes.EvaluationSpec("X", "P1", "2022-01", 2023, None, None)
     ev = outcomes.evaluate(spec, survey, inc)
@@ -76,10 +91,16 @@ def test_no_effect_reads_as_compatible_with_none():
 
 
 def test_gap_summary_groups_by_layer():
-    g = pd.DataFrame({"unit_id": ["X", "X", "X"], "layer": ["reaction", "reaction", "qol"],
-                      "layer_name": ["Reaction", "Reaction", "Quality of life"],
-                      "dimension": ["domain", "domain", None], "value": ["youth", "housing", None],
-                      "sentence": ["", "", ""]})
+    g = pd.DataFrame(
+        {
+            "unit_id": ["X", "X", "X"],
+            "layer": ["reaction", "reaction", "qol"],
+            "layer_name": ["Reaction", "Reaction", "Quality of life"],
+            "dimension": ["domain", "domain", None],
+            "value": ["youth", "housing", None],
+            "sentence": ["", "", ""],
+        }
+    )
     s = orpheus.gap_summary(g).set_index("layer")["missing"]
     assert s["reaction"] == "housing, youth"
     assert s["qol"] == "no initiative at all"
@@ -91,8 +112,9 @@ def test_ordinal_did_uses_t_with_clusters_minus_one_df():
     from urbansec_lib import impact
 
     s = outcomes.simulate_survey(n_areas=6, n_per_area=60, effect=0.5, seed=2)
-    d = s.assign(treated=(s["area_type"] == "intervention").astype(int),
-                 post=(s["wave"] >= 2024).astype(int))
+    d = s.assign(
+        treated=(s["area_type"] == "intervention").astype(int), post=(s["wave"] >= 2024).astype(int)
+    )
     r = impact.ordinal_did(d, "feel_safe", "treated", "post", cluster="area", safe_levels=[3, 4])
     t = r.estimate / r.se
     assert r.pvalue == pytest.approx(2 * stats.t.sf(abs(t), 5))

@@ -20,7 +20,9 @@ def test_environment_yml_matches_pyproject():
     pip_deps = dict(_split(r) for r in pyproject["project"]["dependencies"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = dict(
-        _split(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))
+        _split(d)
+        for d in env["dependencies"]
+        if isinstance(d, str) and not d.startswith(("python", "pip"))
     )
     assert pip_deps == conda
     # every runtime dependency has a lower bound
@@ -30,7 +32,15 @@ def test_environment_yml_matches_pyproject():
 def test_design_card_dependencies_present():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     names = {_split(r)[0] for r in pyproject["project"]["dependencies"]}
-    for card in ("jupyterlab", "pandas", "statsmodels", "scikit-learn", "seaborn", "papermill", "nbconvert"):
+    for card in (
+        "jupyterlab",
+        "pandas",
+        "statsmodels",
+        "scikit-learn",
+        "seaborn",
+        "papermill",
+        "nbconvert",
+    ):
         assert card in names
 
 

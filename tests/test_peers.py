@@ -51,7 +51,9 @@ def _scores():
     for u, (d1, d2) in vals.items():
         rows.append({"unit_id": u, "period": 2025, "node_id": "d1", "level": 2, "score": d1})
         rows.append({"unit_id": u, "period": 2025, "node_id": "d2", "level": 2, "score": d2})
-        rows.append({"unit_id": u, "period": 2025, "node_id": "idx", "level": 3, "score": (d1 + d2) / 2})
+        rows.append(
+            {"unit_id": u, "period": 2025, "node_id": "idx", "level": 3, "score": (d1 + d2) / 2}
+        )
     return pd.DataFrame(rows)
 
 

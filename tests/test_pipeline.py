@@ -15,22 +15,34 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_align_periods_by_hand():
-    d = pd.DataFrame({
-        "unit_id": ["A", "A", "A", "B", "B"],
-        "indicator_id": ["x", "x", "y", "x", "x"],
-        "period": [2015, 2019, 2024, 2010, 2026],
-        "value": [1.0, 2.0, 3.0, 4.0, 5.0],
-    })
+    d = pd.DataFrame(
+        {
+            "unit_id": ["A", "A", "A", "B", "B"],
+            "indicator_id": ["x", "x", "y", "x", "x"],
+            "period": [2015, 2019, 2024, 2010, 2026],
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
     out = pipeline.align_periods(d, [2023, 2025], max_lag=6)
-    got = {(r.unit_id, r.indicator_id, r.period): (r.value, r.source_period) for r in out.itertuples()}
+    got = {
+        (r.unit_id, r.indicator_id, r.period): (r.value, r.source_period) for r in out.itertuples()
+    }
     # A.x: 2019 is the latest <= 2023 (and <= 2025, within 6); B.x 2010 is too old;
     # B.x 2026 is after both reference periods; A.y 2024 only counts for 2025.
-    assert got == {("A", "x", 2023): (2.0, 2019), ("A", "x", 2025): (2.0, 2019),
-                   ("A", "y", 2025): (3.0, 2024)}
+    assert got == {
+        ("A", "x", 2023): (2.0, 2019),
+        ("A", "x", 2025): (2.0, 2019),
+        ("A", "y", 2025): (3.0, 2024),
+    }
 
 
 def test_study_units_of_the_demo():
-    assert pipeline.study_units("orpheus_impact", ROOT / "data") == ["BE212", "ES300", "FI1B1", "FRL03"]
+    assert pipeline.study_units("orpheus_impact", ROOT / "data") == [
+        "BE212",
+        "ES300",
+        "FI1B1",
+        "FRL03",
+    ]
     pilots = pipeline.study_units("city_self_assessment", ROOT / "data")
     assert {"ES001C", "BE212", "FRL03"} <= set(pilots)
     assert pipeline.study_units("existing_indices", ROOT / "data") == ["EU"]
@@ -74,8 +86,15 @@ def test_batch_with_a_deliberately_broken_unit(tmp_path):
     lines[3] = sep.join(cells)
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     units = ["ES001C", "LV001C", "BE212"]
-    s = reports.run("city_self_assessment", units, jobs=2, parameters={"data_dir": str(tmp_path)},
-                    reports_dir=tmp_path / "reports", root=ROOT, progress=False)
+    s = reports.run(
+        "city_self_assessment",
+        units,
+        jobs=2,
+        parameters={"data_dir": str(tmp_path)},
+        reports_dir=tmp_path / "reports",
+        root=ROOT,
+        progress=False,
+    )
     assert s.failed == ["LV001C"]
     doc = json.loads(s.path.read_text())
     err = next(r["error"] for r in doc["results"] if r["unit_id"] == "LV001C")
@@ -105,12 +124,12 @@ def test_initiatives_without_impact_link_pyramid_to_collective_impact(tmp_path):
     # demo ES300's initiative shows a measurable effect (ITS): it is not listed
     assert pipeline.initiatives_without_impact("ES300", tmp_path) == []
     # replace FI1B1's outcomes by data with no effect at all
-    outcomes.simulate_survey(n_areas=6, n_per_area=40, waves=(2021, 2023, 2025), effect=0.0,
-                             first_post_wave=2024, seed=5).to_csv(
-        raw / "orpheus" / "FI1B1_survey_outcomes.csv", index=False)
-    outcomes.simulate_incidents(intervention="2023-03", level_change=1.0, displacement=1.0,
-                                base_rate=5, seed=6).to_csv(
-        raw / "orpheus" / "FI1B1_incidents_monthly.csv", index=False)
+    outcomes.simulate_survey(
+        n_areas=6, n_per_area=40, waves=(2021, 2023, 2025), effect=0.0, first_post_wave=2024, seed=5
+    ).to_csv(raw / "orpheus" / "FI1B1_survey_outcomes.csv", index=False)
+    outcomes.simulate_incidents(
+        intervention="2023-03", level_change=1.0, displacement=1.0, base_rate=5, seed=6
+    ).to_csv(raw / "orpheus" / "FI1B1_incidents_monthly.csv", index=False)
     found = pipeline.initiatives_without_impact("FI1B1", tmp_path)
     assert found == [("HEL-10", "Night-time street work")]
     assert pipeline.initiatives_without_impact("XX000", tmp_path) == []

@@ -55,8 +55,14 @@ def test_atomic_write_leaves_no_temp(tmp_path):
 @pytest.mark.slow
 def test_run_unit_html_manifest_and_reproduce(project):
     inp = str(project / "data" / "input.csv")
-    st = reports.run_unit("notebooks/tiny.ipynb", "AA1", {"input_csv": inp}, root=project,
-                          reports_dir=project / "reports", run_id="r1")
+    st = reports.run_unit(
+        "notebooks/tiny.ipynb",
+        "AA1",
+        {"input_csv": inp},
+        root=project,
+        reports_dir=project / "reports",
+        run_id="r1",
+    )
     assert st["status"] == "ok", st
     out = project / "reports" / "AA1"
     html = (out / "tiny.html").read_text()
@@ -86,9 +92,14 @@ def test_run_unit_html_manifest_and_reproduce(project):
 def test_batch_one_failure_does_not_stop_others(project):
     inp = str(project / "data" / "input.csv")
     summary = reports.run(
-        "notebooks/tiny.ipynb", ["AA1", "BB2", "CC3"], jobs=2, root=project,
-        reports_dir=project / "reports", parameters={"input_csv": inp},
-        unit_parameters={"BB2": {"fail": True}}, progress=False,
+        "notebooks/tiny.ipynb",
+        ["AA1", "BB2", "CC3"],
+        jobs=2,
+        root=project,
+        reports_dir=project / "reports",
+        parameters={"input_csv": inp},
+        unit_parameters={"BB2": {"fail": True}},
+        progress=False,
     )
     assert summary.failed == ["BB2"]
     doc = json.loads(summary.path.read_text())
@@ -108,8 +119,30 @@ def test_batch_one_failure_does_not_stop_others(project):
 def test_privacy_scan_blocks_publication(project):
     pytest.importorskip("urbansec_lib.privacy")
     inp = str(project / "data" / "input.csv")
-    st = reports.run_unit("notebooks/tiny.ipynb", "AA1",
-                          {"input_csv": inp, "leak": "contact: jane.doe@example.org"},
-                          root=project, reports_dir=project / "reports")
+    st = reports.run_unit(
+        "notebooks/tiny.ipynb",
+        "AA1",
+        {"input_csv": inp, "leak": "contact: jane.doe@example.org"},
+        root=project,
+        reports_dir=project / "reports",
+    )
     assert st["status"] == "blocked"
     assert not (project / "reports" / "AA1" / "tiny.html").exists()
+
+
+@pytest.mark.slow
+def test_reproduce_after_moving_the_project(project, tmp_path_factory):
+    st = reports.run_unit(
+        "notebooks/tiny.ipynb",
+        "AA1",
+        {"input_csv": "data/input.csv"},
+        root=project,
+        reports_dir=project / "reports",
+    )
+    assert st["status"] == "ok", st
+    man = json.loads((project / "reports" / "AA1" / "manifest.json").read_text())
+    assert man["studies"]["tiny"]["parameters"]["data_dir"] == "data"
+    moved = tmp_path_factory.mktemp("moved") / "proj"
+    shutil.copytree(project, moved)
+    rr = reports.reproduce(moved / "reports" / "AA1" / "manifest.json", root=moved)
+    assert rr.identical, rr.summary()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 import urbansec_lib as us
 from urbansec_lib import pilot, self_assessment, synthesis
@@ -14,8 +14,10 @@ def _scores():
     vals = {"A": [10, 80], "B": [20, 60], "C": [30, 40], "D": [40, 20], "E": [50, np.nan]}
     rows = []
     for u, (d1, d2) in vals.items():
-        rows += [{"unit_id": u, "period": 2025, "node_id": "d1", "level": 2, "score": d1},
-                 {"unit_id": u, "period": 2025, "node_id": "d2", "level": 2, "score": d2}]
+        rows += [
+            {"unit_id": u, "period": 2025, "node_id": "d1", "level": 2, "score": d1},
+            {"unit_id": u, "period": 2025, "node_id": "d2", "level": 2, "score": d2},
+        ]
     return pd.DataFrame(rows)
 
 
@@ -54,8 +56,13 @@ def test_plot_group_distributions_returns_figure():
 
 
 def test_response_counts_suppress_small_roles():
-    r = pd.DataFrame({"unit_id": ["A"] * 15 + ["B"] * 5, "wave": 2025,
-                      "respondent_role": ["resident"] * 12 + ["police"] * 3 + ["resident"] * 5})
+    r = pd.DataFrame(
+        {
+            "unit_id": ["A"] * 15 + ["B"] * 5,
+            "wave": 2025,
+            "respondent_role": ["resident"] * 12 + ["police"] * 3 + ["resident"] * 5,
+        }
+    )
     c = pilot.response_counts(r, min_n=10).set_index("unit_id")
     assert c.loc["A", "respondents"] == 15 and c.loc["A", "resident"] == 12
     assert pd.isna(c.loc["A", "police"]) and c.loc["A", "suppressed_roles"] == 1
@@ -82,33 +89,49 @@ def test_indicator_review_rules():
     rows = []
     for iid in ids:
         for k, u in enumerate(units):
-            rows.append({"unit_id": u, "period": 2025, "indicator_id": iid,
-                         "raw": 1.0 if k < raw.get(iid, 0) else np.nan})
+            rows.append(
+                {
+                    "unit_id": u,
+                    "period": 2025,
+                    "indicator_id": iid,
+                    "raw": 1.0 if k < raw.get(iid, 0) else np.nan,
+                }
+            )
 
     class P:
         indicators = pd.DataFrame(rows)
 
-    coh = _Coh([
-        {"var1": ids[0], "relation": "parent", "method": "pearson", "r": 0.7},
-        {"var1": ids[1], "relation": "parent", "method": "pearson", "r": -0.3},
-        {"var1": ids[2], "relation": "parent", "method": "pearson", "r": 0.1},
-    ])
+    coh = _Coh(
+        [
+            {"var1": ids[0], "relation": "parent", "method": "pearson", "r": 0.7},
+            {"var1": ids[1], "relation": "parent", "method": "pearson", "r": -0.3},
+            {"var1": ids[2], "relation": "parent", "method": "pearson", "r": 0.1},
+        ]
+    )
     nr = pd.DataFrame({"indicator_id": [ids[0]], "nonresponse": [0.05]})
     rev = pilot.indicator_review(fw, P, coh, nr).set_index("indicator_id")
     assert rev.loc[ids[0], "recommendation"] == "keep"
-    assert rev.loc[ids[1], "recommendation"] == "revise" and "negatively" in rev.loc[ids[1], "reason"]
+    assert (
+        rev.loc[ids[1], "recommendation"] == "revise" and "negatively" in rev.loc[ids[1], "reason"]
+    )
     assert rev.loc[ids[2], "recommendation"] == "drop"
-    assert rev.loc[ids[3], "recommendation"] == "revise" and "no unit has data" in rev.loc[ids[3], "reason"]
+    assert (
+        rev.loc[ids[3], "recommendation"] == "revise"
+        and "no unit has data" in rev.loc[ids[3], "reason"]
+    )
 
 
 def test_weak_dimensions_and_tables():
-    pos = pd.DataFrame({"node_id": ["a", "b", "c"], "score": [40, 70, np.nan],
-                        "peer_median": [50, 60, 55]})
+    pos = pd.DataFrame(
+        {"node_id": ["a", "b", "c"], "score": [40, 70, np.nan], "peer_median": [50, 60, 55]}
+    )
     assert self_assessment.weak_dimensions(pos) == ["a"]
     fw = us.load_framework()
     units = pd.DataFrame({"unit_id": ["X", "Y"], "name": ["Xcity", "Ycity"]})
-    m = us.funding.match(["social_cohesion"], learning_partners=pd.DataFrame(
-        {"node_id": ["social_cohesion"], "partner_id": ["Y"]}))
+    m = us.funding.match(
+        ["social_cohesion"],
+        learning_partners=pd.DataFrame({"node_id": ["social_cohesion"], "partner_id": ["Y"]}),
+    )
     t = self_assessment.funding_table(m, fw, units)
     assert set(t["peers to learn from"]) == {"Ycity"}
     groups = pd.Series([2, 1], index=["X", "Y"])
@@ -117,18 +140,29 @@ def test_weak_dimensions_and_tables():
 
 
 def test_network_table_empty():
-    out = self_assessment.network_table(pd.DataFrame(columns=["unit_id", "node_id", "partner_id"]),
-                                        us.load_framework(), pd.DataFrame({"unit_id": [], "name": []}))
+    out = self_assessment.network_table(
+        pd.DataFrame(columns=["unit_id", "node_id", "partner_id"]),
+        us.load_framework(),
+        pd.DataFrame({"unit_id": [], "name": []}),
+    )
     assert "note" in out
 
 
 def test_staff_items_aggregate_only_staff_answers():
     fw = us.load_framework()
-    staff = [i for i in fw.survey_indicators() if i.source.get("respondent") == "city_staff"
-             and i.type == "yes_no"][0]
-    df = pd.DataFrame({"unit_id": "X", "wave": 2025,
-                       "respondent_role": ["city_staff", "city_staff", "resident", "resident"],
-                       staff.id: [1, 0, 1, 1]})
+    staff = [
+        i
+        for i in fw.survey_indicators()
+        if i.source.get("respondent") == "city_staff" and i.type == "yes_no"
+    ][0]
+    df = pd.DataFrame(
+        {
+            "unit_id": "X",
+            "wave": 2025,
+            "respondent_role": ["city_staff", "city_staff", "resident", "resident"],
+            staff.id: [1, 0, 1, 1],
+        }
+    )
     out = us.survey.aggregate(df, fw).set_index("indicator_id")
     assert out.loc[staff.id, "value"] == 50.0 and out.loc[staff.id, "n"] == 2
 
@@ -136,12 +170,21 @@ def test_staff_items_aggregate_only_staff_answers():
 def test_survey_alpha_matches_the_correlation_formula():
     fw = us.load_framework()
     dim = fw.dimensions[1]  # social cohesion
-    items = [i for i in dim.all_indicators() if i.is_survey and i.type in ("likert4", "likert5")
-             and i.source.get("respondent", "resident") == "resident"]
+    items = [
+        i
+        for i in dim.all_indicators()
+        if i.is_survey
+        and i.type in ("likert4", "likert5")
+        and i.source.get("respondent", "resident") == "resident"
+    ]
     rng = np.random.default_rng(0)
     latent = rng.normal(size=400)
-    df = pd.DataFrame({i.id: np.clip(np.round(3 + i.direction * latent + rng.normal(size=400)), 1, 5)
-                       for i in items})
+    df = pd.DataFrame(
+        {
+            i.id: np.clip(np.round(3 + i.direction * latent + rng.normal(size=400)), 1, 5)
+            for i in items
+        }
+    )
     alpha, per_item = us.coherence.survey_alpha(df, fw)
     got = alpha.set_index("node_id").loc[dim.id, "alpha_standardised"]
     aligned = df[[i.id for i in items]] * [i.direction for i in items]

@@ -36,6 +36,12 @@ def _add_run(sub) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     p.add_argument("--executor", choices=["process", "dask"], default="process")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    p.add_argument(
+        "--engine",
+        choices=["warm", "papermill"],
+        default="warm",
+        help="warm: one long-lived kernel per worker (fast); papermill: a new kernel per unit",
+    )
     p.add_argument("--retry-failed", default=None, metavar="RUN_ID")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--reports-dir", default=None)
@@ -61,8 +67,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["show", "validate", "coinr"])
     p.add_argument("path", nargs="?", default=None)
     p.add_argument("--out", default=None, help="for 'coinr': folder for iMeta.csv")
-    p.add_argument("--with-data", action="store_true",
-                   help="for 'coinr': also write the demo indicator data as iData")
+    p.add_argument(
+        "--with-data",
+        action="store_true",
+        help="for 'coinr': also write the demo indicator data as iData",
+    )
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     p = sub.add_parser("survey", help="survey form out / responses in")
     ssub = p.add_subparsers(dest="survey_cmd")
@@ -76,20 +85,30 @@ def _build_parser() -> argparse.ArgumentParser:
     i.add_argument("--unit", required=True)
     i.add_argument("--framework", default=None)
     i.add_argument("--processed-dir", default=None)
-    i.add_argument("--accept-valid", action="store_true",
-                   help="import valid rows; rejected rows go to rejected.csv")
-    i.add_argument("--create-key", action="store_true",
-                   help="create the pseudonymisation key if missing")
-    i.add_argument("--side-file", default=None,
-                   help="keep free text / identifiers in this access-restricted file")
+    i.add_argument(
+        "--accept-valid",
+        action="store_true",
+        help="import valid rows; rejected rows go to rejected.csv",
+    )
+    i.add_argument(
+        "--create-key", action="store_true", help="create the pseudonymisation key if missing"
+    )
+    i.add_argument(
+        "--side-file",
+        default=None,
+        help="keep free text / identifiers in this access-restricted file",
+    )
     p = sub.add_parser("ci", help="Collective Impact templates")
     csub = p.add_subparsers(dest="ci_cmd")
     t = csub.add_parser("template", help="write a fill-in SWOT workbook (+ Markdown/HTML)")
     t.add_argument("--unit", required=True)
     t.add_argument("--problem", default=None)
     t.add_argument("--initiatives", nargs="*", default=None)
-    t.add_argument("--from-evaluation", action="store_true",
-                   help="list the unit's evaluated initiative if it showed no measurable impact")
+    t.add_argument(
+        "--from-evaluation",
+        action="store_true",
+        help="list the unit's evaluated initiative if it showed no measurable impact",
+    )
     t.add_argument("--out", default=None)
     p = sub.add_parser("key", help="pseudonymisation key")
     p.add_argument("action", choices=["init", "fingerprint"])
@@ -118,9 +137,17 @@ def _cmd_run(a) -> int:
         units = pipeline.study_units(study, a.data_dir)
     else:
         units = [u.strip() for u in a.units.split(",") if u.strip()]
-    summary = reports.run(study, units, jobs=a.jobs, parameters=params,
-                          reports_dir=a.reports_dir, executor=a.executor,
-                          scheduler=a.scheduler, progress=not a.no_progress)
+    summary = reports.run(
+        study,
+        units,
+        jobs=a.jobs,
+        parameters=params,
+        reports_dir=a.reports_dir,
+        executor=a.executor,
+        scheduler=a.scheduler,
+        progress=not a.no_progress,
+        engine=a.engine,
+    )
     print(summary.summary())
     print(f"summary: {summary.path}")
     return 0 if summary.ok else 3
@@ -229,8 +256,13 @@ def _cmd_survey(a, ap) -> int:
 
         units = set(read_units(pipeline.raw_dir() / "units.csv")["unit_id"])
         entry = survey.import_export(
-            a.export, fw, a.unit, processed, key,
-            on_error="split" if a.accept_valid else "raise", side_file=a.side_file,
+            a.export,
+            fw,
+            a.unit,
+            processed,
+            key,
+            on_error="split" if a.accept_valid else "raise",
+            side_file=a.side_file,
             units=units,
         )
         print(entry)
@@ -254,8 +286,8 @@ def _cmd_ci(a, ap) -> int:
         md = ci.template_markdown(a.unit, problem=a.problem, initiatives=a.initiatives)
         out.with_suffix(".md").write_text(md, encoding="utf-8")
         out.with_suffix(".html").write_text(
-            ci.template_html(a.unit, problem=a.problem, initiatives=a.initiatives),
-            encoding="utf-8")
+            ci.template_html(a.unit, problem=a.problem, initiatives=a.initiatives), encoding="utf-8"
+        )
         print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.html')}")
         return 0
     ap.print_help()

@@ -305,7 +305,9 @@ def coherence(
     )
 
 
-def survey_alpha(responses: pd.DataFrame, fw, min_rows: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
+def survey_alpha(
+    responses: pd.DataFrame, fw, min_rows: int = 30
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Respondent-level internal consistency of each dimension's survey items.
 
     City-level coherence rests on a handful of units; the survey's own items can be checked
@@ -335,17 +337,27 @@ def survey_alpha(responses: pd.DataFrame, fw, min_rows: int = 30) -> tuple[pd.Da
     a_rows, i_rows = [], []
     for d in fw.dimensions:
         items = [
-            i for i in d.all_indicators()
-            if i.is_survey and i.type in ("likert4", "likert5")
-            and i.source.get("respondent", "resident") == "resident" and i.id in responses
+            i
+            for i in d.all_indicators()
+            if i.is_survey
+            and i.type in ("likert4", "likert5")
+            and i.source.get("respondent", "resident") == "resident"
+            and i.id in responses
         ]
         if len(items) < 2:
             continue
-        V = pd.DataFrame({i.id: pd.to_numeric(responses[i.id], errors="coerce") * i.direction
-                          for i in items}).dropna()
+        V = pd.DataFrame(
+            {i.id: pd.to_numeric(responses[i.id], errors="coerce") * i.direction for i in items}
+        ).dropna()
         ok = len(V) >= min_rows
-        a_rows.append({"node_id": d.id, "n_items": len(items), "n_respondents": len(V),
-                       "alpha_standardised": cronbach_alpha(V, True) if ok else np.nan})
+        a_rows.append(
+            {
+                "node_id": d.id,
+                "n_items": len(items),
+                "n_respondents": len(V),
+                "alpha_standardised": cronbach_alpha(V, True) if ok else np.nan,
+            }
+        )
         if ok and len(items) >= 3:
             t = alpha_if_deleted(V, True).rename(columns={"item": "indicator_id"})
             t.insert(0, "node_id", d.id)

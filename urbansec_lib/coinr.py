@@ -44,13 +44,16 @@ def _read_table(obj: Any, sheet: str) -> tuple[pd.DataFrame, str]:
         try:
             sheets = pd.ExcelFile(p).sheet_names
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a located error
-            raise ValidationError([Problem(p.name, None, None, type(exc).__name__,
-                                           "a readable XLSX workbook")], p.name) from None
+            raise ValidationError(
+                [Problem(p.name, None, None, type(exc).__name__, "a readable XLSX workbook")],
+                p.name,
+            ) from None
         # the named sheet, else the only sheet of the workbook
         use = sheet if sheet in sheets else (sheets[0] if len(sheets) == 1 else None)
         if use is None:
-            raise ValidationError([Problem(p.name, None, None, ", ".join(sheets),
-                                           f"a sheet named {sheet!r}")], p.name)
+            raise ValidationError(
+                [Problem(p.name, None, None, ", ".join(sheets), f"a sheet named {sheet!r}")], p.name
+            )
         return pd.read_excel(p, sheet_name=use), f"{p.name}!{use}"
     return pd.read_csv(p), p.name
 

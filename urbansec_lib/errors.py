@@ -113,13 +113,17 @@ def read_yaml_mapping(path, file: str | None = None) -> dict:
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValidationError([Problem(f, None, None, type(exc).__name__, "a readable file")], f) from None
+        raise ValidationError(
+            [Problem(f, None, None, type(exc).__name__, "a readable file")], f
+        ) from None
     except UnicodeDecodeError:
         raise ValidationError([Problem(f, None, None, "bytes", "a UTF-8 text file")], f) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise ValidationError([Problem(f, row, None, str(exc).splitlines()[0], "valid YAML")], f) from None
+        raise ValidationError(
+            [Problem(f, row, None, str(exc).splitlines()[0], "valid YAML")], f
+        ) from None
     if not isinstance(doc, dict):
         raise ValidationError([Problem(f, None, None, type(doc).__name__, "a YAML mapping")], f)
     return doc

@@ -513,7 +513,9 @@ def _build(doc: Any, source: str) -> Framework:
     if not isinstance(changelog, list) or not changelog:
         bad("framework.changelog", changelog, "a non-empty list of {version, date, changes}")
         changelog = []
-    elif version and not any(str(c.get("version")) == version for c in changelog if isinstance(c, dict)):
+    elif version and not any(
+        str(c.get("version")) == version for c in changelog if isinstance(c, dict)
+    ):
         bad("framework.changelog", version, f"an entry for the current version {version}")
     index = meta.get("index") or {}
     seen: dict[str, str] = {}
@@ -557,13 +559,18 @@ def _build(doc: Any, source: str) -> Framework:
                 direction = 1
         src = d.get("source")
         if not isinstance(src, dict) or src.get("kind") not in SOURCE_KINDS:
-            bad(f"{path}.source.kind", (src or {}).get("kind") if isinstance(src, dict) else src,
-                f"one of {', '.join(SOURCE_KINDS)}")
+            bad(
+                f"{path}.source.kind",
+                (src or {}).get("kind") if isinstance(src, dict) else src,
+                f"one of {', '.join(SOURCE_KINDS)}",
+            )
             src = {"kind": "statistic"} if not isinstance(src, dict) else src
         elif src["kind"] == "survey":
             if not src.get("question"):
                 bad(f"{path}.source.question", None, "the English question text")
-            if typ in ("likert4", "likert5", "yes_no", "select_multiple") and not src.get("options"):
+            if typ in ("likert4", "likert5", "yes_no", "select_multiple") and not src.get(
+                "options"
+            ):
                 bad(f"{path}.source.options", None, f"answer options for a {typ} question")
             elif typ in ("likert4", "likert5"):
                 n = int(typ[-1])
@@ -593,12 +600,27 @@ def _build(doc: Any, source: str) -> Framework:
             else:
                 rng = tuple(rng)
         target = d.get("target")
-        if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float))):
+        if target is not None and (
+            isinstance(target, bool) or not isinstance(target, (int, float))
+        ):
             bad(f"{path}.target", target, "a number")
             target = None
         known = {
-            "id", "label", "definition", "type", "direction", "unit", "source", "levels",
-            "nature", "frequency", "indices", "weight", "target", "denominator", "range",
+            "id",
+            "label",
+            "definition",
+            "type",
+            "direction",
+            "unit",
+            "source",
+            "levels",
+            "nature",
+            "frequency",
+            "indices",
+            "weight",
+            "target",
+            "denominator",
+            "range",
             "notes",
         }
         for k in d:

@@ -1719,23 +1719,35 @@ class PowerResult(float):
 
     def summary(self) -> str:
         d = self.design
-        what = (f"Minimum detectable effect: {self.estimate * 100:.1f} percentage points"
-                if self.kind == "mde" else f"Power to detect {d['effect'] * 100:.1f} points: {self.estimate:.2f}")
-        return "\n".join([
-            "Design      : survey difference-in-differences on a share (design calculation)",
-            f"Areas       : {d['n_areas']} per arm, {d['n_per_area']} respondents per area and wave, "
-            f"{d['waves']} waves, ICC {d['icc']}",
-            f"Baseline    : {d['baseline_share']:.0%} ; alpha {d['alpha']} ; target power {d['power']}",
-            what,
-        ])
+        what = (
+            f"Minimum detectable effect: {self.estimate * 100:.1f} percentage points"
+            if self.kind == "mde"
+            else f"Power to detect {d['effect'] * 100:.1f} points: {self.estimate:.2f}"
+        )
+        return "\n".join(
+            [
+                "Design      : survey difference-in-differences on a share (design calculation)",
+                f"Areas       : {d['n_areas']} per arm, {d['n_per_area']} respondents per area and wave, "
+                f"{d['waves']} waves, ICC {d['icc']}",
+                f"Baseline    : {d['baseline_share']:.0%} ; alpha {d['alpha']} ; target power {d['power']}",
+                what,
+            ]
+        )
 
     def plot(self):
         """Power as a function of the true effect (percentage points)."""
         d = self.design
         engine = NormalIndPower() if d["test"] == "normal" else TTestIndPower()
-        eff = np.linspace(0.005, max(0.3, 2 * (self.estimate if self.kind == "mde" else d["effect"])), 80)
-        pw = engine.power(effect_size=eff / self._sd, nobs1=d["n_areas"], alpha=d["alpha"],
-                          ratio=1.0, alternative="two-sided")
+        eff = np.linspace(
+            0.005, max(0.3, 2 * (self.estimate if self.kind == "mde" else d["effect"])), 80
+        )
+        pw = engine.power(
+            effect_size=eff / self._sd,
+            nobs1=d["n_areas"],
+            alpha=d["alpha"],
+            ratio=1.0,
+            alternative="two-sided",
+        )
         fig, ax = _figure()
         ax.plot(eff * 100, pw)
         ax.axhline(d["power"], ls="--", lw=0.8, color="grey")
@@ -1811,9 +1823,17 @@ def power_did(
     v.raise_if_any("power_did() input")
     sd = _did_area_sd(n_per_area, int(waves), icc, baseline_share)
     engine = NormalIndPower() if test == "normal" else TTestIndPower()
-    design = {"n_per_area": n_per_area, "n_areas": n_areas, "waves": int(waves), "icc": icc,
-              "baseline_share": baseline_share, "effect": effect, "alpha": alpha,
-              "power": power, "test": test}
+    design = {
+        "n_per_area": n_per_area,
+        "n_areas": n_areas,
+        "waves": int(waves),
+        "icc": icc,
+        "baseline_share": baseline_share,
+        "effect": effect,
+        "alpha": alpha,
+        "power": power,
+        "test": test,
+    }
     if effect is None:
         d = engine.solve_power(
             effect_size=None,

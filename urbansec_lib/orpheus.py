@@ -1508,8 +1508,13 @@ def gap_summary(gaps_table: pd.DataFrame) -> pd.DataFrame:
     g = gaps_table.assign(value=gaps_table["value"].fillna("").astype(str))
     out = (
         g.groupby(["unit_id", "layer", "layer_name"], sort=False)["value"]
-        .apply(lambda s: "no initiative at all" if (s == "").any()
-               else ", ".join(sorted(v.replace("_", " ") for v in s)))
+        .apply(
+            lambda s: (
+                "no initiative at all"
+                if (s == "").any()
+                else ", ".join(sorted(v.replace("_", " ") for v in s))
+            )
+        )
         .rename("missing")
         .reset_index()
     )

@@ -67,8 +67,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         df = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValidationError([Problem(str(path), None, None, str(exc).splitlines()[0],
-                                       "a CSV table with a header row")]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    str(path), None, None, str(exc).splitlines()[0], "a CSV table with a header row"
+                )
+            ]
+        ) from None
     df.columns = [c.strip() for c in df.columns]
     return df
 
@@ -87,7 +92,11 @@ def _int_col(df, col, file, lo=None, hi=None, problems=None, allowed=None) -> pd
         bad |= v > hi
     if allowed is not None:
         bad |= ~v.isin(allowed)
-    rng = f" in {lo}..{hi}" if lo is not None and hi is not None else (f" >= {lo}" if lo is not None else "")
+    rng = (
+        f" in {lo}..{hi}"
+        if lo is not None and hi is not None
+        else (f" >= {lo}" if lo is not None else "")
+    )
     for i in np.flatnonzero(bad.to_numpy()):
         problems.append(Problem(file, int(i) + 2, col, s.iloc[i] or None, f"a whole number{rng}"))
     return v
@@ -111,17 +120,26 @@ def read_survey_outcomes(path: str | Path, outcome: str = "feel_safe") -> pd.Dat
     y = _int_col(df, outcome, file, lo=1, hi=4, problems=problems)
     at = df["area_type"].str.strip().str.lower()
     for i in np.flatnonzero(~at.isin(AREA_TYPES).to_numpy()):
-        problems.append(Problem(file, int(i) + 2, "area_type", df["area_type"].iloc[i] or None,
-                                "intervention or comparison"))
+        problems.append(
+            Problem(
+                file,
+                int(i) + 2,
+                "area_type",
+                df["area_type"].iloc[i] or None,
+                "intervention or comparison",
+            )
+        )
     for i in np.flatnonzero((df["area"].str.strip() == "").to_numpy()):
         problems.append(Problem(file, int(i) + 2, "area", None, "an area code"))
-    out = pd.DataFrame({"area": df["area"].str.strip(), "area_type": at, "wave": wave,
-                        outcome: y})
+    out = pd.DataFrame({"area": df["area"].str.strip(), "area_type": at, "wave": wave, outcome: y})
     if "weight" in df:
         w = pd.to_numeric(df["weight"], errors="coerce")
         for i in np.flatnonzero((w.isna() | (w <= 0)).to_numpy()):
-            problems.append(Problem(file, int(i) + 2, "weight", df["weight"].iloc[i] or None,
-                                    "a positive number"))
+            problems.append(
+                Problem(
+                    file, int(i) + 2, "weight", df["weight"].iloc[i] or None, "a positive number"
+                )
+            )
         out["weight"] = w
     if problems:
         raise ValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), file)
@@ -140,22 +158,38 @@ def read_incidents(path: str | Path) -> pd.DataFrame:
         raise ValidationError(problems, file)
     month = pd.to_datetime(df["month"].str.strip(), format="%Y-%m", errors="coerce")
     for i in np.flatnonzero(month.isna().to_numpy()):
-        problems.append(Problem(file, int(i) + 2, "month", df["month"].iloc[i] or None,
-                                "a month as YYYY-MM"))
+        problems.append(
+            Problem(file, int(i) + 2, "month", df["month"].iloc[i] or None, "a month as YYYY-MM")
+        )
     area = df["area"].str.strip().str.lower()
     for i in np.flatnonzero(~area.isin(AREA_ROLES).to_numpy()):
-        problems.append(Problem(file, int(i) + 2, "area", df["area"].iloc[i] or None,
-                                "one of " + ", ".join(AREA_ROLES)))
+        problems.append(
+            Problem(
+                file,
+                int(i) + 2,
+                "area",
+                df["area"].iloc[i] or None,
+                "one of " + ", ".join(AREA_ROLES),
+            )
+        )
     count = _int_col(df, "count", file, lo=0, problems=problems)
     pop = pd.to_numeric(df["population"], errors="coerce")
     for i in np.flatnonzero((pop.isna() | (pop <= 0)).to_numpy()):
-        problems.append(Problem(file, int(i) + 2, "population", df["population"].iloc[i] or None,
-                                "a positive number"))
+        problems.append(
+            Problem(
+                file,
+                int(i) + 2,
+                "population",
+                df["population"].iloc[i] or None,
+                "a positive number",
+            )
+        )
     out = pd.DataFrame({"month": month, "area": area, "count": count, "population": pop})
     dup = out.duplicated(["month", "area"], keep="first") & month.notna()
     for i in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(file, int(i) + 2, "month", df["month"].iloc[i],
-                                "one row per month and area"))
+        problems.append(
+            Problem(file, int(i) + 2, "month", df["month"].iloc[i], "one row per month and area")
+        )
     if problems:
         raise ValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), file)
     out["count"] = out["count"].astype(int)
@@ -189,17 +223,27 @@ def read_spec(path: str | Path) -> EvaluationSpec:
     for key in ("unit_id", "initiative_id", "start_month", "first_post_wave"):
         if not doc.get(key):
             problems.append(Problem(file, None, key, doc.get(key), "a value"))
-    if doc.get("start_month") and pd.isna(pd.to_datetime(str(doc["start_month"]), format="%Y-%m", errors="coerce")):
-        problems.append(Problem(file, None, "start_month", doc["start_month"], "a month as YYYY-MM"))
+    if doc.get("start_month") and pd.isna(
+        pd.to_datetime(str(doc["start_month"]), format="%Y-%m", errors="coerce")
+    ):
+        problems.append(
+            Problem(file, None, "start_month", doc["start_month"], "a month as YYYY-MM")
+        )
     if not (doc.get("survey_file") or doc.get("incidents_file")):
-        problems.append(Problem(file, None, "survey_file", None, "survey_file and/or incidents_file"))
+        problems.append(
+            Problem(file, None, "survey_file", None, "survey_file and/or incidents_file")
+        )
     if problems:
         raise ValidationError(problems, file)
     return EvaluationSpec(
-        unit_id=str(doc["unit_id"]), initiative_id=str(doc["initiative_id"]),
-        start_month=str(doc["start_month"]), first_post_wave=int(doc["first_post_wave"]),
-        survey_file=doc.get("survey_file"), incidents_file=doc.get("incidents_file"),
-        note=str(doc.get("note", "")), path=file,
+        unit_id=str(doc["unit_id"]),
+        initiative_id=str(doc["initiative_id"]),
+        start_month=str(doc["start_month"]),
+        first_post_wave=int(doc["first_post_wave"]),
+        survey_file=doc.get("survey_file"),
+        incidents_file=doc.get("incidents_file"),
+        note=str(doc.get("note", "")),
+        path=file,
     )
 
 
@@ -232,8 +276,9 @@ def simulate_survey(
     post = wave >= first_post_wave
     latent = a_eff[ai] + 0.2 * wi + effect * (treated & post) + rng.logistic(size=n)
     y = 1 + np.searchsorted(np.array([-1.0, 0.0, 1.5]), latent)
-    return pd.DataFrame({"area": areas[ai], "area_type": a_type[ai], "wave": wave,
-                         "feel_safe": y.astype(int)})
+    return pd.DataFrame(
+        {"area": areas[ai], "area_type": a_type[ai], "wave": wave, "feel_safe": y.astype(int)}
+    )
 
 
 def simulate_incidents(
@@ -258,15 +303,26 @@ def simulate_incidents(
     season = 1 + 0.15 * np.sin(2 * np.pi * (idx.month.to_numpy() - 1) / 12)
     trend = 1 + 0.002 * t
     post = idx >= pd.Period(intervention, "M")
-    mult = {"treated": np.where(post, level_change, 1.0),
-            "control": np.ones(months), "buffer": np.where(post, displacement, 1.0),
-            "buffer_control": np.ones(months)}
+    mult = {
+        "treated": np.where(post, level_change, 1.0),
+        "control": np.ones(months),
+        "buffer": np.where(post, displacement, 1.0),
+        "buffer_control": np.ones(months),
+    }
     scale = {"treated": 1.0, "control": 1.1, "buffer": 0.6, "buffer_control": 0.65}
     rows = []
     for role in AREA_ROLES:
         mu = base_rate * scale[role] * season * trend * mult[role]
-        rows.append(pd.DataFrame({"month": idx.strftime("%Y-%m"), "area": role,
-                                  "count": rng.poisson(mu), "population": population}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "month": idx.strftime("%Y-%m"),
+                    "area": role,
+                    "count": rng.poisson(mu),
+                    "population": population,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -289,8 +345,12 @@ def its_frame(incidents: pd.DataFrame, start_month: str, area: str = "treated") 
 def wdd_counts(incidents: pd.DataFrame, start_month: str, window: int = 12) -> dict[str, int]:
     """Counts per area role in the ``window`` months before and from ``start_month``."""
     start = pd.Timestamp(start_month + "-01")
-    before = (incidents["month"] < start) & (incidents["month"] >= start - pd.DateOffset(months=window))
-    after = (incidents["month"] >= start) & (incidents["month"] < start + pd.DateOffset(months=window))
+    before = (incidents["month"] < start) & (
+        incidents["month"] >= start - pd.DateOffset(months=window)
+    )
+    after = (incidents["month"] >= start) & (
+        incidents["month"] < start + pd.DateOffset(months=window)
+    )
     out = {}
     for role in AREA_ROLES:
         r = incidents["area"] == role
@@ -312,24 +372,43 @@ class Evaluation:
         for name, r in self.results.items():
             pvalue = r.pvalue
             if name == "ordinal_did":
-                est, lo, hi, scale = r.prob_effect * 100, *(np.asarray(r.prob_effect_ci) * 100), \
-                    "change in % feeling safe (ordered logit)"
+                est, lo, hi, scale = (
+                    r.prob_effect * 100,
+                    *(np.asarray(r.prob_effect_ci) * 100),
+                    "change in % feeling safe (ordered logit)",
+                )
                 pvalue = r.prob_effect_pvalue
             elif name == "did":
-                est, (lo, hi), scale = r.estimate * 100, np.asarray(r.ci) * 100, \
-                    "change in % feeling safe (linear probability DiD)"
+                est, (lo, hi), scale = (
+                    r.estimate * 100,
+                    np.asarray(r.ci) * 100,
+                    "change in % feeling safe (linear probability DiD)",
+                )
             elif name == "its":
                 est, (lo, hi), scale = r.rate_ratio, r.rate_ratio_ci, "rate ratio, level change"
             else:
                 est, (lo, hi), scale = r.estimate, r.ci, "difference in counts (WDD)"
-            rows.append({"design": name, "estimate": est, "ci_low": lo, "ci_high": hi,
-                         "pvalue": pvalue, "n": r.n, "msms_level": r.msms_level,
-                         "scale": scale})
+            rows.append(
+                {
+                    "design": name,
+                    "estimate": est,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "pvalue": pvalue,
+                    "n": r.n,
+                    "msms_level": r.msms_level,
+                    "scale": scale,
+                }
+            )
         return pd.DataFrame(rows)
 
 
-def evaluate(spec: EvaluationSpec, survey: pd.DataFrame | None = None,
-             incidents: pd.DataFrame | None = None, window: int = 12) -> Evaluation:
+def evaluate(
+    spec: EvaluationSpec,
+    survey: pd.DataFrame | None = None,
+    incidents: pd.DataFrame | None = None,
+    window: int = 12,
+) -> Evaluation:
     """Run every design the data allow for one initiative.
 
     * survey: linear-probability DiD on "feels safe" (3-4 on the 4-point item), clustered
@@ -347,13 +426,22 @@ def evaluate(spec: EvaluationSpec, survey: pd.DataFrame | None = None,
             safe=survey["feel_safe"].isin(SAFE_LEVELS).astype(int),
         )
         res["did"] = impact.did(d, "safe", "treated", post="post", cluster="area")
-        res["ordinal_did"] = impact.ordinal_did(d, "feel_safe", "treated", "post",
-                                                cluster="area", safe_levels=list(SAFE_LEVELS))
+        res["ordinal_did"] = impact.ordinal_did(
+            d, "feel_safe", "treated", "post", cluster="area", safe_levels=list(SAFE_LEVELS)
+        )
     if incidents is not None:
         f = its_frame(incidents, spec.start_month)
-        res["its"] = impact.its(f, "count", "time", "post", offset="population",
-                                seasonality=2, season="month_of_year", family="quasipoisson",
-                                slope_change=False)
+        res["its"] = impact.its(
+            f,
+            "count",
+            "time",
+            "post",
+            offset="population",
+            seasonality=2,
+            season="month_of_year",
+            family="quasipoisson",
+            slope_change=False,
+        )
         res["wdd"] = impact.wdd(*wdd_counts(incidents, spec.start_month, window).values())
     return Evaluation(spec, res)
 
@@ -362,26 +450,43 @@ def reading(evaluation: Evaluation, alpha: float = 0.05) -> str:
     """An honest plain-language reading of each design's result and strength (Markdown)."""
     lines = []
     tab = evaluation.table().set_index("design")
-    names = {"did": "Survey DiD (linear probability)", "ordinal_did": "Survey DiD (ordered logit)",
-             "its": "Interrupted time series of recorded incidents",
-             "wdd": "Weighted displacement difference"}
+    names = {
+        "did": "Survey DiD (linear probability)",
+        "ordinal_did": "Survey DiD (ordered logit)",
+        "its": "Interrupted time series of recorded incidents",
+        "wdd": "Weighted displacement difference",
+    }
     for design, r in evaluation.results.items():
         row = tab.loc[design]
         sig = row["pvalue"] < alpha
         if design in ("did", "ordinal_did"):
-            what = (f"the share feeling safe changed by {row['estimate']:+.1f} points "
-                    f"(95% CI {row['ci_low']:+.1f} to {row['ci_high']:+.1f})")
+            what = (
+                f"the share feeling safe changed by {row['estimate']:+.1f} points "
+                f"(95% CI {row['ci_low']:+.1f} to {row['ci_high']:+.1f})"
+            )
         elif design == "its":
-            what = (f"incidents changed by a factor {row['estimate']:.2f} at the start "
-                    f"(95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f})")
+            what = (
+                f"incidents changed by a factor {row['estimate']:.2f} at the start "
+                f"(95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
+            )
         else:
-            what = (f"the weighted displacement difference is {row['estimate']:+.0f} incidents "
-                    f"(95% CI {row['ci_low']:+.0f} to {row['ci_high']:+.0f})")
-        verdict = ("distinguishable from no effect at the 5% level" if sig else
-                   "not distinguishable from no effect: the data are compatible with no change")
+            what = (
+                f"the weighted displacement difference is {row['estimate']:+.0f} incidents "
+                f"(95% CI {row['ci_low']:+.0f} to {row['ci_high']:+.0f})"
+            )
+        verdict = (
+            "distinguishable from no effect at the 5% level"
+            if sig
+            else "not distinguishable from no effect: the data are compatible with no change"
+        )
         failed = r.assumptions[r.assumptions["passed"] == False]  # noqa: E712
-        caveat = ("; checks to heed: " + "; ".join(failed["check"] + " (" + failed["result"] + ")")
-                  if len(failed) else "")
-        lines.append(f"- **{names.get(design, design)}**: {what}, {verdict}. Maryland SMS level "
-                     f"{r.msms_level}: {impact.MSMS_LEVELS[r.msms_level]}{caveat}")
+        caveat = (
+            "; checks to heed: " + "; ".join(failed["check"] + " (" + failed["result"] + ")")
+            if len(failed)
+            else ""
+        )
+        lines.append(
+            f"- **{names.get(design, design)}**: {what}, {verdict}. Maryland SMS level "
+            f"{r.msms_level}: {impact.MSMS_LEVELS[r.msms_level]}{caveat}"
+        )
     return "\n".join(lines)

@@ -153,8 +153,13 @@ class PeerGrouper:
             labels[k] = lab
             n_groups = len(np.unique(lab))
             ok = 1 < n_groups < n
-            sil.append({"k": k, "groups_after_merge": n_groups,
-                        "silhouette": silhouette_score(x, lab) if ok else np.nan})
+            sil.append(
+                {
+                    "k": k,
+                    "groups_after_merge": n_groups,
+                    "silhouette": silhouette_score(x, lab) if ok else np.nan,
+                }
+            )
         self.silhouette_ = pd.DataFrame(sil)
         if self.k is None and self.silhouette_["silhouette"].notna().any():
             best = int(self.silhouette_.loc[self.silhouette_["silhouette"].idxmax(), "k"])
@@ -349,9 +354,20 @@ def position(
     elif level is not None:
         sc = sc[sc["level"] == level]
     if unit_id not in groups.index:
-        raise ValidationError([Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")])
-    cols = ["node_id", "score", "peer_n", "peer_q25", "peer_median", "peer_q75", "percentile",
-            "band", "compared_with"]
+        raise ValidationError(
+            [Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")]
+        )
+    cols = [
+        "node_id",
+        "score",
+        "peer_n",
+        "peer_q25",
+        "peer_median",
+        "peer_q75",
+        "percentile",
+        "band",
+        "compared_with",
+    ]
     wide_all = sc.pivot_table(index="unit_id", columns="node_id", values="score", dropna=False)
     if nodes is not None:
         wide_all = wide_all.reindex(columns=[n for n in nodes if n in wide_all.columns])
@@ -424,7 +440,9 @@ def learning_partners(
     peers = None
     if groups is not None:
         if unit_id not in groups.index:
-            raise ValidationError([Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")])
+            raise ValidationError(
+                [Problem("<groups>", None, "unit_id", unit_id, "a unit with a peer group")]
+            )
         peers = groups.index[groups == groups.loc[unit_id]]
     if nodes is not None:
         sc = sc[sc["node_id"].isin(nodes)]
@@ -434,8 +452,15 @@ def learning_partners(
     else:
         sc = sc[sc["level"] == level]
     wide_all = sc.pivot_table(index="unit_id", columns="node_id", values="score")
-    cols = ["node_id", "partner_id", "unit_score", "partner_score", "gap", "indicators",
-            "indicator_gaps"]
+    cols = [
+        "node_id",
+        "partner_id",
+        "unit_score",
+        "partner_score",
+        "gap",
+        "indicators",
+        "indicator_gaps",
+    ]
     if unit_id not in wide_all.index:
         return pd.DataFrame(columns=cols)
     own = wide_all.loc[unit_id]
@@ -450,8 +475,9 @@ def learning_partners(
     ind = getattr(profile, "indicators", None)
     members = _node_members(profile)
     if ind is not None:
-        ind = _latest(ind, period).pivot_table(index="unit_id", columns="indicator_id",
-                                              values="value")
+        ind = _latest(ind, period).pivot_table(
+            index="unit_id", columns="indicator_id", values="value"
+        )
     rows = []
     for node in weak:
         gaps = (others[node] - own[node]).dropna()

@@ -32,8 +32,9 @@ __all__ = ["response_counts", "item_nonresponse", "indicator_review", "RULES"]
 RULES = {"max_nonresponse": 0.2, "weak": 0.2, "min_coverage": 0.3}
 
 
-def response_counts(responses: pd.DataFrame, min_n: int = 10,
-                    by: tuple[str, ...] = ("unit_id", "wave")) -> pd.DataFrame:
+def response_counts(
+    responses: pd.DataFrame, min_n: int = 10, by: tuple[str, ...] = ("unit_id", "wave")
+) -> pd.DataFrame:
     """Respondents per unit and wave (and per respondent role), small cells suppressed.
 
     Returns one row per group with ``respondents`` and one column per role; role counts
@@ -50,8 +51,9 @@ def response_counts(responses: pd.DataFrame, min_n: int = 10,
     return out.reset_index()
 
 
-def item_nonresponse(responses: pd.DataFrame, items: list[str],
-                     unit_col: str = "unit_id") -> pd.DataFrame:
+def item_nonresponse(
+    responses: pd.DataFrame, items: list[str], unit_col: str = "unit_id"
+) -> pd.DataFrame:
     """Share of respondents who skipped each item, overall and in the worst unit."""
     items = [i for i in items if i in responses]
     miss = responses[items].isna()
@@ -63,12 +65,17 @@ def item_nonresponse(responses: pd.DataFrame, items: list[str],
     return out
 
 
-def indicator_review(fw, prof, coh=None, nonresponse: pd.DataFrame | None = None,
-                     item_stats: pd.DataFrame | None = None,
-                     max_nonresponse: float = RULES["max_nonresponse"],
-                     weak: float = RULES["weak"],
-                     min_coverage: float = RULES["min_coverage"],
-                     period=None) -> pd.DataFrame:
+def indicator_review(
+    fw,
+    prof,
+    coh=None,
+    nonresponse: pd.DataFrame | None = None,
+    item_stats: pd.DataFrame | None = None,
+    max_nonresponse: float = RULES["max_nonresponse"],
+    weak: float = RULES["weak"],
+    min_coverage: float = RULES["min_coverage"],
+    period=None,
+) -> pd.DataFrame:
     """Keep / revise / drop per indicator, with the evidence and the reason.
 
     Parameters
@@ -102,7 +109,11 @@ def indicator_review(fw, prof, coh=None, nonresponse: pd.DataFrame | None = None
         r_parent = c.set_index("var1")["r"]
     if item_stats is not None and len(item_stats):
         r_parent = item_stats.set_index("indicator_id")["corr_with_total"].combine_first(r_parent)
-    nr = nonresponse.set_index("indicator_id")["nonresponse"] if nonresponse is not None else pd.Series(dtype=float)
+    nr = (
+        nonresponse.set_index("indicator_id")["nonresponse"]
+        if nonresponse is not None
+        else pd.Series(dtype=float)
+    )
     rows = []
     for i in fw.indicators:
         cov = float(avail.get(i.id, 0)) / n_units if n_units else 0.0
@@ -114,18 +125,33 @@ def indicator_review(fw, prof, coh=None, nonresponse: pd.DataFrame | None = None
             reasons.append("no unit has data: collect it in the next wave or replace it")
         if np.isfinite(r) and r < 0:
             rec = "revise"
-            reasons.append(f"correlates negatively with its dimension (r = {r:.2f}): check direction and wording")
+            reasons.append(
+                f"correlates negatively with its dimension (r = {r:.2f}): check direction and wording"
+            )
         if np.isfinite(skip) and skip > max_nonresponse:
             rec = "revise"
             reasons.append(f"{skip:.0%} of respondents skipped it")
         if np.isfinite(r) and 0 <= r < weak and 0 < cov < min_coverage:
             rec = "drop"
-            reasons.append(f"weakly coherent (r = {r:.2f}) and available for only {cov:.0%} of units")
+            reasons.append(
+                f"weakly coherent (r = {r:.2f}) and available for only {cov:.0%} of units"
+            )
         if not reasons:
-            reasons.append(f"available for {cov:.0%} of units" + (f", r = {r:.2f} with its dimension" if np.isfinite(r) else ""))
-        rows.append({
-            "indicator_id": i.id, "label": i.label, "dimension": fw.dimension_of(i.id),
-            "source": i.source.get("kind"), "unit_coverage": cov, "nonresponse": skip,
-            "r_parent": r, "recommendation": rec, "reason": "; ".join(reasons),
-        })
+            reasons.append(
+                f"available for {cov:.0%} of units"
+                + (f", r = {r:.2f} with its dimension" if np.isfinite(r) else "")
+            )
+        rows.append(
+            {
+                "indicator_id": i.id,
+                "label": i.label,
+                "dimension": fw.dimension_of(i.id),
+                "source": i.source.get("kind"),
+                "unit_coverage": cov,
+                "nonresponse": skip,
+                "r_parent": r,
+                "recommendation": rec,
+                "reason": "; ".join(reasons),
+            }
+        )
     return pd.DataFrame(rows)

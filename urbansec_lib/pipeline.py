@@ -28,8 +28,18 @@ import pandas as pd
 
 from .framework import Framework, load_framework
 
-__all__ = ["StudyInputs", "load_inputs", "align_periods", "build_processed", "study_units", "demo",
-           "data_dir", "raw_dir", "processed_dir", "check_unit_inputs"]
+__all__ = [
+    "StudyInputs",
+    "load_inputs",
+    "align_periods",
+    "build_processed",
+    "study_units",
+    "demo",
+    "data_dir",
+    "raw_dir",
+    "processed_dir",
+    "check_unit_inputs",
+]
 
 
 def data_dir(path: str | Path | None = None) -> Path:
@@ -164,8 +174,9 @@ def load_inputs(
     track = recorder.use if recorder is not None else (lambda p: Path(p))
     units_path = track(raw / "units.csv")
     units = usdata.read_units(units_path)
-    public = usdata.build_public_indicators(raw, fw, units=units, track=track,
-                                           fallback_to_parent=True)
+    public = usdata.build_public_indicators(
+        raw, fw, units=units, track=track, fallback_to_parent=True
+    )
     frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
     problems: dict[str, str] = {}
     errors: dict = {}
@@ -192,9 +203,15 @@ def load_inputs(
     if recorder is not None:
         for s in sources:
             recorder.source(s)
-    return StudyInputs(units=units, indicators=ind, files=[Path(f) for f in files],
-                       problems=problems, sources=sources, raw_indicators=raw_ind,
-                       errors=errors)
+    return StudyInputs(
+        units=units,
+        indicators=ind,
+        files=[Path(f) for f in files],
+        problems=problems,
+        sources=sources,
+        raw_indicators=raw_ind,
+        errors=errors,
+    )
 
 
 def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
@@ -256,8 +273,9 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
             report[path.name] = "imported"
         except ValidationError as exc:
             report[path.name] = f"rejected: {exc}"
-    (out / "build_report.json").write_text(json.dumps(report, indent=1, sort_keys=True),
-                                           encoding="utf-8")
+    (out / "build_report.json").write_text(
+        json.dumps(report, indent=1, sort_keys=True), encoding="utf-8"
+    )
     return out
 
 
@@ -317,8 +335,10 @@ def read_orpheus(data: str | Path | None = None, recorder=None, pyramid: str = "
     from . import orpheus
 
     track = recorder.use if recorder is not None else (lambda p: Path(p))
-    frames = [orpheus.read_inventory(track(p), unit_id=u, pyramid=pyramid)
-              for u, p in orpheus_files(data).items()]
+    frames = [
+        orpheus.read_inventory(track(p), unit_id=u, pyramid=pyramid)
+        for u, p in orpheus_files(data).items()
+    ]
     return orpheus.classify(pd.concat(frames, ignore_index=True), pyramid=pyramid)
 
 
@@ -332,10 +352,16 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
 
     track = recorder.use if recorder is not None else (lambda p: Path(p))
     spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
-    survey = (outcomes.read_survey_outcomes(track(spec.resolve(spec.survey_file)))
-              if spec.survey_file else None)
-    incidents = (outcomes.read_incidents(track(spec.resolve(spec.incidents_file)))
-                 if spec.incidents_file else None)
+    survey = (
+        outcomes.read_survey_outcomes(track(spec.resolve(spec.survey_file)))
+        if spec.survey_file
+        else None
+    )
+    incidents = (
+        outcomes.read_incidents(track(spec.resolve(spec.incidents_file)))
+        if spec.incidents_file
+        else None
+    )
     return spec, survey, incidents
 
 
@@ -349,8 +375,18 @@ def all_effects(data: str | Path | None = None, units: list[str] | None = None) 
         spec, survey, incidents = read_evaluation(u, data)
         t = outcomes.evaluate(spec, survey, incidents).table()
         frames.append(t.assign(unit_id=u, initiative_id=spec.initiative_id))
-    cols = ["unit_id", "initiative_id", "design", "estimate", "ci_low", "ci_high", "pvalue",
-            "n", "msms_level", "scale"]
+    cols = [
+        "unit_id",
+        "initiative_id",
+        "design",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "pvalue",
+        "n",
+        "msms_level",
+        "scale",
+    ]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
@@ -362,8 +398,9 @@ def unit_name(unit_id: str, data: str | Path | None = None) -> str:
         hit = units.loc[units["unit_id"] == unit_id, "name"]
         if len(hit):
             return str(hit.iloc[0])
-        nuts = pd.read_csv(raw / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv",
-                           dtype=str)
+        nuts = pd.read_csv(
+            raw / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv", dtype=str
+        )
         hit = nuts.loc[nuts["NUTS_ID"] == unit_id, "NAME_LATN"]
         if len(hit):
             return str(hit.iloc[0])
@@ -382,18 +419,23 @@ def unit_context(units: pd.DataFrame, data: str | Path | None = None) -> pd.Data
     from . import data as usdata
     from .peers import context_features
 
-    nuts = usdata.read_nuts(raw_dir(data) / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv")
+    nuts = usdata.read_nuts(
+        raw_dir(data) / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv"
+    )
     n3 = nuts.set_index("nuts_id")
     key = units["nuts3"].where(units["nuts3"].notna() & (units["nuts3"] != ""), units["unit_id"])
     u = units.assign(
         urban_type=pd.to_numeric(key.map(n3["urban_type"]), errors="coerce"),
-        coastal=pd.to_numeric(key.map(n3["coast_type"]), errors="coerce").isin([1, 2]).astype(float),
+        coastal=pd.to_numeric(key.map(n3["coast_type"]), errors="coerce")
+        .isin([1, 2])
+        .astype(float),
     )
     return context_features(u, numeric=["urban_type", "coastal"])
 
 
-def read_pilot_responses(data: str | Path | None = None, fw: Framework | None = None,
-                         recorder=None) -> tuple[pd.DataFrame, dict[str, str]]:
+def read_pilot_responses(
+    data: str | Path | None = None, fw: Framework | None = None, recorder=None
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Validated respondent-level answers of every pilot survey export (one frame).
 
     Exports that fail validation are left out and returned in the problems dict (file ->
@@ -426,8 +468,9 @@ ICCS_LABELS = {
 }
 
 
-def region_crime(unit_id: str, data: str | Path | None = None, recorder=None,
-                 unit: str = "P_HTHAB") -> pd.DataFrame:
+def region_crime(
+    unit_id: str, data: str | Path | None = None, recorder=None, unit: str = "P_HTHAB"
+) -> pd.DataFrame:
     """Police-recorded offences per 100,000 inhabitants (Eurostat ``crim_gen_reg``, real data)
     in the NUTS 3 region of a unit (the unit itself when it is a NUTS code, else the
     registry's ``nuts3``). Tidy: geo, year, offence, value. Empty when Eurostat has none
@@ -441,15 +484,23 @@ def region_crime(unit_id: str, data: str | Path | None = None, recorder=None,
     hit = units.loc[units["unit_id"] == unit_id, "nuts3"].dropna()
     if len(hit) and hit.iloc[0]:
         geo = hit.iloc[0]
-    tsv = usdata.read_eurostat_tsv(track(raw / "public" / "eurostat_crim_gen_reg" / "estat_crim_gen_reg.tsv"))
+    tsv = usdata.read_eurostat_tsv(
+        track(raw / "public" / "eurostat_crim_gen_reg" / "estat_crim_gen_reg.tsv")
+    )
     sel = tsv[(tsv["geo"] == geo) & (tsv["unit"] == unit) & tsv["value"].notna()]
-    return pd.DataFrame({"geo": sel["geo"], "year": sel["time"].astype(int),
-                         "offence": sel["iccs"].map(ICCS_LABELS).fillna(sel["iccs"]),
-                         "value": sel["value"]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "geo": sel["geo"],
+            "year": sel["time"].astype(int),
+            "offence": sel["iccs"].map(ICCS_LABELS).fillna(sel["iccs"]),
+            "value": sel["value"],
+        }
+    ).reset_index(drop=True)
 
 
-def initiatives_without_impact(unit_id: str, data: str | Path | None = None,
-                               alpha: float = 0.05) -> list[tuple[str, str]]:
+def initiatives_without_impact(
+    unit_id: str, data: str | Path | None = None, alpha: float = 0.05
+) -> list[tuple[str, str]]:
     """The unit's evaluated initiative, as ``(id, name)``, when no design found an effect
     distinguishable from zero at ``alpha`` (Action 5's link from the pyramid study to the
     Collective Impact template). Empty when it had a measurable effect or was not evaluated.

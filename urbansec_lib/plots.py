@@ -63,18 +63,31 @@ def plot_profile(
         df = df.reindex([o for o in order if o in df.index])
     y = np.arange(len(df))[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(df) + 1.4))
-    ax.barh(y, df["peer_q75"] - df["peer_q25"], left=df["peer_q25"], height=0.5,
-            color=PALETTE["peers"], label="peers: middle half (25th-75th percentile)")
-    ax.scatter(df["peer_median"], y, marker="|", s=300, color=PALETTE["median"],
-               label="peers: median", zorder=3)
-    ax.scatter(df["score"], y, marker="o", s=70, color=PALETTE["unit"], label="this unit",
-               zorder=4)
+    ax.barh(
+        y,
+        df["peer_q75"] - df["peer_q25"],
+        left=df["peer_q25"],
+        height=0.5,
+        color=PALETTE["peers"],
+        label="peers: middle half (25th-75th percentile)",
+    )
+    ax.scatter(
+        df["peer_median"],
+        y,
+        marker="|",
+        s=300,
+        color=PALETTE["median"],
+        label="peers: median",
+        zorder=3,
+    )
+    ax.scatter(df["score"], y, marker="o", s=70, color=PALETTE["unit"], label="this unit", zorder=4)
     ax.set_yticks(y, _labels(df.index.to_series(), labels))
     ax.set_xlim(0, 100)
     ax.set_xlabel("score (0-100, normalised across all units; higher is better)")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False,
-              fontsize="small")
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize="small"
+    )
     fig.tight_layout()
     return fig
 
@@ -92,8 +105,9 @@ def plot_coverage(
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
     ax.barh(y, share, color=PALETTE["unit"], height=0.55)
     for yi, s, a, n in zip(y, share, df["n_available"], df["n_indicators"]):
-        ax.text(min(float(np.nan_to_num(s)) + 1.5, 92), yi, f"{a}/{n}", va="center",
-                fontsize="small")
+        ax.text(
+            min(float(np.nan_to_num(s)) + 1.5, 92), yi, f"{a}/{n}", va="center", fontsize="small"
+        )
     ax.set_yticks(y, _labels(df["node_id"], labels))
     ax.set_xlim(0, 100)
     ax.set_xlabel("indicators with data (%)")
@@ -143,7 +157,7 @@ def plot_trend(
         ax.set_title(str(lev), fontsize="small")
         ax.set_ylim(bottom=0)
         ax.tick_params(labelsize="x-small")
-    for ax in list(axes.flat)[len(levels):]:
+    for ax in list(axes.flat)[len(levels) :]:
         ax.set_visible(False)
     fig.supylabel(ylabel, fontsize="small")
     if title:

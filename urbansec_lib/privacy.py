@@ -66,7 +66,9 @@ DEFAULT_KEY_FILE = Path("~/.config/urbansec/pseudonym.key")
 #: What a pseudonym looks like.
 PSEUDONYM_RE = re.compile(r"\br_[0-9a-f]{16}\b")
 #: Submission ids of Kobo/ODK exports (``_uuid``, ``meta/instanceID``) are UUIDs.
-UUID_RE = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+UUID_RE = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
 _MIN_KEY_BYTES = 16
 
 

@@ -83,6 +83,11 @@ STUDIES: dict[str, dict[str, Any]] = {
         "title": "Existing indices, benchmarking and self-assessment tools",
         "units": "EU",
     },
+    "collective_impact_synthesis": {
+        "notebook": "collective_impact_synthesis.ipynb",
+        "title": "Collective Impact across the pilot cities",
+        "units": "EU",
+    },
     "cross_city_synthesis": {
         "notebook": "cross_city_synthesis.ipynb",
         "title": "Cross-city synthesis: peer learning across all units",
@@ -111,8 +116,20 @@ STUDIES: dict[str, dict[str, Any]] = {
 }
 
 _PACKAGES = (
-    "urbansec", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "matplotlib",
-    "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "pyyaml", "openpyxl",
+    "urbansec",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "scikit-learn",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "pyyaml",
+    "openpyxl",
 )
 
 
@@ -158,9 +175,19 @@ def code_version(root: str | Path | None = None) -> str:
         if not commit:
             raise OSError
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", "urbansec_lib",
-             "notebooks"],
-            cwd=root, capture_output=True, text=True, timeout=10,
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "urbansec_lib",
+                "notebooks",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
         return commit + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
@@ -173,7 +200,9 @@ def _atomic_write(path: Path, data: str | bytes) -> None:
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
+        with os.fdopen(
+            fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})
+        ) as fh:
             fh.write(data)
         umask = os.umask(0)
         os.umask(umask)
@@ -188,8 +217,11 @@ def _jsonable(value: Any) -> Any:
     """Convert numbers, arrays and frames into JSON-safe plain values."""
     if isinstance(value, pd.DataFrame):
         df = value.reset_index(drop=True)
-        return {"__frame__": True, "columns": [str(c) for c in df.columns],
-                "data": [[_jsonable(v) for v in row] for row in df.itertuples(index=False)]}
+        return {
+            "__frame__": True,
+            "columns": [str(c) for c in df.columns],
+            "data": [[_jsonable(v) for v in row] for row in df.itertuples(index=False)],
+        }
     if isinstance(value, pd.Series):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, dict):
@@ -362,6 +394,8 @@ def run_unit(
     name = _study_name(study)
     params = {"unit_id": unit_id, "data_dir": str(root / "data"), "seed": 20261124}
     params.update(parameters or {})
+    if not Path(params["data_dir"]).is_absolute():  # manifests record it relative to the root
+        params["data_dir"] = str((root / params["data_dir"]).resolve())
     results_path = out_dir / f"{name}.results.json"
     params["results_path"] = str(results_path)
     t0 = time.perf_counter()
@@ -384,8 +418,13 @@ def run_unit(
                     raise failure
             else:
                 pm.execute_notebook(
-                    str(nb_in), str(nb_tmp), parameters=exec_params, kernel_name=kernel_name,
-                    progress_bar=False, log_output=False, execution_timeout=timeout,
+                    str(nb_in),
+                    str(nb_tmp),
+                    parameters=exec_params,
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
                     request_save_on_cell_execute=False,
                 )
         except Exception as exc:  # noqa: BLE001 - one unit's failure is recorded, never raised
@@ -400,6 +439,8 @@ def run_unit(
         nb = nbformat.read(nb_tmp, as_version=4)
         rec = json.loads(tmp_results.read_text("utf-8")) if tmp_results.exists() else {}
         record_params = {k: v for k, v in params.items() if k != "results_path"}
+        # a relative data folder keeps the manifest valid when the project moves
+        record_params["data_dir"] = _rel(record_params["data_dir"], root)
         manifest_entry = {
             "study": study,
             "unit_id": unit_id,
@@ -433,12 +474,17 @@ def run_unit(
         findings = _privacy_findings(html, min_n=min_n)
         if findings:
             status["status"] = "blocked"
-            status["error"] = {"cell": None, "exception": "PrivacyCheckFailed",
-                               "message": "; ".join(findings[:10])}
+            status["error"] = {
+                "cell": None,
+                "exception": "PrivacyCheckFailed",
+                "message": "; ".join(findings[:10]),
+            }
             _atomic_write(out_dir / f"{name}.failed.ipynb", nb_tmp.read_text("utf-8"))
             return status
         _atomic_write(out_dir / f"{name}.ipynb", nb_tmp.read_text("utf-8"))
-        _atomic_write(results_path, tmp_results.read_text("utf-8") if tmp_results.exists() else "{}")
+        _atomic_write(
+            results_path, tmp_results.read_text("utf-8") if tmp_results.exists() else "{}"
+        )
         _atomic_write(out_dir / f"{name}.html", html)
         (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
         manifest_entry["html_sha256"] = hashlib.sha256(html.encode("utf-8")).hexdigest()
@@ -502,8 +548,10 @@ class RunSummary:
 
     def summary(self) -> str:
         n_ok = int((self.table["status"] == "ok").sum())
-        lines = [f"run {self.run_id} study {self.study}: {n_ok} ok, {len(self.failed)} failed "
-                 f"({self.seconds:.1f} s)"]
+        lines = [
+            f"run {self.run_id} study {self.study}: {n_ok} ok, {len(self.failed)} failed "
+            f"({self.seconds:.1f} s)"
+        ]
         for r in self.table.itertuples():
             msg = "" if r.status == "ok" else f"  {r.error}"
             lines.append(f"  {r.unit_id:<10} {r.status:<8}{msg}")
@@ -520,9 +568,16 @@ def _run_unit_kw(kw: dict[str, Any]) -> dict[str, Any]:
     try:
         return run_unit(**kw)
     except Exception as exc:  # noqa: BLE001 - never let one unit stop the batch
-        return {"study": kw["study"], "unit_id": kw["unit_id"], "status": "failed",
-                "error": {"cell": None, "exception": type(exc).__name__,
-                          "message": "".join(traceback.format_exception_only(exc)).strip()}}
+        return {
+            "study": kw["study"],
+            "unit_id": kw["unit_id"],
+            "status": "failed",
+            "error": {
+                "cell": None,
+                "exception": type(exc).__name__,
+                "message": "".join(traceback.format_exception_only(exc)).strip(),
+            },
+        }
 
 
 def run(
@@ -575,10 +630,16 @@ def run(
     units = list(dict.fromkeys(units))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
     tasks = [
-        {"study": study, "unit_id": u, "parameters": {**(parameters or {}),
-                                                      **(unit_parameters or {}).get(u, {})},
-         "reports_dir": str(reports_dir), "run_id": run_id, "root": str(root), "min_n": min_n,
-         "engine": engine}
+        {
+            "study": study,
+            "unit_id": u,
+            "parameters": {**(parameters or {}), **(unit_parameters or {}).get(u, {})},
+            "reports_dir": str(reports_dir),
+            "run_id": run_id,
+            "root": str(root),
+            "min_n": min_n,
+            "engine": engine,
+        }
         for u in units
     ]
     t0 = time.perf_counter()
@@ -619,11 +680,17 @@ def run(
     out = reports_dir / "_runs" / run_id / "summary.json"
     summary = RunSummary(run_id, study, table, out, time.perf_counter() - t0)
     doc = {
-        "run_id": run_id, "study": study, "units": units, "jobs": jobs, "executor": executor,
+        "run_id": run_id,
+        "study": study,
+        "units": units,
+        "jobs": jobs,
+        "executor": executor,
         "engine": engine,
         "seconds": round(summary.seconds, 2),
-        "n_ok": int((table["status"] == "ok").sum()), "failed": summary.failed,
-        "parameters": parameters or {}, "results": _jsonable(table.to_dict("records")),
+        "n_ok": int((table["status"] == "ok").sum()),
+        "failed": summary.failed,
+        "parameters": parameters or {},
+        "results": _jsonable(table.to_dict("records")),
     }
     _atomic_write(out, json.dumps(doc, indent=1))
     return summary
@@ -727,8 +794,14 @@ def reproduce(
             changed.append(f"{entry['notebook']} (notebook changed)")
         original = json.loads((manifest_path.parent / entry["results"]).read_text("utf-8"))
         with tempfile.TemporaryDirectory(prefix="urbansec-reproduce-") as tmp:
-            st = run_unit(entry["study"], entry["unit_id"], parameters=entry["parameters"],
-                          reports_dir=tmp, run_id=f"reproduce-{entry['run_id']}", root=root)
+            st = run_unit(
+                entry["study"],
+                entry["unit_id"],
+                parameters=entry["parameters"],
+                reports_dir=tmp,
+                run_id=f"reproduce-{entry['run_id']}",
+                root=root,
+            )
             if st["status"] != "ok":
                 diffs.append(f"{name}: re-run {st['status']}: {st['error']}")
                 continue

@@ -103,7 +103,8 @@ def unit_intro(unit: dict, inputs, fw: Framework) -> str:
         )
     if inputs.problems:
         text += "\n\n" + "\n".join(
-            f"> Survey export `{k}` was not used: {v.splitlines()[0]}" for k, v in inputs.problems.items()
+            f"> Survey export `{k}` was not used: {v.splitlines()[0]}"
+            for k, v in inputs.problems.items()
         )
     return text
 
@@ -153,7 +154,11 @@ def peer_text(unit_id: str, groups: pd.Series, units: pd.DataFrame) -> str:
     """Markdown sentence naming the unit's peer group members (alphabetical)."""
     g = groups.loc[unit_id]
     members = groups.index[(groups == g) & (groups.index != unit_id)]
-    names = units.set_index("unit_id").reindex(members)["name"].fillna(pd.Series(members, index=members))
+    names = (
+        units.set_index("unit_id")
+        .reindex(members)["name"]
+        .fillna(pd.Series(members, index=members))
+    )
     listing = ", ".join(sorted(f"{n} (`{u}`)" for u, n in names.items()))
     return (
         f"Peer group {g} of {groups.attrs.get('k', groups.nunique())}: {len(members)} peers "
@@ -182,7 +187,9 @@ def position_table(pos: pd.DataFrame, fw: Framework) -> pd.DataFrame:
             "dimension": df["node_id"].map(labels),
             "score": df["score"].round(1),
             "peers' median": df["peer_median"].round(1),
-            "peers' middle half": df["peer_q25"].round(1).astype(str) + " - " + df["peer_q75"].round(1).astype(str),
+            "peers' middle half": df["peer_q25"].round(1).astype(str)
+            + " - "
+            + df["peer_q75"].round(1).astype(str),
             "position": df["band"],
             "compared with": df.get("compared_with", "peer group"),
         }
@@ -192,7 +199,13 @@ def position_table(pos: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 def partners_table(partners: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> pd.DataFrame:
     """Learning partners with readable dimension, partner and indicator names."""
     if partners.empty:
-        return pd.DataFrame({"note": ["No peer is clearly stronger in a dimension where this unit is below its peers' median."]})
+        return pd.DataFrame(
+            {
+                "note": [
+                    "No peer is clearly stronger in a dimension where this unit is below its peers' median."
+                ]
+            }
+        )
     labels = node_labels(fw)
     names = units.set_index("unit_id")["name"]
     order = {d.id: i for i, d in enumerate(fw.nodes)}
@@ -200,7 +213,10 @@ def partners_table(partners: pd.DataFrame, fw: Framework, units: pd.DataFrame) -
     return pd.DataFrame(
         {
             "dimension": df["node_id"].map(labels),
-            "learning partner": df["partner_id"].map(names).fillna(df["partner_id"]) + " (" + df["partner_id"] + ")",
+            "learning partner": df["partner_id"].map(names).fillna(df["partner_id"])
+            + " ("
+            + df["partner_id"]
+            + ")",
             "difference (points)": df["gap"].round(1),
             "indicators that differ most": df["indicators"].map(
                 lambda s: "; ".join(labels.get(i, i) for i in s.split(",") if i)
@@ -230,7 +246,9 @@ def funding_table(funding: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> 
             "managed by": funding["managing_body"],
             "link": funding["link"],
             "peers to learn from": partners.map(
-                lambda s: ", ".join(names.get(u.strip(), u.strip()) for u in str(s).split(",") if u.strip())
+                lambda s: ", ".join(
+                    names.get(u.strip(), u.strip()) for u in str(s).split(",") if u.strip()
+                )
             ),
         }
     ).set_index(["dimension", "instrument"])
@@ -241,8 +259,11 @@ def group_members(groups: pd.Series, units: pd.DataFrame) -> pd.DataFrame:
     names = units.set_index("unit_id")["name"]
     df = pd.DataFrame({"unit_id": groups.index, "group": groups.to_numpy()})
     df["name"] = df["unit_id"].map(names).fillna(df["unit_id"])
-    out = df.sort_values(["group", "name"]).groupby("group").agg(
-        units=("name", "count"), members=("name", lambda s: ", ".join(s)))
+    out = (
+        df.sort_values(["group", "name"])
+        .groupby("group")
+        .agg(units=("name", "count"), members=("name", lambda s: ", ".join(s)))
+    )
     return out
 
 
@@ -252,13 +273,20 @@ def network_table(net: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> pd.D
         return pd.DataFrame({"note": ["No unit has a clearly stronger peer in a weak dimension."]})
     labels = node_labels(fw)
     names = units.set_index("unit_id")["name"].to_dict()
-    df = net.assign(unit=net["unit_id"].map(names).fillna(net["unit_id"]),
-                    partner=net["partner_id"].map(names).fillna(net["partner_id"]))
-    out = (df.sort_values(["unit", "node_id", "partner"])
-             .groupby(["unit", "node_id"], sort=False)["partner"].apply(", ".join)
-             .reset_index())
+    df = net.assign(
+        unit=net["unit_id"].map(names).fillna(net["unit_id"]),
+        partner=net["partner_id"].map(names).fillna(net["partner_id"]),
+    )
+    out = (
+        df.sort_values(["unit", "node_id", "partner"])
+        .groupby(["unit", "node_id"], sort=False)["partner"]
+        .apply(", ".join)
+        .reset_index()
+    )
     out["dimension"] = out["node_id"].map(labels)
-    return out.set_index(["unit", "dimension"])[["partner"]].rename(columns={"partner": "learn from"})
+    return out.set_index(["unit", "dimension"])[["partner"]].rename(
+        columns={"partner": "learn from"}
+    )
 
 
 def latest_change(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
@@ -272,7 +300,12 @@ def latest_change(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
     ch = ch[ch["period_to"] == last]
     ch = ch[ch["period_from"] == ch["period_from"].max()]
     order = {d: i for i, d in enumerate(ids)}
-    return ch.assign(_o=ch["node_id"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    return (
+        ch.assign(_o=ch["node_id"].map(order))
+        .sort_values("_o")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def unit_coverage(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
@@ -283,17 +316,22 @@ def unit_coverage(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
     rows = []
     for d in fw.dimensions:
         ids = [i.id for i in d.all_indicators()]
-        rows.append({"node_id": d.id, "n_indicators": len(ids),
-                     "n_available": sum(i in avail for i in ids)})
+        rows.append(
+            {"node_id": d.id, "n_indicators": len(ids), "n_available": sum(i in avail for i in ids)}
+        )
     return pd.DataFrame(rows)
 
 
-def survey_table(indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: int = 10) -> pd.DataFrame:
+def survey_table(
+    indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: int = 10
+) -> pd.DataFrame:
     """The unit's survey indicator values per period, with cells under ``min_n`` suppressed."""
     from .privacy import suppress
 
     ids = {i.id for i in fw.survey_indicators()}
-    own = indicators[(indicators["unit_id"] == unit_id) & indicators["indicator_id"].isin(ids)].copy()
+    own = indicators[
+        (indicators["unit_id"] == unit_id) & indicators["indicator_id"].isin(ids)
+    ].copy()
     if own.empty:
         return pd.DataFrame({"note": ["No self-assessment survey for this unit."]})
     own["n"] = pd.to_numeric(own["n"], errors="coerce")
@@ -303,7 +341,9 @@ def survey_table(indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: i
     own["value"] = own["value"].round(1).astype(object).where(~own["suppressed"], f"n<{min_n}")
     wide = own.pivot_table(index="indicator", columns="period", values="value", aggfunc="first")
     nmin = own[~own["suppressed"]].groupby("period")["n"].min().reindex(wide.columns)
-    wide.columns = [f"{c} (n>={int(nmin[c])})" if pd.notna(nmin[c]) else str(c) for c in wide.columns]
+    wide.columns = [
+        f"{c} (n>={int(nmin[c])})" if pd.notna(nmin[c]) else str(c) for c in wide.columns
+    ]
     return wide
 
 
@@ -317,16 +357,20 @@ def coherence_table(coh, fw: Framework) -> pd.DataFrame:
     alpha = coh.alpha[coh.alpha["node_id"].isin([n.id for n in fw.nodes])]
     flags = coh.flags
     if len(flags):
-        flags = flags[(flags["method"] == "pearson") & flags["child"].isin([i.id for i in fw.indicators])]
+        flags = flags[
+            (flags["method"] == "pearson") & flags["child"].isin([i.id for i in fw.indicators])
+        ]
     flagged = (
         flags.groupby("parent")["child"].apply(lambda s: "; ".join(labels.get(i, i) for i in s))
-        if len(flags) else pd.Series(dtype=str)
+        if len(flags)
+        else pd.Series(dtype=str)
     )
     out = pd.DataFrame(
         {
             "dimension": alpha["node_id"].map(labels),
             "indicators used": alpha.get("n_children_used", alpha["n_children"]).astype(str)
-            + " of " + alpha["n_children"].astype(str),
+            + " of "
+            + alpha["n_children"].astype(str),
             "units": alpha.get("n_rows_used", pd.Series(pd.NA, index=alpha.index)).astype("Int64"),
             "Cronbach's alpha": alpha["alpha_standardised"].round(2),
             "weak or negative indicators": alpha["node_id"].map(flagged).fillna(""),

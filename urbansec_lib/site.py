@@ -203,13 +203,19 @@ def build(
         i = info[u.unit_id]
         sa = i["results"].get("city_self_assessment", {})
         groups = sa.get("peer_group", {}) or {}
-        rows.append({
-            "unit_id": u.unit_id, "name": u.name, "level": u.level, "country": u.country,
-            "size": size_class(getattr(u, "population", None)),
-            "group": groups.get(u.unit_id, ""),
-            "fields": fields_of_activity(i, dim_labels),
-            "reports": i["reports"], "results": i["results"],
-        })
+        rows.append(
+            {
+                "unit_id": u.unit_id,
+                "name": u.name,
+                "level": u.level,
+                "country": u.country,
+                "size": size_class(getattr(u, "population", None)),
+                "group": groups.get(u.unit_id, ""),
+                "fields": fields_of_activity(i, dim_labels),
+                "reports": i["reports"],
+                "results": i["results"],
+            }
+        )
     table = pd.DataFrame(rows)
     # peer groups from any unit's self-assessment results (all runs share one grouping)
     group_of: dict[str, object] = {}
@@ -220,8 +226,10 @@ def build(
 
     def options(col, values):
         opts = "".join(f'<option value="{_esc(v)}">{_esc(v)}</option>' for v in values)
-        return (f'<label>{_esc(col.capitalize())}<select data-filter="{col}">'
-                f'<option value="">all</option>{opts}</select></label>')
+        return (
+            f'<label>{_esc(col.capitalize())}<select data-filter="{col}">'
+            f'<option value="">all</option>{opts}</select></label>'
+        )
 
     filt = (
         '<div class="filters" role="search" aria-label="Filter units">'
@@ -234,7 +242,11 @@ def build(
     trs = []
     for r in table.itertuples():
         fields = "".join(f'<span class="tag">{_esc(f)}</span>' for f in r.fields)
-        grp = f'<a href="groups/group-{_esc(r.group)}.html">group {_esc(r.group)}</a>' if r.group != "" else "-"
+        grp = (
+            f'<a href="groups/group-{_esc(r.group)}.html">group {_esc(r.group)}</a>'
+            if r.group != ""
+            else "-"
+        )
         trs.append(
             f'<tr data-country="{_esc(r.country)}" data-level="{_esc(r.level)}" '
             f'data-size="{_esc(r.size)}" data-field="{_esc("|".join(r.fields))}">'
@@ -253,19 +265,37 @@ def build(
         for study, entry in sorted(_read_json(man).get("studies", {}).items()):
             title = STUDIES.get(study, {}).get("title", study.replace("_", " "))
             href = f"../{man.parent.name}/{entry.get('html', study + '.html')}"
-            wide_items.append(f'<li><a href="{_esc(href)}">{_esc(title)}</a> '
-                              f"(<code>{_esc(man.parent.name)}</code>)</li>")
-    wide = ("<h2>Studies across the partnership</h2><ul>" + "".join(wide_items) + "</ul>"
-            if wide_items else "")
+            wide_items.append(
+                f'<li><a href="{_esc(href)}">{_esc(title)}</a> '
+                f"(<code>{_esc(man.parent.name)}</code>)</li>"
+            )
+    wide = (
+        "<h2>Studies across the partnership</h2><ul>" + "".join(wide_items) + "</ul>"
+        if wide_items
+        else ""
+    )
     index_body = (
         "<p>Every urban authority with data, in alphabetical order. Choose filters to find "
         "peers; open a unit to see its reports and its progress between periods.</p>"
         + filt
         + '<p><span id="count"></span> units shown.</p>'
         + '<table id="units"><caption>Units (alphabetical)</caption><thead><tr>'
-        + "".join(f'<th scope="col">{h}</th>' for h in
-                  ("Unit", "Code", "Level", "Country", "Size class", "Peer group", "Reports", "Fields of activity"))
-        + "</tr></thead><tbody>" + "".join(trs) + "</tbody></table>"
+        + "".join(
+            f'<th scope="col">{h}</th>'
+            for h in (
+                "Unit",
+                "Code",
+                "Level",
+                "Country",
+                "Size class",
+                "Peer group",
+                "Reports",
+                "Fields of activity",
+            )
+        )
+        + "</tr></thead><tbody>"
+        + "".join(trs)
+        + "</tbody></table>"
         + wide
         + f"<script>{_JS}</script>"
     )
@@ -273,10 +303,13 @@ def build(
 
     # unit pages
     for r in table.itertuples():
-        links = "".join(
-            f'<li><a href="../{_esc(p)}">{_esc(s.replace("_", " "))}</a></li>'
-            for s, p in sorted(r.reports.items())
-        ) or "<li>No report yet.</li>"
+        links = (
+            "".join(
+                f'<li><a href="../{_esc(p)}">{_esc(s.replace("_", " "))}</a></li>'
+                for s, p in sorted(r.reports.items())
+            )
+            or "<li>No report yet.</li>"
+        )
         sa = r.results.get("city_self_assessment", {})
         change = _frame(sa.get("change"))
         if len(change):
@@ -286,10 +319,12 @@ def build(
                 f"<td>{c.score_to:.1f}</td><td>{c.change:+.1f}</td></tr>"
                 for c in change.itertuples()
             )
-            progress = ("<table><caption>Progress between periods (the unit against its own past)</caption>"
-                        "<thead><tr><th scope='col'>Dimension</th><th scope='col'>From</th><th scope='col'>Score</th>"
-                        "<th scope='col'>To</th><th scope='col'>Score</th><th scope='col'>Change</th></tr></thead>"
-                        f"<tbody>{ch_rows}</tbody></table>")
+            progress = (
+                "<table><caption>Progress between periods (the unit against its own past)</caption>"
+                "<thead><tr><th scope='col'>Dimension</th><th scope='col'>From</th><th scope='col'>Score</th>"
+                "<th scope='col'>To</th><th scope='col'>Score</th><th scope='col'>Change</th></tr></thead>"
+                f"<tbody>{ch_rows}</tbody></table>"
+            )
         else:
             progress = "<p>Only one period with data so far.</p>"
         partners = _frame(sa.get("learning_partners"))
@@ -303,8 +338,11 @@ def build(
             lp = f"<h2>Learning partners</h2><ul>{lp}</ul>"
         else:
             lp = ""
-        grp = (f'<a href="../groups/group-{_esc(r.group)}.html">peer group {_esc(r.group)}</a>'
-               if r.group != "" else "no peer group yet")
+        grp = (
+            f'<a href="../groups/group-{_esc(r.group)}.html">peer group {_esc(r.group)}</a>'
+            if r.group != ""
+            else "no peer group yet"
+        )
         fields = "".join(f'<span class="tag">{_esc(f)}</span>' for f in r.fields) or "none recorded"
         body = (
             f"<p><code>{_esc(r.unit_id)}</code> &middot; {_esc(r.level)} &middot; {_esc(r.country)} "
@@ -317,28 +355,43 @@ def build(
     # peer groups
     glinks = []
     for g, members in table[table["group"] != ""].groupby("group"):
-        items = "".join(f'<li><a href="../units/{_esc(m.unit_id)}.html">{_esc(m.name)}</a> '
-                        f"({_esc(m.country)}, {_esc(m.size)})</li>" for m in members.itertuples())
-        body = (f"<p>Units alike in context (population, level, urban-rural type), found by "
-                f"seeded clustering. Alphabetical.</p><ul>{items}</ul>")
+        items = "".join(
+            f'<li><a href="../units/{_esc(m.unit_id)}.html">{_esc(m.name)}</a> '
+            f"({_esc(m.country)}, {_esc(m.size)})</li>"
+            for m in members.itertuples()
+        )
+        body = (
+            f"<p>Units alike in context (population, level, urban-rural type), found by "
+            f"seeded clustering. Alphabetical.</p><ul>{items}</ul>"
+        )
         _atomic_write(out / "groups" / f"group-{g}.html", _page(f"Peer group {g}", body, depth=1))
-        glinks.append(f'<li><a href="groups/group-{_esc(g)}.html">Peer group {_esc(g)}</a>: '
-                      f"{len(members)} units</li>")
-    _atomic_write(out / "groups.html", _page("Peer groups", f"<ul>{''.join(glinks) or '<li>none</li>'}</ul>"))
+        glinks.append(
+            f'<li><a href="groups/group-{_esc(g)}.html">Peer group {_esc(g)}</a>: '
+            f"{len(members)} units</li>"
+        )
+    _atomic_write(
+        out / "groups.html", _page("Peer groups", f"<ul>{''.join(glinks) or '<li>none</li>'}</ul>")
+    )
 
     # fields matrix
     head = "".join(f'<th scope="col">{_esc(f)}</th>' for f in all_fields)
     body_rows = "".join(
         f'<tr><th scope="row"><a href="units/{_esc(r.unit_id)}.html">{_esc(r.name)}</a></th>'
-        + "".join('<td class="yes">&#10003;<span class="skip">active</span></td>' if f in r.fields
-                  else "<td></td>" for f in all_fields)
+        + "".join(
+            '<td class="yes">&#10003;<span class="skip">active</span></td>'
+            if f in r.fields
+            else "<td></td>"
+            for f in all_fields
+        )
         + "</tr>"
         for r in table.itertuples()
     )
-    fbody = ("<p>In what fields are European urban authorities active? A tick marks a field "
-             "where the unit reports initiatives (policy inventory) or sits in the upper part "
-             "of its peers (self-assessment): a peer to learn from in that field.</p>"
-             f'<div style="overflow-x:auto"><table><caption>Units x fields of activity</caption>'
-             f'<thead><tr><th scope="col">Unit</th>{head}</tr></thead><tbody>{body_rows}</tbody></table></div>')
+    fbody = (
+        "<p>In what fields are European urban authorities active? A tick marks a field "
+        "where the unit reports initiatives (policy inventory) or sits in the upper part "
+        "of its peers (self-assessment): a peer to learn from in that field.</p>"
+        f'<div style="overflow-x:auto"><table><caption>Units x fields of activity</caption>'
+        f'<thead><tr><th scope="col">Unit</th>{head}</tr></thead><tbody>{body_rows}</tbody></table></div>'
+    )
     _atomic_write(out / "fields.html", _page("Fields of activity", fbody))
     return out / "index.html"

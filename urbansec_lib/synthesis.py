@@ -40,8 +40,9 @@ def _scores(profile, nodes: list[str] | None, period) -> pd.DataFrame:
     return sc
 
 
-def group_distribution(profile, groups: pd.Series, nodes: list[str] | None = None,
-                       period=None) -> pd.DataFrame:
+def group_distribution(
+    profile, groups: pd.Series, nodes: list[str] | None = None, period=None
+) -> pd.DataFrame:
     """Per peer group and node: n, quartiles, min and max of the scores (latest period).
 
     Returns a tidy frame ordered by group label, then by ``nodes`` order.
@@ -50,19 +51,32 @@ def group_distribution(profile, groups: pd.Series, nodes: list[str] | None = Non
     sc = sc.assign(group=sc["unit_id"].map(groups)).dropna(subset=["group", "score"])
     out = (
         sc.groupby(["group", "node_id"])["score"]
-        .agg(n="count", min="min", q25=lambda s: s.quantile(0.25), median="median",
-             q75=lambda s: s.quantile(0.75), max="max")
+        .agg(
+            n="count",
+            min="min",
+            q25=lambda s: s.quantile(0.25),
+            median="median",
+            q75=lambda s: s.quantile(0.75),
+            max="max",
+        )
         .reset_index()
     )
     if nodes is not None:
         order = {n: i for i, n in enumerate(nodes)}
-        out = out.assign(_o=out["node_id"].map(order)).sort_values(["group", "_o"]).drop(columns="_o")
+        out = (
+            out.assign(_o=out["node_id"].map(order)).sort_values(["group", "_o"]).drop(columns="_o")
+        )
     return out.reset_index(drop=True)
 
 
-def partner_network(profile, groups: pd.Series, nodes: list[str] | None = None,
-                    min_gap: float = 10.0, n_partners: int | None = None,
-                    period=None) -> pd.DataFrame:
+def partner_network(
+    profile,
+    groups: pd.Series,
+    nodes: list[str] | None = None,
+    min_gap: float = 10.0,
+    n_partners: int | None = None,
+    period=None,
+) -> pd.DataFrame:
     """Learning partners of every unit (see :func:`urbansec_lib.peers.learning_partners`).
 
     Returns unit_id, node_id, partner_id, gap, indicators; units alphabetical.
@@ -70,8 +84,9 @@ def partner_network(profile, groups: pd.Series, nodes: list[str] | None = None,
     sc = _scores(profile, nodes, period)
     frames = []
     for u in sorted(set(sc["unit_id"]) & set(groups.index)):
-        lp = peers.learning_partners(profile, u, groups, nodes=nodes, min_gap=min_gap,
-                                     n_partners=n_partners, period=period)
+        lp = peers.learning_partners(
+            profile, u, groups, nodes=nodes, min_gap=min_gap, n_partners=n_partners, period=period
+        )
         if len(lp):
             frames.append(lp.assign(unit_id=u))
     cols = ["unit_id", "node_id", "partner_id", "gap", "indicators"]
@@ -80,8 +95,9 @@ def partner_network(profile, groups: pd.Series, nodes: list[str] | None = None,
     return pd.concat(frames, ignore_index=True)[cols]
 
 
-def common_gaps(profile, groups: pd.Series, nodes: list[str], fw=None, share: float = 0.5,
-                period=None) -> pd.DataFrame:
+def common_gaps(
+    profile, groups: pd.Series, nodes: list[str], fw=None, share: float = 0.5, period=None
+) -> pd.DataFrame:
     """Gaps shared by at least ``share`` of a peer group's units.
 
     Two kinds: ``data`` - a node for which that share of the group's units have no score
@@ -102,29 +118,56 @@ def common_gaps(profile, groups: pd.Series, nodes: list[str], fw=None, share: fl
                 continue
             missing = m[node].isna()
             if missing.mean() >= share:
-                rows.append({"gap": "data", "group": g, "subject": node,
-                             "share_of_units": float(missing.mean()),
-                             "units": ", ".join(m.index[missing])})
+                rows.append(
+                    {
+                        "gap": "data",
+                        "group": g,
+                        "subject": node,
+                        "share_of_units": float(missing.mean()),
+                        "units": ", ".join(m.index[missing]),
+                    }
+                )
             below = m[node] < overall[node]
             if below.mean() >= share and missing.mean() < share:
-                rows.append({"gap": "weak spot", "group": g, "subject": node,
-                             "share_of_units": float(below.mean()),
-                             "units": ", ".join(m.index[below])})
+                rows.append(
+                    {
+                        "gap": "weak spot",
+                        "group": g,
+                        "subject": node,
+                        "share_of_units": float(below.mean()),
+                        "units": ", ".join(m.index[below]),
+                    }
+                )
     if fw is not None and hasattr(profile, "indicators"):
         ind = profile.indicators
         if "period" in ind:
             ind = ind[ind["period"] == (ind["period"].max() if period is None else period)]
         avail = ind.assign(ok=ind["raw"].notna()).pivot_table(
-            index="unit_id", columns="indicator_id", values="ok", aggfunc="max")
-        miss = 1 - avail.reindex(columns=[i.id for i in fw.indicators]).fillna(False).astype(float).mean()
+            index="unit_id", columns="indicator_id", values="ok", aggfunc="max"
+        )
+        miss = (
+            1
+            - avail.reindex(columns=[i.id for i in fw.indicators])
+            .fillna(False)
+            .astype(float)
+            .mean()
+        )
         for iid, m in miss[miss >= share].items():
-            rows.append({"gap": "indicator data", "group": "all", "subject": iid,
-                         "share_of_units": float(m), "units": ""})
+            rows.append(
+                {
+                    "gap": "indicator data",
+                    "group": "all",
+                    "subject": iid,
+                    "share_of_units": float(m),
+                    "units": "",
+                }
+            )
     return pd.DataFrame(rows, columns=["gap", "group", "subject", "share_of_units", "units"])
 
 
-def plot_group_distributions(profile, groups: pd.Series, nodes: list[str],
-                             labels: dict[str, str] | None = None, period=None) -> Figure:
+def plot_group_distributions(
+    profile, groups: pd.Series, nodes: list[str], labels: dict[str, str] | None = None, period=None
+) -> Figure:
     """Scores per node for each peer group: every unit as a dot, the group median as a bar.
 
     Nodes in the given order, groups by label; units are not named (this is a
@@ -145,10 +188,20 @@ def plot_group_distributions(profile, groups: pd.Series, nodes: list[str],
             if len(vals) == 0:
                 continue
             jitter = (np.arange(len(vals)) % 5 - 2) * height * 0.12
-            ax.scatter(vals, y + jitter, s=18, color=colours[gi % len(colours)], alpha=0.7,
-                       label=f"peer group {g}" if ni == 0 else None)
-            ax.plot([np.median(vals)] * 2, [y - height * 0.45, y + height * 0.45],
-                    color=colours[gi % len(colours)], lw=3)
+            ax.scatter(
+                vals,
+                y + jitter,
+                s=18,
+                color=colours[gi % len(colours)],
+                alpha=0.7,
+                label=f"peer group {g}" if ni == 0 else None,
+            )
+            ax.plot(
+                [np.median(vals)] * 2,
+                [y - height * 0.45, y + height * 0.45],
+                color=colours[gi % len(colours)],
+                lw=3,
+            )
     ax.set_yticks(np.arange(len(nodes))[::-1], [labels.get(n, n) if labels else n for n in nodes])
     ax.set_xlim(0, 100)
     ax.set_xlabel("score (0-100); dots are units, bars the group median")
