@@ -398,6 +398,24 @@ for name, r in ev.results.items():
     us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_id}")
 """),
     md("""
+## Designing the next evaluation
+
+How large an effect on the share feeling safe could a survey difference-in-differences
+detect (80 % power, 5 % two-sided), for a few designs (respondents per area and wave,
+areas per arm, four waves), with an intra-area correlation of 0.05 and this city's
+baseline share? Small pilots detect only large effects: plan the sample before the
+intervention starts.
+"""),
+    code("""
+baseline = us.outcomes.baseline_share(survey) if survey is not None else 0.6
+mde = us.impact.mde_table(n_per_area=[50, 100, 200], n_areas=[3, 6, 10], waves=4, icc=0.05,
+                          baseline_share=baseline)
+rec.record("mde_table", mde[["n_per_area", "n_areas", "mde"]])
+display(mde.assign(mde_points=(mde["mde"] * 100).round(1))
+        .pivot(index="n_per_area", columns="n_areas", values="mde_points")
+        .rename_axis(index="respondents per area and wave", columns="areas per arm"))
+"""),
+    md("""
 ## Across the pilot cities
 
 The same method in every city, side by side and in a fixed order (never sorted): the

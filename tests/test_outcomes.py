@@ -122,3 +122,8 @@ def test_ordinal_did_uses_t_with_clusters_minus_one_df():
     assert r.ci[1] - r.estimate == pytest.approx(crit * r.se)
     pe_t = r.prob_effect / r.prob_effect_se
     assert r.prob_effect_pvalue == pytest.approx(2 * stats.t.sf(abs(pe_t), 5))
+
+
+def test_baseline_share_first_wave_only():
+    s = pd.DataFrame({"wave": [2021, 2021, 2021, 2021, 2023], "feel_safe": [4, 3, 2, 1, 4]})
+    assert outcomes.baseline_share(s) == 0.5

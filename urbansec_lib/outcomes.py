@@ -46,6 +46,7 @@ __all__ = [
     "Evaluation",
     "evaluate",
     "reading",
+    "baseline_share",
 ]
 
 AREA_TYPES = ("intervention", "comparison")
@@ -444,6 +445,18 @@ def evaluate(
         )
         res["wdd"] = impact.wdd(*wdd_counts(incidents, spec.start_month, window).values())
     return Evaluation(spec, res)
+
+
+def baseline_share(survey: pd.DataFrame, outcome: str = "feel_safe") -> float:
+    """Share feeling safe (answers in :data:`SAFE_LEVELS`) in the first wave, all areas.
+
+    Example
+    -------
+    >>> baseline_share(pd.DataFrame({"wave": [1, 1, 2], "feel_safe": [4, 1, 1]}))
+    0.5
+    """
+    first = survey[survey["wave"] == survey["wave"].min()]
+    return float(first[outcome].isin(SAFE_LEVELS).mean())
 
 
 def reading(evaluation: Evaluation, alpha: float = 0.05) -> str:
