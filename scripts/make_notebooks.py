@@ -53,7 +53,7 @@ import urbansec_lib as us
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 us.plots.set_style()
-pd.set_option("display.precision", 1)
+pd.set_option("display.precision", 2)
 rec = us.reports.Recorder(results_path or None)
 """
 
@@ -214,7 +214,7 @@ sensitivity indices say which choice matters most.
 """),
     code("""
 sa = us.sensitivity.run(inputs.indicators, fw, assumptions=us.self_assessment.DEFAULT_ASSUMPTIONS,
-                        n=n_draws, seed=seed)
+                        n=n_draws, seed=seed, dat_thresh=us.self_assessment.DAT_THRESH)
 rec.record("robustness_bands", sa.bands.query("unit_id == @unit_id"))
 rec.record("sensitivity_indices", sa.indices)
 us.reports.show_figure(sa.plot_bands(unit_id),

@@ -372,7 +372,7 @@ def coherence_table(coh, fw: Framework) -> pd.DataFrame:
             + " of "
             + alpha["n_children"].astype(str),
             "units": alpha.get("n_rows_used", pd.Series(pd.NA, index=alpha.index)).astype("Int64"),
-            "Cronbach's alpha": alpha["alpha_standardised"].round(2),
+            "Cronbach's alpha": alpha["alpha_standardised"].map(_alpha_text),
             "weak or negative indicators": alpha["node_id"].map(flagged).fillna(""),
         }
     )
@@ -414,6 +414,14 @@ def robustness_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFra
 
 
 def sources_table(inputs) -> pd.DataFrame:
-    """Data sources used, with the number of indicator values each contributed."""
+    """Data sources used (dataset and series, not per unit), with the number of values each
+    contributed and the units covered."""
     src = inputs.indicators["source"].fillna("unknown").astype(str)
-    return src.value_counts().rename_axis("source").rename("values").to_frame()
+    # "Eurostat crim_gen_reg (P_HTHAB, ICCS0101), AT130 (parent of ...)" -> dataset + series
+    series = src.str.replace(r"\),.*$", ")", regex=True)
+    df = pd.DataFrame({"source": series, "unit_id": inputs.indicators["unit_id"]})
+    return df.groupby("source").agg(values=("unit_id", "size"), units=("unit_id", "nunique"))
+
+
+def _alpha_text(v) -> str:
+    return "not estimable (fewer than 10 units with complete data)" if pd.isna(v) else f"{v:.2f}"
