@@ -63,10 +63,17 @@ def test_groups_suppressed_and_in_code_order():
     assert (
         large["suppressed"].all() and large[["k", "share", "ci_low", "ci_high"]].isna().all().all()
     )
+    # complementary suppression: the overall total is published too, so with only two
+    # size classes the other one would reveal the small cell by subtraction
     s = t[(t["size_class"] == "small") & (t["status"] == "used")].set_index("technology")
+    assert s["suppressed"].all() and s["k"].isna().all()
+    assert (s["n"] == 12).all()
+    # the small class on its own (no published margin): nothing to protect
+    only_small = ai_survey.prevalence(small()[small()["size_class"] == "small"], min_n=10)
+    s = only_small[only_small["status"] == "used"].set_index("technology")
     assert s.loc["anpr", "k"] == 3 and s.loc["any", "k"] == 3 and s.loc["any", "n"] == 12
     # optional select_multiple: empty answers count as "none of these"
-    tested = t[(t["size_class"] == "small") & (t["status"] == "tested")].set_index("technology")
+    tested = only_small[only_small["status"] == "tested"].set_index("technology")
     assert tested.loc["drones", "n"] == 12 and tested.loc["drones", "k"] == 0
     rep = ai_survey.report_table(t, by="size_class")
     assert (rep.loc[rep["size class"] == "large", "authorities"] == "too few").all()

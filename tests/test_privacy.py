@@ -213,3 +213,27 @@ def test_scan_finds_submission_uuids():
 
     f = scan_html("<td>3f2b8c1e-9a4d-4c2e-8f1a-0b9c7d6e5a43</td>")
     assert [x.kind for x in f] == ["submission_id"]
+
+
+def test_secondary_suppression_protects_a_lone_small_cell():
+    import pandas as pd
+
+    from urbansec_lib.privacy import secondary_suppress
+
+    t = pd.DataFrame(
+        {
+            "code": ["a", "a", "a", "b", "b"],
+            "n": [7, 20, 30, 25, 40],
+            "k": [1.0, 5, 9, 3, 4],
+            "suppressed": [True, False, False, False, False],
+        }
+    )
+    out = secondary_suppress(t, "code", value_cols=["k"])
+    assert out["suppressed"].tolist() == [True, True, False, False, False]
+    assert out["k"].isna().tolist() == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]  # primary k masked upstream

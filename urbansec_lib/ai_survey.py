@@ -41,6 +41,7 @@ import pandas as pd
 
 from . import instruments as _instr
 from .errors import Problem, ValidationError
+from .privacy import secondary_suppress
 
 __all__ = [
     "POSITION_COLUMNS",
@@ -140,6 +141,8 @@ def shares(
     agg[["k", "share", "ci_low", "ci_high"]] = agg[["k", "share", "ci_low", "ci_high"]].mask(
         agg["suppressed"]
     )
+    if by is not None:  # totals are published too: protect a lone small cell from subtraction
+        agg = secondary_suppress(agg, "code", value_cols=["k", "share", "ci_low", "ci_high"])
     agg["question"] = question
     agg["label"] = agg["code"].map(labels)
     gorder = (
@@ -224,6 +227,10 @@ def _any_share(df: pd.DataFrame, by: str | None, alpha: float, min_n: int) -> pd
         agg["suppressed"]
     )
     agg = agg.reset_index(names=by or "_g")
+    if by:
+        agg = secondary_suppress(
+            agg.assign(_all="any"), "_all", value_cols=["k", "share", "ci_low", "ci_high"]
+        ).drop(columns="_all")
     agg["code"], agg["label"] = "any", "At least one technology"
     agg["question"] = ""
     if not by:

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "identifier_columns",
     "strip_identifiers",
     "suppress",
+    "secondary_suppress",
     "scan_html",
 ]
 
@@ -385,6 +387,40 @@ _PHONES = (
 _SMALL_N = re.compile(r"(?<![\w])[nN]\s*(?:=|:)\s*(\d{1,6})(?![\d.])")
 _DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=\s]+")
 _TAG = re.compile(r"<[^>]*>")
+
+
+def secondary_suppress(
+    table: pd.DataFrame,
+    by: str | list[str],
+    n_col: str = "n",
+    flag_col: str = "suppressed",
+    value_cols: list[str] | None = None,
+) -> pd.DataFrame:
+    """Complementary suppression: where a margin is published, one suppressed cell in a
+    group could be recovered by subtraction; suppress the next-smallest cell as well.
+
+    Within each group of rows sharing the ``by`` columns (e.g. one technology across size
+    classes), when exactly one cell is suppressed (``flag_col``), the unsuppressed cell with
+    the smallest ``n_col`` is suppressed too (its ``value_cols`` set to missing).
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"code": ["a"] * 3, "n": [7, 20, 30], "k": [1, 5, 9],
+    ...                   "suppressed": [True, False, False]})
+    >>> secondary_suppress(t, "code", value_cols=["k"])["suppressed"].tolist()
+    [True, True, False]
+    """
+    out = table.copy()
+    by = [by] if isinstance(by, str) else list(by)
+    key = out[by].astype(str).agg("|".join, axis=1)
+    n_supp = out[flag_col].groupby(key).transform("sum")
+    cand = out[~out[flag_col].astype(bool) & (n_supp == 1)]
+    if len(cand):
+        pick = cand.groupby(key.loc[cand.index])[n_col].idxmin()
+        out.loc[pick.to_numpy(), flag_col] = True
+        if value_cols:
+            out.loc[pick.to_numpy(), value_cols] = np.nan
+    return out
 
 
 def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) -> list[Finding]:
