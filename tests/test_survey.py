@@ -749,3 +749,25 @@ def test_kobo_export_latin1_semicolon_both_forms(fw, tmp_path):
     assert "Nice-Libération" in set(r.data["area"])
     exp = df["incidents_seen"].fillna("-").tolist()
     assert r.data["incidents_seen"].fillna("-").tolist() == exp
+
+
+def test_unknown_column_does_not_hide_cell_errors(tmp_path):
+    """An unknown column is reported together with the cell errors of the same file."""
+    fw = load_framework()
+    df = survey.simulate_responses(fw, ["ES001C"], n=(12, 12), seed=3)
+    path = tmp_path / "ES001C_export.csv"
+    survey.write_kobo_export(df, fw, path, sep=",")
+    text = path.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    col = next(i for i, h in enumerate(header) if h.endswith("sos_safe_walk_after_dark"))
+    row = text[2].split(",")
+    row[col] = "9"
+    text[2] = ",".join(row)
+    text[0] = text[0] + ",not_a_question"
+    text[1:] = [t + ",x" for t in text[1:]]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as e:
+        survey.read_responses(path, fw, unit_id="ES001C")
+    where = {(p.row, p.column) for p in e.value.problems}
+    assert (1, "not_a_question") in where
+    assert any(r == 3 and c and c.endswith("sos_safe_walk_after_dark") for r, c in where)

@@ -1188,8 +1188,11 @@ def _read(
             f"columns for {shown} (questions missing from the export; left out)",
             "warning",
         )
-    fatal = [p for _r, _c, p in col.items if p.severity == "error"]
-    if fatal:
+    header_errors = [p for _r, _c, p in col.items if p.severity == "error"]
+    # a missing required column leaves nothing to check the rows against: stop here; an
+    # unknown, unnamed or duplicated column does not, so the cells are still validated and
+    # every problem of the file is reported at once (the file is refused either way)
+    if any("required" in p.expected for p in header_errors):
         raise _Fatal(col.sorted() + ragged)
     col.rowlevel(ragged)
 
@@ -1338,8 +1341,8 @@ def _read(
 
     problems = col.sorted()
     errors = [p for p in problems if p.severity == "error"]
-    if errors and on_error == "raise":
-        raise _Fatal(problems)
+    if (errors and on_error == "raise") or header_errors:
+        raise _Fatal(problems)  # header problems concern every row: refused even when splitting
     bad = col.bad
     good = ~bad
 
