@@ -12,7 +12,7 @@ Example
 >>> ctx = pd.DataFrame({"log_pop": [5.1, 5.2, 6.3, 6.4, 5.0, 6.2]},
 ...                    index=["A", "B", "C", "D", "E", "F"])
 >>> groups = peer_groups(ctx, seed=0)
->>> groups.loc["A"] == groups.loc["B"]
+>>> bool(groups.loc["A"] == groups.loc["B"])
 True
 """
 

@@ -120,8 +120,9 @@ def align_periods(
     -------
     >>> d = pd.DataFrame({"unit_id": ["A", "A"], "indicator_id": ["x", "x"],
     ...                   "period": [2019, 2024], "value": [1.0, 2.0]})
-    >>> align_periods(d, [2023, 2025])[["period", "value", "source_period"]].values.tolist()
-    [[2023, 1.0, 2019], [2025, 2.0, 2024]]
+    >>> out = align_periods(d, [2023, 2025])
+    >>> out[["period", "source_period"]].values.tolist(), out["value"].tolist()
+    ([[2023, 2019], [2025, 2024]], [1.0, 2.0])
     """
     d = indicators.dropna(subset=["value"]).copy()
     d["period"] = pd.to_numeric(d["period"], errors="coerce").astype("Int64")
