@@ -208,7 +208,7 @@ display(own_alpha.assign(dimension=own_alpha["node_id"].map(us.self_assessment.n
 
 How much do this unit's dimension scores depend on the modelling choices? A Monte Carlo
 uncertainty analysis varies the weights (plus or minus 25 %), the normalisation (min-max
-or percentile rank, both on 0-100) and the aggregation (arithmetic, geometric), and drops
+or percentile rank, both on 0-100) and the aggregation (the framework's own, or geometric), and drops
 one indicator at random; the band shows the 5th to 95th percentile of the unit's score. The
 sensitivity indices say which choice matters most.
 """),

@@ -134,3 +134,24 @@ def test_unknown_assumption(tai):
     fw, d = tai
     with pytest.raises(ValueError, match="unknown assumption"):
         sensitivity.run(d, fw, {"colour": ["red"]}, n=100)
+
+
+def test_nominal_scores_equal_the_profile_with_the_same_settings():
+    """The uncertainty bands are centred on the published profile: with the report's own
+    settings (data threshold, the framework's aggregation) the nominal run is the profile."""
+    import urbansec_lib as us
+
+    fw = us.load_framework()
+    inputs = us.pipeline.load_inputs(Path(__file__).resolve().parent.parent / "data", fw)
+    prof = us.self_assessment.profile(inputs.indicators, fw)
+    sa = us.sensitivity.run(
+        inputs.indicators,
+        fw,
+        assumptions=us.self_assessment.DEFAULT_ASSUMPTIONS,
+        n=300,
+        seed=1,
+        dat_thresh=us.self_assessment.DAT_THRESH,
+    )
+    merged = sa.bands.merge(prof.scores, on=["unit_id", "period", "node_id"])
+    assert len(merged) > 100
+    np.testing.assert_allclose(merged["nominal"], merged["score"], rtol=1e-5, equal_nan=True)

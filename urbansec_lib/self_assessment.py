@@ -50,7 +50,7 @@ __all__ = [
 DEFAULT_ASSUMPTIONS: dict = {
     "weights": 0.25,
     "normalisation": ["minmax", "rank"],  # both on 0-100: bands compare like with like
-    "aggregation": ["arithmetic", "geometric"],
+    "aggregation": ["framework", "geometric"],  # nominal: each node's own method
     "removal": True,
 }
 

@@ -299,7 +299,9 @@ def run(
         W[np.flatnonzero(hit), ind_edge[c[hit]]] = 0.0
     opt_idx = {}
     for nm in ("normalisation", "aggregation", "imputation", "treatment"):
-        opts = spec.get(nm, [_DEFAULT_OPTIONS[nm][0]])
+        # an assumption that is not varied keeps its nominal value; for aggregation that is
+        # each node's own method as declared in the framework
+        opts = spec.get(nm, ["framework" if nm == "aggregation" else _DEFAULT_OPTIONS[nm][0]])
         opt_idx[nm] = (
             _choice(U[:, cols[nm][0]], len(opts)) if nm in spec else np.zeros(n_runs, int),
             opts,
@@ -403,7 +405,9 @@ def run(
                 qs[:, nan_cols] = np.nanquantile(Yj[:, nan_cols], [q_lo, 0.5, q_hi], axis=0)
                 mean[nan_cols] = np.nanmean(Yj[:, nan_cols], axis=0, dtype=np.float64)
         with np.errstate(invalid="ignore"):
-            mad[:, j] = np.nanmean(np.abs(Yj - nominal[:, j].astype(np.float32)), axis=1)
+            with warnings.catch_warnings():  # all-NaN runs (no data under the node)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mad[:, j] = np.nanmean(np.abs(Yj - nominal[:, j].astype(np.float32)), axis=1)
         band_parts.append(
             pd.DataFrame(
                 {
