@@ -276,7 +276,7 @@ us.reports.show_figure(us.collective_impact.plot_readiness([a]),
                        alt=f"Readiness ratings on the 1-4 scale for {unit_id}")
 display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "gap"]]
         .rename(columns={"item_name": "item", "rating_label": "rating",
-                         "evidence_count": "evidence"}))
+                         "evidence_count": "evidence"}).set_index(["block", "item"]))
 """),
     md("## SWOT matrix"),
     code("""
@@ -286,7 +286,7 @@ rec.record("swot_counts", a.swot.groupby("quadrant").size())
 """),
     md("## Next actions and stakeholders"),
     code("""
-display(a.next_actions.drop(columns=["unit_id"], errors="ignore"))
+display(a.next_actions.drop(columns=["unit_id"], errors="ignore").set_index("action"))
 display(a.stakeholders.groupby("sector").size().rename("organisations").to_frame())
 """),
     md("""
@@ -304,7 +304,7 @@ us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
                        alt="Readiness ratings of all pilot cities on the 1-4 scale")
 syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
 rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(syn.lessons[["quadrant", "cities", "lesson"]])
+display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
 """),
 ]
 
@@ -1046,8 +1046,9 @@ us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.valu
     code("""
 syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
 rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(syn.lessons[["quadrant", "cities", "lesson"]])
-display(syn.recurring[["quadrant", "grouping", "theme", "n_cities", "cities", "examples"]])
+display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
+display(syn.recurring[["quadrant", "grouping", "theme", "n_cities", "cities", "examples"]]
+        .set_index(["quadrant", "grouping"]))
 """),
 ]
 
