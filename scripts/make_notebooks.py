@@ -52,6 +52,12 @@ from IPython.display import Markdown, display
 import urbansec_lib as us
 
 warnings.filterwarnings("ignore", category=FutureWarning)
+# NaN propagation where a unit has no data under a node is expected, not news for readers
+warnings.filterwarnings(
+    "ignore",
+    message="(Mean of empty slice|Degrees of freedom|All-NaN slice|invalid value encountered)",
+    category=RuntimeWarning,
+)
 us.plots.set_style()
 pd.set_option("display.precision", 2)
 rec = us.reports.Recorder(results_path or None)
