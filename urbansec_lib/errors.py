@@ -127,3 +127,42 @@ def read_yaml_mapping(path, file: str | None = None) -> dict:
     if not isinstance(doc, dict):
         raise ValidationError([Problem(f, None, None, type(doc).__name__, "a YAML mapping")], f)
     return doc
+
+
+_SEMVER = __import__("re").compile(r"^\d+\.\d+\.\d+$")
+
+
+def check_version_block(meta: Any, where: str, bad) -> tuple[str, list]:
+    """Validate the header of versioned package data (framework, catalogue, ...).
+
+    ``meta`` must hold ``id``, ``name``, a semantic ``version`` and a non-empty
+    ``changelog`` with an entry for the current version. Every problem is reported through
+    ``bad(yaml_path, value, expected)``; returns ``(version, changelog)``.
+
+    Example
+    -------
+    >>> found = []
+    >>> check_version_block({"id": "x", "name": "X", "version": "1.0"}, "framework",
+    ...                     lambda *a: found.append(a[0]))
+    ('1.0', [])
+    >>> found
+    ['framework.version', 'framework.changelog']
+    """
+    if not isinstance(meta, dict):
+        bad(where, meta, "a mapping with id, name, version, changelog")
+        meta = {}
+    for key in ("id", "name", "version"):
+        if not meta.get(key):
+            bad(f"{where}.{key}", meta.get(key), "a non-empty value")
+    version = str(meta.get("version", "") or "")
+    if version and not _SEMVER.match(version):
+        bad(f"{where}.version", version, "a semantic version like 1.2.0")
+    changelog = meta.get("changelog") or []
+    if not isinstance(changelog, list) or not changelog:
+        bad(f"{where}.changelog", changelog, "a non-empty list of {version, date, changes}")
+        changelog = []
+    elif version and not any(
+        isinstance(c, dict) and str(c.get("version")) == version for c in changelog
+    ):
+        bad(f"{where}.changelog", version, f"an entry for the current version {version}")
+    return version, changelog

@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, check_version_block
 
 __all__ = [
     "Indicator",
@@ -63,7 +63,6 @@ AGGREGATIONS = ("arithmetic", "geometric", "harmonic", "generalised", "none")
 SOURCE_KINDS = ("survey", "statistic", "administrative")
 NATURES = ("objective", "perceived")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _DIRECTION_WORDS = {
     "higher_is_better": 1,
     "higher_better": 1,
@@ -500,23 +499,8 @@ def _build(doc: Any, source: str) -> Framework:
     if not isinstance(doc, dict):
         raise ValidationError([Problem(source, None, "<root>", type(doc).__name__, "a mapping")])
     meta = doc.get("framework")
-    if not isinstance(meta, dict):
-        bad("framework", meta, "a mapping with id, name, version")
-        meta = {}
-    for key in ("id", "name", "version"):
-        if not meta.get(key):
-            bad(f"framework.{key}", meta.get(key), "a non-empty value")
-    version = str(meta.get("version", ""))
-    if version and not _SEMVER.match(version):
-        bad("framework.version", version, "a semantic version like 1.2.0")
-    changelog = meta.get("changelog") or []
-    if not isinstance(changelog, list) or not changelog:
-        bad("framework.changelog", changelog, "a non-empty list of {version, date, changes}")
-        changelog = []
-    elif version and not any(
-        str(c.get("version")) == version for c in changelog if isinstance(c, dict)
-    ):
-        bad("framework.changelog", version, f"an entry for the current version {version}")
+    version, changelog = check_version_block(meta, "framework", bad)
+    meta = meta if isinstance(meta, dict) else {}
     index = meta.get("index") or {}
     seen: dict[str, str] = {}
 

@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, ValidationError, read_yaml_mapping
+from .errors import Problem, ValidationError, check_version_block, read_yaml_mapping
 
 if TYPE_CHECKING:
     from .framework import Framework
@@ -143,7 +143,6 @@ UNKNOWN = "unknown"
 NOT_APPLICABLE = "not_applicable"
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _URL = re.compile(r"^https?://\S+$")
 _FACT_KEYS = frozenset({"value", "source", "status", "year", "note"})
 _STATUS_MARK = {"src": "", "recall": " †", "synthesis": " *", "unknown": ""}
@@ -533,23 +532,8 @@ def _build(doc: Any, file: str, dims: tuple[str, ...], path: str) -> Catalogue:
         if k not in ("catalogue", "sources", "indices"):
             bad(str(k), k, "one of catalogue, sources, indices")
     meta = doc.get("catalogue")
-    if not isinstance(meta, dict):
-        bad("catalogue", meta, "a mapping with id, name, version, changelog")
-        meta = {}
-    for k in ("id", "name", "version"):
-        if not meta.get(k):
-            bad(f"catalogue.{k}", meta.get(k), "a non-empty value")
-    version = str(meta.get("version", ""))
-    if version and not _SEMVER.match(version):
-        bad("catalogue.version", version, "a semantic version like 1.2.0")
-    changelog = meta.get("changelog")
-    if not isinstance(changelog, list) or not changelog:
-        bad("catalogue.changelog", changelog, "a non-empty list of {version, date, changes}")
-        changelog = []
-    elif version and not any(
-        isinstance(c, dict) and str(c.get("version")) == version for c in changelog
-    ):
-        bad("catalogue.changelog", version, f"an entry for the current version {version}")
+    version, changelog = check_version_block(meta, "catalogue", bad)
+    meta = meta if isinstance(meta, dict) else {}
 
     sources = doc.get("sources")
     if not isinstance(sources, dict) or not sources:
