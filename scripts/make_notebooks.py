@@ -201,8 +201,8 @@ about the city.
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
 rec.record("coherence", coh.alpha)
 display(us.self_assessment.coherence_table(coh, fw))
-responses, _ = us.pipeline.read_pilot_responses(data_dir, fw)
-own_alpha, _ = us.coherence.survey_alpha(responses[responses["unit_id"] == unit_id], fw)
+own = inputs.responses[inputs.responses["unit_id"] == unit_id]
+own_alpha, _ = us.coherence.survey_alpha(own, fw)
 rec.record("survey_alpha", own_alpha)
 display(Markdown("Survey items of each dimension, on this unit's own respondents "
                  "(Cronbach's alpha, standardised; not estimated under 30 complete answers):"))
@@ -970,12 +970,12 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 fw = us.load_framework(framework_path or None)
 rec.record("unit_name", "Self-assessment pilots")
-responses, problems = us.pipeline.read_pilot_responses(data_dir, fw, recorder=rec)
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+responses = inputs.responses
 prof = us.self_assessment.profile(inputs.indicators, fw)
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
-if problems:
-    display(Markdown("Exports left out: " + "; ".join(problems)))
+if inputs.problems:
+    display(Markdown("Exports left out: " + "; ".join(inputs.problems)))
 """),
     md("## Responses per unit and wave"),
     code("""

@@ -62,6 +62,9 @@ def test_load_inputs_skips_a_broken_export_and_names_it(tmp_path):
     assert list(inputs.problems) == ["LV001C_selfassessment_kobo.csv"]
     assert "LV001C_selfassessment_kobo.csv" in inputs.problems["LV001C_selfassessment_kobo.csv"]
     assert inputs.indicators["unit_id"].isin(["ES001C"]).any()
+    # respondent-level answers come along for the pilot checks, without respondent ids
+    assert "respondent" not in inputs.responses and len(inputs.responses) > 100
+    assert "LV001C" not in set(inputs.responses["unit_id"])
     with pytest.raises(Exception) as e:
         pipeline.check_unit_inputs(inputs, "LV001C")
     assert "LV001C_selfassessment_kobo.csv" in str(e.value)

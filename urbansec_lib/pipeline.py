@@ -78,6 +78,9 @@ class StudyInputs:
         Raw files read.
     problems : dict
         Survey export -> error text for exports that failed validation (the batch goes on).
+    responses : DataFrame
+        Validated respondent-level answers of the pilot surveys, without respondent ids
+        (for item non-response and internal-consistency checks).
     """
 
     units: pd.DataFrame
@@ -87,6 +90,7 @@ class StudyInputs:
     sources: list[str] = field(default_factory=list)
     raw_indicators: pd.DataFrame | None = None
     errors: dict = field(default_factory=dict)
+    responses: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def align_periods(
@@ -181,14 +185,16 @@ def load_inputs(
     frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
     problems: dict[str, str] = {}
     errors: dict = {}
+    answers: list[pd.DataFrame] = []
     valid_units = set(units["unit_id"])
     for unit, path in survey_exports(raw).items():
         if unit in skip_units:
             continue
         try:
             resp = survey.read_responses(track(path), fw, unit_id=unit, units=valid_units)
-            agg = survey.aggregate(resp.data, fw)
-            frames.append(agg)
+            frames.append(survey.aggregate(resp.data, fw))
+            # respondent ids are not needed downstream: never carried along
+            answers.append(resp.data.drop(columns=["respondent"], errors="ignore"))
         except ValidationError as exc:
             problems[path.name] = str(exc)
             errors[path.name] = exc
@@ -212,6 +218,7 @@ def load_inputs(
         sources=sources,
         raw_indicators=raw_ind,
         errors=errors,
+        responses=pd.concat(answers, ignore_index=True) if answers else pd.DataFrame(),
     )
 
 
@@ -432,29 +439,6 @@ def unit_context(units: pd.DataFrame, data: str | Path | None = None) -> pd.Data
         .astype(float),
     )
     return context_features(u, numeric=["urban_type", "coastal"])
-
-
-def read_pilot_responses(
-    data: str | Path | None = None, fw: Framework | None = None, recorder=None
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Validated respondent-level answers of every pilot survey export (one frame).
-
-    Exports that fail validation are left out and returned in the problems dict (file ->
-    message). Respondent ids are not needed by the pilot evaluation and are dropped.
-    """
-    from . import survey
-    from .errors import ValidationError
-
-    fw = fw or load_framework()
-    track = recorder.use if recorder is not None else (lambda p: Path(p))
-    frames, problems = [], {}
-    for unit, path in survey_exports(raw_dir(data)).items():
-        try:
-            frames.append(survey.read_responses(track(path), fw, unit_id=unit).data)
-        except ValidationError as exc:
-            problems[path.name] = str(exc)
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return df.drop(columns=["respondent"], errors="ignore"), problems
 
 
 #: ICCS codes of Eurostat crim_gen_reg with readable labels.
