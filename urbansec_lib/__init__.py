@@ -15,6 +15,7 @@ from . import (
     collective_impact,
     data,
     executor,
+    fixed_effects,
     funding,
     good_practices,
     impact,
@@ -35,6 +36,7 @@ from . import (
     survey,
     synthesis,
     training,
+    wildboot,
 )
 from .errors import Problem, ValidationError
 from .framework import Dimension, Framework, Indicator, load_framework
@@ -55,6 +57,7 @@ __all__ = [
     "collective_impact",
     "data",
     "executor",
+    "fixed_effects",
     "funding",
     "good_practices",
     "impact",
@@ -77,4 +80,5 @@ __all__ = [
     "survey",
     "synthesis",
     "training",
+    "wildboot",
 ]
