@@ -69,6 +69,7 @@ __all__ = [
     "FEOLSResult",
     "ConvergenceWarning",
     "feols",
+    "feols_many",
     "demean",
     "singleton_mask",
     "small_sample_factor",
@@ -728,34 +729,89 @@ def feols(
     (1.8333, ['term', 'estimate', 'se'])
     """
     regressors = [regressors] if isinstance(regressors, str) else list(regressors)
+    return feols_many(
+        df,
+        outcome,
+        [regressors],
+        fe,
+        cluster,
+        weights,
+        ssc,
+        alpha=alpha,
+        drop_singletons=drop_singletons,
+        tol=tol,
+        maxiter=maxiter,
+    )[0]
+
+
+def feols_many(
+    df: pd.DataFrame,
+    outcome: str,
+    regressor_sets: Sequence[Sequence[str]],
+    fe: Sequence[str] = (),
+    cluster: str | None = None,
+    weights: str | None = None,
+    ssc: str = "fixest",
+    *,
+    alpha: float = 0.05,
+    drop_singletons: bool = True,
+    tol: float = 1e-10,
+    maxiter: int = 10_000,
+) -> list[FEOLSResult]:
+    """Several :func:`feols` models on one sample and one set of fixed effects.
+
+    The union of all columns is demeaned in a single alternating-projection pass, so a
+    main model and its event study cost one demeaning. The sample is the complete cases
+    of the union (then singletons dropped), the same for every model.
+
+    Example
+    -------
+    >>> d = pd.DataFrame({"g": [0, 0, 1, 1, 2, 2], "x": [1.0, 2, 3, 5, 4, 9],
+    ...                   "z": [0.0, 1, 1, 0, 2, 1], "y": [1.0, 3, 2, 6, 5, 14]})
+    >>> a, b = feols_many(d, "y", [["x"], ["x", "z"]], fe=["g"])
+    >>> round(float(a.params["x"]), 4), list(b.params.index)
+    (1.8333, ['x', 'z'])
+    """
+    sets = [[r] if isinstance(r, str) else list(r) for r in regressor_sets]
     fe = [fe] if isinstance(fe, str) else list(fe)
     if ssc not in SSC_OPTIONS:
         raise ValueError(f"ssc must be one of {SSC_OPTIONS}, got {ssc!r}")
-    _validate(df, outcome, regressors, fe, cluster, weights)
-    prep = _prepare(df, [outcome] + regressors, fe, cluster, weights, drop_singletons)
+    union = list(dict.fromkeys(c for r in sets for c in r))
+    _validate(df, outcome, union, fe, cluster, weights)
+    for r in sets:
+        if not r:
+            raise ValueError("every regressor set needs at least one regressor")
+    prep = _prepare(df, [outcome] + union, fe, cluster, weights, drop_singletons)
     y = df.loc[prep.index, outcome].to_numpy(dtype=float)
-    X = df.loc[prep.index, regressors].to_numpy(dtype=float)
-    names = list(regressors)
+    X = df.loc[prep.index, union].to_numpy(dtype=float)
+    names = list(union)
     if not fe:
         X = np.column_stack([np.ones(len(y)), X])
         names = ["Intercept"] + names
-    Z = np.column_stack([y, X])
-    Zd, sweeps, _ = _demean(Z, prep.fe_codes, prep.w, tol=tol, maxiter=maxiter)
+    Zd, sweeps, _ = _demean(
+        np.column_stack([y, X]), prep.fe_codes, prep.w, tol=tol, maxiter=maxiter
+    )
     w = np.ones(len(y)) if prep.w is None else prep.w
     ss_raw = (X**2 * w[:, None]).sum(axis=0)
-    return _fit_arrays(
-        y,
-        X,
-        Zd[:, 0],
-        Zd[:, 1:],
-        names,
-        prep,
-        outcome=outcome,
-        fe=fe,
-        ssc=ssc,
-        alpha=alpha,
-        weights=weights,
-        cluster=cluster,
-        sweeps=sweeps,
-        ss_raw=ss_raw,
-    )
+    out = []
+    for r in sets:
+        cols = ([0] if not fe else []) + [names.index(c) for c in r]
+        out.append(
+            _fit_arrays(
+                y,
+                X[:, cols],
+                Zd[:, 0],
+                Zd[:, 1:][:, cols],
+                [names[c] for c in cols],
+                prep,
+                outcome=outcome,
+                fe=fe,
+                ssc=ssc,
+                alpha=alpha,
+                weights=weights,
+                cluster=cluster,
+                sweeps=sweeps,
+                ss_raw=ss_raw[cols],
+            )
+        )
+    return out
