@@ -320,9 +320,9 @@ def test_wild_bootstrap_2x2_auto_with_few_clusters():
     d = sim_survey_did(seed=23, n_areas=4, m=30)  # 8 areas: below FEW_CLUSTERS
     res = impact.did(d, "y", "treated", post="post", cluster="area")
     wb = res.wild_bootstrap
-    assert wb is not None and wb.full_enumeration and wb.B == 2**8 and wb.n_clusters == 8
+    assert wb is not None and wb.weights == "webb" and wb.n_clusters == 8  # G < WEBB_BELOW
     X = sm.add_constant(d[["treated", "post"]].astype(float)).assign(inter=d["treated"] * d["post"])
-    ref = wild_cluster_bootstrap(d["y"], X, d["area"], "inter")
+    ref = wild_cluster_bootstrap(d["y"], X, d["area"], "inter", weights="webb")
     assert wb.pvalue == ref.pvalue and wb.ci == pytest.approx(ref.ci)
     assert wb.se == pytest.approx(res.se, rel=1e-10)  # same CRV1 small-sample factor
     row = res.table().set_index("term").loc["treated:post"]
@@ -333,9 +333,9 @@ def test_wild_bootstrap_2x2_auto_with_few_clusters():
     # many clusters: not run unless asked
     many = impact.did(sim_survey_did(seed=24), "y", "treated", post="post", cluster="area")
     assert many.wild_bootstrap is None and "wcr_pvalue" not in many.table()
-    webb = impact.did(d, "y", "treated", post="post", cluster="area",
-                      wild_bootstrap={"weights": "webb", "B": 999, "seed": 3})  # fmt: skip
-    assert webb.wild_bootstrap.weights == "webb" and webb.wild_bootstrap.B == 999
+    rad = impact.did(d, "y", "treated", post="post", cluster="area",
+                     wild_bootstrap={"weights": "rademacher", "B": 999, "seed": 3})  # fmt: skip
+    assert rad.wild_bootstrap.full_enumeration and rad.wild_bootstrap.B == 2**8
     with pytest.raises(ValidationError, match="cluster"):
         impact.did(d, "y", "treated", post="post", wild_bootstrap=True)
 
@@ -346,6 +346,7 @@ def test_wild_bootstrap_twfe_and_event_study():
     d = sim_panel(seed=25, U=12)
     res = impact.did(d, "y", "tr", unit="u", time="t", cluster="u", wild_bootstrap=True)
     ref = feols(d, "y", ["tr"], fe=["u", "t"], cluster="u").wild_bootstrap("tr")
+    assert res.wild_bootstrap.weights == "rademacher"  # 12 clusters: not below WEBB_BELOW
     assert res.wild_bootstrap.pvalue == ref.pvalue and res.wild_bootstrap.B == 2**12
     es = res.event_study
     assert {"wcr_pvalue", "wcr_ci_low", "wcr_ci_high"} <= set(es.coefs.columns)

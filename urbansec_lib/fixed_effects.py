@@ -512,6 +512,7 @@ class _Prepared:
     """Complete-case, singleton-free arrays and codes (internal)."""
 
     index: pd.Index
+    rows: np.ndarray
     fe_codes: list[np.ndarray]
     fe_levels: list[int]
     cluster_codes: np.ndarray | None
@@ -564,7 +565,8 @@ def _prepare(df, cols, fe, cluster, weights, drop_singletons) -> _Prepared:
     if fe and drop_singletons:
         keep = singleton_mask(codes)
     n_single = int((~keep).sum())
-    index = df.index[ok][keep]
+    rows = np.flatnonzero(ok)[keep]
+    index = df.index[rows]
     fe_codes, fe_levels = [], []
     for c in codes:
         cc, g = _codes(c[keep])
@@ -574,7 +576,7 @@ def _prepare(df, cols, fe, cluster, weights, drop_singletons) -> _Prepared:
     if cluster:
         cl, G = _codes(df[cluster].to_numpy()[ok][keep])
     w = df[weights].to_numpy(dtype=float)[ok][keep] if weights else None
-    return _Prepared(index, fe_codes, fe_levels, cl, G, w, n_missing, n_single)
+    return _Prepared(index, rows, fe_codes, fe_levels, cl, G, w, n_missing, n_single)
 
 
 def _fit_arrays(
@@ -609,7 +611,7 @@ def _fit_arrays(
     names = [names[i] for i in idx]
     Xd, wXd, X = Xd[:, idx], wXd[:, idx], X[:, idx]
     XtX = XtX[np.ix_(idx, idx)]
-    bread = linalg.inv(XtX, check_finite=False)
+    bread = np.linalg.inv(XtX)
     bread = (bread + bread.T) / 2
     beta = bread @ (wXd.T @ yd)
     u = yd - Xd @ beta
@@ -782,8 +784,8 @@ def feols_many(
         if not r:
             raise ValueError("every regressor set needs at least one regressor")
     prep = _prepare(df, [outcome] + union, fe, cluster, weights, drop_singletons)
-    y = df.loc[prep.index, outcome].to_numpy(dtype=float)
-    X = df.loc[prep.index, union].to_numpy(dtype=float)
+    y = df[outcome].to_numpy(dtype=float)[prep.rows]
+    X = df[union].to_numpy(dtype=float)[prep.rows]
     names = list(union)
     if not fe:
         X = np.column_stack([np.ones(len(y)), X])

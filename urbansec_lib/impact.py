@@ -80,12 +80,15 @@ __all__ = [
     "plot_wdd",
     "MSMS_LEVELS",
     "FEW_CLUSTERS",
+    "WEBB_BELOW",
     "StaggeredTimingWarning",
 ]
 
 #: Below this many clusters CRV1 inference is unreliable: :func:`did` and
 #: :func:`event_study` then add a wild cluster bootstrap (``wild_bootstrap="auto"``).
 FEW_CLUSTERS = 30
+#: Below this many clusters the bootstrap in :func:`did` uses Webb's six-point weights.
+WEBB_BELOW = 12
 
 
 class StaggeredTimingWarning(UserWarning):
@@ -516,26 +519,35 @@ def _wb_lines(wb: Any, alpha: float) -> list[str]:
 
 
 def _wb_options(wild_bootstrap: Any, groups: pd.Series | None, v: _Validator) -> dict | None:
-    """Keyword arguments for the bootstrap, or None when it is not run."""
+    """Keyword arguments for the bootstrap, or None when it is not run.
+
+    Default weights: Webb's six-point with fewer than :data:`WEBB_BELOW` clusters (with
+    G clusters Rademacher weights give only 2**G distinct draws; Webb 2014), else
+    Rademacher.
+    """
     if wild_bootstrap is None or wild_bootstrap is False:
         return None
+    g = None if groups is None else int(pd.Series(groups).nunique())
     if isinstance(wild_bootstrap, str) and wild_bootstrap == "auto":
-        if groups is None or pd.Series(groups).nunique() >= FEW_CLUSTERS:
+        if g is None or g >= FEW_CLUSTERS:
             return None
-        return {}
-    if groups is None:
+        kw: dict = {}
+    elif g is None:
         v.fail("cluster", None, "a `cluster` column for the wild cluster bootstrap")
         return None
-    if wild_bootstrap is True:
-        return {}
-    if isinstance(wild_bootstrap, dict):
+    elif wild_bootstrap is True:
+        kw = {}
+    elif isinstance(wild_bootstrap, dict):
         allowed = {"B", "weights", "seed", "impose_null"}
         bad = sorted(set(wild_bootstrap) - allowed)
         if bad:
             v.fail("wild_bootstrap", bad, f"options among {sorted(allowed)}")
-        return dict(wild_bootstrap)
-    v.fail("wild_bootstrap", wild_bootstrap, "True, False, 'auto' or a dict of options")
-    return None
+        kw = dict(wild_bootstrap)
+    else:
+        v.fail("wild_bootstrap", wild_bootstrap, "True, False, 'auto' or a dict of options")
+        return None
+    kw.setdefault("weights", "webb" if g < WEBB_BELOW else "rademacher")
+    return kw
 
 
 def _add_wb_columns(terms: pd.DataFrame, rows: dict[str, Any]) -> pd.DataFrame:
@@ -595,19 +607,32 @@ def _row(terms: pd.DataFrame, term: str) -> pd.Series:
 
 def _group_means(data, outcome, treated, period, weights=None, alpha=0.05) -> pd.DataFrame:
     """Weighted (or plain) means by group and period with linearisation SEs."""
-    w = data[weights].astype(float) if weights else pd.Series(1.0, index=data.index)
-    y = data[outcome].astype(float)
-    key = [data[treated].astype(int).rename("treated"), data[period].rename("period")]
-    sw = w.groupby(key).sum()
-    mean = (w * y).groupby(key).sum() / sw
-    dev = (y - mean.reindex(pd.MultiIndex.from_arrays(key)).to_numpy()) * w
-    n = w.groupby(key).size()
-    var = (dev**2).groupby(key).sum() * n / (n - 1).clip(lower=1) / sw**2
-    out = pd.DataFrame({"mean": mean, "se": np.sqrt(var), "n": n}).reset_index()
-    tq = stats.t.ppf(1 - alpha / 2, (out["n"] - 1).clip(lower=1))
+    y = data[outcome].to_numpy(dtype=float)
+    w = data[weights].to_numpy(dtype=float) if weights else np.ones(len(y))
+    tr = data[treated].to_numpy().astype(int)
+    pcode, periods = pd.factorize(data[period], sort=True)
+    P = len(periods)
+    cell = tr * P + pcode
+    m = 2 * P
+    n = np.bincount(cell, minlength=m)
+    sw = np.bincount(cell, w, minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(cell, w * y, minlength=m) / sw
+        dev = (y - mean[cell]) * w
+        var = np.bincount(cell, dev**2, minlength=m) * n / np.clip(n - 1, 1, None) / sw**2
+    keep = np.flatnonzero(n > 0)
+    out = pd.DataFrame(
+        {
+            "group": np.where(keep // P == 1, "treated", "comparison"),
+            "period": periods.take(keep % P),
+            "mean": mean[keep],
+            "se": np.sqrt(var[keep]),
+            "n": n[keep],
+        }
+    )
+    tq = stats.t.ppf(1 - alpha / 2, np.clip(out["n"].to_numpy() - 1, 1, None))
     out["ci_low"] = out["mean"] - tq * out["se"]
     out["ci_high"] = out["mean"] + tq * out["se"]
-    out.insert(0, "group", np.where(out.pop("treated") == 1, "treated", "comparison"))
     return out[["group", "period", "mean", "se", "ci_low", "ci_high", "n"]]
 
 
@@ -676,7 +701,8 @@ def did(
         Run the wild cluster bootstrap: ``"auto"`` (default) when there are fewer than
         :data:`FEW_CLUSTERS` clusters, ``True`` always (needs ``cluster``), ``False``
         never, or a dict of options (``B``, ``weights`` "rademacher"/"webb", ``seed``,
-        ``impose_null``).
+        ``impose_null``). Weights default to Webb's six-point below :data:`WEBB_BELOW`
+        clusters, Rademacher (enumerated when ``2**G <= B``) otherwise.
     ssc : {"fixest", "all"}
         Small-sample convention of the TWFE cluster-robust SEs
         (:mod:`urbansec_lib.fixed_effects`): fixest's (fixed effects nested in the
