@@ -182,7 +182,12 @@ def demean(
 
 
 def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000):
-    """Demean; returns (array, sweeps, converged)."""
+    """Demean; returns (array, sweeps, converged).
+
+    Column by column (contiguous views of a Fortran-ordered copy), each fixed effect's
+    weighted group means come from one ``np.bincount`` and are subtracted in place;
+    columns stop once a full sweep removes less than ``tol`` (scaled).
+    """
     X = np.asarray(X, dtype=float)
     vector = X.ndim == 1
     Z = np.array(X.reshape(len(X), -1), dtype=float, order="F", copy=True)
@@ -190,37 +195,37 @@ def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000):
     if not fe or Z.shape[1] == 0:
         return (Z.ravel() if vector else Z), 0, True
     w = None if weights is None else np.asarray(weights, dtype=float)
-    sums = []
+    groups = []
     for c in fe:
         g = int(c.max()) + 1
-        ind = _indicator(c, g, w)
-        sw = np.asarray(ind.sum(axis=1)).ravel()
-        sums.append((c, ind, 1.0 / np.where(sw > 0, sw, 1.0)))
-    scale = np.maximum(1.0, np.abs(Z).max(axis=0)) * tol
-    active = np.arange(Z.shape[1])
-    sweeps, converged = 0, True
-    while active.size:
-        sweeps += 1
-        sub = Z[:, active]
-        delta = np.zeros(active.size)
-        for c, ind, inv in sums:
-            means = (ind @ sub) * inv[:, None]
-            sub -= means[c]
-            delta = np.maximum(delta, np.abs(means).max(axis=0))
-        Z[:, active] = sub
-        if len(fe) == 1:
-            break
-        active = active[delta > scale[active]]
-        if sweeps >= maxiter and active.size:
-            converged = False
-            warnings.warn(
-                f"fixed effects not converged after {maxiter} sweeps "
-                f"({active.size} column(s) above tol={tol:g})",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            break
-    return (Z.ravel() if vector else Z), sweeps, converged
+        sw = np.bincount(c, weights=w, minlength=g).astype(float)
+        groups.append((c, g, 1.0 / np.where(sw > 0, sw, 1.0)))
+    max_sweeps, converged = 0, True
+    for j in range(Z.shape[1]):
+        z = Z[:, j]
+        scale = max(1.0, float(np.abs(z).max())) * tol
+        sweeps = 0
+        while True:
+            sweeps += 1
+            delta = 0.0
+            for c, g, inv in groups:
+                means = np.bincount(c, weights=z if w is None else z * w, minlength=g) * inv
+                z -= means[c]
+                if len(groups) > 1:
+                    delta = max(delta, float(np.abs(means).max()))
+            if len(groups) == 1 or delta <= scale:
+                break
+            if sweeps >= maxiter:
+                converged = False
+                break
+        max_sweeps = max(max_sweeps, sweeps)
+    if not converged:
+        warnings.warn(
+            f"fixed effects not converged after {maxiter} sweeps (tol={tol:g})",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return (Z.ravel() if vector else Z), max_sweeps, converged
 
 
 def effective_k(
@@ -520,6 +525,7 @@ class _Prepared:
     w: np.ndarray | None
     n_missing: int
     n_singletons: int
+    cache: dict = field(default_factory=dict)
 
 
 def _validate(df, outcome, regressors, fe, cluster, weights) -> None:
@@ -617,10 +623,16 @@ def _fit_arrays(
     u = yd - Xd @ beta
     scores = wXd * u[:, None]
     if prep.cluster_codes is not None:
-        ind = _indicator(prep.cluster_codes, prep.n_clusters)
-        Sg = ind @ scores
+        Sg = np.column_stack(
+            [
+                np.bincount(prep.cluster_codes, scores[:, j], minlength=prep.n_clusters)
+                for j in range(scores.shape[1])
+            ]
+        )
         meat = Sg.T @ Sg
-        nested = [nested_in(c, prep.cluster_codes) for c in prep.fe_codes]
+        if "nested" not in prep.cache:
+            prep.cache["nested"] = [nested_in(c, prep.cluster_codes) for c in prep.fe_codes]
+        nested = prep.cache["nested"]
         G = prep.n_clusters
         vtype = "CRV1"
     else:
@@ -793,8 +805,10 @@ def feols_many(
     Zd, sweeps, _ = _demean(
         np.column_stack([y, X]), prep.fe_codes, prep.w, tol=tol, maxiter=maxiter
     )
-    w = np.ones(len(y)) if prep.w is None else prep.w
-    ss_raw = (X**2 * w[:, None]).sum(axis=0)
+    if prep.w is None:
+        ss_raw = np.einsum("ij,ij->j", X, X)
+    else:
+        ss_raw = np.einsum("ij,ij,i->j", X, X, prep.w)
     out = []
     for r in sets:
         cols = ([0] if not fe else []) + [names.index(c) for c in r]
@@ -803,7 +817,7 @@ def feols_many(
                 y,
                 X[:, cols],
                 Zd[:, 0],
-                Zd[:, 1:][:, cols],
+                Zd[:, [1 + c for c in cols]],
                 [names[c] for c in cols],
                 prep,
                 outcome=outcome,
