@@ -27,6 +27,7 @@ from . import (
     pipeline,
     plots,
     privacy,
+    registry,
     reports,
     scoring,
     self_assessment,
@@ -38,6 +39,7 @@ from . import (
 )
 from .errors import Problem, ValidationError
 from .framework import Dimension, Framework, Indicator, load_framework
+from .registry import UnitRecord, load_registry, register_unit
 from .scoring import Profile, score
 
 __version__ = "0.1.0"
@@ -61,6 +63,9 @@ __all__ = [
     "indices",
     "instruments",
     "load_framework",
+    "load_registry",
+    "register_unit",
+    "UnitRecord",
     "orpheus",
     "outcomes",
     "peers",
@@ -68,6 +73,7 @@ __all__ = [
     "pipeline",
     "plots",
     "privacy",
+    "registry",
     "reports",
     "score",
     "scoring",
