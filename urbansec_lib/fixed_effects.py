@@ -181,7 +181,7 @@ def demean(
     return out
 
 
-def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000):
+def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000, copy=True):
     """Demean; returns (array, sweeps, converged).
 
     Column by column (contiguous views of a Fortran-ordered copy), each fixed effect's
@@ -190,7 +190,9 @@ def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000):
     """
     X = np.asarray(X, dtype=float)
     vector = X.ndim == 1
-    Z = np.array(X.reshape(len(X), -1), dtype=float, order="F", copy=True)
+    Z = X.reshape(len(X), -1)
+    if copy or not Z.flags["F_CONTIGUOUS"]:
+        Z = np.array(Z, dtype=float, order="F", copy=True)
     fe = [np.asarray(c, dtype=np.int64) for c in fe]
     if not fe or Z.shape[1] == 0:
         return (Z.ravel() if vector else Z), 0, True
@@ -614,21 +616,20 @@ def _fit_arrays(
             f"dropped collinear regressor(s): {', '.join(collinear)}", UserWarning, stacklevel=3
         )
     idx = np.flatnonzero(keep)
-    names = [names[i] for i in idx]
-    Xd, wXd, X = Xd[:, idx], wXd[:, idx], X[:, idx]
-    XtX = XtX[np.ix_(idx, idx)]
+    if idx.size < len(names):
+        names = [names[i] for i in idx]
+        Xd, wXd, X = Xd[:, idx], wXd[:, idx], X[:, idx]
+        XtX = XtX[np.ix_(idx, idx)]
     bread = np.linalg.inv(XtX)
     bread = (bread + bread.T) / 2
     beta = bread @ (wXd.T @ yd)
     u = yd - Xd @ beta
-    scores = wXd * u[:, None]
     if prep.cluster_codes is not None:
-        Sg = np.column_stack(
-            [
-                np.bincount(prep.cluster_codes, scores[:, j], minlength=prep.n_clusters)
-                for j in range(scores.shape[1])
-            ]
-        )
+        if "cl_ind" not in prep.cache:  # sparse (G x n) cluster-sum matrix, built once
+            prep.cache["cl_ind"] = _indicator(prep.cluster_codes, prep.n_clusters)
+        ind = prep.cache["cl_ind"].copy()
+        ind.data = u[ind.indices]
+        Sg = np.asarray(ind @ wXd)  # G x k cluster sums of the scores x_i w_i u_i
         meat = Sg.T @ Sg
         if "nested" not in prep.cache:
             prep.cache["nested"] = [nested_in(c, prep.cluster_codes) for c in prep.fe_codes]
@@ -636,6 +637,7 @@ def _fit_arrays(
         G = prep.n_clusters
         vtype = "CRV1"
     else:
+        scores = wXd * u[:, None]
         meat = scores.T @ scores
         nested = [False] * len(prep.fe_codes)
         G = None
@@ -796,15 +798,17 @@ def feols_many(
         if not r:
             raise ValueError("every regressor set needs at least one regressor")
     prep = _prepare(df, [outcome] + union, fe, cluster, weights, drop_singletons)
-    y = df[outcome].to_numpy(dtype=float)[prep.rows]
-    X = df[union].to_numpy(dtype=float)[prep.rows]
-    names = list(union)
+    full = prep.rows.size == len(df)
+    names = (["Intercept"] if not fe else []) + list(union)
+    k = len(names)
+    Z = np.empty((prep.rows.size, 1 + k), order="F")  # raw [y, X], then a demeaned copy
+    for j, col in enumerate([outcome] + list(union)):
+        v = df[col].to_numpy(dtype=float)
+        Z[:, j + (j > 0 and not fe)] = v if full else v[prep.rows]
     if not fe:
-        X = np.column_stack([np.ones(len(y)), X])
-        names = ["Intercept"] + names
-    Zd, sweeps, _ = _demean(
-        np.column_stack([y, X]), prep.fe_codes, prep.w, tol=tol, maxiter=maxiter
-    )
+        Z[:, 1] = 1.0
+    y, X = Z[:, 0], Z[:, 1:]
+    Zd, sweeps, _ = _demean(Z, prep.fe_codes, prep.w, tol=tol, maxiter=maxiter, copy=True)
     if prep.w is None:
         ss_raw = np.einsum("ij,ij->j", X, X)
     else:
