@@ -202,25 +202,28 @@ def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000, copy=True):
         g = int(c.max()) + 1
         sw = np.bincount(c, weights=w, minlength=g).astype(float)
         groups.append((c, g, 1.0 / np.where(sw > 0, sw, 1.0)))
+    H = len(groups)
     max_sweeps, converged = 0, True
     for j in range(Z.shape[1]):
         z = Z[:, j]
         scale = max(1.0, float(np.abs(z).max())) * tol
-        sweeps = 0
+        proj = quiet = 0
         while True:
-            sweeps += 1
-            delta = 0.0
-            for c, g, inv in groups:
-                means = np.bincount(c, weights=z if w is None else z * w, minlength=g) * inv
-                z -= means[c]
-                if len(groups) > 1:
-                    delta = max(delta, float(np.abs(means).max()))
-            if len(groups) == 1 or delta <= scale:
+            c, g, inv = groups[proj % H]
+            means = np.bincount(c, weights=z if w is None else z * w, minlength=g) * inv
+            z -= means[c]
+            proj += 1
+            if H == 1:
                 break
-            if sweeps >= maxiter:
+            quiet = quiet + 1 if float(np.abs(means).max()) <= scale else 0
+            # the last H projections covered every fixed effect and all but one were
+            # negligible: z is orthogonal to all of them (up to tol)
+            if proj >= H and quiet >= H - 1:
+                break
+            if proj >= maxiter * H:
                 converged = False
                 break
-        max_sweeps = max(max_sweeps, sweeps)
+        max_sweeps = max(max_sweeps, -(-proj // H))
     if not converged:
         warnings.warn(
             f"fixed effects not converged after {maxiter} sweeps (tol={tol:g})",
