@@ -340,6 +340,20 @@ def test_wild_bootstrap_2x2_auto_with_few_clusters():
         impact.did(d, "y", "treated", post="post", wild_bootstrap=True)
 
 
+def test_wild_bootstrap_auto_skips_infeasible_design_with_warning():
+    """Clustered by period (9 clusters) with 3,000 crossed unit effects: auto mode warns."""
+    rng = np.random.default_rng(26)
+    U, T = 3000, 6
+    d = pd.DataFrame({"u": np.repeat(np.arange(U), T), "t": np.tile(np.arange(T), U)})
+    d["tr"] = ((d["u"] < U // 2) & (d["t"] >= 3)).astype(int)
+    d["y"] = d["tr"] + rng.normal(size=len(d))
+    with pytest.warns(UserWarning, match="wild cluster bootstrap skipped"):
+        res = impact.did(d, "y", "tr", unit="u", time="t", cluster="t")
+    assert res.wild_bootstrap is None and np.isfinite(res.se)
+    with pytest.raises(ValueError, match="crosses the clusters"):
+        impact.did(d, "y", "tr", unit="u", time="t", cluster="t", wild_bootstrap=True)
+
+
 def test_wild_bootstrap_twfe_and_event_study():
     from urbansec_lib.fixed_effects import feols
 

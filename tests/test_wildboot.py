@@ -87,8 +87,8 @@ def test_fixed_effects_equal_wildboottest_on_dummies():
         fit = feols(d, "y", ["tr", "x"], fe=["u", "t"], cluster=cl)
         r = fit.wild_bootstrap("tr", B=99999)
         tb, t, p = _wildboottest(Xd, d["y"].to_numpy(), d[cl].to_numpy(), R)
-        assert r.estimate == pytest.approx(fit.params["tr"], abs=1e-12)
-        assert r.se == pytest.approx(fit.se["tr"], abs=1e-12)  # fixest convention kept
+        assert r.estimate == pytest.approx(fit.params["tr"], abs=1e-9)
+        assert r.se == pytest.approx(fit.se["tr"], rel=1e-9)  # fixest convention kept
         # wildboottest counts every dummy in k: t differs by a constant factor only
         np.testing.assert_allclose(np.sort(r.t_boot) * t / r.t, np.sort(tb), atol=1e-10)
         assert r.pvalue == _p_ties(tb, t) and abs(r.pvalue - p) <= 2 / r.B + 1e-12
@@ -163,9 +163,9 @@ def test_ci_by_test_inversion_brackets_alpha_and_seed_reproducible():
         assert inside.pvalue > 0.05 >= outside.pvalue - 2 / 1999
     again = wild_cluster_bootstrap(y, X, g, 1, weights="webb", B=1999, seed=7)
     assert again.pvalue == r.pvalue and again.ci == r.ci
-    # the CRV1 t interval is narrower than the bootstrap one with 14 clusters? Not
-    # guaranteed; but both contain the estimate and have the same centre region
-    assert hi - lo > 0
+    # the interval is the set of nulls not rejected: the estimate itself has p = 1
+    assert wild_cluster_bootstrap(y, X, g, 1, h0=r.estimate, weights="webb", B=1999,
+                                  seed=7).pvalue == 1.0  # fmt: skip
 
 
 def test_linear_combination_and_interface():

@@ -531,7 +531,7 @@ def _wb_options(wild_bootstrap: Any, groups: pd.Series | None, v: _Validator) ->
     if isinstance(wild_bootstrap, str) and wild_bootstrap == "auto":
         if g is None or g >= FEW_CLUSTERS:
             return None
-        kw: dict = {}
+        kw: dict = {"_auto": True}
     elif g is None:
         v.fail("cluster", None, "a `cluster` column for the wild cluster bootstrap")
         return None
@@ -539,7 +539,7 @@ def _wb_options(wild_bootstrap: Any, groups: pd.Series | None, v: _Validator) ->
         kw = {}
     elif isinstance(wild_bootstrap, dict):
         allowed = {"B", "weights", "seed", "impose_null"}
-        bad = sorted(set(wild_bootstrap) - allowed)
+        bad = sorted(set(wild_bootstrap) - allowed - {"_auto"})  # _auto: from did()
         if bad:
             v.fail("wild_bootstrap", bad, f"options among {sorted(allowed)}")
         kw = dict(wild_bootstrap)
@@ -548,6 +548,19 @@ def _wb_options(wild_bootstrap: Any, groups: pd.Series | None, v: _Validator) ->
         return None
     kw.setdefault("weights", "webb" if g < WEBB_BELOW else "rademacher")
     return kw
+
+
+def _try_wb(kw: dict, fn, *args, **kwargs):
+    """Run a bootstrap; in automatic mode an infeasible design is skipped with a warning."""
+    opts = dict(kw)
+    auto = opts.pop("_auto", False)
+    try:
+        return fn(*args, **opts, **kwargs)
+    except ValueError as err:
+        if not auto:
+            raise
+        warnings.warn(f"wild cluster bootstrap skipped: {err}", UserWarning, stacklevel=3)
+        return None
 
 
 def _add_wb_columns(terms: pd.DataFrame, rows: dict[str, Any]) -> pd.DataFrame:
@@ -783,9 +796,9 @@ def did(
         res = _fit_linear(data[outcome].astype(float), X, w, groups)
         wb = None
         if wb_kw is not None:
-            wb = _wb.wild_cluster_bootstrap(
-                data[outcome].astype(float), X, groups, inter, alpha=alpha,
-                regression_weights=w, **wb_kw,
+            wb = _try_wb(
+                wb_kw, _wb.wild_cluster_bootstrap, data[outcome].astype(float), X, groups,
+                inter, alpha=alpha, regression_weights=w,
             )  # fmt: skip
         period = time if time else post
         means = _group_means(data, outcome, treated, period, weights, alpha)
@@ -843,7 +856,7 @@ def did(
         )  # fmt: skip
         wb = None
         if wb_kw is not None:
-            wb = res.wild_bootstrap(treated, **wb_kw)
+            wb = _try_wb(wb_kw, res.wild_bootstrap, treated)
         terms = res.table()
         n_obs = int(res.n)
         if n_co == 0:
@@ -1025,8 +1038,11 @@ def _event_study_result(
     terms["event_time"] = [ks[names.index(t)] for t in terms["term"]]
     wb_rows: dict[str, Any] = {}
     if wb_kw is not None:
-        wb_rows = {t: fit.wild_bootstrap(t, **wb_kw) for t in names}
-        terms = _add_wb_columns(terms, wb_rows)
+        wb_rows = {t: _try_wb(wb_kw, fit.wild_bootstrap, t) for t in names}
+        if any(r is None for r in wb_rows.values()):
+            wb_rows = {}
+        else:
+            terms = _add_wb_columns(terms, wb_rows)
     coefs = pd.concat(
         [
             terms,
@@ -1048,8 +1064,9 @@ def _event_study_result(
     lc = fit.lincom({t: 1.0 / len(lags) for t in lags}, alpha=alpha)
     wb = None
     if wb_kw is not None:
-        wb = fit.wild_bootstrap({t: 1.0 / len(lags) for t in lags}, **wb_kw)
-        wb.param = f"mean of {len(lags)} lags"
+        wb = _try_wb(wb_kw, fit.wild_bootstrap, {t: 1.0 / len(lags) for t in lags})
+        if wb is not None:
+            wb.param = f"mean of {len(lags)} lags"
     out = EventStudyResult(
         design=f"event study (leads/lags, OLS with {fe_label} and time fixed effects)",
         estimand=f"mean of the {len(lags)} post-period (lag) effects on {outcome}",
