@@ -208,3 +208,26 @@ def test_size_under_the_null_with_few_clusters():
         rej_t.append(fit.pvalues[1] < 0.05)
     assert 0.02 <= np.mean(rej_wb) <= 0.085
     assert np.mean(rej_t) >= np.mean(rej_wb)
+
+
+def test_feols_weighted_fe_bootstrap_keeps_the_fit_and_equals_dummies():
+    """WLS with absorbed FE: the bootstrap reproduces the fit's estimate and CRV1 SE, and its
+    draws equal the explicit-dummy bootstrap on sqrt(w)-scaled data."""
+    rng = np.random.default_rng(4)
+    U, T = 10, 5
+    d = pd.DataFrame({"u": np.repeat(np.arange(U), T), "t": np.tile(np.arange(T), U)})
+    d["tr"] = ((d["u"] < 5) & (d["t"] >= 2)).astype(float)
+    d["w"] = rng.uniform(0.5, 2.0, len(d))
+    d["y"] = d["tr"] + rng.normal(size=U)[d["u"]] + rng.normal(size=len(d))
+    fit = feols(d, "y", ["tr"], fe=["u", "t"], cluster="u", weights="w")
+    r = fit.wild_bootstrap("tr", B=99999)
+    assert r.estimate == pytest.approx(fit.params["tr"], abs=1e-9)
+    assert r.se == pytest.approx(fit.se["tr"], rel=1e-9)
+    dummies = pd.get_dummies(d[["u", "t"]].astype(str), drop_first=True, dtype=float)
+    Xd = np.column_stack([d["tr"], np.ones(len(d)), dummies.to_numpy()])
+    sw = np.sqrt(d["w"].to_numpy())
+    R = np.zeros(Xd.shape[1])
+    R[0] = 1.0
+    tb, t, _ = _wildboottest(Xd * sw[:, None], d["y"].to_numpy() * sw, d["u"].to_numpy(), R)
+    np.testing.assert_allclose(np.sort(r.t_boot) * t / r.t, np.sort(tb), atol=1e-8)
+    assert r.pvalue == _p_ties(tb, t)
