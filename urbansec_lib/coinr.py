@@ -28,7 +28,14 @@ import pandas as pd
 from .errors import Problem, ValidationError
 from .framework import AGGREGATIONS, Framework
 
-__all__ = ["imeta_to_framework", "framework_to_imeta", "read_coinr", "write_coinr"]
+__all__ = [
+    "CoinrTables",
+    "export_to_excel",
+    "framework_to_imeta",
+    "imeta_to_framework",
+    "read_coinr",
+    "write_coinr",
+]
 
 _REQUIRED = ["iCode", "Level", "Direction", "Weight", "Parent", "Type"]
 _TREE_TYPES = {"Indicator", "Aggregate"}
@@ -283,27 +290,70 @@ def framework_to_imeta(fw: Framework) -> pd.DataFrame:
     return meta[cols]
 
 
+class CoinrTables(tuple):
+    """What :func:`read_coinr` returns: unpacks as ``(data, fw, groups)``.
+
+    Attributes
+    ----------
+    data : DataFrame
+        Tidy ``unit_id, indicator_id, period, value``.
+    fw : Framework
+    groups : DataFrame
+        ``unit_id``, ``uName`` and every group column (iMeta ``Type = Group`` or a
+        ``Group_*`` column).
+    denominators : DataFrame
+        ``unit_id``, ``period`` and one column per denominator (iMeta
+        ``Type = Denominator``), the form ``score(denominators=...)`` takes; empty
+        columns when iMeta declares none.
+    """
+
+    data: pd.DataFrame
+    fw: Framework
+    groups: pd.DataFrame
+    denominators: pd.DataFrame
+
+    def __new__(cls, data, fw, groups, denominators):  # noqa: D102
+        obj = super().__new__(cls, (data, fw, groups))
+        obj.data, obj.fw, obj.groups, obj.denominators = data, fw, groups, denominators
+        return obj
+
+
 def read_coinr(
     idata_path: str | Path | pd.DataFrame, imeta_path: str | Path | pd.DataFrame, **kw: Any
-) -> tuple[pd.DataFrame, Framework, pd.DataFrame]:
+) -> CoinrTables:
     """Read COINr ``iData`` + ``iMeta`` -> ``(tidy data, framework, groups)``.
 
-    Tidy data has ``unit_id`` (= uCode), ``indicator_id``, ``period`` (= Time, 0 when
-    absent), ``value``; ``groups`` has ``unit_id``, ``uName`` and every ``Group_*``
-    column. ``kw`` goes to :func:`imeta_to_framework`.
+    As COINr 1.x does, the roles of iData's columns come from iMeta's ``Type``: group
+    columns are the ``Type = Group`` rows (any name; ``Group_*`` columns are also
+    accepted as groups), denominators the ``Type = Denominator`` rows. Tidy data has
+    ``unit_id`` (= uCode), ``indicator_id``, ``period`` (= Time, 0 when absent),
+    ``value``. The result unpacks as ``data, fw, groups``; the denominators are on its
+    ``.denominators`` attribute (see :class:`CoinrTables`). ``kw`` goes to
+    :func:`imeta_to_framework`.
 
     Raises
     ------
     ValidationError
-        Unknown iData columns, missing uCode, non-numeric indicator cells, indicators of
-        iMeta missing from iData, duplicated uCode/Time rows.
+        Unknown iData columns, missing uCode, non-numeric indicator or denominator
+        cells, indicators of iMeta missing from iData, duplicated uCode/Time rows.
+
+    Example
+    -------
+    >>> data, fw, groups = read_coinr("ASEM_iData.csv", "ASEM_iMeta.csv")  # doctest: +SKIP
+    >>> read_coinr("ASEM_iData.csv", "ASEM_iMeta.csv").denominators  # doctest: +SKIP
     """
     fw = imeta_to_framework(imeta_path, **kw)
     idata, fname = _read_table(idata_path, "iData")
     problems: list[Problem] = []
     codes = [i.id for i in fw.indicators]
     meta, _ = _read_table(imeta_path, "iMeta")
-    other = set(meta.loc[meta["Type"].isin(_OTHER_TYPES), "iCode"]) if "Type" in meta else set()
+    types = meta["Type"].astype(str) if "Type" in meta else pd.Series(dtype=str)
+    other = set(meta.loc[types.isin(_OTHER_TYPES), "iCode"]) if "Type" in meta else set()
+    group_codes = [c for c in meta.loc[types == "Group", "iCode"] if c in idata.columns]
+    group_codes += [
+        c for c in idata.columns if str(c).startswith("Group_") and c not in group_codes
+    ]
+    den_codes = [c for c in meta.loc[types == "Denominator", "iCode"] if c in idata.columns]
     if "uCode" not in idata.columns:
         problems.append(Problem(fname, None, "uCode", None, "a column 'uCode'"))
     for c in idata.columns:
@@ -333,7 +383,7 @@ def read_coinr(
         )
     for r in np.flatnonzero(idata["uCode"].isna().to_numpy()):
         problems.append(Problem(fname, r + 2, "uCode", None, "a unit code"))
-    for c in codes:
+    for c in codes + den_codes:
         num = pd.to_numeric(idata[c], errors="coerce")
         for r in np.flatnonzero((num.isna() & idata[c].notna()).to_numpy()):
             problems.append(Problem(fname, r + 2, c, idata.at[r, c], "a number"))
@@ -344,9 +394,14 @@ def read_coinr(
     tidy = long.melt(id_vars=["unit_id", "period"], var_name="indicator_id", value_name="value")
     tidy = tidy[["unit_id", "indicator_id", "period", "value"]]
     gcols = ["uName"] if "uName" in idata.columns else []
-    gcols += [c for c in idata.columns if str(c).startswith("Group_")]
+    gcols += group_codes
     groups = idata[["uCode"] + gcols].drop_duplicates("uCode").rename(columns={"uCode": "unit_id"})
-    return tidy.reset_index(drop=True), fw, groups.reset_index(drop=True)
+    den = idata[den_codes].apply(pd.to_numeric) if den_codes else pd.DataFrame(index=idata.index)
+    den.insert(0, "period", period.to_numpy())
+    den.insert(0, "unit_id", idata["uCode"].to_numpy())
+    return CoinrTables(
+        tidy.reset_index(drop=True), fw, groups.reset_index(drop=True), den.reset_index(drop=True)
+    )
 
 
 def write_coinr(
