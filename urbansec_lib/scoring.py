@@ -639,7 +639,9 @@ def _row_fill(
     ``normalise_first``, mapped back to the indicator's scale."""
     ids = list(Y.columns)
     A = Y.to_numpy(float)
-    dirs = np.array([fw.indicator(k).direction for k in ids], float)
+    # directions only matter with normalise_first (as in COINr: raw values are averaged
+    # as they are otherwise)
+    dirs = np.array([fw.indicator(k).direction if normalise_first else 1 for k in ids], float)
     F = np.full(A.shape, np.nan)
     if group_level is None:
         blocks = [np.arange(len(ids))]
