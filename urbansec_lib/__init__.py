@@ -35,6 +35,7 @@ from . import (
     survey,
     synthesis,
     training,
+    trends,
 )
 from .errors import Problem, ValidationError
 from .framework import Dimension, Framework, Indicator, load_framework
@@ -77,4 +78,5 @@ __all__ = [
     "survey",
     "synthesis",
     "training",
+    "trends",
 ]

@@ -61,12 +61,15 @@ __all__ = [
     "impute",
     "normalise",
     "normalise_vector",
+    "copeland",
+    "optimise_level_weights",
     "optimise_weights",
     "pca_weights",
     "score",
     "screen",
     "to_wide",
     "treat_outliers",
+    "transform_vector",
     "treat_vector",
     "validate_data",
 ]
@@ -578,9 +581,7 @@ def screen(
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]
     X = to_wide(df, ids)
-    X2, rep, _ = _screen_wide(
-        X, min_unit_coverage, min_indicator_coverage, by, min_nonzero, force
-    )
+    X2, rep, _ = _screen_wide(X, min_unit_coverage, min_indicator_coverage, by, min_nonzero, force)
     keep = pd.MultiIndex.from_frame(df[_KEYS]).isin(X2.index)
     out = df[keep].copy()
     out = out[~out["indicator_id"].isin(rep.loc[rep["kind"] == "indicator", "id"])]
@@ -708,7 +709,7 @@ def _impute_wide(
             keep = ~np.all(np.isnan(A), axis=0)
             F = A.copy()
             if keep.sum() >= 2:
-                imp = IterativeImputer(max_iter=50, random_state=seed, sample_posterior=False)
+                imp = IterativeImputer(max_iter=10, random_state=seed)
                 F[:, keep] = imp.fit_transform(A[:, keep])
             Y = Y.where(Y.notna(), F)
             continue
@@ -1362,9 +1363,7 @@ def _normalise_wide(
     def run(cols: np.ndarray, meth: str, prm: Mapping) -> np.ndarray:
         sub_ids = [ids[c] for c in cols]
         if not by_period:
-            return _normalise_array(
-                A[:, cols], dirs[cols], meth, sub_ids, fw, units, prm, periods
-            )
+            return _normalise_array(A[:, cols], dirs[cols], meth, sub_ids, fw, units, prm, periods)
         Y = np.full((A.shape[0], cols.size), np.nan)
         for pv in pd.unique(periods):
             s = periods == pv
@@ -1763,7 +1762,9 @@ def _resolve_methods(tree: Tree, aggregate: Any) -> tuple[list[Any], dict]:
 
 def _method_codes(meths: Sequence[Any]) -> tuple[np.ndarray, dict]:
     """(1, J) codes for the vectorised core and the {node: function} custom nodes."""
-    codes = np.array([[_AGG_CODE[m] if isinstance(m, str) and m in _AGG_CODE else 0 for m in meths]])
+    codes = np.array(
+        [[_AGG_CODE[m] if isinstance(m, str) and m in _AGG_CODE else 0 for m in meths]]
+    )
     custom = {
         j: (copeland if m == "copeland" else m)
         for j, m in enumerate(meths)
@@ -1922,20 +1923,28 @@ def aggregate(
 
 
 # ============================================================================ weights
-def pca_weights(values: pd.DataFrame) -> pd.Series:
+def pca_weights(values: pd.DataFrame, kind: str = "squared") -> pd.Series:
     """Weights from the first principal component of standardised children.
 
-    PCA of the correlation matrix of ``values`` (units x children, complete rows); the
-    weights are the squared loadings of the first (unrotated) component, which sum to 1
-    (the eigenvector has unit length). This is the simple variant of the Handbook's
-    PCA/FA weighting (Section 6.1; the Handbook's worked example rotates several
-    factors - not done here). Needs at least 3 complete rows; else equal weights.
+    PCA of the correlation matrix of ``values`` (units x children, complete rows).
+    ``kind="squared"``: the squared loadings of the first (unrotated) component, which
+    sum to 1 (the eigenvector has unit length) - the simple variant of the Handbook's
+    PCA/FA weighting (Section 6.1). ``kind="loadings"``: the signed loadings themselves,
+    as COINr's ``get_PCA`` returns them (``prcomp(scale = TRUE)$rotation[, 1]``); an
+    eigenvector's sign is arbitrary, so urbansec orients it to a positive sum (COINr
+    keeps whatever sign LAPACK returns); a child loading against the others keeps a
+    negative weight. Needs at least 3 complete rows; else equal weights.
 
     Example
     -------
     >>> pca_weights(pd.DataFrame({"a": [1, 2, 3, 4.], "b": [2, 4, 5, 9.]})).round(2).tolist()
     [0.5, 0.5]
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4.], "b": [2, 4, 5, 9.]})
+    >>> pca_weights(d, kind="loadings").round(4).tolist()
+    [0.7071, 0.7071]
     """
+    if kind not in ("squared", "loadings"):
+        raise ValueError("kind: 'squared' or 'loadings'")
     V = values.dropna()
     k = values.shape[1]
     if k == 1 or len(V) < 3:
@@ -1949,6 +1958,9 @@ def pca_weights(values: pd.DataFrame) -> pd.Series:
     C = np.corrcoef(V.loc[:, ok].to_numpy().T)
     evals, evecs = np.linalg.eigh(C)
     v = evecs[:, -1]
+    if kind == "loadings":
+        w[ok] = v if v.sum() >= 0 else -v
+        return w
     w[ok] = v**2 / np.sum(v**2)
     return w
 
@@ -2034,6 +2046,112 @@ def optimise_weights(
     }
 
 
+def optimise_level_weights(
+    prof: Profile,
+    level: int,
+    optype: str = "balance",
+    target: Any = "equal",
+    toler: float = 0.1,
+    maxiter: int = 500,
+    allow_negative: bool = False,
+) -> dict:
+    """Weights of all components at ``level`` optimised as COINr's ``get_opt_weights``.
+
+    The components of ``level`` (1 = indicators) are correlated (Pearson) with the index
+    after re-aggregating the profile with candidate weights. ``optype="balance"``
+    minimises ``log(mean((t - c / sum(c))^2))`` for a target importance ``t`` (``"equal"``
+    or a sequence, normalised to sum 1); ``"infomax"`` maximises ``sum(c)``. Nelder-Mead
+    (:func:`scipy.optimize.minimize`) from the target (balance) or the current weights
+    (infomax), with COINr's ``reltol`` as ``toler`` and ``maxit`` as ``maxiter``.
+
+    Negative weights: COINr optimises the raw weights unconstrained, so a weight can
+    come out negative. urbansec's choice (``allow_negative=False``) optimises ``|v|``,
+    so every weight is >= 0 - a negative weight would reward a unit for doing worse on
+    a component, which a published index should not do. ``allow_negative=True``
+    reproduces COINr's unconstrained search.
+
+    Returns
+    -------
+    dict
+        ``weights`` ({component: weight}, summing to 1), ``correlations`` (achieved),
+        ``objective``, ``success``, ``n_evaluations``. Pass ``weights`` to
+        ``prof.rescore(weights=...)``.
+    """
+    if optype not in ("balance", "infomax"):
+        raise ValueError("optype: 'balance' or 'infomax'")
+    tree = prof._tree
+    W0 = np.asarray(prof._weights, float)
+    meths = prof._methods
+    codes, custom = _method_codes(meths)
+    N = prof.indicators.pivot_table(
+        index=_KEYS, columns="indicator_id", values="value", dropna=False
+    ).reindex(columns=list(tree.indicators))
+    A = N.to_numpy(float)
+    comps = (
+        list(tree.indicators) if level == 1 else [n for n in tree.nodes if tree.levels[n] == level]
+    )
+    if not comps:
+        raise ValueError(f"no components at level {level}")
+    pos = tree.edge_index()
+    es = np.array([pos[c] for c in comps])
+    root = tree.nodes.index(tree.root)
+    t = None
+    if optype == "balance":
+        t = np.ones(len(comps)) if isinstance(target, str) and target == "equal" else None
+        if t is None:
+            t = np.asarray(target, float)
+        if t.size != len(comps):
+            raise ValueError(f"target needs {len(comps)} values (the components of level {level})")
+        t = t / t.sum()
+    last: dict[str, Any] = {}
+
+    def corr(w: np.ndarray) -> np.ndarray:
+        W = W0.copy()
+        W[es] = w / w.sum()
+        S = _aggregate_core(A, tree, W[None], codes, bounds=prof._bounds, custom=custom)[0]
+        y = S[:, root]
+        V = (
+            A[:, [tree.indicators.index(c) for c in comps]]
+            if level == 1
+            else S[:, [tree.nodes.index(c) for c in comps]]
+        )
+        ok = ~np.isnan(y)
+        c = np.array(
+            [
+                np.corrcoef(V[ok & ~np.isnan(V[:, i]), i], y[ok & ~np.isnan(V[:, i])])[0, 1]
+                for i in range(len(comps))
+            ]
+        )
+        return c
+
+    def obj(v: np.ndarray) -> float:
+        w = v if allow_negative else np.abs(v)
+        c = corr(w)
+        if optype == "balance":
+            val = float(np.log(max(np.sum((t - c / c.sum()) ** 2) / c.size, 1e-300)))
+        else:
+            val = float(-np.sum(c))
+        last.update(c=c, val=val)
+        return val
+
+    x0 = t.copy() if optype == "balance" else W0[es].copy()
+    r = optimize.minimize(
+        obj, x0, method="Nelder-Mead", options={"maxiter": maxiter, "fatol": toler * 1e-3}
+    )
+    w = r.x if allow_negative else np.abs(r.x)
+    w = w / w.sum()
+    c = corr(w)
+    return {
+        "weights": dict(zip(comps, w)),
+        "correlations": dict(zip(comps, c)),
+        "objective": float(obj(w)),
+        "success": bool(r.success),
+        "n_evaluations": int(r.nfev),
+        "optype": optype,
+        "objective_at": lambda ww: obj(np.asarray(ww, float)),
+    }
+
+
 # ============================================================================= score
 def _as_spec(spec: Any, default_key: str = "method") -> tuple[Any, dict]:
     if spec is None or spec is False:
@@ -2084,7 +2202,8 @@ def score(
         ``{"method": ..., "dat_thresh": 0.5, "p": 2, "zeros": "error"|"shift",
         "shift": 1}``, or ``{node_id: method}``.
     weights : None, "equal", "pca", mapping or frame
-        Framework weights by default; ``"pca"`` derives every node's child weights with
+        Framework weights by default; ``"pca"`` (squared loadings) or ``"pca_loadings"``
+        (COINr's signed loadings) derives every node's child weights with
         :func:`pca_weights` bottom-up.
     screen : dict, optional
         ``{"min_unit_coverage": ..., "min_indicator_coverage": ...}``.
@@ -2247,7 +2366,8 @@ def score(
         "row_periods": N.index.get_level_values("period").to_numpy(),
     }
     A = N.to_numpy(float)
-    if isinstance(weights, str) and weights == "pca":
+    if isinstance(weights, str) and weights in ("pca", "pca_loadings"):
+        pkind = "squared" if weights == "pca" else "loadings"
         W = np.ones(tree.E)
         for lvl in sorted(set(tree.levels[n] for n in tree.nodes)):
             S = _aggregate_core(A, tree, W[None], codes, bounds=bounds, **agg_kw_core)[0]
@@ -2259,8 +2379,8 @@ def score(
                 for e in es:
                     c = tree.edge_child[e]
                     cols[tree.edges[e][1]] = A[:, c] if tree.edge_child_is_ind[e] else S[:, c]
-                W[es] = pca_weights(pd.DataFrame(cols)).to_numpy()
-        wlog = "pca"
+                W[es] = pca_weights(pd.DataFrame(cols), kind=pkind).to_numpy()
+        wlog = weights
     else:
         W = _resolve_weights(tree, weights)
         wlog = weights if isinstance(weights, (str, type(None))) else "given"
