@@ -58,7 +58,14 @@ import pandas as pd
 from . import scoring as sc
 from .framework import Framework
 
-__all__ = ["SensitivityResult", "run", "NORMALISATION_VARIANTS", "ASSUMPTIONS"]
+__all__ = [
+    "ASSUMPTIONS",
+    "NORMALISATION_VARIANTS",
+    "SensitivityResult",
+    "reference_scores",
+    "run",
+    "to_published_scale",
+]
 
 #: Normalisation options of the sensitivity analysis: name -> (scoring method, params).
 NORMALISATION_VARIANTS: dict[str, tuple[str, dict]] = {
@@ -223,6 +230,7 @@ def run(
     dat_thresh: float | None = None,
     quantiles: tuple[float, float] = (0.05, 0.95),
     keep_runs: bool = False,
+    scale: str = "published",
 ) -> SensitivityResult:
     """Monte Carlo uncertainty + variance-based sensitivity analysis of a profile.
 
@@ -253,11 +261,24 @@ def run(
     keep_runs : bool
         Keep every run's scores in ``info["runs"]`` (float32 array runs x rows x nodes,
         rows as ``info["rows"]``, nodes as ``info["nodes"]``).
+    scale : {"published", "native"}
+        ``"published"`` (default): runs under an alternative normalisation are put on the
+        published score's scale before aggregating - each indicator's alternative
+        normalised values are mapped affinely onto the mean and standard deviation of
+        its published (nominal) normalised values over the same rows (and the same
+        imputation / treatment variant) - so the band says how the published score
+        moves. ``"native"``: every normalisation on its own scale (z-scores around 50,
+        percentile ranks ...), as before.
+
+    A node without a published (nominal) score for a unit gets no band (NaN), whatever
+    the runs give.
 
     Returns
     -------
     SensitivityResult
     """
+    if scale not in ("published", "native"):
+        raise ValueError("scale: 'published' or 'native'")
     rng = np.random.default_rng(seed)
     tree = sc.build_tree(fw)
     df = sc.validate_data(data, fw)
@@ -328,11 +349,20 @@ def run(
                 Xt = sc._treat_wide(Xi, **kw)[0]
             else:
                 Xt = Xi
+            pub = None
             for ni, nm in enumerate(norm_opts):
                 meth, prm = NORMALISATION_VARIANTS[nm]
                 vkey[(ii, ti, ni)] = len(variants)
-                variants.append(sc._normalise_wide(Xt, fw, meth, prm).to_numpy(float))
-                bounds.append(sc._bounds_for(meth, prm))
+                Nv = sc._normalise_wide(Xt, fw, meth, prm).to_numpy(float)
+                if ni == 0:
+                    pub = Nv
+                elif scale == "published":
+                    Nv = to_published_scale(Nv, pub)
+                variants.append(Nv)
+                m0, p0 = NORMALISATION_VARIANTS[norm_opts[0]]
+                bounds.append(
+                    sc._bounds_for(m0, p0) if scale == "published" else sc._bounds_for(meth, prm)
+                )
     variant = np.array(
         [
             vkey[(a, b, c)]
@@ -408,6 +438,9 @@ def run(
             with warnings.catch_warnings():  # all-NaN runs (no data under the node)
                 warnings.simplefilter("ignore", RuntimeWarning)
                 mad[:, j] = np.nanmean(np.abs(Yj - nominal[:, j].astype(np.float32)), axis=1)
+        no_pub = np.isnan(nominal[:, j])
+        mean[no_pub] = np.nan
+        qs[:, no_pub] = np.nan
         band_parts.append(
             pd.DataFrame(
                 {
@@ -511,6 +544,25 @@ def run(
     )
 
 
+def to_published_scale(alternative: np.ndarray, published: np.ndarray) -> np.ndarray:
+    """Map each column of ``alternative`` affinely onto the mean and SD of the same column
+    of ``published`` (rows aligned; NaN kept): ``(a - mean_a) / sd_a * sd_p + mean_p``.
+
+    Example
+    -------
+    >>> to_published_scale(np.array([[1.0], [2.0], [3.0]]), np.array([[0.0], [50], [100]]))
+    array([[  0.],
+           [ 50.],
+           [100.]])
+    """
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ma, sa = np.nanmean(alternative, axis=0), np.nanstd(alternative, axis=0)
+        mp, sp = np.nanmean(published, axis=0), np.nanstd(published, axis=0)
+        out = (alternative - ma) / sa * sp + mp
+    return np.where(sa > 0, out, published)
+
+
 def reference_scores(
     data: pd.DataFrame,
     fw: Framework,
@@ -519,13 +571,21 @@ def reference_scores(
     impute_group: str | None = None,
     treat_params: Mapping | None = None,
     dat_thresh: float | None = None,
+    published: str | None = None,
 ) -> pd.DataFrame:
     """Rebuild one replicate with :func:`urbansec_lib.scoring.score` (slow reference).
 
     ``replicate`` is one row of :attr:`SensitivityResult.replicates` (as a dict).
     Used by the tests and the benchmark as the independent, unvectorised route.
+    ``published``: the nominal normalisation (first option) of a ``scale="published"``
+    run; an alternative normalisation is then mapped onto its scale
+    (:func:`to_published_scale`) before aggregating.
     """
     nm = replicate.get("normalisation", "minmax")
+    if published is not None and nm != published:
+        return _reference_on_published_scale(
+            data, fw, replicate, groups, impute_group, treat_params, dat_thresh, published
+        )
     meth, prm = NORMALISATION_VARIANTS[nm]
     agg = replicate.get("aggregation", "arithmetic")
     imp = replicate.get("imputation", "none")
@@ -546,3 +606,46 @@ def reference_scores(
         groups=groups,
     )
     return prof.scores
+
+
+def _reference_on_published_scale(
+    data, fw, replicate, groups, impute_group, treat_params, dat_thresh, published
+) -> pd.DataFrame:
+    profs = {}
+    for nm in (replicate["normalisation"], published):
+        meth, prm = NORMALISATION_VARIANTS[nm]
+        imp = replicate.get("imputation", "none")
+        profs[nm] = sc.score(
+            data,
+            fw,
+            impute=None if imp in (None, "none") else {"method": imp, "group": impute_group},
+            treat=dict(treat_params or {}) if replicate.get("treatment", False) else None,
+            normalise=meth,
+            normalise_params=prm,
+            groups=groups,
+        )
+    tree = sc.build_tree(fw)
+    wa = profs[replicate["normalisation"]].wide("indicators").reindex(columns=tree.indicators)
+    wp = profs[published].wide("indicators").reindex(columns=tree.indicators)
+    mapped = pd.DataFrame(
+        to_published_scale(wa.to_numpy(float), wp.to_numpy(float)),
+        index=wa.index,
+        columns=wa.columns,
+    )
+    tidy = mapped.stack(future_stack=True).rename("value").reset_index()
+    tidy = tidy.rename(columns={"level_2": "indicator_id"})
+    if "indicator_id" not in tidy.columns:
+        tidy = tidy.rename(columns={tidy.columns[2]: "indicator_id"})
+    agg = replicate.get("aggregation", "arithmetic")
+    w = {k[2:]: v for k, v in replicate.items() if isinstance(k, str) and k.startswith("w:")}
+    m0, p0 = NORMALISATION_VARIANTS[published]
+    return sc.aggregate(
+        tidy,
+        fw,
+        method=None if agg == "framework" else agg,
+        weights=w or None,
+        dat_thresh=dat_thresh,
+        zeros="shift",
+        shift=1.0,
+        bounds=sc._bounds_for(m0, p0),
+    )
