@@ -499,3 +499,31 @@ def test_trends_match_coinr(method, f):
     np.testing.assert_array_equal(g["trend"].isna(), ref[f].isna())
     np.testing.assert_allclose(g["trend"], ref[f].astype(float), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(g["availability"], ref["Avail"])
+
+
+# ------------------------------------------------------------------ stages and export
+def test_profile_keeps_every_stage_by_name_and_exports_it(asem, tmp_path):
+    data, fw, groups = asem
+    prof = scoring.score(
+        data,
+        fw,
+        denominators=asem.denominators,
+        groups=groups,
+        impute={"method": "group_mean", "group": "EurAsia_group"},
+        screen={"min_unit_coverage": 0.9, "after_impute": True},
+        treat={"winmax": 5, "log_fallback": "log_CT"},
+    )
+    names = ["Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated"]
+    assert list(prof.dsets) == names
+    for n in names:
+        assert_same(prof.get_dset(n).droplevel("period"), ref_wide(f"coin_{n}"))
+    p = coinr.export_to_excel(
+        prof, tmp_path / "coin.xlsx", analysis={"Cronbach": pd.DataFrame({"a": [1.0]})}
+    )
+    book = pd.read_excel(p, sheet_name=None)
+    assert [f"Data_{n}" for n in names] == [s for s in book if s.startswith("Data_")]
+    assert {"iMeta", "Weights", "Coverage", "Screening", "Treatment", "Log", "Cronbach"} <= set(book)
+    back = book["Data_Aggregated"].set_index("uCode")
+    np.testing.assert_allclose(
+        back["Index"].to_numpy(), ref_wide("coin_Aggregated").loc[back.index, "Index"], rtol=1e-12
+    )

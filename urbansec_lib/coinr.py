@@ -454,3 +454,50 @@ def write_coinr(
         wide.to_excel(xw, sheet_name="iData", index=False)
         imeta.to_excel(xw, sheet_name="iMeta", index=False)
     return [p]
+
+
+def _sheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: v if isinstance(v, (str, int, float, type(None))) else str(v))
+    return out
+
+
+def export_to_excel(prof: Any, path: str | Path, analysis: dict | None = None) -> Path:
+    """Write a whole profile to one XLSX workbook, as COINr's ``export_to_excel``.
+
+    Sheets: ``iMeta`` (the framework as COINr metadata), one sheet per stage data set
+    (``Data_Raw``, ``Data_Denominated``, ... ``Data_Aggregated``: uCode, Time and one
+    column per indicator / aggregate), ``Weights`` (effective weights), ``Coverage``,
+    ``Screening`` and ``Treatment`` (what those stages did), ``Log`` (every step and
+    parameter) and one sheet per entry of ``analysis`` (e.g. a coherence table,
+    ``{"Cronbach": df}``). Sheet names are cut at Excel's 31 characters.
+
+    Example
+    -------
+    >>> export_to_excel(prof, "coin_export.xlsx")  # doctest: +SKIP
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+        framework_to_imeta(prof.framework).to_excel(xw, sheet_name="iMeta", index=False)
+        for name, d in prof.dsets.items():
+            w = d.reset_index().rename(columns={"unit_id": "uCode", "period": "Time"})
+            w.to_excel(xw, sheet_name=f"Data_{name}"[:31], index=False)
+        prof.effective_weights.to_excel(xw, sheet_name="Weights", index=False)
+        prof.coverage.to_excel(xw, sheet_name="Coverage", index=False)
+        _sheet_safe(prof.screen_report).to_excel(xw, sheet_name="Screening", index=False)
+        _sheet_safe(prof.treat_report).to_excel(xw, sheet_name="Treatment", index=False)
+        log = pd.DataFrame(
+            [
+                {"step": e.get("step"), "parameter": k, "value": str(v)[:32000]}
+                for e in prof.log
+                for k, v in e.items()
+                if k != "step"
+            ]
+        )
+        log.to_excel(xw, sheet_name="Log", index=False)
+        for name, t in (analysis or {}).items():
+            _sheet_safe(pd.DataFrame(t)).to_excel(xw, sheet_name=str(name)[:31], index=False)
+    return p

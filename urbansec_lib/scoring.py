@@ -2245,8 +2245,11 @@ def score(
             "framework_version": fw.version,
         }
     )
+    tree = build_tree(fw)
+    dsets: dict[str, pd.DataFrame] = {"Raw": to_wide(df, tree.indicators)}
     if denominators is not None:
         df = denominate(df, fw, denominators)
+        dsets["Denominated"] = to_wide(df, tree.indicators)
         log.append(
             {
                 "step": "denominate",
@@ -2254,7 +2257,6 @@ def score(
                 "notes": list(df.attrs.get("denominate_notes", [])),
             }
         )
-    tree = build_tree(fw)
     X = to_wide(df, tree.indicators)
     raw = X.copy()
     screen_report = pd.DataFrame()
@@ -2295,6 +2297,7 @@ def score(
     if screen and not sp["after_impute"]:
         X, screen_report = _do_screen(X)
         raw = raw.loc[X.index]
+        dsets["Screened"] = X.copy()
     observed = X.notna()
     # impute
     imp_method, imp_kw = _as_spec(impute)
@@ -2321,9 +2324,12 @@ def score(
                 "n_imputed": int(imputed.to_numpy().sum()),
             }
         )
+    if imp_method not in (None, "none"):
+        dsets["Imputed"] = X.copy()
     if screen and sp["after_impute"]:
         X, screen_report = _do_screen(X)
         raw, observed, imputed = raw.loc[X.index], observed.loc[X.index], imputed.loc[X.index]
+        dsets["Screened"] = X.copy()
     # treat
     tr_on, tr_kw = _as_spec(treat, "enabled")
     treated = pd.DataFrame(False, index=X.index, columns=X.columns)
@@ -2337,6 +2343,7 @@ def score(
             **tr_kw,
         }
         X, treated, treat_report, per_ind = _treat_wide(X, **kw)
+        dsets["Treated"] = X.copy()
         log.append({"step": "treat", **kw, "indicators": per_ind.to_dict("records")})
     # normalise
     n_method, n_kw = _as_spec(normalise)
@@ -2345,6 +2352,7 @@ def score(
     n_kw = {**n_kw, **dict(normalise_params or {})}
     by_period = bool(n_kw.pop("by_period", False))
     N = _normalise_wide(X, fw, n_method, n_kw, by_period)
+    dsets["Normalised"] = N.copy()
     log.append(
         {
             "step": "normalise",
@@ -2452,6 +2460,9 @@ def score(
     prof._methods = meths
     prof._bounds = bounds
     prof._weights = W
+    agg_wide = pd.DataFrame(S, index=N.index, columns=list(tree.nodes))
+    dsets["Aggregated"] = pd.concat([N, agg_wide], axis=1)
+    prof.dsets = dsets
     return prof
 
 
@@ -2475,6 +2486,8 @@ class Profile:
         ``node_id, level, indicator_id, weight`` (sums to 1 per aggregate).
     screen_report, treat_report : DataFrame
         What screening dropped and which cells outlier treatment changed (with reasons).
+    dsets : dict of DataFrame
+        Each stage's output by name (COINr's ``dsets``), see :meth:`get_dset`.
     """
 
     scores: pd.DataFrame
@@ -2488,8 +2501,19 @@ class Profile:
     groups: pd.DataFrame | None = None
     screen_report: pd.DataFrame = field(default_factory=pd.DataFrame)
     treat_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Every stage's data set by name, as COINr's ``coin$Data``: ``Raw``, ``Denominated``,
+    #: ``Screened``, ``Imputed``, ``Treated``, ``Normalised``, ``Aggregated`` (the stages
+    #: that ran; wide, rows = unit-periods; ``Aggregated`` adds the aggregate scores).
+    dsets: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ views
+    def get_dset(self, name: str) -> pd.DataFrame:
+        """One stage's data set by name (COINr ``get_dset``): ``Raw``, ``Denominated``,
+        ``Screened``, ``Imputed``, ``Treated``, ``Normalised`` or ``Aggregated``."""
+        if name not in self.dsets:
+            raise KeyError(f"no data set {name!r}; this profile has {list(self.dsets)}")
+        return self.dsets[name]
+
     def wide(self, level: int | str | None = None, period: Any = None) -> pd.DataFrame:
         """Units (x period) by nodes matrix of scores.
 
