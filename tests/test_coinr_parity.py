@@ -527,3 +527,28 @@ def test_profile_keeps_every_stage_by_name_and_exports_it(asem, tmp_path):
     np.testing.assert_allclose(
         back["Index"].to_numpy(), ref_wide("coin_Aggregated").loc[back.index, "Index"], rtol=1e-12
     )
+
+
+def test_pipeline_of_named_stages_equals_score_and_regenerates(asem):
+    from urbansec_lib import stages
+
+    data, fw, groups = asem
+    pipe = stages.Pipeline(
+        denominate=stages.Denominate(asem.denominators),
+        impute=stages.Impute("group_mean", group="EurAsia_group"),
+        screen=stages.Screen(enabled=True, min_unit_coverage=0.9, after_impute=True),
+        treat=stages.Treat(enabled=True, winmax=5, log_fallback="log_CT"),
+        normalise=stages.Normalise("minmax", {"range": (0, 100)}),
+        aggregate=stages.Aggregate("arithmetic"),
+        groups=groups,
+    )
+    prof = pipe.run(data, fw)
+    assert_same(prof.get_dset("Aggregated").droplevel("period"), ref_wide("coin_Aggregated"))
+    # regenerate with a changed setting by address = COINr's Treat with winmax 2
+    prof2 = pipe.regenerate(prof, **{"treat.winmax": 2})
+    assert prof2.pipeline.treat.winmax == 2 and pipe.treat.winmax == 5
+    tr = ref_wide("treat_winmax_2")  # COINr: Treat(Screened, winmax = 2)
+    assert_same(prof2.get_dset("Treated").droplevel("period"), tr)
+    with pytest.raises(KeyError, match="winmx"):
+        pipe.set(**{"treat.winmx": 2})
+    assert pipe.set(**{"normalise.params.range": (1, 100)}).normalise.params["range"] == (1, 100)
