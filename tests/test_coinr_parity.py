@@ -522,7 +522,9 @@ def test_profile_keeps_every_stage_by_name_and_exports_it(asem, tmp_path):
     )
     book = pd.read_excel(p, sheet_name=None)
     assert [f"Data_{n}" for n in names] == [s for s in book if s.startswith("Data_")]
-    assert {"iMeta", "Weights", "Coverage", "Screening", "Treatment", "Log", "Cronbach"} <= set(book)
+    assert {"iMeta", "Weights", "Coverage", "Screening", "Treatment", "Log", "Cronbach"} <= set(
+        book
+    )
     back = book["Data_Aggregated"].set_index("uCode")
     np.testing.assert_allclose(
         back["Index"].to_numpy(), ref_wide("coin_Aggregated").loc[back.index, "Index"], rtol=1e-12

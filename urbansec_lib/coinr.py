@@ -460,7 +460,9 @@ def _sheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: v if isinstance(v, (str, int, float, type(None))) else str(v))
+            out[c] = out[c].map(
+                lambda v: v if isinstance(v, (str, int, float, type(None))) else str(v)
+            )
     return out
 
 
