@@ -1710,7 +1710,7 @@ def copeland(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarra
     Example
     -------
     >>> copeland(np.array([[1.0, 2.0], [2.0, 3.0], [0.0, 5.0]])).tolist()
-    [-2.0, 1.0, 1.0]
+    [-1.0, 1.0, 0.0]
     """
     V = np.asarray(values, float)
     n, k = V.shape

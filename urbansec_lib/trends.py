@@ -20,7 +20,7 @@ Example
 -------
 >>> d = pd.DataFrame({"unit_id": "A", "indicator_id": "x", "period": [2018, 2020],
 ...                   "value": [100.0, 121.0]})
->>> float(trends(d, "cagr")["trend"].iloc[0])
+>>> round(float(trends(d, "cagr")["trend"].iloc[0]), 10)
 0.1
 """
 
