@@ -554,3 +554,28 @@ def test_pipeline_of_named_stages_equals_score_and_regenerates(asem):
     with pytest.raises(KeyError, match="winmx"):
         pipe.set(**{"treat.winmx": 2})
     assert pipe.set(**{"normalise.params.range": (1, 100)}).normalise.params["range"] == (1, 100)
+
+
+# ------------------------------------------------------------------ COIN Tool workbook
+def test_read_coin_tool_matches_coinr_import_coin_tool():
+    book = Path(__file__).parent / "data" / "coin_tool" / "coin_tool_small.xlsx"
+    data, fw, groups = coinr.read_coin_tool(book)
+    ref_meta = pd.read_csv(REF / "coin_tool_iMeta.csv")
+    for c in ("iCode", "Parent"):  # urbansec ids: "Ind.01" -> "Ind_01"
+        ref_meta[c] = ref_meta[c].str.replace(".", "_", regex=False)
+    meta = fw.meta().set_index("iCode")
+    r = ref_meta.set_index("iCode")
+    assert set(meta.index) == set(r.index)
+    for c in ("Level", "Direction", "Weight"):
+        np.testing.assert_allclose(meta.loc[r.index, c].astype(float), r[c].astype(float))
+    par = meta.loc[r.index, "Parent"].where(meta.loc[r.index, "Parent"].notna(), None)
+    assert par.tolist() == r["Parent"].where(r["Parent"].notna(), None).tolist()
+    ref_data = ref_wide("coin_tool_iData")
+    ref_data.columns = [c.replace(".", "_") for c in ref_data.columns]
+    assert_same(wide_of(data), ref_data[[i.id for i in fw.indicators]])
+    assert groups.set_index("unit_id")["uName"].to_dict() == ref_data["uName"].to_dict()
+    # and the coin COINr builds from it (min-max, arithmetic) is urbansec's profile
+    prof = scoring.score(data, fw, aggregate="arithmetic")
+    ref_agg = ref_wide("coin_tool_Aggregated")
+    ref_agg.columns = [c.replace(".", "_") for c in ref_agg.columns]
+    assert_same(prof.get_dset("Aggregated").droplevel("period"), ref_agg)

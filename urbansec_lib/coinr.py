@@ -33,6 +33,7 @@ __all__ = [
     "export_to_excel",
     "framework_to_imeta",
     "imeta_to_framework",
+    "read_coin_tool",
     "read_coinr",
     "write_coinr",
 ]
@@ -503,3 +504,135 @@ def export_to_excel(prof: Any, path: str | Path, analysis: dict | None = None) -
         for name, t in (analysis or {}).items():
             _sheet_safe(pd.DataFrame(t)).to_excel(xw, sheet_name=str(name)[:31], index=False)
     return p
+
+
+#: Aggregate-code prefixes of the COIN Tool levels, lowest first, and the Database rows
+#: (1-based, as Excel shows them) holding each indicator's code at that level.
+_CT_LEVELS = (("sp.", 14), ("p.", 13), ("si.", 12), ("Index", 11))
+
+
+def read_coin_tool(path: str | Path, **kw: Any) -> CoinrTables:
+    """Read a JRC COIN Tool (Excel) input workbook, as COINr's ``import_coin_tool``.
+
+    Supported layout (COIN Tool v1, the one COINr 1.1.14 reads):
+
+    sheet ``Database``
+        from column E, one column per indicator: row 7 weight, 8 direction, 9 lower and
+        10 upper goalpost, 11-14 the codes of the indicator's index / sub-index
+        (``si.*``) / pillar (``p.*``) / sub-pillar (``sp.*``), 15 name, 16 code; from
+        row 17 one row per unit: B name, C code, values from E (``n/a`` = missing).
+        A level whose code is the same for every indicator is unused and dropped.
+    sheet ``Framework``
+        rows 5-52: C the aggregate code (``--`` = unused), E its weight, H its name.
+
+    Returns the same as :func:`read_coinr`. Codes become identifiers (``Ind.01`` ->
+    ``Ind_01``, ``p.01`` -> ``p_01``); the goalposts are kept in the iMeta passed on
+    but not used. ``kw`` goes to :func:`imeta_to_framework`.
+
+    Raises
+    ------
+    ValidationError
+        Unreadable workbook, missing sheets, no indicators or units, unknown codes.
+
+    Example
+    -------
+    >>> data, fw, groups = read_coin_tool("coin_tool.xlsx")  # doctest: +SKIP
+    """
+    p = Path(path)
+    try:
+        book = pd.read_excel(p, sheet_name=None, header=None)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a located error
+        raise ValidationError(
+            [Problem(p.name, None, None, type(exc).__name__, "a readable COIN Tool workbook")],
+            p.name,
+        ) from None
+    problems = [
+        Problem(p.name, None, None, s, f"a sheet named {s!r}")
+        for s in ("Database", "Framework")
+        if s not in book
+    ]
+    if problems:
+        raise ValidationError(problems, p.name)
+    db = book["Database"].reindex(index=range(max(len(book["Database"]), 17)))
+    db = db.reindex(columns=range(max(db.shape[1], 5)))
+
+    def cell(r: int, c: int) -> Any:
+        return db.iat[r - 1, c]
+
+    ind_cols = [c for c in range(4, db.shape[1]) if not _blank(cell(16, c))]
+    unit_rows = [r for r in range(17, db.shape[0] + 1) if not _blank(cell(r, 2))]
+    if not ind_cols:
+        problems.append(Problem(f"{p.name}!Database", 16, "E", None, "indicator codes"))
+    if not unit_rows:
+        problems.append(Problem(f"{p.name}!Database", 17, "C", None, "unit codes"))
+    if problems:
+        raise ValidationError(problems, p.name)
+    codes = [str(cell(16, c)).strip() for c in ind_cols]
+    used = []
+    for prefix, row in _CT_LEVELS:
+        vals = [str(cell(row, c)).strip() for c in ind_cols]
+        if prefix == "Index" or len(set(vals)) > 1:
+            used.append((prefix, vals))
+    level_of = {prefix: i + 2 for i, (prefix, _) in enumerate(used)}
+
+    def num(v: Any) -> float:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return np.nan
+
+    rows = []
+    for j, c in enumerate(ind_cols):
+        rows.append(
+            {
+                "iCode": codes[j],
+                "iName": str(cell(15, c)),
+                "Level": 1,
+                "Direction": num(cell(8, c)),
+                "Weight": num(cell(7, c)),
+                "Parent": used[0][1][j] if len(used) > 1 else "Index",
+                "Type": "Indicator",
+                "GPlower": num(cell(9, c)),
+                "GPupper": num(cell(10, c)),
+            }
+        )
+    fr = book["Framework"]
+    parents: dict[str, str] = {}
+    for li in range(len(used) - 1):
+        for child, par in zip(used[li][1], used[li + 1][1]):
+            parents[child] = par
+    for r in range(4, min(len(fr), 52)):
+        code = fr.iat[r, 2] if fr.shape[1] > 2 else None
+        if _blank(code) or str(code).strip() == "--":
+            continue
+        code = str(code).strip()
+        prefix = next((pr for pr, _ in used if code.startswith(pr)), None)
+        if prefix is None:
+            continue  # a level the workbook does not use
+        rows.append(
+            {
+                "iCode": code,
+                "iName": str(fr.iat[r, 7]) if fr.shape[1] > 7 else code,
+                "Level": level_of[prefix],
+                "Direction": 1,
+                "Weight": num(fr.iat[r, 4]) if fr.shape[1] > 4 else 1.0,
+                "Parent": parents.get(code) if prefix != "Index" else None,
+                "Type": "Aggregate",
+            }
+        )
+    imeta = pd.DataFrame(rows)
+    # urbansec ids are identifiers: the COIN Tool's "Ind.01", "p.01" become "Ind_01", "p_01"
+    for col in ("iCode", "Parent"):
+        imeta[col] = imeta[col].map(lambda v: v.replace(".", "_") if isinstance(v, str) else v)
+    codes = [c.replace(".", "_") for c in codes]
+    idata = pd.DataFrame(
+        {
+            "uName": [str(cell(r, 1)) for r in unit_rows],
+            "uCode": [str(cell(r, 2)).strip() for r in unit_rows],
+        }
+    )
+    for j, c in enumerate(ind_cols):
+        idata[codes[j]] = [num(cell(r, c)) for r in unit_rows]
+    kw.setdefault("dataset", f"COIN Tool {p.name}")
+    out = read_coinr(idata, imeta, **kw)
+    return out
