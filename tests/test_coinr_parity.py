@@ -579,3 +579,23 @@ def test_read_coin_tool_matches_coinr_import_coin_tool():
     ref_agg = ref_wide("coin_tool_Aggregated")
     ref_agg.columns = [c.replace(".", "_") for c in ref_agg.columns]
     assert_same(prof.get_dset("Aggregated").droplevel("period"), ref_agg)
+
+
+def test_per_indicator_normalisation_from_imeta(asem):
+    meta = pd.read_csv(REF / "ASEM_iMeta.csv")
+    meta["Normalisation"] = None
+    meta.loc[meta["iCode"] == "LPI", "Normalisation"] = "zscore"
+    meta.loc[meta["iCode"] == "Flights", "Normalisation"] = "borda"
+    fw = coinr.imeta_to_framework(meta, id="asem")
+    assert fw.indicator("Flights").normalisation == {"method": "borda"}
+    assert coinr.Framework.from_dict(fw.to_dict()).indicator("LPI").normalisation == {
+        "method": "zscore"
+    }
+    prof = scoring.score(coin_stage("coin_Treated", fw), fw, normalise="minmax")
+    n = wide_of(prof.indicators)
+    ref_b = ref_wide("norm_borda")
+    np.testing.assert_allclose(n["Flights"], ref_b.loc[n.index, "Flights"])
+    ref_m = ref_wide("norm_minmax_0_100")
+    np.testing.assert_allclose(n["Ship"], ref_m.loc[n.index, "Ship"])
+    t = ref_wide("coin_Treated")["LPI"]
+    np.testing.assert_allclose(n["LPI"], ((t - t.mean()) / t.std()).loc[n.index])

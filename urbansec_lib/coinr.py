@@ -89,7 +89,9 @@ def imeta_to_framework(
     The single aggregate without a parent is the index. Indicators get the measurement
     type ``indicator_type``, source ``{"kind": "statistic", "dataset": dataset}`` and
     territorial ``levels``; ``Unit``, ``Target``, ``Denominator`` and ``Aggregation``
-    columns are used when present.
+    columns are used when present, and ``Normalisation`` (a method of
+    :func:`urbansec_lib.scoring.normalise`, with goalposts from ``GPlower``/``GPupper``)
+    gives an indicator its own normalisation.
 
     Raises
     ------
@@ -206,6 +208,12 @@ def imeta_to_framework(
             d["target"] = float(row["Target"])
         if opt(row, "Denominator") is not None:
             d["denominator"] = str(row["Denominator"])
+        if opt(row, "Normalisation") is not None:
+            # per-indicator normalisation: a method name, goalposts from GPlower/GPupper
+            nd: dict[str, Any] = {"method": str(row["Normalisation"])}
+            if opt(row, "GPlower") is not None and opt(row, "GPupper") is not None:
+                nd["goalposts"] = [float(row["GPlower"]), float(row["GPupper"])]
+            d["normalisation"] = nd
         return d
 
     def dim_dict(code: str) -> dict:

@@ -2350,6 +2350,9 @@ def score(
     if n_method is True:
         n_method = "minmax"
     n_kw = {**n_kw, **dict(normalise_params or {})}
+    fw_indiv = {i.id: dict(i.normalisation) for i in fw.indicators if i.normalisation}
+    if fw_indiv:  # the framework's per-indicator specs; explicit ones take precedence
+        n_kw["indiv"] = {**fw_indiv, **dict(n_kw.get("indiv") or {})}
     by_period = bool(n_kw.pop("by_period", False))
     N = _normalise_wide(X, fw, n_method, n_kw, by_period)
     dsets["Normalised"] = N.copy()
