@@ -2188,29 +2188,43 @@ def score(
     fw : Framework
     impute : None, str, list or dict
         ``None`` (no imputation), a method of :func:`impute` (or a list applied in
-        turn), or ``{"method": ..., "group": "Group_x"}`` (group from ``groups``).
+        turn), or ``{"method": ..., "group": "Group_x", "group_level": 2,
+        "normalise_first": True, "seed": 0}`` (group from ``groups``; ``group_level`` /
+        ``normalise_first`` for the row-wise methods, ``seed`` for ``"em"``).
     treat : None, True or dict
-        ``True`` for COINr's default outlier treatment, or a dict of
+        ``True`` for urbansec's default outlier treatment, or a dict of
         :func:`treat_outliers` parameters (``skew_thresh``, ``kurt_thresh``, ``winmax``,
-        ``log_fallback``).
+        ``log_fallback``, ``force_win``, ``f1``, ``boxcox_lambda``, ``by_period`` (treat
+        each period separately, as COINr treats a purse), ``indiv`` (per-indicator
+        specs)). COINr's default is ``{"log_fallback": "log_CT"}``.
     normalise : str or dict
         A method of :func:`normalise`; parameters in ``normalise_params`` (or in the
-        dict: ``{"method": "zscore", "mean": 100, "sd": 10}``); ``by_period`` too.
-        Default min-max to 0-100 pooled over all units and periods.
-    aggregate : None, str or dict
-        ``None`` = each node's framework aggregation; a method for all nodes; or
-        ``{"method": ..., "dat_thresh": 0.5, "p": 2, "zeros": "error"|"shift",
-        "shift": 1}``, or ``{node_id: method}``.
-    weights : None, "equal", "pca", mapping or frame
-        Framework weights by default; ``"pca"`` (squared loadings) or ``"pca_loadings"``
-        (COINr's signed loadings) derives every node's child weights with
-        :func:`pca_weights` bottom-up.
+        dict: ``{"method": "zscore", "mean": 100, "sd": 10}``); ``by_period`` and
+        ``indiv`` (per-indicator specs) too. Indicators with a ``normalisation`` in the
+        framework use it (explicit ``indiv`` entries win). Default min-max to 0-100
+        pooled over all units and periods (COINr's ``Normalise(global = TRUE)``).
+    aggregate : None, str, callable or dict
+        ``None`` = each node's framework aggregation; a method for all nodes (a name of
+        :func:`aggregate`, ``"copeland"`` or a function ``f(values, weights)``);
+        ``{node_id or level: method}``; or ``{"method": ..., "dat_thresh": 0.5, "p": 2,
+        "zeros": "error"|"shift", "shift": 1}``.
+    weights : None, "equal", "pca", "pca_loadings", mapping or frame
+        Framework weights by default; ``"pca"`` (squared loadings) or
+        ``"pca_loadings"`` (COINr's signed loadings) derive every node's child weights
+        with :func:`pca_weights` bottom-up.
     screen : dict, optional
-        ``{"min_unit_coverage": ..., "min_indicator_coverage": ...}``.
+        ``{"min_unit_coverage": ..., "min_indicator_coverage": ..., "by": "NA" | "zeros"
+        | "NA_and_zeros", "min_nonzero": 0.05, "force": {unit: True/False},
+        "after_impute": False}`` (see :func:`screen`). ``after_impute=True`` screens the
+        imputed data, as COINr's example coin does.
     groups : DataFrame, optional
         ``unit_id`` + group columns (for group imputation; kept on the profile).
     denominators : DataFrame, optional
-        Passed to :func:`denominate` first.
+        Passed to :func:`denominate` first (a missing denominator gives a missing value
+        and a note in the log).
+
+    The one-call route of :class:`urbansec_lib.stages.Pipeline`; every stage's output
+    is kept on ``profile.dsets`` by name.
 
     Returns
     -------
