@@ -218,3 +218,23 @@ def test_reference_route_on_the_published_scale(tai):
         np.testing.assert_allclose(r.info["runs"][i], refw.to_numpy(), rtol=1e-4, atol=1e-3)
         checked.add(rep["normalisation"])
     assert len(checked) >= 2
+
+
+def test_bootstrap_intervals_of_the_fixed_menu(tai):
+    fw, d = tai
+    r = sensitivity.run(
+        d,
+        fw,
+        {"weights": 0.3, "normalisation": ["minmax", "rank"], "dummy": True},
+        n=2000,
+        seed=5,
+        nboot=200,
+    )
+    ix = r.indices[r.indices["output"] == "mean_abs_deviation"]
+    assert ((ix["S1_lo"] <= ix["S1"] + 1e-12) & (ix["S1"] <= ix["S1_hi"] + 1e-12)).all()
+    assert ((ix["ST_lo"] <= ix["ST"] + 1e-12) & (ix["ST"] <= ix["ST_hi"] + 1e-12)).all()
+    dummy = ix[ix["assumption"] == "dummy"]
+    assert (dummy["ST_hi"] < 0.05).all()  # the dummy's whole interval is near 0
+    # the point estimates are the same as sa_estimate's on the same runs
+    nm = ix[ix["assumption"] == "normalisation"].set_index("node_id")["ST"]
+    assert (nm > 0).all()
