@@ -591,6 +591,8 @@ def test_per_indicator_normalisation_from_imeta(asem):
     assert coinr.Framework.from_dict(fw.to_dict()).indicator("LPI").normalisation == {
         "method": "zscore"
     }
+    back = coinr.imeta_to_framework(coinr.framework_to_imeta(fw), id="asem")
+    assert back.indicator("Flights").normalisation == {"method": "borda"}
     prof = scoring.score(coin_stage("coin_Treated", fw), fw, normalise="minmax")
     n = wide_of(prof.indicators)
     ref_b = ref_wide("norm_borda")

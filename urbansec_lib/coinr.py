@@ -283,6 +283,11 @@ def framework_to_imeta(fw: Framework) -> pd.DataFrame:
     meta = fw.meta()
     units = {i.id: i.unit for i in fw.indicators}
     meta["Unit"] = meta["iCode"].map(units)
+    norms = {i.id: i.normalisation for i in fw.indicators if i.normalisation}
+    meta["Normalisation"] = meta["iCode"].map(lambda c: norms[c]["method"] if c in norms else None)
+    gp = {c: n.get("goalposts") for c, n in norms.items() if n.get("goalposts")}
+    meta["GPlower"] = meta["iCode"].map(lambda c: gp[c][0] if c in gp else None)
+    meta["GPupper"] = meta["iCode"].map(lambda c: gp[c][1] if c in gp else None)
     cols = [
         "iCode",
         "iName",
@@ -296,6 +301,8 @@ def framework_to_imeta(fw: Framework) -> pd.DataFrame:
         "Target",
         "Unit",
     ]
+    if norms:  # per-indicator normalisation (read back by imeta_to_framework)
+        cols += ["Normalisation", "GPlower", "GPupper"]
     return meta[cols]
 
 
