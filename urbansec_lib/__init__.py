@@ -40,9 +40,11 @@ _SUBMODULES = (
     "self_assessment",
     "sensitivity",
     "site",
+    "stages",
     "survey",
     "synthesis",
     "training",
+    "trends",
     "wildboot",
 )
 
