@@ -62,7 +62,12 @@ __all__ = [
     "SOURCE_PERCEP",
     "SOURCE_CONTEXT",
     "Item",
+    "CohesionData",
     "CohesionEstimate",
+    "load_panels",
+    "unit_section",
+    "default_path",
+    "FILES",
     "Specifications",
     "read_code_labels",
     "check_item_labels",
@@ -73,6 +78,7 @@ __all__ = [
     "add_context",
     "size_class",
     "region_crime_rates",
+    "demean",
     "fit_within",
     "fit_between",
     "fit_cross_section",
@@ -567,6 +573,75 @@ def add_context(
     return out
 
 
+@dataclass
+class CohesionData:
+    """Everything the study reads, once: panels per coding, label check, context sources.
+
+    Attributes
+    ----------
+    panels : dict
+        Coding -> city-wave panel with context (:func:`city_panel`, :func:`add_context`).
+    labels : DataFrame
+        :func:`check_item_labels` output (codes confirmed in Eurostat's code list).
+    files : list of Path
+        Files read.
+    """
+
+    panels: dict[str, pd.DataFrame]
+    labels: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def panel(self) -> pd.DataFrame:
+        """The ``"agree"`` panel."""
+        return self.panels["agree"]
+
+    def coverage(self) -> pd.DataFrame:
+        """Cities with each item, per wave (``"agree"`` coding)."""
+        p = self.panel
+        cols = [c for c in ITEMS if c in p] + [c for c in ("population", "crime_rate") if c in p]
+        return p.groupby("year")[cols].count().T.rename_axis("item / context")
+
+
+def load_panels(
+    raw_dir: str | Path | None = None,
+    track=None,
+    percep: pd.DataFrame | None = None,
+    crime: pd.DataFrame | None = None,
+) -> CohesionData:
+    """Read the study's inputs once and build the panels of every coding.
+
+    Parameters
+    ----------
+    raw_dir : str or Path, optional
+        ``<data>/raw`` (default: the repository's).
+    track : callable, optional
+        Called with each path before it is read (a report recorder's ``use``).
+    percep, crime : DataFrame, optional
+        urb_percep and crim_gen_reg as already read (e.g. ``StudyInputs.public``); read
+        from ``raw_dir`` otherwise.
+    """
+    from .data import read_eurostat_tsv
+
+    use = track if track is not None else (lambda p: Path(p))
+    files = []
+
+    def path(name: str) -> Path:
+        p = use(default_path(name, raw_dir))
+        files.append(Path(p))
+        return Path(p)
+
+    labels = check_item_labels(read_code_labels(path("labels")))
+    if percep is None:
+        percep = read_eurostat_tsv(path("urb_percep"), dropna=True)
+    if crime is None:
+        crime = read_eurostat_tsv(path("crim_gen_reg"), dropna=True)
+    lookup = read_city_lookup(path("lookup"))
+    pop = read_city_population(path("population"))
+    panels = {c: add_context(city_panel(percep, c), lookup, pop, crime) for c in CODINGS}
+    return CohesionData(panels=panels, labels=labels, files=files)
+
+
 # ----------------------------------------------------------------------- estimates
 @dataclass
 class CohesionEstimate:
@@ -710,13 +785,102 @@ def _feols():
     return getattr(fixed_effects, "feols", None)
 
 
-def _dummies_ols(d: pd.DataFrame, outcome: str, regressors: Sequence[str], fe: Sequence[str]):
-    """Plain OLS with dummy variables for the fixed effects (statsmodels)."""
-    X = d[list(regressors)].astype(float)
-    for f in fe:
-        X = X.join(pd.get_dummies(d[f].astype(str), prefix=f, drop_first=True, dtype=float))
-    X = sm.add_constant(X, has_constant="add")
-    return sm.OLS(d[outcome].astype(float), X)
+def demean(
+    values: np.ndarray, fe: Sequence[np.ndarray], tol: float = 1e-11, max_iter: int = 10_000
+) -> np.ndarray:
+    """Remove fixed effects from each column by alternating projections (Gaure 2013).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, k)
+    fe : sequence of integer-coded group arrays, each of shape (n,)
+
+    Returns
+    -------
+    ndarray
+        The residuals of each column on all fixed effects (the "within" transform).
+
+    Example
+    -------
+    >>> x = np.array([[1.0], [2.0], [3.0], [5.0]])
+    >>> demean(x, [np.array([0, 0, 1, 1])]).ravel().tolist()
+    [-0.5, 0.5, -1.0, 1.0]
+    """
+    x = np.asarray(values, dtype=float).copy()
+    if x.ndim == 1:
+        x = x[:, None]
+    codes = [np.asarray(g) for g in fe]
+    counts = [np.bincount(g) for g in codes]
+    for _ in range(max_iter):
+        prev = x.copy()
+        for g, c in zip(codes, counts):
+            sums = np.zeros((len(c), x.shape[1]))
+            np.add.at(sums, g, x)
+            x -= (sums / c[:, None])[g]
+        if np.max(np.abs(x - prev)) < tol:
+            break
+    return x
+
+
+def _fe_rank(codes: Sequence[np.ndarray]) -> int:
+    """Number of free parameters of one or two sets of fixed effects (connected components)."""
+    if len(codes) == 1:
+        return int(codes[0].max() + 1)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = codes
+    na, nb = int(a.max() + 1), int(b.max() + 1)
+    adj = coo_matrix((np.ones(len(a)), (a, b + na)), shape=(na + nb, na + nb))
+    n_comp, _ = connected_components(adj, directed=False)
+    return na + nb - n_comp
+
+
+@dataclass
+class _WithinFit:
+    params: np.ndarray
+    vcov: np.ndarray
+    vcov_classical: np.ndarray
+    resid: np.ndarray
+    df_resid: int
+    n_clusters: int
+    r2: float
+    names: list[str]
+
+
+def _within_ols(d: pd.DataFrame, outcome: str, regs: Sequence[str],
+                fe: Sequence[str] = ("city", "year"), cluster: str = "city") -> _WithinFit:
+    """OLS with absorbed fixed effects; CRV1 covariance ``G/(G-1) (N-1)/(N-K)``, K counting
+    every fixed effect (as OLS with dummies in statsmodels or Stata's ``regress``)."""
+    codes = [d[f].astype("category").cat.codes.to_numpy() for f in fe]
+    y = d[outcome].to_numpy(dtype=float)
+    X = d[list(regs)].to_numpy(dtype=float)
+    Z = demean(np.column_stack([y, X]), codes)
+    yt, Xt = Z[:, 0], Z[:, 1:]
+    B = Xt.T @ Xt
+    Binv = np.linalg.inv(B)
+    beta = Binv @ (Xt.T @ yt)
+    e = yt - Xt @ beta
+    n, k = Xt.shape
+    K = k + _fe_rank(codes)
+    df = n - K
+    g = d[cluster].astype("category").cat.codes.to_numpy()
+    G = int(g.max() + 1)
+    scores = np.zeros((G, k))
+    np.add.at(scores, g, Xt * e[:, None])
+    meat = scores.T @ scores
+    c = G / (G - 1) * (n - 1) / df
+    tss = float(((y - y.mean()) ** 2).sum())
+    return _WithinFit(
+        params=beta,
+        vcov=c * Binv @ meat @ Binv,
+        vcov_classical=float(e @ e) / df * Binv,
+        resid=e,
+        df_resid=int(df),
+        n_clusters=G,
+        r2=1 - float(e @ e) / tss if tss > 0 else float("nan"),
+        names=list(regs),
+    )
 
 
 def fit_within(
@@ -736,12 +900,15 @@ def fit_within(
     Uses the city-waves where the outcome, the exposure and the controls are observed
     (of cities observed in at least ``min_waves`` such waves; by default all: a city seen
     once carries no within-city information, it leaves the estimate unchanged and is
-    counted in ``n_units``, while ``n_units_within`` counts the cities seen at least twice). Estimated with the project's absorbed fixed-effects
-    estimator ``urbansec_lib.fixed_effects.feols`` (CRV1 standard errors with fixest's
-    small-sample correction, t(G-1) intervals) when present, else plain OLS with dummies
-    (statsmodels CRV1, ``G/(G-1) (N-1)/(N-K)``). ``bootstrap > 0`` adds a wild cluster
-    bootstrap (``weights``, ``bootstrap`` draws, ``seed``) of the exposure's coefficient
-    where the estimator offers one.
+    counted in ``n_units``, while ``n_units_within`` counts the cities seen at least twice).
+    Estimated with the project's absorbed fixed-effects estimator
+    ``urbansec_lib.fixed_effects.feols`` (CRV1 with fixest's small-sample correction) when
+    present, else by absorbing the fixed effects here (:func:`demean`) with CRV1
+    ``G/(G-1) (N-1)/(N-K)``, K counting every fixed effect, and t(G-1) intervals.
+    ``bootstrap > 0`` adds a wild cluster bootstrap (``weights``, ``bootstrap`` draws,
+    ``seed``) of the exposure's coefficient where the estimator offers one. The classical
+    t-statistic, residual degrees of freedom (fixed effects counted) and R squared are
+    always those of the absorbed fit (for the omitted-variable sensitivity).
 
     Example
     -------
@@ -760,18 +927,18 @@ def fit_within(
     if d["city"].nunique() < 3 or d["year"].nunique() < 2:
         raise ValueError(f"{spec or outcome}: too few cities or waves for a within estimate")
     regs = [exposure, *controls]
-    res_sm = _dummies_ols(d, outcome, regs, ["city", "year"]).fit()
+    own = _within_ols(d, outcome, regs)
+    j = regs.index(exposure)
+    t_classical = float(own.params[j] / np.sqrt(own.vcov_classical[j, j]))
     feols = _feols()
     wild = None
     if feols is not None:
         fit = feols(d, outcome, regs, fe=["city", "year"], cluster="city", ssc="fixest")
-        tab = fit.table().set_index("term") if hasattr(fit, "table") else None
-        est = float(fit.estimate[exposure] if hasattr(fit.estimate, "__getitem__") else np.nan)
+        est = float(fit.estimate[exposure])
         se = float(fit.se[exposure])
-        ci = fit.ci.loc[exposure] if hasattr(fit.ci, "loc") else None
-        lo, hi = (float(ci.iloc[0]), float(ci.iloc[1])) if ci is not None else (np.nan, np.nan)
+        ci = fit.ci.loc[exposure]
+        lo, hi = float(ci.iloc[0]), float(ci.iloc[1])
         pv = float(fit.pvalue[exposure])
-        del tab
         method = "urbansec_lib.fixed_effects.feols (absorbed city and wave FE, CRV1 by city)"
         if bootstrap:
             wb = fit.wild_bootstrap(exposure, weights=weights, B=bootstrap, seed=seed)
@@ -784,17 +951,22 @@ def fit_within(
                 "seed": int(seed),
             }
     else:
-        g = d["city"].astype("category").cat.codes.to_numpy()
-        res = _dummies_ols(d, outcome, regs, ["city", "year"]).fit(
-            cov_type="cluster", cov_kwds={"groups": g}, use_t=True
-        )
-        est, se, pv = float(res.params[exposure]), float(res.bse[exposure]), float(res.pvalues[exposure])
-        lo, hi = (float(x) for x in res.conf_int(alpha).loc[exposure])
-        method = "statsmodels OLS with city and wave dummies, CRV1 by city"
+        est = float(own.params[j])
+        se = float(np.sqrt(own.vcov[j, j]))
+        tcrit = stats.t.ppf(1 - alpha / 2, own.n_clusters - 1)
+        lo, hi = est - tcrit * se, est + tcrit * se
+        pv = float(2 * stats.t.sf(abs(est / se), own.n_clusters - 1))
+        method = "absorbed city and wave fixed effects (alternating projections), CRV1 by city"
         if bootstrap:
-            wild = {"pvalue": None, "ci_low": None, "ci_high": None, "B": 0,
-                    "weights": weights, "seed": int(seed),
-                    "note": "not computed: the wild cluster bootstrap estimator is not available"}
+            wild = {
+                "pvalue": None,
+                "ci_low": None,
+                "ci_high": None,
+                "B": 0,
+                "weights": weights,
+                "seed": int(seed),
+                "note": "not computed: the wild cluster bootstrap estimator is not available",
+            }
     return CohesionEstimate(
         spec=spec or f"within: {outcome} ~ {exposure}",
         outcome=outcome,
@@ -802,15 +974,15 @@ def fit_within(
         design="within",
         estimate=est,
         se=se,
-        ci_low=lo,
-        ci_high=hi,
+        ci_low=float(lo),
+        ci_high=float(hi),
         pvalue=pv,
         n_units=int(d["city"].nunique()),
         n_obs=len(d),
         years=sorted(int(y) for y in d["year"].unique()),
-        t_classical=float(res_sm.tvalues[exposure]),
-        df_resid=float(res_sm.df_resid),
-        r2=float(res_sm.rsquared),
+        t_classical=t_classical,
+        df_resid=float(own.df_resid),
+        r2=own.r2,
         controls=tuple(controls),
         n_units_within=int((d.groupby("city")["year"].nunique() >= 2).sum()),
         wild=wild,
@@ -1063,23 +1235,23 @@ def by_size_class(panel: pd.DataFrame, outcome: str = "safe_city", exposure: str
         name = f"x{i}"
         d[name] = d[exposure] * (d["size_class_city"] == c)
         regs.append(name)
-    g = d["city"].astype("category").cat.codes.to_numpy()
-    res = _dummies_ols(d, outcome, regs, ["city", "year"]).fit(
-        cov_type="cluster", cov_kwds={"groups": g}, use_t=True
-    )
-    ci = res.conf_int()
+    fit = _within_ols(d, outcome, regs)
+    tcrit = stats.t.ppf(0.975, fit.n_clusters - 1)
     rows = []
-    for name, c in zip(regs, keep):
+    for j, (name, c) in enumerate(zip(regs, keep)):
         sub = d[d["size_class_city"] == c]
-        rows.append({"size_class": c, "estimate": float(res.params[name]), "se": float(res.bse[name]),
-                     "ci_low": float(ci.loc[name, 0]), "ci_high": float(ci.loc[name, 1]),
+        est, se = float(fit.params[j]), float(np.sqrt(fit.vcov[j, j]))
+        rows.append({"size_class": c, "estimate": est, "se": se,
+                     "ci_low": est - tcrit * se, "ci_high": est + tcrit * se,
                      "n_units": int(sub["city"].nunique()), "n_obs": len(sub)})
     if len(regs) > 1:
-        R = np.zeros((len(regs) - 1, len(res.params)))
-        idx = [list(res.params.index).index(r) for r in regs]
-        for k in range(len(regs) - 1):
-            R[k, idx[0]], R[k, idx[k + 1]] = 1.0, -1.0
-        p_equal = float(res.wald_test(R, scalar=True).pvalue)
+        R = np.zeros((len(regs) - 1, len(regs)))
+        R[:, 0] = 1.0
+        R[np.arange(len(regs) - 1), np.arange(1, len(regs))] = -1.0
+        diff = R @ fit.params
+        W = float(diff @ np.linalg.solve(R @ fit.vcov @ R.T, diff))
+        q = len(regs) - 1
+        p_equal = float(stats.f.sf(W / q, q, fit.n_clusters - 1))
     else:
         p_equal = float("nan")
     return pd.DataFrame(rows), p_equal
@@ -1114,10 +1286,9 @@ def partial_regression(panel: pd.DataFrame, outcome: str = "safe_city",
     d = _sample(panel, [outcome, exposure])
     d = d[d.groupby("city")["year"].transform("nunique") >= 2]
     out = d[["city", "year"]].copy()
-    for col, name in ((exposure, "exposure_resid"), (outcome, "outcome_resid")):
-        r = _dummies_ols(d.assign(_z=0.0), col, ["_z"], ["city", "year"])
-        X = r.exog[:, [i for i, n in enumerate(r.exog_names) if n != "_z"]]
-        out[name] = sm.OLS(d[col].astype(float).to_numpy(), X).fit().resid
+    codes = [d[f].astype("category").cat.codes.to_numpy() for f in ("city", "year")]
+    z = demean(d[[exposure, outcome]].to_numpy(dtype=float), codes)
+    out["exposure_resid"], out["outcome_resid"] = z[:, 0], z[:, 1]
     return out.reset_index(drop=True)
 
 
@@ -1307,3 +1478,49 @@ def design_statement(est: CohesionEstimate, rv: RobustnessValue | None = None) -
         txt += "\n\n**Omitted variables.** " + rv.summary()
     return txt
 
+
+
+def unit_section(cdata: CohesionData, unit: dict) -> tuple[str, pd.DataFrame, plt.Figure | None]:
+    """The city report's section: how the unit's trust and feeling safe moved against peers.
+
+    Parameters
+    ----------
+    cdata : CohesionData
+    unit : dict
+        Registry row of the unit (``urau_code``, ``name``).
+
+    Returns
+    -------
+    (str, DataFrame, Figure or None)
+        Markdown text, the :func:`unit_trajectory` table and its figure (None without data).
+    """
+    code = unit.get("urau_code")
+    code = code if isinstance(code, str) and code else None
+    traj = unit_trajectory(cdata.panel, code)
+    if traj.empty:
+        return (
+            f"_{unit.get('name', 'This unit')} has no Eurostat urb_percep data (the Quality of "
+            "Life in European Cities survey covers selected cities, identified by an Urban "
+            "Audit city code): this section cannot be shown._",
+            traj,
+            None,
+        )
+    t = traj.pivot_table(index="year", columns="item", values="value")
+    text = (
+        f"Share of residents of {unit.get('name')} who agree most people in the city can be "
+        "trusted, and who feel safe in the city, in each Quality of Life survey wave, next to "
+        f"the median of its peers ({traj['peer_group'].iloc[0]}, "
+        f"{int(traj['n_peers'].max())} other cities). "
+    )
+    both = t.dropna()
+    if len(both) >= 2:
+        a, b = both.index[-2], both.index[-1]
+        d_tr = both.loc[b, "trust_city"] - both.loc[a, "trust_city"]
+        d_sf = both.loc[b, "safe_city"] - both.loc[a, "safe_city"]
+        text += (
+            f"Between {a} and {b}, trust moved {d_tr:+.1f} points and feeling safe "
+            f"{d_sf:+.1f} points. Across all cities the study finds that, within a city, "
+            "the two tend to move together; this is an association between city shares, "
+            "not an effect."
+        )
+    return text, traj, plot_unit_trajectory(traj, unit.get("name", code))
