@@ -48,7 +48,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import statsmodels.api as sm  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from .errors import Problem, ValidationError  # noqa: E402
@@ -342,7 +341,9 @@ def read_city_population(path: str | Path) -> pd.DataFrame:
     bad = (df["OBS_VALUE"] != "") & val.isna() | year.isna()
     if bad.any():
         probs = [
-            Problem(str(path), int(i) + 2, "OBS_VALUE/TIME_PERIOD", df.loc[i, "OBS_VALUE"], "number")
+            Problem(
+                str(path), int(i) + 2, "OBS_VALUE/TIME_PERIOD", df.loc[i, "OBS_VALUE"], "number"
+            )
             for i in df.index[bad]
         ]
         raise ValidationError(probs, str(path))
@@ -418,7 +419,9 @@ def city_panel(
     item = sub["indic_ur"].map(lambda c: codes[c][0])
     wide = (
         sub.assign(item=item, pos=pos)
-        .pivot_table(index=["cities", "time", "item"], columns="pos", values="value", aggfunc="first")
+        .pivot_table(
+            index=["cities", "time", "item"], columns="pos", values="value", aggfunc="first"
+        )
         .reindex(columns=[1, 2, 3, 4, 5])
     )
     if coding == "agree":
@@ -546,8 +549,9 @@ def add_context(
     DataFrame
         ``panel`` with the context columns.
     """
-    out = panel.merge(lookup[["city", "name", "country", "nuts3"]], on="city", how="left",
-                      suffixes=("_code", ""))
+    out = panel.merge(
+        lookup[["city", "name", "country", "nuts3"]], on="city", how="left", suffixes=("_code", "")
+    )
     out["country"] = out["country"].fillna(out.pop("country_code"))
     pop = population[["city", "year", "population"]]
     p = _nearest_year(out, pop, "city", "population", max_gap=20)
@@ -563,8 +567,9 @@ def add_context(
     if crime is not None:
         cr = region_crime_rates(crime, out["nuts3"].dropna().unique())
         c = _nearest_year(out.dropna(subset=["nuts3"]), cr, "nuts3", "crime_rate", max_gap_crime)
-        out = out.merge(c.rename(columns={"year_src": "crime_year"}), on=["nuts3", "year"],
-                        how="left")
+        out = out.merge(
+            c.rename(columns={"year_src": "crime_year"}), on=["nuts3", "year"], how="left"
+        )
         out["log_crime"] = np.log(out["crime_rate"].where(out["crime_rate"] > 0))
         out["crime_log100"] = 100.0 * out["log_crime"]
     for col in ("population_year", "crime_year"):
@@ -848,8 +853,13 @@ class _WithinFit:
     names: list[str]
 
 
-def _within_ols(d: pd.DataFrame, outcome: str, regs: Sequence[str],
-                fe: Sequence[str] = ("city", "year"), cluster: str = "city") -> _WithinFit:
+def _within_ols(
+    d: pd.DataFrame,
+    outcome: str,
+    regs: Sequence[str],
+    fe: Sequence[str] = ("city", "year"),
+    cluster: str = "city",
+) -> _WithinFit:
     """OLS with absorbed fixed effects; CRV1 covariance ``G/(G-1) (N-1)/(N-K)``, K counting
     every fixed effect (as OLS with dummies in statsmodels or Stata's ``regress``)."""
     codes = [d[f].astype("category").cat.codes.to_numpy() for f in fe]
@@ -1021,7 +1031,7 @@ def fit_between(
     >>> d = pd.DataFrame({"city": list("ABCDEFGH"), "year": 2012,
     ...                   "trust_city": [30., 40, 50, 60, 70, 80, 35, 65]})
     >>> d["safe_city"] = 20 + 0.8 * d["trust_city"] + [1, -1, 0.5, -0.5, 0, 1, -1, 0]
-    >>> round(fit_between(d, "safe_city", "trust_city").estimate, 2)
+    >>> round(fit_between(d, "safe_city", "trust_city").estimate, 1)
     0.8
     """
     cols = [outcome, exposure, *controls, *sample]
@@ -1082,7 +1092,9 @@ def fit_cross_section(
     'cross-section'
     """
     d = panel[panel["year"] == year]
-    return fit_between(d, outcome, exposure, controls, spec=spec or f"{year}: {outcome} ~ {exposure}")
+    return fit_between(
+        d, outcome, exposure, controls, spec=spec or f"{year}: {outcome} ~ {exposure}"
+    )
 
 
 def primary(
@@ -1153,44 +1165,119 @@ def specifications(
         s.add(primary_estimate, "primary")
     else:
         s.add(primary(p, bootstrap=0), "primary")
-    s.add(fit_within(p, "safe_neighbourhood", "trust_city",
-                     spec="Within: feel safe in neighbourhood ~ trust"), "other outcome")
-    s.add(fit_within(p, "safe_city", "foreigners_integrated",
-                     spec="Within: feel safe in city ~ foreigners well integrated"), "other cohesion item")
-    s.add(fit_within(p, "safe_neighbourhood", "trust_neighbourhood",
-                     spec="Within: feel safe in neighbourhood ~ trust in neighbours"),
-          "other cohesion item")
+    s.add(
+        fit_within(
+            p, "safe_neighbourhood", "trust_city", spec="Within: feel safe in neighbourhood ~ trust"
+        ),
+        "other outcome",
+    )
+    s.add(
+        fit_within(
+            p,
+            "safe_city",
+            "foreigners_integrated",
+            spec="Within: feel safe in city ~ foreigners well integrated",
+        ),
+        "other cohesion item",
+    )
+    s.add(
+        fit_within(
+            p,
+            "safe_neighbourhood",
+            "trust_neighbourhood",
+            spec="Within: feel safe in neighbourhood ~ trust in neighbours",
+        ),
+        "other cohesion item",
+    )
     for coding, name in (("strongly", "strongly agree only"), ("excl_dk", "don't know excluded")):
         if coding in panels:
-            s.add(fit_within(panels[coding], "safe_city", "trust_city",
-                             spec=f"Within, coding {name}"), "alternative coding")
+            s.add(
+                fit_within(
+                    panels[coding], "safe_city", "trust_city", spec=f"Within, coding {name}"
+                ),
+                "alternative coding",
+            )
     if "log_crime" in p:
-        s.add(fit_within(p, "safe_city", "trust_city", controls=["log_crime"],
-                         spec="Within, controlling recorded crime (NUTS 3)"), "control")
-        s.add(fit_within(p, "crime_log100", "trust_city",
-                         spec="Within: recorded crime (NUTS 3, 100 x log) ~ trust"),
-              "crime as outcome")
+        s.add(
+            fit_within(
+                p,
+                "safe_city",
+                "trust_city",
+                controls=["log_crime"],
+                spec="Within, controlling recorded crime (NUTS 3)",
+            ),
+            "control",
+        )
+        s.add(
+            fit_within(
+                p,
+                "crime_log100",
+                "trust_city",
+                spec="Within: recorded crime (NUTS 3, 100 x log) ~ trust",
+            ),
+            "crime as outcome",
+        )
     ctx = [c for c in ("size_class", "country", "log_crime") if c in p]
-    s.add(fit_between(p, "safe_city", "trust_city", sample=ctx,
-                      spec="Between, no controls (same city-waves as with controls)"), "between")
-    s.add(fit_between(p, "safe_city", "trust_city", controls=ctx,
-                      spec="Between, controls: size class, country, log recorded crime"), "between")
+    s.add(
+        fit_between(
+            p,
+            "safe_city",
+            "trust_city",
+            sample=ctx,
+            spec="Between, no controls (same city-waves as with controls)",
+        ),
+        "between",
+    )
+    s.add(
+        fit_between(
+            p,
+            "safe_city",
+            "trust_city",
+            controls=ctx,
+            spec="Between, controls: size class, country, log recorded crime",
+        ),
+        "between",
+    )
     if "log_crime" in p:
-        s.add(fit_between(p, "crime_log100", "trust_city",
-                          controls=[c for c in ctx if c != "log_crime"],
-                          spec="Between: recorded crime (100 x log) ~ trust, controls size class, country"),
-              "crime as outcome")
-    if p.loc[p["year"] == 2019, ["neighbourhood_satisfaction", "safe_night_neighbourhood"]].notna().all(axis=1).sum() >= 10:
-        s.add(fit_cross_section(p, "safe_night_neighbourhood", "neighbourhood_satisfaction", 2019,
-                                spec="2019: safe at night in neighbourhood ~ neighbourhood satisfaction"),
-              "other cohesion item")
-        s.add(fit_cross_section(p, "safe_night_city", "trust_city", 2019,
-                                spec="2019: safe at night in city ~ trust"), "other outcome")
+        s.add(
+            fit_between(
+                p,
+                "crime_log100",
+                "trust_city",
+                controls=[c for c in ctx if c != "log_crime"],
+                spec="Between: recorded crime (100 x log) ~ trust, controls size class, country",
+            ),
+            "crime as outcome",
+        )
+    if (
+        p.loc[p["year"] == 2019, ["neighbourhood_satisfaction", "safe_night_neighbourhood"]]
+        .notna()
+        .all(axis=1)
+        .sum()
+        >= 10
+    ):
+        s.add(
+            fit_cross_section(
+                p,
+                "safe_night_neighbourhood",
+                "neighbourhood_satisfaction",
+                2019,
+                spec="2019: safe at night in neighbourhood ~ neighbourhood satisfaction",
+            ),
+            "other cohesion item",
+        )
+        s.add(
+            fit_cross_section(
+                p, "safe_night_city", "trust_city", 2019, spec="2019: safe at night in city ~ trust"
+            ),
+            "other outcome",
+        )
     return s
 
 
-def leave_one_country_out(panel: pd.DataFrame, outcome: str = "safe_city",
-                          exposure: str = "trust_city") -> pd.DataFrame:
+def leave_one_country_out(
+    panel: pd.DataFrame, outcome: str = "safe_city", exposure: str = "trust_city"
+) -> pd.DataFrame:
     """The within estimate re-estimated without each country in turn (countries A-Z).
 
     Returns
@@ -1203,15 +1290,27 @@ def leave_one_country_out(panel: pd.DataFrame, outcome: str = "safe_city",
     rows = []
     for cc in sorted(d["country"].unique()):
         e = fit_within(d[d["country"] != cc], outcome, exposure)
-        rows.append({"country_left_out": cc,
-                     "n_cities_left_out": int(d.loc[d["country"] == cc, "city"].nunique()),
-                     "estimate": e.estimate, "se": e.se, "ci_low": e.ci_low, "ci_high": e.ci_high,
-                     "n_units": e.n_units, "n_obs": e.n_obs})
+        rows.append(
+            {
+                "country_left_out": cc,
+                "n_cities_left_out": int(d.loc[d["country"] == cc, "city"].nunique()),
+                "estimate": e.estimate,
+                "se": e.se,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "n_units": e.n_units,
+                "n_obs": e.n_obs,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def by_size_class(panel: pd.DataFrame, outcome: str = "safe_city", exposure: str = "trust_city",
-                  min_cities: int = 3) -> tuple[pd.DataFrame, float]:
+def by_size_class(
+    panel: pd.DataFrame,
+    outcome: str = "safe_city",
+    exposure: str = "trust_city",
+    min_cities: int = 3,
+) -> tuple[pd.DataFrame, float]:
     """Heterogeneity of the within association by city size class.
 
     One regression with city and wave fixed effects and the exposure interacted with the
@@ -1238,12 +1337,20 @@ def by_size_class(panel: pd.DataFrame, outcome: str = "safe_city", exposure: str
     fit = _within_ols(d, outcome, regs)
     tcrit = stats.t.ppf(0.975, fit.n_clusters - 1)
     rows = []
-    for j, (name, c) in enumerate(zip(regs, keep)):
+    for j, c in enumerate(keep):
         sub = d[d["size_class_city"] == c]
         est, se = float(fit.params[j]), float(np.sqrt(fit.vcov[j, j]))
-        rows.append({"size_class": c, "estimate": est, "se": se,
-                     "ci_low": est - tcrit * se, "ci_high": est + tcrit * se,
-                     "n_units": int(sub["city"].nunique()), "n_obs": len(sub)})
+        rows.append(
+            {
+                "size_class": c,
+                "estimate": est,
+                "se": se,
+                "ci_low": est - tcrit * se,
+                "ci_high": est + tcrit * se,
+                "n_units": int(sub["city"].nunique()),
+                "n_obs": len(sub),
+            }
+        )
     if len(regs) > 1:
         R = np.zeros((len(regs) - 1, len(regs)))
         R[:, 0] = 1.0
@@ -1272,8 +1379,9 @@ def omitted_variable_sensitivity(
     return rv, delta
 
 
-def partial_regression(panel: pd.DataFrame, outcome: str = "safe_city",
-                       exposure: str = "trust_city") -> pd.DataFrame:
+def partial_regression(
+    panel: pd.DataFrame, outcome: str = "safe_city", exposure: str = "trust_city"
+) -> pd.DataFrame:
     """Outcome and exposure residualised on city and wave fixed effects (Frisch-Waugh-Lovell).
 
     The slope of ``outcome_resid`` on ``exposure_resid`` is the within estimate.
@@ -1299,8 +1407,9 @@ def _source_note(fig: plt.Figure, years: Iterable[int], extra: str = "") -> None
     fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, wrap=True)
 
 
-def plot_within_changes(panel: pd.DataFrame, outcome: str = "safe_city",
-                        exposure: str = "trust_city") -> plt.Figure:
+def plot_within_changes(
+    panel: pd.DataFrame, outcome: str = "safe_city", exposure: str = "trust_city"
+) -> plt.Figure:
     """Each city's move from wave to wave in (exposure, outcome), as arrows.
 
     One panel per pair of consecutive waves; arrows start at the earlier wave. Cities are
@@ -1314,17 +1423,35 @@ def plot_within_changes(panel: pd.DataFrame, outcome: str = "safe_city",
     seg = d.assign(year2=nxt["year"], x2=nxt[exposure], y2=nxt[outcome]).dropna(subset=["year2"])
     seg["year2"] = seg["year2"].astype(int)
     pairs = sorted(set(zip(seg["year"], seg["year2"])))
-    fig, axes = plt.subplots(1, max(len(pairs), 1), figsize=(5.2 * max(len(pairs), 1), 4.6),
-                             sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        max(len(pairs), 1),
+        figsize=(5.2 * max(len(pairs), 1), 4.6),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
     for ax, (y1, y2) in zip(axes[0], pairs):
         s = seg[(seg["year"] == y1) & (seg["year2"] == y2)]
         same = np.sign(s["x2"] - s[exposure]) == np.sign(s["y2"] - s[outcome])
-        for ok, colour, lab in ((True, "#1b6ca8", "both rose or both fell"),
-                                (False, "#c0504d", "moved in opposite directions")):
+        for ok, colour, lab in (
+            (True, "#1b6ca8", "both rose or both fell"),
+            (False, "#c0504d", "moved in opposite directions"),
+        ):
             t = s[same == ok]
-            ax.quiver(t[exposure], t[outcome], t["x2"] - t[exposure], t["y2"] - t[outcome],
-                      angles="xy", scale_units="xy", scale=1, width=0.004, color=colour,
-                      alpha=0.75, label=f"{lab} ({len(t)} cities)")
+            ax.quiver(
+                t[exposure],
+                t[outcome],
+                t["x2"] - t[exposure],
+                t["y2"] - t[outcome],
+                angles="xy",
+                scale_units="xy",
+                scale=1,
+                width=0.004,
+                color=colour,
+                alpha=0.75,
+                label=f"{lab} ({len(t)} cities)",
+            )
         ax.set_title(f"{y1} to {y2}")
         ax.set_xlabel(f"{_label(exposure)}")
         ax.legend(loc="lower right", fontsize=8)
@@ -1354,18 +1481,25 @@ def plot_coefficients(table: pd.DataFrame) -> plt.Figure:
     ax.axvline(0, color="#3d3d3d", lw=0.8)
     ax.set_yticks(y)
     ax.set_yticklabels([f"{s} (n={n})" for s, n in zip(t["spec"], t["n_obs"])], fontsize=8)
-    ax.set_xlabel("Change in outcome per 1-point change in exposure\n"
-                  "(percentage points; log points x 100 for crime), with 95 % interval")
+    ax.set_xlabel(
+        "Change in outcome per 1-point change in exposure\n"
+        "(percentage points; log points x 100 for crime), with 95 % interval"
+    )
     ax.set_title("Association of social cohesion with (feeling) safe, across specifications")
     years = sorted({int(v) for ys in t["years"] for v in str(ys).split(", ") if v})
-    _source_note(fig, years, "Blue: within cities (city and wave fixed effects); grey: between "
-                 "cities or one wave. Crime: Eurostat crim_gen_reg. Specifications in a fixed order.")
+    _source_note(
+        fig,
+        years,
+        "Blue: within cities (city and wave fixed effects); grey: between "
+        "cities or one wave. Crime: Eurostat crim_gen_reg. Specifications in a fixed order.",
+    )
     fig.tight_layout()
     return fig
 
 
-def plot_partial_regression(panel: pd.DataFrame, outcome: str = "safe_city",
-                            exposure: str = "trust_city") -> plt.Figure:
+def plot_partial_regression(
+    panel: pd.DataFrame, outcome: str = "safe_city", exposure: str = "trust_city"
+) -> plt.Figure:
     """Partial-regression (added-variable) scatter of the within estimate."""
     from .plots import set_style
 
@@ -1373,15 +1507,23 @@ def plot_partial_regression(panel: pd.DataFrame, outcome: str = "safe_city",
     pr = partial_regression(panel, outcome, exposure)
     slope = float(np.polyfit(pr["exposure_resid"], pr["outcome_resid"], 1)[0])
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    ax.scatter(pr["exposure_resid"], pr["outcome_resid"], s=14, alpha=0.6, color="#1b6ca8",
-               label="city-wave")
+    ax.scatter(
+        pr["exposure_resid"],
+        pr["outcome_resid"],
+        s=14,
+        alpha=0.6,
+        color="#1b6ca8",
+        label="city-wave",
+    )
     xs = np.linspace(pr["exposure_resid"].min(), pr["exposure_resid"].max(), 20)
     ax.plot(xs, slope * xs, color="#3d3d3d", label=f"slope {slope:.2f}")
     ax.axhline(0, color="#bbbbbb", lw=0.6)
     ax.axvline(0, color="#bbbbbb", lw=0.6)
     ax.set_xlabel(f"{_label(exposure)}:\ndeviation from city and wave means (percentage points)")
-    ax.set_ylabel(f"{ITEMS[outcome].label if outcome in ITEMS else outcome}:\n"
-                  "deviation from city and wave means (points)")
+    ax.set_ylabel(
+        f"{ITEMS[outcome].label if outcome in ITEMS else outcome}:\n"
+        "deviation from city and wave means (points)"
+    )
     ax.set_title("Within-city association, net of city and wave fixed effects")
     ax.legend(fontsize=8)
     _source_note(fig, pr["year"], f"{pr['city'].nunique()} cities, {len(pr)} city-waves.")
@@ -1390,8 +1532,9 @@ def plot_partial_regression(panel: pd.DataFrame, outcome: str = "safe_city",
 
 
 # ----------------------------------------------------------------------- unit section
-def unit_trajectory(panel: pd.DataFrame, city: str | None,
-                    items: Sequence[str] = ("trust_city", "safe_city")) -> pd.DataFrame:
+def unit_trajectory(
+    panel: pd.DataFrame, city: str | None, items: Sequence[str] = ("trust_city", "safe_city")
+) -> pd.DataFrame:
     """A city's values per wave next to its peers (same size class) and all cities.
 
     Peers are the other panel cities of the city's size class (``size_class_city``, or all
@@ -1405,11 +1548,15 @@ def unit_trajectory(panel: pd.DataFrame, city: str | None,
         has no urb_percep data.
     """
     if not city or city not in set(panel["city"]):
-        return pd.DataFrame(columns=["year", "item", "value", "peer_q25", "peer_median",
-                                     "peer_q75", "n_peers"])
+        return pd.DataFrame(
+            columns=["year", "item", "value", "peer_q25", "peer_median", "peer_q75", "n_peers"]
+        )
     own = panel[panel["city"] == city]
-    cls = own["size_class_city"].dropna().iloc[0] if "size_class_city" in own and own[
-        "size_class_city"].notna().any() else None
+    cls = (
+        own["size_class_city"].dropna().iloc[0]
+        if "size_class_city" in own and own["size_class_city"].notna().any()
+        else None
+    )
     peers = panel[panel["city"] != city]
     if cls is not None:
         peers = peers[peers["size_class_city"] == cls]
@@ -1417,11 +1564,18 @@ def unit_trajectory(panel: pd.DataFrame, city: str | None,
     for item in items:
         for _, r in own.dropna(subset=[item]).iterrows():
             pv = peers.loc[peers["year"] == r["year"], item].dropna()
-            rows.append({"year": int(r["year"]), "item": item, "value": float(r[item]),
-                         "peer_q25": pv.quantile(0.25) if len(pv) >= 3 else np.nan,
-                         "peer_median": pv.median() if len(pv) >= 3 else np.nan,
-                         "peer_q75": pv.quantile(0.75) if len(pv) >= 3 else np.nan,
-                         "n_peers": int(len(pv)), "peer_group": cls or "all cities"})
+            rows.append(
+                {
+                    "year": int(r["year"]),
+                    "item": item,
+                    "value": float(r[item]),
+                    "peer_q25": pv.quantile(0.25) if len(pv) >= 3 else np.nan,
+                    "peer_median": pv.median() if len(pv) >= 3 else np.nan,
+                    "peer_q75": pv.quantile(0.75) if len(pv) >= 3 else np.nan,
+                    "n_peers": int(len(pv)),
+                    "peer_group": cls or "all cities",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -1432,19 +1586,30 @@ def plot_unit_trajectory(traj: pd.DataFrame, name: str) -> plt.Figure:
     set_style()
     w = traj.pivot_table(index="year", columns="item", values=["value", "peer_median"])
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    for kind, colour, lab in (("value", "#1b6ca8", name), ("peer_median", "#7f7f7f",
-                                                           "peers' median")):
+    for kind, colour, lab in (
+        ("value", "#1b6ca8", name),
+        ("peer_median", "#7f7f7f", "peers' median"),
+    ):
         if kind not in w or "trust_city" not in w[kind] or "safe_city" not in w[kind]:
             continue
         pts = w[kind][["trust_city", "safe_city"]].dropna()
         ax.plot(pts["trust_city"], pts["safe_city"], "o", color=colour, label=lab)
-        for (y1, a), (y2, b) in zip(pts.iloc[:-1].iterrows(), pts.iloc[1:].iterrows()):
-            ax.annotate("", xy=(b["trust_city"], b["safe_city"]),
-                        xytext=(a["trust_city"], a["safe_city"]),
-                        arrowprops={"arrowstyle": "->", "color": colour})
+        for (_, a), (_, b) in zip(pts.iloc[:-1].iterrows(), pts.iloc[1:].iterrows()):
+            ax.annotate(
+                "",
+                xy=(b["trust_city"], b["safe_city"]),
+                xytext=(a["trust_city"], a["safe_city"]),
+                arrowprops={"arrowstyle": "->", "color": colour},
+            )
         for y, r in pts.iterrows():
-            ax.annotate(str(int(y)), (r["trust_city"], r["safe_city"]), textcoords="offset points",
-                        xytext=(4, 4), fontsize=8, color=colour)
+            ax.annotate(
+                str(int(y)),
+                (r["trust_city"], r["safe_city"]),
+                textcoords="offset points",
+                xytext=(4, 4),
+                fontsize=8,
+                color=colour,
+            )
     ax.set_xlabel(ITEMS["trust_city"].label)
     ax.set_ylabel(ITEMS["safe_city"].label)
     ax.set_title(f"Trust and feeling safe in {name}, wave to wave, against peers")
@@ -1458,7 +1623,8 @@ def design_statement(est: CohesionEstimate, rv: RobustnessValue | None = None) -
     """What the design can and cannot say (Markdown)."""
     ys = ", ".join(str(y) for y in est.years)
     txt = (
-        "**What this can say.** Across the {n} cities with both questions in the waves {ys}, "
+        f"**What this can say.** Across the {est.n_units} cities with both questions in the "
+        f"waves {ys}, "
         "the within-city estimate describes whether cities where the share trusting "
         "most people rose also saw the share feeling safe rise, net of everything about a "
         "city that does not change between waves and of what all cities shared in a wave. "
@@ -1468,16 +1634,15 @@ def design_statement(est: CohesionEstimate, rv: RobustnessValue | None = None) -
         "not a causal effect: trust was not assigned, anything that moves both shares within "
         "a city between waves (a local event, economic change, a change in who answers) can "
         "produce the association, and safety may as well drive trust. With three waves at "
-        "most per city, changes are short and measured with sampling error (about 500 to "
-        "1,000 respondents per city and wave), which biases the estimate towards zero. "
+        "most per city, changes are short and measured with sampling error (a few hundred "
+        "respondents per city and wave), which biases the estimate towards zero. "
         "Recorded crime is that of the NUTS 3 region, often larger than the city, and "
         "recording practice differs between countries. A causal claim would need a design "
         "that supports one (e.g. an intervention on cohesion with a comparison group)."
-    ).format(n=est.n_units, ys=ys)
+    )
     if rv is not None:
         txt += "\n\n**Omitted variables.** " + rv.summary()
     return txt
-
 
 
 def unit_section(cdata: CohesionData, unit: dict) -> tuple[str, pd.DataFrame, plt.Figure | None]:
