@@ -415,8 +415,8 @@ def city_panel(
     codes = {c: (k, i) for k in keys for i, c in enumerate(ITEMS[k].codes, start=1)}
     sub = percep[percep["indic_ur"].isin(codes) & percep["value"].notna()]
     sub = sub[sub["cities"].str.match(r"^[A-Z]{2}\d{3}C$")]
-    pos = sub["indic_ur"].map(lambda c: codes[c][1])
-    item = sub["indic_ur"].map(lambda c: codes[c][0])
+    pos = sub["indic_ur"].map({c: v[1] for c, v in codes.items()})
+    item = sub["indic_ur"].map({c: v[0] for c, v in codes.items()})
     wide = (
         sub.assign(item=item, pos=pos)
         .pivot_table(
