@@ -97,7 +97,7 @@ __all__ = [
 
 SOURCE_PERCEP = "Eurostat urb_percep (Quality of Life in European Cities survey)"
 SOURCE_CONTEXT = (
-    "Eurostat urb_cpop1 (city population), Urban Audit city lookup (NUTS 3 2021), "
+    "Eurostat urb_cpop1 (city population), GISCO Urban Audit 2021 (city -> NUTS 3 2021), "
     "Eurostat crim_gen_reg (police-recorded offences per 100,000 inhabitants of the NUTS 3 region)"
 )
 
@@ -292,7 +292,9 @@ def check_item_labels(
 def read_city_lookup(path: str | Path) -> pd.DataFrame:
     """Urban Audit city code -> name, country and NUTS 3 2021 region.
 
-    Reads ``urban_audit_city_lookup.csv`` (see its PROVENANCE.txt).
+    Reads the Urban Audit city table (``urbansec_lib/codelists/urban_audit_cities.csv``,
+    the official code list of :mod:`urbansec_lib.registry`; provenance in
+    ``urbansec_lib/codelists/PROVENANCE.txt``).
 
     Returns
     -------
@@ -362,7 +364,6 @@ def read_city_population(path: str | Path) -> pd.DataFrame:
 FILES: dict[str, Path] = {
     "labels": Path("public/eurostat_dictionaries/indic_ur.dic"),
     "population": Path("public/eurostat_urb_cpop1/urb_cpop1_page_linear.csv"),
-    "lookup": Path("public/urban_audit_city_lookup/urban_audit_city_lookup.csv"),
     "urb_percep": Path("public/eurostat_urb_percep/urb_percep.tsv"),
     "crim_gen_reg": Path("public/eurostat_crim_gen_reg/estat_crim_gen_reg.tsv"),
 }
@@ -371,6 +372,9 @@ FILES: dict[str, Path] = {
 def default_path(name: str, raw_dir: str | Path | None = None) -> Path:
     """Path of one bundled input (see :data:`FILES`) under ``raw_dir``.
 
+    ``"lookup"`` is the Urban Audit city table packaged with urbansec
+    (``urbansec_lib/codelists/urban_audit_cities.csv``, read by :mod:`urbansec_lib.registry`).
+
     Example
     -------
     >>> default_path("labels").name
@@ -378,6 +382,10 @@ def default_path(name: str, raw_dir: str | Path | None = None) -> Path:
     """
     from .data import default_raw_dir
 
+    if name == "lookup":  # the official city code list packaged with urbansec (registry)
+        from importlib import resources
+
+        return Path(str(resources.files("urbansec_lib") / "codelists" / "urban_audit_cities.csv"))
     return Path(raw_dir or default_raw_dir()) / FILES[name]
 
 
