@@ -1622,7 +1622,8 @@ def plot_unit_trajectory(traj: pd.DataFrame, name: str) -> plt.Figure:
     ax.set_ylabel(ITEMS["safe_city"].label)
     ax.set_title(f"Trust and feeling safe in {name}, wave to wave, against peers")
     ax.legend(fontsize=8)
-    _source_note(fig, traj["year"], f"Peers: {traj['peer_group'].iloc[0]}.")
+    both = traj.pivot_table(index="year", columns="item", values="value").dropna()
+    _source_note(fig, both.index, f"Peers: {traj['peer_group'].iloc[0]}.")
     fig.tight_layout()
     return fig
 
@@ -1696,4 +1697,8 @@ def unit_section(cdata: CohesionData, unit: dict) -> tuple[str, pd.DataFrame, pl
             "the two tend to move together; this is an association between city shares, "
             "not an effect."
         )
+    text += (
+        " Levels shift between 2009 and 2012 in most cities (the survey changed contractor "
+        "and method), so read a move against the peers' median, which shifts too."
+    )
     return text, traj, plot_unit_trajectory(traj, unit.get("name", code))
