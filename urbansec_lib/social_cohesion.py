@@ -1698,7 +1698,7 @@ def unit_section(cdata: CohesionData, unit: dict) -> tuple[str, pd.DataFrame, pl
             "not an effect."
         )
     text += (
-        " Levels shift between 2009 and 2012 in most cities (the survey changed contractor "
-        "and method), so read a move against the peers' median, which shifts too."
+        " Levels shift between 2009 and 2012 in most cities (the survey changed contractor), "
+        "so read a move against the peers' median, which shifts too."
     )
     return text, traj, plot_unit_trajectory(traj, unit.get("name", code))
