@@ -1145,8 +1145,10 @@ wave); standard errors clustered by city, with a wild cluster bootstrap beside t
 prim = sc.primary(panel, bootstrap=n_boot, seed=seed)
 rec.record("primary", prim.as_dict())
 display(Markdown(prim.summary()))
-display(Markdown(f"Estimated by: {prim.method}. {prim.n_units_within} of the {prim.n_units} "
-                 "cities have both questions in at least two waves and carry the within-city information."))
+display(Markdown(f"Estimated by: {prim.method}. {prim.n_obs_with_both} city-waves of "
+                 f"{prim.n_units_with_both} cities have both questions; the {prim.n_units} cities "
+                 "with both in at least two waves carry the within-city information and are used "
+                 "(a city seen once leaves the estimate unchanged)."))
 w = prim.wild or {}
 if w.get("pvalue") is not None:
     display(Markdown(f"Wild cluster bootstrap ({w['weights']} weights, {w['B']} draws, seed {w['seed']}): "

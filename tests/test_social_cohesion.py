@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from urbansec_lib import data, reports
@@ -121,26 +122,41 @@ def _dummies_fit(d, outcome, regs):
     )
 
 
+def _fixest_factor(ref, d, n_regs):
+    """SE ratio fixest / dummies: fixest's k leaves out the city effects nested in the
+    clusters (k = regressors + wave levels, fixest ssc(fixef.K = "nested")), the dummy
+    regression counts every dummy and the constant."""
+    n, k_dummies = len(d), len(ref.params)
+    k_fixest = n_regs + d["year"].nunique()
+    return np.sqrt((n - k_dummies) / (n - k_fixest))
+
+
 def test_primary_against_statsmodels_dummies(cdata):
     prim = sc.primary(cdata.panel, bootstrap=0)
-    d = cdata.panel.dropna(subset=["safe_city", "trust_city"])
+    both = cdata.panel.dropna(subset=["safe_city", "trust_city"])
+    assert (prim.n_obs_with_both, prim.n_units_with_both) == (242, 100)
+    d = both[both.groupby("city")["year"].transform("nunique") >= 2]  # 27 cities seen once
     with threadpool_limits(1):
         ref = _dummies_fit(d, "safe_city", ["trust_city"])
+        ref_all = _dummies_fit(both, "safe_city", ["trust_city"])
     assert prim.estimate == pytest.approx(ref.params["trust_city"], rel=1e-9)
-    assert (prim.n_obs, prim.n_units, prim.years) == (242, 100, [2009, 2012, 2015])
-    if prim.method.startswith("absorbed"):
-        assert prim.se == pytest.approx(ref.bse["trust_city"], rel=1e-8)
+    # singletons leave the slope unchanged
+    assert prim.estimate == pytest.approx(ref_all.params["trust_city"], rel=1e-9)
+    assert (prim.n_obs, prim.n_units, prim.years) == (215, 73, [2009, 2012, 2015])
+    factor = 1.0 if prim.method.startswith("absorbed") else _fixest_factor(ref, d, 1)
+    assert prim.se == pytest.approx(ref.bse["trust_city"] * factor, rel=1e-8)
+    q = stats.t.ppf(0.975, 73 - 1)
+    assert prim.ci_low == pytest.approx(prim.estimate - q * prim.se, rel=1e-9)
+    if factor == 1.0:
         lo, hi = ref.conf_int().loc["trust_city"]
         assert (prim.ci_low, prim.ci_high) == pytest.approx((lo, hi), rel=1e-8)
         assert prim.pvalue == pytest.approx(ref.pvalues["trust_city"], rel=1e-6)
-    else:  # fixest small-sample correction: K without the city FE nested in the clusters
-        assert prim.se == pytest.approx(ref.bse["trust_city"], rel=0.5)
     # classical t and residual df for the sensitivity analysis: the same regression
     with threadpool_limits(1):
         cls = sm.OLS(ref.model.endog, ref.model.exog).fit()
     j = ref.model.exog_names.index("trust_city")
     assert prim.t_classical == pytest.approx(cls.tvalues[j], rel=1e-8)
-    assert prim.df_resid == cls.df_resid == 242 - 100 - 2 - 1
+    assert prim.df_resid == cls.df_resid == 215 - 73 - 2 - 1
 
 
 def test_within_with_control_and_unbalanced_panel():
@@ -153,6 +169,7 @@ def test_within_with_control_and_unbalanced_panel():
         }
     )
     d = d.sample(frac=0.8, random_state=3).reset_index(drop=True)
+    d = d[d.groupby("city")["year"].transform("nunique") >= 2]
     ce = d["city"].map({c: rng.normal(0, 5) for c in d["city"].unique()})
     d["trust_city"] = 50 + ce + rng.normal(0, 4, len(d))
     d["log_crime"] = rng.normal(8, 0.3, len(d))
@@ -161,8 +178,8 @@ def test_within_with_control_and_unbalanced_panel():
     with threadpool_limits(1):
         ref = _dummies_fit(d, "safe_city", ["trust_city", "log_crime"])
     assert est.estimate == pytest.approx(ref.params["trust_city"], rel=1e-8)
-    if est.method.startswith("absorbed"):
-        assert est.se == pytest.approx(ref.bse["trust_city"], rel=1e-7)
+    factor = 1.0 if est.method.startswith("absorbed") else _fixest_factor(ref, d, 2)
+    assert est.se == pytest.approx(ref.bse["trust_city"] * factor, rel=1e-7)
 
 
 def test_demean_equals_dummy_residuals():
@@ -238,6 +255,7 @@ def test_leave_one_country_out(cdata):
     assert loo["country_left_out"].tolist() == sorted(loo["country_left_out"])
     row = loo.set_index("country_left_out").loc["DE"]
     sub = cdata.panel[cdata.panel["country"] != "DE"]
+    assert row["n_units"] == sc.fit_within(sub, "safe_city", "trust_city").n_units
     assert row["estimate"] == pytest.approx(sc.fit_within(sub, "safe_city", "trust_city").estimate)
 
 

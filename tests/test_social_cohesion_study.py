@@ -24,7 +24,8 @@ def test_study_notebook_runs_and_records_primary(tmp_path):
     prim = res["results"]["primary"]
     for k in ("estimate", "se", "ci_low", "ci_high", "n_units", "n_obs", "years"):
         assert k in prim
-    assert prim["years"] == [2009, 2012, 2015] and prim["n_obs"] == 242
+    assert prim["years"] == [2009, 2012, 2015]
+    assert (prim["n_obs_with_both"], prim["n_obs"], prim["n_units"]) == (242, 215, 73)
     assert prim["ci_low"] < prim["estimate"] < prim["ci_high"]
     html = (tmp_path / "EU" / "social_cohesion_security.html").read_text(encoding="utf-8")
     assert privacy.scan_html(html) == []

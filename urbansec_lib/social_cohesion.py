@@ -697,7 +697,8 @@ class CohesionEstimate:
     df_resid: float = float("nan")
     r2: float = float("nan")
     controls: tuple[str, ...] = ()
-    n_units_within: int | None = None
+    n_units_with_both: int | None = None
+    n_obs_with_both: int | None = None
     wild: dict[str, Any] | None = None
     method: str = ""
     note: str = ""
@@ -717,7 +718,8 @@ class CohesionEstimate:
             "n_units": self.n_units,
             "n_obs": self.n_obs,
             "years": list(self.years),
-            "n_units_within": self.n_units_within,
+            "n_units_with_both": self.n_units_with_both,
+            "n_obs_with_both": self.n_obs_with_both,
             "outcome": self.outcome,
             "exposure": self.exposure,
             "design": self.design,
@@ -747,7 +749,6 @@ class CohesionEstimate:
                     "wild_ci_low": w.get("ci_low", np.nan),
                     "wild_ci_high": w.get("ci_high", np.nan),
                     "n_units": self.n_units,
-                    "n_units_within": self.n_units_within,
                     "n_obs": self.n_obs,
                     "years": ", ".join(str(y) for y in self.years),
                     "note": self.note,
@@ -794,6 +795,9 @@ def _feols():
     try:
         from . import fixed_effects  # type: ignore[attr-defined]
     except ImportError:
+        return None
+    # only this package's own module (an editable install may resolve another checkout's)
+    if Path(fixed_effects.__file__).resolve().parent != Path(__file__).resolve().parent:
         return None
     return getattr(fixed_effects, "feols", None)
 
@@ -911,22 +915,28 @@ def fit_within(
     seed: int = 0,
     weights: str = "rademacher",
     alpha: float = 0.05,
-    min_waves: int = 1,
+    min_waves: int = 2,
 ) -> CohesionEstimate:
     """Within-city association: city and wave fixed effects, SEs clustered by city.
 
-    Uses the city-waves where the outcome, the exposure and the controls are observed
-    (of cities observed in at least ``min_waves`` such waves; by default all: a city seen
-    once carries no within-city information, it leaves the estimate unchanged and is
-    counted in ``n_units``, while ``n_units_within`` counts the cities seen at least twice).
+    Uses the city-waves where the outcome, the exposure and the controls are observed, of
+    cities observed in at least ``min_waves`` such waves: a city seen once (a singleton
+    of the city fixed effect) carries no within-city information; it leaves the estimate
+    unchanged but would inflate the number of observations, so it is dropped, as fixest,
+    pyfixest and reghdfe do. ``n_obs_with_both`` and ``n_units_with_both`` count every
+    city-wave with the variables, ``n_obs`` and ``n_units`` those used.
+
     Estimated with the project's absorbed fixed-effects estimator
-    ``urbansec_lib.fixed_effects.feols`` (CRV1 with fixest's small-sample correction) when
-    present, else by absorbing the fixed effects here (:func:`demean`) with CRV1
-    ``G/(G-1) (N-1)/(N-K)``, K counting every fixed effect, and t(G-1) intervals.
-    ``bootstrap > 0`` adds a wild cluster bootstrap (``weights``, ``bootstrap`` draws,
-    ``seed``) of the exposure's coefficient where the estimator offers one. The classical
-    t-statistic, residual degrees of freedom (fixed effects counted) and R squared are
-    always those of the absorbed fit (for the omitted-variable sensitivity).
+    :func:`urbansec_lib.fixed_effects.feols` (CRV1 by city with fixest's small-sample
+    correction, which does not count the city effects nested in the clusters; t(G-1)
+    intervals) when it is available, else by absorbing the fixed effects here
+    (:func:`demean`) with CRV1 ``G/(G-1) (N-1)/(N-K)``, K counting every fixed effect (as
+    OLS with dummies), t(G-1) intervals. ``bootstrap > 0`` adds the wild cluster bootstrap
+    of the exposure's coefficient (:meth:`FEOLSResult.wild_bootstrap`: ``weights``,
+    ``bootstrap`` draws, ``seed``, null imposed) where available; otherwise it is marked as
+    not computed. The classical t-statistic, residual degrees of freedom (every fixed
+    effect counted) and R squared are those of the absorbed fit (for the omitted-variable
+    sensitivity).
 
     Example
     -------
@@ -939,9 +949,9 @@ def fit_within(
     0.5
     """
     cols = [outcome, exposure, *controls]
-    d = _sample(panel, cols)
-    nw = d.groupby("city")["year"].transform("nunique")
-    d = d[nw >= min_waves]
+    full = _sample(panel, cols)
+    nw = full.groupby("city")["year"].transform("nunique")
+    d = full[nw >= min_waves]
     if d["city"].nunique() < 3 or d["year"].nunique() < 2:
         raise ValueError(f"{spec or outcome}: too few cities or waves for a within estimate")
     regs = [exposure, *controls]
@@ -950,23 +960,31 @@ def fit_within(
     t_classical = float(own.params[j] / np.sqrt(own.vcov_classical[j, j]))
     feols = _feols()
     wild = None
+    n_obs, n_units = len(d), int(d["city"].nunique())
     if feols is not None:
-        fit = feols(d, outcome, regs, fe=["city", "year"], cluster="city", ssc="fixest")
-        est = float(fit.estimate[exposure])
+        fit = feols(
+            d, outcome, regs, fe=["city", "year"], cluster="city", ssc="fixest", alpha=alpha
+        )
+        est = float(fit.params[exposure])
         se = float(fit.se[exposure])
-        ci = fit.ci.loc[exposure]
-        lo, hi = float(ci.iloc[0]), float(ci.iloc[1])
+        lo, hi = float(fit.ci.loc[exposure, "ci_low"]), float(fit.ci.loc[exposure, "ci_high"])
         pv = float(fit.pvalue[exposure])
-        method = "urbansec_lib.fixed_effects.feols (absorbed city and wave FE, CRV1 by city)"
+        n_obs, n_units = int(fit.n), int(fit.n_clusters)
+        method = (
+            "urbansec_lib.fixed_effects.feols: absorbed city and wave fixed effects, CRV1 by "
+            f"city (fixest small-sample correction, k = {fit.df_k}), t with {fit.df_resid} df"
+        )
         if bootstrap:
             wb = fit.wild_bootstrap(exposure, weights=weights, B=bootstrap, seed=seed)
             wild = {
-                "pvalue": float(getattr(wb, "pvalue", np.nan)),
-                "ci_low": float(getattr(wb, "ci_low", np.nan)),
-                "ci_high": float(getattr(wb, "ci_high", np.nan)),
+                "pvalue": float(wb.pvalue),
+                "ci_low": float(wb.ci[0]),
+                "ci_high": float(wb.ci[1]),
                 "B": int(bootstrap),
                 "weights": weights,
                 "seed": int(seed),
+                "impose_null": bool(wb.impose_null),
+                "full_enumeration": bool(wb.full_enumeration),
             }
     else:
         est = float(own.params[j])
@@ -974,7 +992,10 @@ def fit_within(
         tcrit = stats.t.ppf(1 - alpha / 2, own.n_clusters - 1)
         lo, hi = est - tcrit * se, est + tcrit * se
         pv = float(2 * stats.t.sf(abs(est / se), own.n_clusters - 1))
-        method = "absorbed city and wave fixed effects (alternating projections), CRV1 by city"
+        method = (
+            "absorbed city and wave fixed effects (alternating projections), CRV1 by city "
+            "(every fixed effect counted)"
+        )
         if bootstrap:
             wild = {
                 "pvalue": None,
@@ -995,14 +1016,15 @@ def fit_within(
         ci_low=float(lo),
         ci_high=float(hi),
         pvalue=pv,
-        n_units=int(d["city"].nunique()),
-        n_obs=len(d),
+        n_units=n_units,
+        n_obs=n_obs,
         years=sorted(int(y) for y in d["year"].unique()),
         t_classical=t_classical,
         df_resid=float(own.df_resid),
         r2=own.r2,
         controls=tuple(controls),
-        n_units_within=int((d.groupby("city")["year"].nunique() >= 2).sum()),
+        n_units_with_both=int(full["city"].nunique()),
+        n_obs_with_both=len(full),
         wild=wild,
         method=method,
     )
