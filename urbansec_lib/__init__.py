@@ -21,6 +21,7 @@ _SUBMODULES = (
     "collective_impact",
     "data",
     "executor",
+    "fixed_effects",
     "funding",
     "good_practices",
     "impact",
@@ -45,6 +46,7 @@ _SUBMODULES = (
     "survey",
     "synthesis",
     "training",
+    "wildboot",
 )
 
 #: Public names defined in submodules: name -> submodule.
@@ -87,6 +89,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         collective_impact,
         data,
         executor,
+        fixed_effects,
         funding,
         good_practices,
         impact,
@@ -111,6 +114,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         survey,
         synthesis,
         training,
+        wildboot,
     )
     from .errors import Problem, ValidationError  # noqa: F401
     from .framework import Dimension, Framework, Indicator, load_framework  # noqa: F401
