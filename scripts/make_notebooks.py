@@ -1149,13 +1149,7 @@ display(Markdown(f"Estimated by: {prim.method}. {prim.n_obs_with_both} city-wave
                  f"{prim.n_units_with_both} cities have both questions; the {prim.n_units} cities "
                  "with both in at least two waves carry the within-city information and are used "
                  "(a city seen once leaves the estimate unchanged)."))
-w = prim.wild or {}
-if w.get("pvalue") is not None:
-    display(Markdown(f"Wild cluster bootstrap ({w['weights']} weights, {w['B']} draws, seed {w['seed']}): "
-                     f"p = {w['pvalue']:.4f}, 95 % interval {w['ci_low']:+.2f} to {w['ci_high']:+.2f}."))
-else:
-    display(Markdown("_Wild cluster bootstrap: not computed in this version (the estimator is not "
-                     "available); only the cluster-robust interval is shown._"))
+display(Markdown(prim.wild_summary()))
 display(prim.table().set_index("spec")[["estimate", "se", "ci_low", "ci_high", "pvalue",
                                         "wild_pvalue", "n_units", "n_obs", "years"]])
 """),

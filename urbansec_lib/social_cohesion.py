@@ -771,6 +771,22 @@ class CohesionEstimate:
             f"{self.n_obs} city-waves, waves {ys})."
         )
 
+    def wild_summary(self) -> str:
+        """One sentence on the wild cluster bootstrap (or that it was not computed)."""
+        w = self.wild or {}
+        if w.get("pvalue") is None:
+            return (
+                "_Wild cluster bootstrap: not computed (the estimator is not available); only "
+                "the cluster-robust interval is shown._"
+            )
+        p = w["pvalue"]
+        ptxt = f"p < {1 / w['B']:.4g}" if p == 0 else f"p = {p:.4f}"
+        return (
+            f"Wild cluster bootstrap (restricted, {w['weights']} weights, {w['B']} draws, seed "
+            f"{w['seed']}): {ptxt}, 95 % interval {w['ci_low']:+.2f} to {w['ci_high']:+.2f} "
+            f"(cluster-robust: {self.ci_low:+.2f} to {self.ci_high:+.2f})."
+        )
+
     def plot(self) -> plt.Figure:
         """Coefficient plot of this one estimate."""
         return plot_coefficients(self.table())
