@@ -205,10 +205,25 @@ def test_recorded_primary_keys(cdata):
 def test_wild_bootstrap_never_faked(cdata):
     prim = sc.primary(cdata.panel, bootstrap=199, seed=1)
     w = prim.wild
-    if prim.method.startswith("absorbed"):
-        assert w["pvalue"] is None and "not computed" in w["note"]
-    else:
-        assert 0 <= w["pvalue"] <= 1 and w["ci_low"] < prim.estimate < w["ci_high"]
+    assert sc._feols() is not None, "urbansec_lib.fixed_effects should be available"
+    assert 0 <= w["pvalue"] <= 1 and w["ci_low"] < prim.estimate < w["ci_high"]
+    assert w["B"] == 199 and w["seed"] == 1
+    assert sc.primary(cdata.panel, bootstrap=199, seed=1).wild == w  # seeded
+
+
+def test_fallback_without_fixed_effects_module(cdata, monkeypatch):
+    monkeypatch.setattr(sc, "_feols", lambda: None)
+    prim = sc.primary(cdata.panel, bootstrap=199, seed=1)
+    assert prim.method.startswith("absorbed")
+    assert prim.wild["pvalue"] is None and "not computed" in prim.wild["note"]
+    assert "not computed" in prim.wild_summary()
+    both = cdata.panel.dropna(subset=["safe_city", "trust_city"])
+    d = both[both.groupby("city")["year"].transform("nunique") >= 2]
+    with threadpool_limits(1):
+        ref = _dummies_fit(d, "safe_city", ["trust_city"])
+    assert prim.se == pytest.approx(ref.bse["trust_city"], rel=1e-8)
+    assert (prim.ci_low, prim.ci_high) == pytest.approx(tuple(ref.conf_int().loc["trust_city"]))
+    assert prim.pvalue == pytest.approx(ref.pvalues["trust_city"], rel=1e-6)
 
 
 # ------------------------------------------------------------------ around the primary
@@ -271,7 +286,8 @@ def test_by_size_class_against_interacted_dummies(cdata):
     with threadpool_limits(1):
         ref = _dummies_fit(d, "safe_city", regs)
     assert het["estimate"].to_numpy() == pytest.approx(ref.params[regs].to_numpy(), rel=1e-8)
-    assert het["se"].to_numpy() == pytest.approx(ref.bse[regs].to_numpy(), rel=1e-7)
+    factor = 1.0 if sc._feols() is None else _fixest_factor(ref, d, len(regs))
+    assert het["se"].to_numpy() == pytest.approx(ref.bse[regs].to_numpy() * factor, rel=1e-7)
     assert 0 < p_equal < 1
 
 

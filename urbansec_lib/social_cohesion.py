@@ -1360,8 +1360,9 @@ def by_size_class(
     """Heterogeneity of the within association by city size class.
 
     One regression with city and wave fixed effects and the exposure interacted with the
-    city's size class (``size_class_city``), SEs clustered by city; classes with fewer than
-    ``min_cities`` cities are left out.
+    city's size class (``size_class_city``), SEs clustered by city (the estimator and
+    conventions of :func:`fit_within`); classes with fewer than ``min_cities`` cities are
+    left out. Equality of the slopes: cluster-robust Wald test, F with G - 1 denominator df.
 
     Returns
     -------
@@ -1380,12 +1381,22 @@ def by_size_class(
         name = f"x{i}"
         d[name] = d[exposure] * (d["size_class_city"] == c)
         regs.append(name)
-    fit = _within_ols(d, outcome, regs)
-    tcrit = stats.t.ppf(0.975, fit.n_clusters - 1)
+    feols = _feols()
+    if feols is not None:  # same estimator and conventions as the primary estimate
+        f = feols(d, outcome, regs, fe=["city", "year"], cluster="city", ssc="fixest")
+        params, vcov, n_cl = (
+            f.params[regs].to_numpy(),
+            f.vcov.loc[regs, regs].to_numpy(),
+            f.n_clusters,
+        )
+    else:
+        own = _within_ols(d, outcome, regs)
+        params, vcov, n_cl = own.params, own.vcov, own.n_clusters
+    tcrit = stats.t.ppf(0.975, n_cl - 1)
     rows = []
     for j, c in enumerate(keep):
         sub = d[d["size_class_city"] == c]
-        est, se = float(fit.params[j]), float(np.sqrt(fit.vcov[j, j]))
+        est, se = float(params[j]), float(np.sqrt(vcov[j, j]))
         rows.append(
             {
                 "size_class": c,
@@ -1401,10 +1412,10 @@ def by_size_class(
         R = np.zeros((len(regs) - 1, len(regs)))
         R[:, 0] = 1.0
         R[np.arange(len(regs) - 1), np.arange(1, len(regs))] = -1.0
-        diff = R @ fit.params
-        W = float(diff @ np.linalg.solve(R @ fit.vcov @ R.T, diff))
+        diff = R @ params
+        W = float(diff @ np.linalg.solve(R @ vcov @ R.T, diff))
         q = len(regs) - 1
-        p_equal = float(stats.f.sf(W / q, q, fit.n_clusters - 1))
+        p_equal = float(stats.f.sf(W / q, q, n_cl - 1))
     else:
         p_equal = float("nan")
     return pd.DataFrame(rows), p_equal
