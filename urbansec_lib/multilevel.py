@@ -102,6 +102,7 @@ def model_frame(
     unit_col: str = "unit_id",
     nbhd_col: str = "area",
     min_n: int = 10,
+    categorical: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[str]]:
     """Complete cases, with neighbourhoods of fewer than ``min_n`` respondents left out.
 
@@ -111,7 +112,12 @@ def model_frame(
     cols = [outcome, *regressors, unit_col, nbhd_col]
     d = responses.dropna(subset=cols).copy()
     for c in (outcome, *regressors):
-        if pd.api.types.is_numeric_dtype(d[c]):  # nullable Int64 / boolean -> float64
+        if c in categorical:  # labels as written (2025, not 2025.0)
+            v = d[c]
+            if pd.api.types.is_float_dtype(v) and (v % 1 == 0).all():
+                v = v.astype("int64")
+            d[c] = v.astype(str)
+        elif pd.api.types.is_numeric_dtype(d[c]):  # nullable Int64 / boolean -> float64
             d[c] = d[c].astype("float64")
     d["_nbhd"] = d[unit_col].astype(str) + " / " + d[nbhd_col].astype(str)
     size = d.groupby("_nbhd")[outcome].transform("size")
@@ -248,7 +254,7 @@ def fit_multilevel(
     """
     import statsmodels.formula.api as smf
 
-    d, notes = model_frame(responses, outcome, regressors, unit_col, nbhd_col, min_n)
+    d, notes = model_frame(responses, outcome, regressors, unit_col, nbhd_col, min_n, categorical)
     n, u, k = len(d), d[unit_col].nunique(), d["_nbhd"].nunique()
     if n < min_n or u < min_units:
         return _withheld(
@@ -340,7 +346,7 @@ def fit_ordinal(
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    d, notes = model_frame(responses, outcome, regressors, unit_col, nbhd_col, min_n)
+    d, notes = model_frame(responses, outcome, regressors, unit_col, nbhd_col, min_n, categorical)
     n, u, k = len(d), d[unit_col].nunique(), d["_nbhd"].nunique()
     empty = pd.DataFrame(columns=["term", "estimate", "se", "ci_low", "ci_high", "pvalue"])
     if n < min_n or u < min_units:
