@@ -1131,6 +1131,13 @@ cov = cdata.coverage()
 rec.record("coverage", cov)
 display(Markdown("Cities with a value, per wave:"))
 display(cov)
+ctx_years = cdata.context_years()
+rec.record("context_years", ctx_years)
+display(Markdown("Context values are taken in the wave year or the nearest year with data "
+                 "(population: any year, the series starts in 2013; crime: within 2 years). "
+                 "Cities with both questions, by the year their context value comes from:"))
+display(ctx_years.pivot_table(index=["context", "source_year"], columns="wave", values="n_cities",
+                              fill_value=0).astype(int))
 """),
     md("""
 ## Primary estimate: within cities

@@ -97,6 +97,14 @@ def test_context_keeps_each_value_year(cdata):
     assert np.isnan(p.loc[("FR001C", 2012), "crime_rate"])  # France absent from crim_gen_reg
 
 
+def test_context_years_table(cdata):
+    t = cdata.context_years()
+    pop = t[t["context"].str.startswith("population")]
+    assert pop.groupby("wave")["n_cities"].sum().max() <= 100
+    crime = t[t["context"].str.startswith("recorded crime")]
+    assert ((crime["source_year"] - crime["wave"]).abs() <= 2).all()
+
+
 def test_region_crime_rates_needs_all_offences():
     c = pd.DataFrame(
         {

@@ -615,6 +615,34 @@ class CohesionData:
         cols = [c for c in ITEMS if c in p] + [c for c in ("population", "crime_rate") if c in p]
         return p.groupby("year")[cols].count().T.rename_axis("item / context")
 
+    def context_years(self) -> pd.DataFrame:
+        """For each wave, how many cities' population and crime values come from which year.
+
+        Returns
+        -------
+        DataFrame
+            ``wave, context, source_year, n_cities`` (cities with both survey questions).
+        """
+        p = self.panel.dropna(subset=["safe_city", "trust_city"])
+        parts = []
+        for col, name in (
+            ("population_year", "population (urb_cpop1)"),
+            ("crime_year", "recorded crime (crim_gen_reg)"),
+        ):
+            if col in p:
+                g = p.dropna(subset=[col]).groupby(["year", col]).size()
+                parts.append(
+                    g.rename("n_cities")
+                    .reset_index()
+                    .rename(columns={"year": "wave", col: "source_year"})
+                    .assign(context=name)
+                )
+        if not parts:
+            return pd.DataFrame(columns=["wave", "context", "source_year", "n_cities"])
+        out = pd.concat(parts, ignore_index=True)
+        out["source_year"] = out["source_year"].astype(int)
+        return out[["wave", "context", "source_year", "n_cities"]]
+
 
 def load_panels(
     raw_dir: str | Path | None = None,
