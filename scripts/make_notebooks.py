@@ -1260,11 +1260,8 @@ fewer than 3 units; neighbourhoods with fewer answers are left out of the models
 """),
     code("""
 ml = us.multilevel
-resp = inputs.responses.copy()
-resp["collective_efficacy"] = ml.collective_efficacy(resp)
-resp["resident"] = (resp["respondent_role"] == "resident").astype(float)
-resp["victim"] = pd.to_numeric(resp["vict_any_crime_12m"], errors="coerce")
-regs = ["collective_efficacy", "resident", "victim", "wave"]
+resp = ml.respondent_frame(inputs.responses)
+regs = ["collective_efficacy", *ml.CONTROLS]
 m_null = ml.fit_multilevel(resp, "sos_safe_walk_after_dark", [], min_n=min_n)
 m = ml.fit_multilevel(resp, "sos_safe_walk_after_dark", regs, categorical=["wave"], min_n=min_n)
 o = ml.fit_ordinal(resp, "sos_safe_walk_after_dark", regs, categorical=["wave"], min_n=min_n)

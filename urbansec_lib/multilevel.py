@@ -48,7 +48,9 @@ __all__ = [
     "CE_REVERSED",
     "MultilevelResult",
     "OrdinalResult",
+    "CONTROLS",
     "collective_efficacy",
+    "respondent_frame",
     "model_frame",
     "fit_multilevel",
     "fit_ordinal",
@@ -93,6 +95,31 @@ def collective_efficacy(
         x[c] = (scale_max + 1) - x[c]
     score = x.mean(axis=1)
     return score.where(x.notna().sum(axis=1) >= min_items).rename("collective_efficacy")
+
+
+#: Respondent-level covariates of :func:`respondent_frame` (``wave`` enters as categories).
+CONTROLS: tuple[str, ...] = ("resident", "victim", "wave")
+
+
+def respondent_frame(responses: pd.DataFrame) -> pd.DataFrame:
+    """The pilot answers with the model's variables added.
+
+    * ``collective_efficacy``: :func:`collective_efficacy` (1-5);
+    * ``resident``: 1 when the respondent answered as a resident (``respondent_role``);
+    * ``victim``: victim of any crime in the last 12 months (``vict_any_crime_12m``, 0/1).
+
+    Example
+    -------
+    >>> r = pd.DataFrame({**{c: [4] for c in CE_ITEMS}, "respondent_role": ["resident"],
+    ...                   "vict_any_crime_12m": [0], "wave": [2025]})
+    >>> respondent_frame(r)[["collective_efficacy", "resident", "victim"]].values.tolist()
+    [[3.6, 1.0, 0.0]]
+    """
+    out = responses.copy()
+    out["collective_efficacy"] = collective_efficacy(out)
+    out["resident"] = (out["respondent_role"] == "resident").astype(float)
+    out["victim"] = pd.to_numeric(out["vict_any_crime_12m"], errors="coerce").astype(float)
+    return out
 
 
 def model_frame(
