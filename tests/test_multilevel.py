@@ -108,3 +108,18 @@ def test_ordinal_recovers_slope():
     row = o.params.set_index("term").loc["x"]
     assert row["estimate"] == pytest.approx(1.0, abs=0.12)
     assert list(o.params["term"]) == ["x"]  # unit dummies and thresholds not reported
+
+
+def test_on_the_demo_pilot_survey():
+    from urbansec_lib import pipeline
+
+    inputs = pipeline.load_inputs()
+    resp = ml.respondent_frame(inputs.responses)
+    regs = ["collective_efficacy", *ml.CONTROLS]
+    m = ml.fit_multilevel(resp, "sos_safe_walk_after_dark", regs, categorical=["wave"], min_n=10)
+    assert not m.suppressed and m.n_units == 7 and 0 <= m.icc_unit <= m.icc_neighbourhood <= 1
+    d, _ = ml.model_frame(resp, "sos_safe_walk_after_dark", regs, min_n=10, categorical=["wave"])
+    assert d.groupby("_nbhd").size().min() >= 10 and len(d) == m.n_obs
+    assert "C(wave)[T.2025]" in set(m.params["term"])
+    # with a threshold above every neighbourhood's size nothing is estimated
+    assert ml.fit_multilevel(resp, "sos_safe_walk_after_dark", regs, min_n=1000).suppressed
