@@ -191,8 +191,7 @@ display(Markdown(coh_text))
 if coh_fig is not None:
     us.reports.show_figure(coh_fig, alt=f"Trust and feeling safe in {unit['name']} wave to wave, "
                            "against the median of its peers")
-    display(coh_traj.pivot_table(index="year", columns="item",
-                                 values=["value", "peer_median"]).round(1))
+    display(us.social_cohesion.trajectory_table(coh_traj).round(1))
 """),
     md("""
 ## Data coverage

@@ -358,6 +358,10 @@ def test_unit_section(cdata):
     assert set(traj["item"]) == {"trust_city", "safe_city"}
     assert (traj["n_peers"] >= 3).all() and traj["peer_group"].iloc[0] == "1 million or more"
     assert "rank" not in " ".join(traj.columns)
+    wide = sc.trajectory_table(traj)
+    assert wide.index.tolist() == sorted(wide.index) and wide.shape[1] == 4
+    own = traj.query("item == 'trust_city' and year == 2015")["value"].iloc[0]
+    assert wide.loc[2015, "Trust (% agree): this city"] == own
     text, traj, fig = sc.unit_section(cdata, {"urau_code": None, "name": "Arr. Mechelen"})
     assert fig is None and traj.empty and "no Eurostat urb_percep data" in text
 

@@ -92,6 +92,7 @@ __all__ = [
     "plot_partial_regression",
     "unit_trajectory",
     "plot_unit_trajectory",
+    "trajectory_table",
     "design_statement",
 ]
 
@@ -1662,6 +1663,28 @@ def unit_trajectory(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def trajectory_table(traj: pd.DataFrame) -> pd.DataFrame:
+    """Readable wide form of :func:`unit_trajectory`: one row per wave (years ascending).
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"year": [2012, 2012], "item": ["trust_city", "safe_city"],
+    ...                   "value": [50.0, 70.0], "peer_median": [45.0, 72.0]})
+    >>> trajectory_table(t).columns.tolist()[:2]
+    ['Trust (% agree): this city', "Trust (% agree): peers' median"]
+    """
+    names = {"trust_city": "Trust (% agree)", "safe_city": "Feel safe in the city (% agree)"}
+    cols = {}
+    for item in [i for i in names if i in set(traj["item"])]:
+        sub = traj[traj["item"] == item].set_index("year").sort_index()
+        cols[f"{names[item]}: this city"] = sub["value"]
+        cols[f"{names[item]}: peers' median"] = sub["peer_median"]
+    out = pd.DataFrame(cols)
+    out.index = out.index.astype(int)
+    out.index.name = "wave"
+    return out.sort_index()
 
 
 def plot_unit_trajectory(traj: pd.DataFrame, name: str) -> plt.Figure:
