@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 #: ``import urbansec_lib`` and the ``urbansec`` command start fast (no scipy,
 #: statsmodels, matplotlib or scikit-learn until a command needs them).
 _SUBMODULES = (
+    "F401",
     "ai_survey",
     "coherence",
     "coinr",
@@ -27,6 +28,9 @@ _SUBMODULES = (
     "impact",
     "indices",
     "instruments",
+    "multilevel",
+    "noqa",
+    "omitted_variable",
     "orpheus",
     "outcomes",
     "peers",
@@ -40,6 +44,7 @@ _SUBMODULES = (
     "self_assessment",
     "sensitivity",
     "site",
+    "social_cohesion",
     "stages",
     "survey",
     "synthesis",
@@ -84,6 +89,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
     from . import (  # noqa: F401
+        F401,
         ai_survey,
         coherence,
         coinr,
@@ -96,6 +102,9 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         impact,
         indices,
         instruments,
+        multilevel,
+        noqa,
+        omitted_variable,
         orpheus,
         outcomes,
         peers,
@@ -109,9 +118,12 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         self_assessment,
         sensitivity,
         site,
+        social_cohesion,
+        stages,
         survey,
         synthesis,
         training,
+        trends,
         wildboot,
     )
     from .errors import Problem, ValidationError  # noqa: F401
