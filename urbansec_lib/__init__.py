@@ -33,6 +33,7 @@ from . import (
     sensitivity,
     site,
     survey,
+    synth_study,
     synthesis,
     training,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "sensitivity",
     "site",
     "survey",
+    "synth_study",
     "synthesis",
     "training",
 ]

@@ -59,6 +59,7 @@ Example
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -891,7 +892,9 @@ class SyntheticControlResult:
         ax.axhline(0, color="grey", lw=0.8)
         _mark_treatment(ax, self.treatment_time)
         _time_axis(ax)
-        ax.set_ylabel(ylabel or f"gap: treated minus synthetic ({self.outcome_label})")
+        ax.set_ylabel(
+            textwrap.fill(ylabel or f"treated minus synthetic ({self.outcome_label})", 42)
+        )
         ax.set_title(title or f"{name}: gap to its synthetic control")
         return fig
 
@@ -1101,7 +1104,7 @@ class PlaceboResult:
             self.treated,
             self.treatment_time,
             treated_label=name,
-            ylabel=ylabel or f"gap: unit minus its synthetic ({self.outcome_label})",
+            ylabel=ylabel or f"unit minus its synthetic ({self.outcome_label})",
             title=title
             or f"Placebo gaps: {name} against {len(cols) - 1} donors (p = {self.pvalue:.2g})",
         )
@@ -1967,9 +1970,9 @@ def _mark_treatment(ax, treatment_time) -> None:
     ax.axvline(x, color="grey", lw=1.0, ls="--")
     ax.annotate(
         f"treatment from {treatment_time}",
-        xy=(x, 1.0),
+        xy=(x, 0.0),
         xycoords=("data", "axes fraction"),
-        xytext=(4, -12),
+        xytext=(4, 5),
         textcoords="offset points",
         fontsize=8,
         color="dimgrey",
@@ -1996,7 +1999,7 @@ def plot_synthetic(
     )
     _mark_treatment(ax, treatment_time)
     _time_axis(ax)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(textwrap.fill(ylabel, 42))
     ax.set_title(title)
     ax.legend(frameon=False)
     return fig
@@ -2023,7 +2026,7 @@ def plot_placebo_gaps(
     ax.axhline(0, color="grey", lw=0.8)
     _mark_treatment(ax, treatment_time)
     _time_axis(ax)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(textwrap.fill(ylabel, 42))
     ax.set_title(title)
     ax.legend(frameon=False)
     return fig
@@ -2060,7 +2063,7 @@ def plot_leave_one_out(
     )
     _mark_treatment(ax, treatment_time)
     _time_axis(ax)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(textwrap.fill(ylabel, 42))
     ax.set_title(title)
     ax.legend(frameon=False)
     return fig
@@ -2102,7 +2105,7 @@ def plot_synthetic_did(
         ax.set_ylim(lo - 0.32 * span, hi + 0.1 * span)
     _mark_treatment(ax, treatment_time)
     _time_axis(ax)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(textwrap.fill(ylabel, 42))
     ax.set_title(f"{title}\nestimate {estimate:.3g}" if title else f"estimate {estimate:.3g}")
     ax.legend(frameon=False, fontsize=8)
     return fig
