@@ -26,6 +26,33 @@ PLAN = [
     ("FRL03", "NCE-09", "2022-10", 2023, 0.2, 0.80, 0.9),
 ]
 
+# Designs on REAL public data declared beside the synthetic outcomes (kept when regenerating):
+# FI1B1's synthetic control against the other Finnish NUTS 3 regions (Eurostat
+# crim_gen_reg); the 2016 policy start is illustrative.
+EXTRA_DESIGNS = {
+    "FI1B1": {
+        "synthetic_control": {
+            "design": "synthetic_control",
+            "source": "eurostat_crim_gen_reg",
+            "outcome": "ICCS05012",
+            "treatment_year": 2016,
+            "policy_date": "illustrative",
+            "donors": "same_country",
+            "exclude_donors": ["FI200"],
+            "predictors": [
+                {"offence": "ICCS05012", "years": "2008-2015"},
+                {"offence": "ICCS05012", "years": 2009},
+                {"offence": "ICCS05012", "years": 2012},
+                {"offence": "ICCS05012", "years": 2015},
+                {"offence": "ICCS02011", "years": "2008-2015"},
+                {"offence": "ICCS050211", "years": "2008-2015"},
+            ],
+            "note": "Aland (FI200) is left out of the donors: a small autonomous island "
+            "region whose yearly rates swing widely.",
+        }
+    }
+}
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -74,11 +101,18 @@ def main() -> None:
             "survey_file": f"{unit}_survey_outcomes.csv",
             "incidents_file": f"{unit}_incidents_monthly.csv",
             "note": "SYNTHETIC outcome data with planted effects (see README.md).",
+            **EXTRA_DESIGNS.get(unit, {}),
         }
         (out / f"{unit}_evaluation.yaml").write_text(
             yaml.safe_dump(spec, sort_keys=False), encoding="utf-8"
         )
         lines.append(f"| {unit} | {init} | {start} | {eff} | {rr} | {disp} |")
+    lines += [
+        "",
+        "Exception, REAL data: the `synthetic_control` block of `FI1B1_evaluation.yaml` "
+        "evaluates Helsinki-Uusimaa against the other Finnish NUTS 3 regions on Eurostat "
+        "`crim_gen_reg` (data/raw/public); only its 2016 policy start is illustrative.",
+    ]
     (out / "OUTCOMES_README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote outcome data for {len(PLAN)} units to {out}")
 

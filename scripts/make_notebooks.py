@@ -334,6 +334,81 @@ display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
 """),
 ]
 
+# One region against the others' public data (synthetic control, SDID): shown where the
+# unit's evaluation YAML declares `synthetic_control:`; self-contained cells.
+ORPHEUS_SYNTH = [
+    md("""
+## One region against the other regions: synthetic control (real public data)
+
+When one city introduces a policy alone, its comparison can be built from other regions'
+public data: a *synthetic* region, a weighted average of regions without the policy that
+reproduces the city's recorded crime before the policy started. The gap after the start
+is the estimated effect. Giving the same start date to each donor region in turn
+(*placebos*) shows how unusual that gap is; leaving out one donor at a time shows whether
+one region drives it; synthetic difference-in-differences is a second estimate beside it.
+This section appears where the unit's evaluation file declares `design: synthetic_control`.
+"""),
+    code("""
+sc_study = us.synth_study.run(unit_id, data_dir, recorder=rec)
+if sc_study is None:
+    display(Markdown("_This unit's evaluation file declares no synthetic-control design._"))
+else:
+    sc = sc_study.result
+    rec.source("Eurostat crim_gen_reg (real data; synthetic control"
+               + (", policy start illustrative)" if sc_study.spec.illustrative else ")"))
+    rec.record("synth_estimate", sc.estimate)
+    rec.record("synth_pre_rmspe", sc.pre_rmspe)
+    rec.record("synth_weights", sc.weights_table(min_weight=0.001))
+    display(Markdown(sc_study.intro()))
+    us.reports.show_figure(
+        sc.plot(), alt=f"{sc_study.name} and its synthetic control: {sc.outcome_label} by year, "
+        f"treatment from {sc.treatment_time}")
+"""),
+    code("""
+if sc_study is not None:
+    display(Markdown("**Donor weights** (regions with a weight above 0.001, in data order) "
+                     "and **pre-period fit**: each predictor for the region, its synthetic "
+                     "twin and the donors' average, with the predictor's weight V."))
+    display(sc.weights_table(min_weight=0.001).set_index("unit")
+            .style.format({"weight": "{:.3f}"}))
+    display(sc.balance.rename(columns={"treated": sc_study.name, "donor_mean": "donor average",
+                                       "v": "weight V"}))
+    us.reports.show_figure(
+        sc.plot_gaps(), alt=f"Gap between {sc_study.name} and its synthetic control by year")
+"""),
+    code("""
+if sc_study is not None:
+    pl = sc_study.placebos
+    rec.record("synth_placebo_pvalue", pl.pvalue)
+    us.reports.show_figure(
+        pl.plot(), alt=f"Placebo gaps of the donor regions (grey) and of {sc_study.name} (black)")
+    display(Markdown(f"Permutation p-value: **{pl.pvalue:.2f}** ({pl.rank} of {pl.n_compared} "
+                     "regions have a post/pre gap ratio at least the unit's). Regions in "
+                     "data order:"))
+    display(pl.table()[["name", "pre_rmspe", "post_rmspe", "ratio", "mean_post_gap",
+                        "included"]].set_index("name"))
+"""),
+    code("""
+if sc_study is not None:
+    loo = sc_study.leave_one_out
+    rec.record("synth_leave_one_out", loo.table()[["dropped", "estimate", "pre_rmspe"]])
+    us.reports.show_figure(
+        loo.plot(), alt=f"{sc_study.name}: synthetic controls leaving out one donor at a time")
+    display(loo.table()[["name", "dropped_weight", "estimate", "pre_rmspe", "weights"]]
+            .set_index("name"))
+"""),
+    code("""
+if sc_study is not None:
+    sd = sc_study.sdid
+    rec.record("synth_sdid", sd.table())
+    us.reports.show_figure(
+        sd.plot(), alt=f"{sc_study.name}: synthetic difference-in-differences trajectories "
+        "with the pre-period time weights")
+    display(sc_study.table().set_index("design"))
+    display(Markdown(sc_study.reading()))
+"""),
+]
+
 ORPHEUS = [
     md("""
 # Prevention pyramid and the impact of a local initiative
@@ -439,6 +514,7 @@ if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
 for name, r in ev.results.items():
     us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_id}")
 """),
+    *ORPHEUS_SYNTH,
     md("""
 ## Designing the next evaluation
 

@@ -2232,3 +2232,25 @@ def plot_wdd(changes: pd.DataFrame):
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_ylabel("change in count (after - before)")
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# One treated unit: synthetic control and synthetic DiD (own module, re-exported here)
+# --------------------------------------------------------------------------------------
+from .synthetic_control import (  # noqa: E402
+    LeaveOneOutResult,
+    PlaceboResult,
+    SyntheticControlResult,
+    SyntheticDiDResult,
+    synthetic_control,
+    synthetic_did,
+)
+
+__all__ += [
+    "synthetic_control",
+    "synthetic_did",
+    "SyntheticControlResult",
+    "SyntheticDiDResult",
+    "PlaceboResult",
+    "LeaveOneOutResult",
+]
