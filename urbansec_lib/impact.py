@@ -1992,3 +1992,22 @@ def plot_wdd(changes: pd.DataFrame):
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_ylabel("change in count (after - before)")
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# Staggered adoption estimators live in urbansec_lib.staggered (which imports this module);
+# they are exposed here lazily (PEP 562) to avoid an import cycle.
+# --------------------------------------------------------------------------------------
+_STAGGERED = ("att_gt", "sun_abraham", "bacon_decomposition")
+
+
+def __getattr__(name: str):
+    if name in _STAGGERED:
+        from . import staggered
+
+        return getattr(staggered, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_STAGGERED])
