@@ -1691,7 +1691,7 @@ def evaluate_rollout(
     --------
     >>> from urbansec_lib.outcomes import simulate_rollout
     >>> ev = evaluate_rollout(simulate_rollout(n_areas=30, seed=2))
-    >>> ev.table()["design"].str.contains("TWFE").any()
+    >>> bool(ev.table()["design"].str.contains("TWFE").any())
     True
     """
     never = rollout.groupby(unit)[group].first().eq(0).sum()
