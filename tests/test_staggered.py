@@ -29,7 +29,7 @@ CONFIGS = [
     (c, b, s)
     for c in CONTROL
     for b in ("varying", "universal")
-    for s in ("none", "dr", "ipw", "reg")
+    for s in ("none", "dr", "ipw", "reg", "dr_imp")
 ]
 
 
@@ -40,12 +40,14 @@ def mpdta() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def ref_gt() -> pd.DataFrame:
-    return pd.read_csv(DATA / "did_att_gt.csv")
+    files = ("did_att_gt.csv", "did_att_gt_dr_imp.csv")
+    return pd.concat([pd.read_csv(DATA / f) for f in files], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
 def ref_agg() -> pd.DataFrame:
-    return pd.read_csv(DATA / "did_aggte.csv")
+    files = ("did_aggte.csv", "did_aggte_dr_imp.csv")
+    return pd.concat([pd.read_csv(DATA / f) for f in files], ignore_index=True)
 
 
 def _fit(mpdta, control, base, spec, **kw):
@@ -100,8 +102,10 @@ def test_att_gt_values_are_not_trivially_equal(mpdta):
     a = _fit(mpdta, "nevertreated", "varying", "dr").table()
     b = _fit(mpdta, "notyettreated", "varying", "dr").table()
     c = _fit(mpdta, "nevertreated", "varying", "none").table()
+    d = _fit(mpdta, "nevertreated", "varying", "dr_imp").table()
     assert np.abs(a.att - b.att).max() > 1e-3
     assert np.abs(a.att - c.att).max() > 1e-3
+    assert np.abs(a.att - d.att).max() > 1e-6  # improved DR is a different estimator
 
 
 def test_published_minimum_wage_values(mpdta):

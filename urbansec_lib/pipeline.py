@@ -387,6 +387,7 @@ def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
         return spec, None
     return spec, outcomes.read_rollout(track(spec.resolve(spec.rollout_file)))
 
+
 def all_effects(data: str | Path | None = None, units: list[str] | None = None) -> pd.DataFrame:
     """Effect table of every unit's evaluated initiative (unit order as given)."""
     from . import outcomes
