@@ -910,7 +910,16 @@ def att_gt(
             Xs = X[idx, min(cur, pret)]
             att = np.nan
             col = np.full(n, np.nan)
-            if D.sum() > 0 and (1 - D).sum() > 0:
+            if D.sum() > 0 and (1 - D).sum() > 0 and Xs.shape[1] == 1:
+                # no covariates: every estimator is the 2x2 DiD of means (closed form of
+                # the DRDID influence functions with an intercept-only design)
+                ptr, t_, c_ = D.mean(), D == 1, D == 0
+                mt, mc = dy[t_].mean(), dy[c_].mean()
+                att = float(mt - mc)
+                inf = np.where(t_, (dy - mt) / ptr, -(dy - mc) / (1 - ptr))
+                col = np.zeros(n)
+                col[idx] = inf * n / n1
+            elif D.sum() > 0 and (1 - D).sum() > 0:
                 try:
                     if method in ("dr", "ipw", "dr_imp") and Xs.shape[1] > 1:
                         ps = _pscore(D, Xs)
