@@ -331,7 +331,8 @@ _ESTIMATORS = {"reg": _reg_did, "ipw": _ipw_did, "dr": _dr_did, "dr_imp": _dr_im
 # --------------------------------------------------------------------------------------
 def _draw_weights(rng: np.random.Generator, shape: tuple[int, int], kind: str) -> np.ndarray:
     if kind == "rademacher":
-        return rng.integers(0, 2, size=shape) * 2.0 - 1.0
+        w = rng.integers(0, 2, size=shape, dtype=np.int8)
+        return (2 * w - 1).astype(float)
     # Mammen (1993) two-point weights: mean 0, variance 1, third moment 1
     s5 = math.sqrt(5.0)
     p = (s5 + 1) / (2 * s5)
