@@ -368,6 +368,23 @@ def test_sun_abraham_matches_pyfixest(mpdta):
     np.testing.assert_allclose(fit.se().loc[names], cells["se"], rtol=1e-6)
 
 
+def test_sun_abraham_matches_project_feols(mpdta):
+    """Same CATT and CRV1 SEs as the project's absorbed-FE OLS (alternating projections)."""
+    from urbansec_lib.fixed_effects import feols
+
+    sa = sun_abraham(mpdta, "lemp", "countyreal", "year", "first.treat")
+    cells = sa.table()[sa.table()["se"].notna()]
+    d = mpdta.copy()
+    names = []
+    for r in cells.itertuples():
+        nm = f"g{r.group}_t{r.time}"
+        d[nm] = ((d["first.treat"] == r.group) & (d.year == r.time)).astype(float)
+        names.append(nm)
+    fit = feols(d, "lemp", names, fe=["countyreal", "year"], cluster="countyreal", tol=1e-13)
+    np.testing.assert_allclose(fit.params.loc[names], cells["att"], atol=1e-9)
+    np.testing.assert_allclose(fit.se.loc[names], cells["se"], rtol=1e-7)
+
+
 def test_sun_abraham_last_cohort_control_and_plot(mpdta):
     sa = sun_abraham(
         mpdta, "lemp", "countyreal", "year", "first.treat", control="last", time_label="year"
