@@ -406,6 +406,58 @@ if sc_study is not None:
         "with the pre-period time weights")
     display(sc_study.table().set_index("design"))
     display(Markdown(sc_study.reading()))
+# Staggered rollout section of the orpheus report (self-contained: shown where the unit's
+# evaluation spec declares `design: staggered`).
+ORPHEUS_STAGGERED = [
+    md("""
+## Staggered rollout across neighbourhoods
+
+Where an initiative reaches neighbourhoods one after another, the usual two-way
+fixed-effects (TWFE) regression compares some neighbourhoods with others that already have
+the initiative; when effects change over time it can mislead, even in sign. The
+Callaway & Sant'Anna estimator compares each cohort of adopting neighbourhoods only with
+neighbourhoods that never adopted, year by year, and averages those comparisons. The
+Goodman-Bacon decomposition shows which comparisons the TWFE estimate is made of. Shown
+only when the unit's evaluation declares a staggered design.
+"""),
+    code("""
+rollout_spec, rollout = us.pipeline.read_rollout(unit_id, data_dir, recorder=rec)
+if rollout is None:
+    display(Markdown("_This unit's evaluation declares no staggered rollout._"))
+else:
+    rec.source("Neighbourhood rollout panel (SYNTHETIC, planted effects)")
+    stag = us.staggered.evaluate_rollout(rollout, outcome_label="incidents per 1,000 residents")
+    rec.record("staggered_effects", stag.table())
+    display(stag.table().set_index("design")[["estimate", "ci_low", "ci_high", "pvalue", "n"]])
+    display(Markdown(stag.reading()))
+"""),
+    code("""
+if rollout is not None:
+    years = f"{rollout['year'].min()}-{rollout['year'].max()}"
+    us.reports.show_figure(
+        stag.dynamic.plot(title=f"{unit_id}: effect by years since adoption "
+                                f"(synthetic data, {years})",
+                          ylabel="change in incidents per 1,000 residents"),
+        alt=f"Event study for {unit_id}: change in incidents per 1,000 residents by years "
+            "since adoption, with 95% confidence intervals")
+    rec.record("staggered_event_study", stag.dynamic.table())
+    display(stag.dynamic.table().set_index("e").rename_axis("years since adoption"))
+"""),
+    md("""
+### What the TWFE estimate is made of
+
+Each point is one 2x2 comparison inside the TWFE regression: its estimate against its weight.
+"Later vs earlier treated" comparisons use neighbourhoods that already have the initiative
+as controls; with effects that grow over time they pull the TWFE estimate towards zero.
+"""),
+    code("""
+if rollout is not None:
+    us.reports.show_figure(
+        stag.bacon.plot(title=f"{unit_id}: the 2x2 comparisons inside TWFE (synthetic, {years})",
+                        ylabel="2x2 DiD estimate\\n(incidents per 1,000 residents)"),
+        alt=f"2x2 DiD estimates against their weights in the TWFE estimate for {unit_id}")
+    rec.record("bacon_by_type", stag.bacon.by_type)
+    display(stag.bacon.by_type.set_index("type"))
 """),
 ]
 
@@ -515,6 +567,7 @@ for name, r in ev.results.items():
     us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_id}")
 """),
     *ORPHEUS_SYNTH,
+    *ORPHEUS_STAGGERED,
     md("""
 ## Designing the next evaluation
 

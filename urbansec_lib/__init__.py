@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 #: ``import urbansec_lib`` and the ``urbansec`` command start fast (no scipy,
 #: statsmodels, matplotlib or scikit-learn until a command needs them).
 _SUBMODULES = (
-    "F401",
     "ai_survey",
     "coherence",
     "coinr",
@@ -29,7 +28,6 @@ _SUBMODULES = (
     "indices",
     "instruments",
     "multilevel",
-    "noqa",
     "omitted_variable",
     "orpheus",
     "outcomes",
@@ -46,6 +44,7 @@ _SUBMODULES = (
     "site",
     "social_cohesion",
     "stages",
+    "staggered",
     "survey",
     "synth_study",
     "synthesis",
@@ -91,7 +90,6 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
     from . import (  # noqa: F401
-        F401,
         ai_survey,
         coherence,
         coinr,
@@ -105,7 +103,6 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         indices,
         instruments,
         multilevel,
-        noqa,
         omitted_variable,
         orpheus,
         outcomes,
@@ -122,6 +119,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         site,
         social_cohesion,
         stages,
+        staggered,
         survey,
         synth_study,
         synthesis,

@@ -2254,3 +2254,22 @@ __all__ += [
     "PlaceboResult",
     "LeaveOneOutResult",
 ]
+
+
+# --------------------------------------------------------------------------------------
+# Staggered adoption estimators live in urbansec_lib.staggered (which imports this module);
+# they are exposed here lazily (PEP 562) to avoid an import cycle.
+# --------------------------------------------------------------------------------------
+_STAGGERED = ("att_gt", "sun_abraham", "bacon_decomposition")
+
+
+def __getattr__(name: str):
+    if name in _STAGGERED:
+        from . import staggered
+
+        return getattr(staggered, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_STAGGERED])

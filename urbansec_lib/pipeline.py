@@ -379,6 +379,21 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
     return spec, survey, incidents
 
 
+def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
+    """The staggered-rollout panel of a unit whose evaluation declares ``design: staggered``.
+
+    Returns ``(spec, rollout)``; ``rollout`` is ``None`` when the unit's evaluation declares
+    no staggered design. Every file read is declared to ``recorder``.
+    """
+    from . import outcomes
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
+    if spec.design != "staggered":
+        return spec, None
+    return spec, outcomes.read_rollout(track(spec.resolve(spec.rollout_file)))
+
+
 def all_effects(data: str | Path | None = None, units: list[str] | None = None) -> pd.DataFrame:
     """Effect table of every unit's evaluated initiative (unit order as given)."""
     from . import outcomes
