@@ -406,6 +406,9 @@ if sc_study is not None:
         "with the pre-period time weights")
     display(sc_study.table().set_index("design"))
     display(Markdown(sc_study.reading()))
+"""),
+]
+
 # Staggered rollout section of the orpheus report (self-contained: shown where the unit's
 # evaluation spec declares `design: staggered`).
 ORPHEUS_STAGGERED = [
