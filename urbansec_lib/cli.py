@@ -348,21 +348,12 @@ def _cmd_unit(a, ap) -> int:
 
 
 def add_unit(ws, code: str, name: str | None = None):
-    """Register ``code`` in the workspace's units file (via the registry); the record."""
-    from .data import UNIT_COLUMNS
-    from .registry import register_unit, valid_unit_id
-    from .errors import Problem, ValidationError
+    """Register ``code`` in the workspace's units file (from the official registry); returns
+    the :class:`~urbansec_lib.registry.UnitRecord`. Unknown or mismatched codes raise
+    :class:`~urbansec_lib.registry.UnknownUnitError` naming the nearest matches."""
+    from .registry import check_unit_id, register_unit
 
-    code = code.strip()
-    if not valid_unit_id(code):
-        raise ValidationError(
-            [Problem("<arguments>", None, "CODE", code, "an official unit code (e.g. PL013C)")],
-            "unit add",
-        )
-    if not ws.units_file.is_file():
-        ws.units_file.parent.mkdir(parents=True, exist_ok=True)
-        ws.units_file.write_text(",".join(UNIT_COLUMNS) + "\n", encoding="utf-8")
-    return register_unit(code, ws.units_file, name=name)
+    return register_unit(check_unit_id(code.strip(), source="CODE"), ws.units_file, name=name)
 
 
 def _cmd_studies(a) -> int:
