@@ -197,9 +197,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="for 'coinr'")
     p = sub.add_parser("survey", parents=[common], help="survey form out / responses in")
     ssub = p.add_subparsers(dest="survey_cmd", metavar="ACTION")
-    from .survey import available_languages
-
-    langs = ", ".join(available_languages())
+    langs = ", ".join(_form_languages())
     f = ssub.add_parser(
         "form",
         parents=[common],
@@ -264,6 +262,35 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default=None, help="output folder (default reports/site)")
     return ap
+
+
+def _form_languages() -> list[str]:
+    """Languages of the packaged framework's survey (light: no scientific imports)."""
+    try:
+        import yaml
+
+        path = Path(__file__).resolve().parent / "frameworks" / "urban_security.yaml"
+        doc = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, ImportError, ValueError):
+        return ["en"]
+    langs: set[str] | None = None
+
+    def walk(node) -> None:
+        nonlocal langs
+        if isinstance(node, dict):
+            src = node.get("source")
+            if isinstance(src, dict) and src.get("kind") == "survey":
+                tr = src.get("translations") or {}
+                have = {k for k, v in tr.items() if isinstance(v, dict) and v.get("question")}
+                langs = have if langs is None else langs & have
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc)
+    return ["en"] + sorted((langs or set()) - {"en"})
 
 
 def _cmd_run(a) -> int:

@@ -44,6 +44,7 @@ __all__ = [
     "SAFE_ID",
     "DEFAULT_STUDY",
     "help_text",
+    "RequestError",
 ]
 
 #: Any id that becomes a folder name (reports/<id>/): checked before a path is built.
@@ -315,8 +316,20 @@ def help_text() -> str:
     return "\n".join("  " + s.line() for s in all_studies().values())
 
 
-def _one_line(msg: str, column: str, value: Any, expected: str) -> ValidationError:
-    return ValidationError([Problem("<arguments>", None, column, value, expected)], msg)
+class RequestError(ValidationError):
+    """A refused request (unknown unit, wrong scope, missing input): one clear line."""
+
+    def __init__(self, message: str, problems):
+        super().__init__(problems, message)
+        self.message = message
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _one_line(msg: str, column: str, value: Any, expected: str) -> RequestError:
+    return RequestError(msg, [Problem("<arguments>", None, column, value, expected)])
 
 
 def check_request(study: str, units: list[str], ws=None) -> list[str]:
@@ -427,6 +440,7 @@ def _unknown_unit_message(unit: str, ws) -> str:
             rec = reg.lookup(unit)
             return f"{base} ({unit} is {rec.name}; add it with `urbansec unit add {unit}`)"
         except ValidationError as exc:
-            return f"{base}; {str(exc).splitlines()[0]}"
+            why = exc.problems[0].expected if exc.problems else str(exc).splitlines()[0]
+            return f"{base}, nor an official code ({why})"
     except ImportError:  # pragma: no cover - the registry ships with the package
         return base
