@@ -91,6 +91,7 @@ us.pipeline.check_unit_inputs(inputs, unit_id)
 unit = us.self_assessment.unit_record(inputs.units, unit_id)
 rec.record("unit_name", unit["name"])
 display(Markdown(us.self_assessment.unit_intro(unit, inputs, fw)))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 """),
     md("""
 ## The framework
@@ -123,6 +124,9 @@ pos = us.peers.position(prof, unit_id, groups, nodes=us.self_assessment.dimensio
 rec.record("scores", prof.scores.query("unit_id == @unit_id"))
 rec.record("position", pos)
 rec.record("peer_group", groups.to_dict())
+comparators = us.self_assessment.comparators(prof, unit_id, inputs.units, fw)
+rec.record("comparators", comparators)
+display(Markdown(us.self_assessment.comparators_text(comparators, inputs.units, unit_id)))
 display(Markdown(us.self_assessment.peer_text(unit_id, groups, inputs.units)))
 us.reports.show_figure(
     us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw), title=unit["name"]),
@@ -159,19 +163,23 @@ display(us.self_assessment.funding_table(funding, fw, inputs.units))
     md("""
 ## Change over time
 
-The unit compared with itself: change in each dimension score between its two most recent
-periods with data.
+The unit compared with itself, like with like: between its two latest periods, only the
+indicators observed anew in the later period and with a value in the earlier one enter
+(a statistic carried forward from the same year is not a change), both periods are scored
+on that same set, and the table names the data years compared.
 """),
     code("""
-change = us.self_assessment.latest_change(prof, unit_id, fw)
+change = us.self_assessment.latest_change(prof, unit_id, fw, inputs.indicators)
 rec.record("change", change)
 if len(change):
+    p0, p1 = int(change["period_from"].iloc[0]), int(change["period_to"].iloc[0])
     us.reports.show_figure(
         us.plots.plot_change(change, labels=us.self_assessment.node_labels(fw)),
-        alt=f"Change in dimension scores of {unit['name']} between its two latest periods",
+        alt=f"Change in dimension scores of {unit['name']} from {p0} to {p1}, same indicators",
     )
+    display(us.self_assessment.change_table(change, fw))
 else:
-    display(Markdown("_Only one period with data: no change can be shown yet._"))
+    display(Markdown("_No indicator has new data in two periods: no change can be shown yet._"))
 """),
     md("""
 ## Data coverage
@@ -187,6 +195,8 @@ us.reports.show_figure(
     alt=f"Share of indicators with data per dimension for {unit['name']}",
 )
 display(us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n))
+display(Markdown("Every value of the latest profile period with the year it is from:"))
+display(us.self_assessment.indicator_years(inputs.indicators, unit_id, fw))
 """),
     md("""
 ## Coherence notes
@@ -234,11 +244,13 @@ display(us.self_assessment.sensitivity_table(sa, unit_id, fw))
 Public statistics are Eurostat's (police-recorded offences per 100,000 inhabitants of the
 NUTS 3 region the unit lies in, `crim_gen_reg`; Quality of Life in European Cities
 perception shares, `urb_percep`). Police-recorded crime differs in definitions and recording
-practice between countries: compare trends, not levels. **The self-assessment survey answers
-of the pilot units are SYNTHETIC**, produced by a seeded generator for demonstration.
+practice between countries: compare trends, not levels. Each value keeps its own reference
+year: a profile for a period uses, per indicator, the latest value up to that period.
 """),
     code("""
 display(us.self_assessment.sources_table(inputs))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -252,8 +264,7 @@ measurement, mutually reinforcing activities, continuous communication, backbone
 three preconditions (an influential champion, adequate financial resources, urgency for
 change) and five phases. This report reads the city's filled self-assessment workbook:
 readiness on the 1-4 scale ("just begun" ... "completely achieved"), the SWOT matrix, and
-what recurs across the pilot cities. **The demo workbooks are illustrative**, not the
-cities' actual assessments.
+what recurs across the cities that filled in the template.
 """),
     params("""
 unit_id: str = "BE212"  # unit code
@@ -266,8 +277,12 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
 a = cis[unit_id]
-rec.source("Collective Impact self-assessment workbook (illustrative demo)")
-rec.record("unit_name", a.meta.get("unit_name") or unit_id)
+ci_file = us.pipeline.collective_impact_files(data_dir)[unit_id]
+rec.source(us.pipeline.source_label("Collective Impact self-assessment workbook", ci_file, data_dir))
+unit_name = us.pipeline.unit_name(unit_id, data_dir)
+unit_name = a.meta.get("unit_name") or unit_name if unit_name == unit_id else unit_name
+rec.record("unit_name", unit_name)
+display(Markdown(us.pipeline.provenance_banner([ci_file], data_dir)))
 display(Markdown(f"**Policy problem:** {problem or a.problem}"))
 display(Markdown(f"**Phase:** {a.phase_name}"))
 if a.initiatives:
@@ -279,7 +294,7 @@ if a.initiatives:
 rec.record("readiness", a.readiness[["block", "item_id", "rating", "evidence_count", "gap"]])
 rec.record("strengths", us.collective_impact.strengths(a))
 us.reports.show_figure(us.collective_impact.plot_readiness([a]),
-                       alt=f"Readiness ratings on the 1-4 scale for {unit_id}")
+                       alt=f"Readiness ratings on the 1-4 scale for {unit_name}")
 display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "gap"]]
         .rename(columns={"item_name": "item", "rating_label": "rating",
                          "evidence_count": "evidence"}).set_index(["block", "item"]))
@@ -287,7 +302,7 @@ display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "ga
     md("## SWOT matrix"),
     code("""
 us.reports.show_figure(us.collective_impact.plot_swot_matrix(a),
-                       alt=f"SWOT matrix of {unit_id}: strengths, weaknesses, opportunities, threats")
+                       alt=f"SWOT matrix of {unit_name}: strengths, weaknesses, opportunities, threats")
 rec.record("swot_counts", a.swot.groupby("quadrant").size())
 """),
     md("## Next actions and stakeholders"),
@@ -296,7 +311,7 @@ display(a.next_actions.drop(columns=["unit_id"], errors="ignore").set_index("act
 display(a.stakeholders.groupby("sector").size().rename("organisations").to_frame())
 """),
     md("""
-## Across the pilot cities
+## Across the cities of this workspace
 
 What recurs across the cities that filled in the template: conditions by SWOT quadrant,
 readiness side by side (cities in file order, not sorted), and the lessons that recur,
@@ -304,13 +319,18 @@ with the cities they come from. There is no score table ordering the cities.
 """),
     code("""
 units = list(cis)
-us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
-                       alt="Number of SWOT items per condition and quadrant, all pilot cities")
-us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
-                       alt="Readiness ratings of all pilot cities on the 1-4 scale")
-syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
-rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
+rec.record("n_cities", len(units))
+if len(units) >= 2:
+    us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
+                           alt="Number of SWOT items per condition and quadrant, all cities")
+    us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
+                           alt="Readiness ratings of all cities on the 1-4 scale")
+    syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
+    rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
+    display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
+else:
+    display(Markdown(f"_Only {unit_name}'s workbook is in this workspace: lessons across cities "
+                     "appear when other cities' filled workbooks are added._"))
 """),
 ]
 
@@ -322,9 +342,8 @@ Action 5 of the Partnership gives local security managers a common method to mea
 impact of local social-cohesion actions on security and on **feelings of insecurity**:
 first map the city's policies on the integrated urban security policy pyramid (quality of
 life, general prevention, specific prevention, reaction), then evaluate at least one
-initiative. The policy inventories of the demo cities are **illustrative** (drafted from the
-pyramid manual's example measures) and their outcome data are **synthetic with planted
-effects**, so the report shows what each design can and cannot recover.
+initiative. Without an impact evaluation the report maps the pyramid, its coverage and gaps,
+and says which data would let the impact be measured.
 """),
     params("""
 unit_id: str = "BE212"  # unit code (NUTS 3 region of the city)
@@ -339,8 +358,13 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid)
 cov = us.orpheus.coverage(classified, measure=measure)
-rec.source("Policy inventory (illustrative demo)")
-rec.record("unit_name", us.pipeline.unit_name(unit_id, data_dir))
+inv_file = us.pipeline.orpheus_files(data_dir)[unit_id]
+rec.source(us.pipeline.source_label("Policy inventory", inv_file, data_dir))
+unit_name = us.pipeline.unit_name(unit_id, data_dir)
+rec.record("unit_name", unit_name)
+has_eval = us.pipeline.has_evaluation(unit_id, data_dir)
+display(Markdown(us.pipeline.provenance_banner(
+    [inv_file] + ([us.pipeline.evaluation_file(unit_id, data_dir)] if has_eval else []), data_dir)))
 rec.record("coverage", cov[cov["unit_id"] == unit_id])
 rec.record("domains", sorted(classified.loc[classified["unit_id"] == unit_id, "domain"].unique()))
 """),
@@ -353,7 +377,7 @@ Width is proportional to the number of initiatives (or budget / reach).
 """),
     code("""
 us.reports.show_figure(us.orpheus.plot_pyramid(cov, unit_id, measure=measure),
-                       alt=f"Prevention pyramid of {unit_id}: initiatives per layer, bottom to top")
+                       alt=f"Prevention pyramid of {unit_name}: initiatives per layer, bottom to top")
 mine = classified[classified["unit_id"] == unit_id]
 display(mine[["initiative_id", "name", "layer_name", "secondary_layer", "confidence",
               "layer_source", "rationale"]].set_index("initiative_id"))
@@ -377,8 +401,11 @@ crime = us.pipeline.region_crime(unit_id, data_dir, recorder=rec)
 if len(crime):
     rec.source("Eurostat crim_gen_reg")
     rec.record("region_crime_latest", crime[crime["year"] == crime["year"].max()])
-    us.reports.show_figure(us.plots.plot_trend(crime, title=f"{unit_id}: recorded offences"),
-                           alt=f"Police-recorded offences per 100,000 inhabitants in {unit_id}, by year")
+    region = crime["geo"].iloc[0]
+    years = f"{crime['year'].min()}-{crime['year'].max()}"
+    us.reports.show_figure(
+        us.plots.plot_trend(crime, title=f"{unit_name} ({region}): recorded offences, {years}"),
+        alt=f"Police-recorded offences per 100,000 inhabitants in {region}, {years}, by year")
 else:
     display(Markdown("_Eurostat has no regional crime data for this unit in the bundled extraction._"))
 """),
@@ -390,18 +417,25 @@ Outcomes: the share of residents feeling safe walking alone in their area after 
 area, its control, a displacement buffer and the buffer's control).
 """),
     code("""
-spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
-rec.source("Outcome survey and incident counts (SYNTHETIC, planted effects)")
-init_id = initiative or spec.initiative_id
-display(mine.set_index("initiative_id").loc[[init_id], ["name", "description", "layer_name"]])
-ev = us.outcomes.evaluate(spec, survey, incidents)
-rec.record("effects", ev.table())
-display(ev.table().set_index("design"))
-display(Markdown(us.outcomes.reading(ev)))
+survey = None
+if has_eval:
+    spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
+    rec.source(us.pipeline.source_label("Outcome survey and incident counts",
+                                        us.pipeline.evaluation_file(unit_id, data_dir), data_dir))
+    init_id = initiative or spec.initiative_id
+    display(mine.set_index("initiative_id").loc[[init_id], ["name", "description", "layer_name"]])
+    ev = us.outcomes.evaluate(spec, survey, incidents)
+    rec.record("effects", ev.table())
+    display(ev.table().set_index("design"))
+    display(Markdown(us.outcomes.reading(ev)))
+else:
+    rec.record("effects", None)
+    display(Markdown(us.outcomes.data_needed_text(unit_name)))
 """),
     code("""
-for name, r in ev.results.items():
-    us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_id}")
+if has_eval:
+    for name, r in ev.results.items():
+        us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_name}")
 """),
     md("""
 ## Designing the next evaluation
@@ -414,6 +448,9 @@ intervention starts.
 """),
     code("""
 baseline = us.outcomes.baseline_share(survey) if survey is not None else 0.6
+if survey is None:
+    display(Markdown("_No outcome survey yet: the table assumes a baseline share of 60 % "
+                     "feeling safe; replace it with the city's own figure when known._"))
 mde = us.impact.mde_table(n_per_area=[50, 100, 200], n_areas=[3, 6, 10], waves=4, icc=0.05,
                           baseline_share=baseline)
 rec.record("mde_table", mde[["n_per_area", "n_areas", "mde"]])
@@ -422,18 +459,23 @@ display(mde.assign(mde_points=(mde["mde"] * 100).round(1))
         .rename_axis(index="respondents per area and wave", columns="areas per arm"))
 """),
     md("""
-## Across the pilot cities
+## Across the cities of this workspace
 
 The same method in every city, side by side and in a fixed order (never sorted): the
 pyramids on one scale, and each city's evaluated initiative with its confidence interval.
 """),
     code("""
 units = list(cov["unit_id"].unique())
-us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
-                       alt="Prevention pyramids of the pilot cities side by side, same scale")
-effects = us.pipeline.all_effects(data_dir, units)
-rec.record("effects_all_units", effects)
-display(effects.set_index(["unit_id", "design"]))
+if len(units) >= 2:
+    us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
+                           alt="Prevention pyramids of the cities side by side, same scale")
+    effects = us.pipeline.all_effects(data_dir, units)
+    rec.record("effects_all_units", effects)
+    if len(effects):
+        display(effects.set_index(["unit_id", "design"]))
+else:
+    display(Markdown(f"_Only {unit_name}'s inventory is in this workspace: other cities' "
+                     "pyramids appear here when their inventories are added._"))
 """),
 ]
 
@@ -1021,8 +1063,7 @@ CI_SYNTHESIS = [
 
 The Collective Impact self-assessments of all pilot cities side by side: readiness on the
 1-4 scale (cities in file order, never sorted), SWOT items per condition and quadrant, and
-the lessons that recur, with the cities they come from. **The demo workbooks are
-illustrative.**
+the lessons that recur, with the cities they come from.
 """),
     params("""
 unit_id: str = "EU"  # the synthesis covers every workbook in raw/collective_impact
@@ -1033,7 +1074,9 @@ results_path: str = ""  # set by `urbansec run`
     code(SETUP),
     code("""
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
-rec.source("Collective Impact self-assessment workbooks (illustrative demo)")
+rec.source(us.pipeline.source_label("Collective Impact self-assessment workbooks",
+                                    next(iter(us.pipeline.collective_impact_files(data_dir).values())),
+                                    data_dir))
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))
 display(us.collective_impact.overview(list(cis.values())))
