@@ -265,7 +265,11 @@ def load_inputs(
         sources=sources,
         raw_indicators=raw_ind,
         errors=errors,
-        responses=pd.concat(answers, ignore_index=True) if answers else pd.DataFrame(),
+        responses=(
+            pd.concat(answers, ignore_index=True)
+            if answers
+            else pd.DataFrame(columns=["unit_id", "area", "wave", "area_type", "respondent_role"])
+        ),
     )
 
 
