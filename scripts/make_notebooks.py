@@ -733,9 +733,12 @@ us.reports.show_figure(
 
 The questionnaire is `urbansec_lib/instruments/training_pre_post.yaml` (version recorded
 above); the competence framework is `urbansec_lib/instruments/competences.yaml`, a proposal
-for the Action 4 trainers to review. **The demo exports are SYNTHETIC**, produced by
-`scripts/make_demo_actions.py` with a fixed seed; no real participant is described.
-Participant codes are never shown; free-text comments are not read into the analysis.
+for the Action 4 trainers to review. Participant codes are never shown; free-text
+comments are not read into the analysis.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -784,7 +787,7 @@ space, threat, measure and partner, and the same list as CSV.
     code("""
 page = good_practices.inventory_html(
     gp, Path(data_dir) / "processed" / "good_practices" / "inventory.html",
-    note="Demo inventory: SYNTHETIC practices generated for testing the toolkit.",
+    note=us.pipeline.provenance_banner(rec.inputs, data_dir).removeprefix("> ").replace("**", ""),
 )
 display(Markdown(f"Inventory written to `processed/good_practices/{page.name}` "
                  f"and `{page.with_suffix('.csv').name}`."))
@@ -830,9 +833,12 @@ display(fund[["dimension", "name", "programme_period", "typical_grant", "link", 
     md("""
 ## About the data
 
-The questionnaire is `urbansec_lib/instruments/good_practice.yaml`. **The demo inventory is
-SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): the practices and "Demo city" names
-are invented. Free-text outcome descriptions are not read into this report.
+The questionnaire is `urbansec_lib/instruments/good_practice.yaml`. Free-text outcome
+descriptions are not read into this report.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -913,9 +919,9 @@ display(ai_survey.report_table(bn_country, by="country"))
 ## National positions
 
 A user-maintained file of national positions (`data/raw/ai/national_positions.csv`) beside
-each country's share of authorities using at least one technology. **The positions shipped
-with the demo are ILLUSTRATIVE placeholders** (status column) that only restate the EU-level
-baseline of the AI Act; replace them with each country's position and source.
+each country's share of authorities using at least one technology. The status column says
+whether a position is verified, a draft or an illustrative placeholder; replace placeholders
+with each country's position and source.
 """),
     code("""
 positions = ai_survey.read_national_positions(rec.use(raw / "national_positions.csv"))
@@ -926,9 +932,12 @@ display(joined.round(2))
     md("""
 ## About the data
 
-The questionnaire is `urbansec_lib/instruments/ai_technologies.yaml`. **The demo survey is
-SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): no authority answered it. Free-text
-comments are not read into this report.
+The questionnaire is `urbansec_lib/instruments/ai_technologies.yaml`. Free-text comments
+are not read into this report.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -952,7 +961,7 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 fw = us.load_framework(framework_path or None)
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
-rec.record("unit_name", "All units of the demo")
+rec.record("unit_name", "All units of this workspace")
 prof = us.self_assessment.profile(inputs.indicators, fw)
 groups = us.peers.peer_groups(us.pipeline.unit_context(inputs.units, data_dir), seed=seed)
 dims = us.self_assessment.dimension_ids(fw)
@@ -998,7 +1007,6 @@ PILOT = [
 How did the pilot of the self-assessment go? Response counts per unit and wave, item
 non-response, indicators with poor coverage or poor coherence, and a recommendation per
 indicator ("keep / revise / drop") with its reason, for the next version of the framework.
-**The pilot answers of the demo are synthetic.**
 """),
     params("""
 unit_id: str = "EU"  # the evaluation covers all pilots
@@ -1013,6 +1021,7 @@ results_path: str = ""  # set by `urbansec run`
 fw = us.load_framework(framework_path or None)
 rec.record("unit_name", "Self-assessment pilots")
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 responses = inputs.responses
 prof = us.self_assessment.profile(inputs.indicators, fw)
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)

@@ -24,6 +24,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,36 +58,50 @@ def _fill_ci(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("newuser")
+def venv():
+    # own temporary folder: pytest's shared basetemp may be rotated by concurrent runs
+    tmp = Path(tempfile.mkdtemp(prefix="urbansec-newuser-"))
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     wheels = tmp / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
         check=True,
         timeout=600,
+        env=clean,
     )
     wheel = next(wheels.glob("urbansec-*.whl"))
     env_dir = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300, env=clean)
     py = env_dir / "bin" / "python"
     if os.environ.get("URBANSEC_TEST_PYPI"):
-        subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=3000)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=3000
+        )
     else:
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+            check=True,
+            timeout=600,
+            env=clean,
+        )
         purelib = subprocess.run(
             [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
+        # after the wheel: pip must not see the test environment's editable install
         Path(purelib, "zz_test_deps.pth").write_text(
             "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
         )
-        subprocess.run(
-            [str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
-            check=True,
-            timeout=600,
+        # pip installs nbconvert's templates as data files under the prefix: copy them
+        # (not the kernel specs: the kernel must be this venv's python)
+        shutil.copytree(
+            Path(sys.prefix) / "share" / "jupyter" / "nbconvert",
+            env_dir / "share" / "jupyter" / "nbconvert",
         )
-    return tmp, env_dir
+    yield tmp, env_dir
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_new_user_route(venv):
@@ -123,7 +138,9 @@ def test_new_user_route(venv):
     assert str(env_dir) in where and str(ROOT) not in where
     assert run("--version", cwd=tmp).stdout.strip() == "urbansec 0.1.0"
     helptext = run("run", "--help", cwd=tmp).stdout
-    assert "orpheus_impact [per unit]" in helptext and "ai_technologies [partnership-wide]" in helptext
+    assert (
+        "orpheus_impact [per unit]" in helptext and "ai_technologies [partnership-wide]" in helptext
+    )
 
     run("init", "torun", "--name", "Toruń urban security", cwd=tmp)
     ws = tmp / "torun"
@@ -197,8 +214,17 @@ def test_new_user_route(venv):
     (ws / "data" / "raw" / "orpheus").mkdir()
     inv = (ROOT / "data" / "raw" / "orpheus" / "BE212_inventory.csv").read_text("utf-8")
     (ws / "data" / "raw" / "orpheus" / "PL013C_inventory.csv").write_text(inv, "utf-8")
-    run("ci", "template", "--unit", "PL013C", "--problem", "Feeling unsafe at night",
-        "--out", str(downloads / "PL013C_ci.xlsx"), cwd=ws)
+    run(
+        "ci",
+        "template",
+        "--unit",
+        "PL013C",
+        "--problem",
+        "Feeling unsafe at night",
+        "--out",
+        str(downloads / "PL013C_ci.xlsx"),
+        cwd=ws,
+    )
     (ws / "data" / "raw" / "collective_impact").mkdir()
     ci_file = ws / "data" / "raw" / "collective_impact" / "PL013C_ci.xlsx"
     shutil.copy(downloads / "PL013C_ci.xlsx", ci_file)
@@ -230,8 +256,11 @@ def test_new_user_route(venv):
         assert r["short_by"] == max(0, 3 - r["n_comparators"])
     # the survey answers are used: survey dimensions scored for 2023 and 2025
     sc = res["scores"]
-    scored = {(dict(zip(sc["columns"], x))["node_id"]) for x in sc["data"]
-              if dict(zip(sc["columns"], x))["score"] is not None}
+    scored = {
+        (dict(zip(sc["columns"], x))["node_id"])
+        for x in sc["data"]
+        if dict(zip(sc["columns"], x))["score"] is not None
+    }
     assert "sense_of_safety" in scored
     # change over time like with like: only indicators observed in both waves, years named
     ch = res["change"]

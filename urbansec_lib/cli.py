@@ -86,8 +86,9 @@ def _add_run(sub, common) -> None:
         help="rerun only the units that failed in run RUN_ID (reports/_runs/RUN_ID)",
     )
     p.add_argument(
-        "--data-dir", default=None, help="data folder holding raw/ and processed/ "
-        "(default: the workspace's)"
+        "--data-dir",
+        default=None,
+        help="data folder holding raw/ and processed/ (default: the workspace's)",
     )
     p.add_argument(
         "--reports-dir", default=None, help="where reports go (default: the workspace's reports/)"
@@ -141,12 +142,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "only) plus this workspace's units (default), or this workspace's units only",
     )
     _add_run(sub, common)
-    p = sub.add_parser(
-        "studies", parents=[common], help="list the studies: scope, default, inputs"
-    )
-    p = sub.add_parser(
-        "unit", parents=[common], help="add, list or search units by official code"
-    )
+    p = sub.add_parser("studies", parents=[common], help="list the studies: scope, default, inputs")
+    p = sub.add_parser("unit", parents=[common], help="add, list or search units by official code")
     usub = p.add_subparsers(dest="unit_cmd", metavar="ACTION")
     u = usub.add_parser(
         "add",
@@ -157,9 +154,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "Unknown or mismatched codes are refused with the nearest matches.",
     )
     u.add_argument("code", help="official code, e.g. PL013C (Torun) or BE212 (NUTS 3)")
-    u.add_argument(
-        "--name", default=None, help="the unit's name, checked against the registry's"
-    )
+    u.add_argument("--name", default=None, help="the unit's name, checked against the registry's")
     usub.add_parser("list", parents=[common], help="the workspace's units")
     u = usub.add_parser("search", parents=[common], help="search the registry by code or name")
     u.add_argument("text", help="part of a name or code (accents optional)")
@@ -211,9 +206,7 @@ def _build_parser() -> argparse.ArgumentParser:
     f.add_argument(
         "--levels", nargs="*", default=None, help="only indicators for these territorial levels"
     )
-    f.add_argument(
-        "--language", default="en", help=f"label language, one of: {langs} (default en)"
-    )
+    f.add_argument("--language", default="en", help=f"label language, one of: {langs} (default en)")
     f.add_argument("--out", default="forms", help="output folder (default forms/)")
     i = ssub.add_parser(
         "import",
@@ -223,9 +216,7 @@ def _build_parser() -> argparse.ArgumentParser:
     i.add_argument("export", help="the Kobo/ODK export (.csv or .xlsx), any file name")
     i.add_argument("--unit", required=True, help="the unit the answers belong to")
     i.add_argument("--framework", default=None, help="framework YAML (default: workspace's)")
-    i.add_argument(
-        "--processed-dir", default=None, help="default: the workspace's data/processed"
-    )
+    i.add_argument("--processed-dir", default=None, help="default: the workspace's data/processed")
     i.add_argument(
         "--accept-valid",
         action="store_true",
@@ -252,7 +243,9 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list the unit's evaluated initiative if it showed no measurable impact",
     )
-    t.add_argument("--out", default=None, help="workbook path (default <unit>_collective_impact.xlsx)")
+    t.add_argument(
+        "--out", default=None, help="workbook path (default <unit>_collective_impact.xlsx)"
+    )
     p = sub.add_parser("key", parents=[common], help="pseudonymisation key")
     p.add_argument(
         "action", choices=["init", "fingerprint"], help="init: create; fingerprint: show"
@@ -360,8 +353,12 @@ def _cmd_unit(a, ap) -> int:
     ws = current(a.workspace)
     if a.unit_cmd == "add":
         rec = add_unit(ws, a.code, name=a.name)
-        pop = f", population {rec.population:,.0f} ({rec.population_year})" if rec.population else ""
-        print(f"added {rec.unit_id}: {rec.name} ({rec.level}, {rec.country}{pop}) to {ws.units_file}")
+        pop = (
+            f", population {rec.population:,.0f} ({rec.population_year})" if rec.population else ""
+        )
+        print(
+            f"added {rec.unit_id}: {rec.name} ({rec.level}, {rec.country}{pop}) to {ws.units_file}"
+        )
         return 0
     if a.unit_cmd == "list":
         units = ws.units()
@@ -511,9 +508,7 @@ def _cmd_survey(a, ap) -> int:
         if a.unit:
             unit = _workspace_unit(ws, a.unit)
             out.mkdir(parents=True, exist_ok=True)
-            written = survey.write_unit_forms(
-                fw, out, unit, levels=a.levels, language=a.language
-            )
+            written = survey.write_unit_forms(fw, out, unit, levels=a.levels, language=a.language)
             for p in written:
                 print(p)
             return 0

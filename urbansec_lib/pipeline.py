@@ -312,9 +312,7 @@ def study_units(study: str, data: str | Path | None = None) -> list[str]:
         return list(collective_impact_files(data))
     out = []
     for u in units["unit_id"]:
-        if all(
-            studies._input_present(i, u, ws) for i in decl.inputs if i.required
-        ):
+        if all(studies._input_present(i, u, ws) for i in decl.inputs if i.required):
             out.append(u)
     return out
 
@@ -367,7 +365,7 @@ def demo(
     ws = current(workspace_dir)
     build_processed(ws.data_dir)
     code = 0
-    for name, decl in studies.all_studies().items():
+    for name in studies.all_studies():
         nb = reports._notebook_path(name, ws.root)
         if not nb.exists():
             continue

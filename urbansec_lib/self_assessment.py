@@ -443,7 +443,8 @@ def comparators_text(comp: pd.DataFrame, units: pd.DataFrame, unit_id: str) -> s
     if ref:
         parts.append(
             f"{len(ref)} reference unit(s) with bundled real public data only (Eurostat "
-            "crim_gen_reg, urb_percep; never survey data): " + ", ".join(names.get(u, u) for u in ref)
+            "crim_gen_reg, urb_percep; never survey data): "
+            + ", ".join(names.get(u, u) for u in ref)
         )
     text = "**Compared with:** " + ("; ".join(parts) if parts else "no other unit") + "."
     few = comp[comp["short_by"] > 0]
@@ -453,8 +454,7 @@ def comparators_text(comp: pd.DataFrame, units: pd.DataFrame, unit_id: str) -> s
             f"\n\n**Too few comparators** (at least {MIN_COMPARATORS} other units with a score "
             "are needed to place a unit): "
             + "; ".join(
-                f"{labels[r.node_id].replace('_', ' ')}: {r.n_comparators} "
-                f"({r.short_by} short)"
+                f"{labels[r.node_id].replace('_', ' ')}: {r.n_comparators} ({r.short_by} short)"
                 for r in few.itertuples()
             )
             + ". These dimensions are not positioned."
@@ -480,9 +480,7 @@ def indicator_years(indicators: pd.DataFrame, unit_id: str, fw: Framework, perio
         pd.DataFrame(
             {
                 "indicator": own["indicator_id"].map(labels).fillna(own["indicator_id"]),
-                "dimension": own["indicator_id"].map(
-                    lambda i: labels.get(fw.dimension_of(i), "")
-                ),
+                "dimension": own["indicator_id"].map(lambda i: labels.get(fw.dimension_of(i), "")),
                 "data year": year.astype(int).to_numpy(),
                 "source": own["source"].astype(str).str.split(" \\(").str[0].to_numpy(),
             }

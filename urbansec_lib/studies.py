@@ -293,9 +293,11 @@ def get(name: str) -> Study:
     """The declaration of a study (``ValidationError`` listing the known ones)."""
     studies = all_studies()
     if name not in studies:
-        raise ValidationError(
-            [Problem("<arguments>", None, "--study", name, "one of " + ", ".join(studies))],
-            "study",
+        raise _one_line(
+            f"unknown study {name!r}; known: {', '.join(studies)}",
+            "--study",
+            name,
+            "one of " + ", ".join(studies),
         )
     return studies[name]
 
@@ -304,9 +306,11 @@ def safe_id(value: str, what: str = "--unit") -> str:
     """``value`` if it can safely name a folder (letters, digits, ``-``, ``_``), else a
     ``ValidationError`` (checked before any path is built)."""
     if not isinstance(value, str) or not SAFE_ID.match(value):
-        raise ValidationError(
-            [Problem("<arguments>", None, what, value, "letters, digits, '-' or '_' only")],
-            "arguments",
+        raise _one_line(
+            f"{value!r} cannot be a unit id ({what}): letters, digits, '-' or '_' only",
+            what,
+            value,
+            "letters, digits, '-' or '_' only",
         )
     return value
 
@@ -351,7 +355,7 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
             f"study {study}: no units to run",
             "--unit",
             None,
-            f"a unit of this workspace (add one with `urbansec unit add CODE`)"
+            "a unit of this workspace (add one with `urbansec unit add CODE`)"
             if decl.per_unit
             else defaults.PARTNERSHIP_UNIT,
         )
@@ -391,7 +395,9 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
                     "a unit of this workspace",
                 )
             if u not in known:
-                raise _one_line(_unknown_unit_message(u, ws), "--unit", u, "a unit of this workspace")
+                raise _one_line(
+                    _unknown_unit_message(u, ws), "--unit", u, "a unit of this workspace"
+                )
     for u in units:
         for inp in decl.inputs:
             if inp.required and not _input_present(inp, u, ws):
@@ -403,7 +409,11 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
                 raise _one_line(
                     f"study {study} needs the {inp.description} for {u}: not found at "
                     f"{_rel(where, ws.root)}"
-                    + (f" (or name the file under [inputs.{u}] in urbansec.toml)" if "{unit}" in (inp.default or "") else ""),
+                    + (
+                        f" (or name the file under [inputs.{u}] in urbansec.toml)"
+                        if "{unit}" in (inp.default or "")
+                        else ""
+                    ),
                     inp.kind,
                     _rel(where, ws.root),
                     "an existing file",

@@ -468,9 +468,9 @@ def for_data_dir(data_dir: str | Path) -> Workspace:
         reports_dir=data_dir.parent / defaults.REPORTS_DIR,
         demo=True,
         public="packaged",
-        provenance=dict(DEMO_PROVENANCE) if data_dir.name == "data" else {
-            k.replace("data/", f"{data_dir.name}/", 1): v for k, v in DEMO_PROVENANCE.items()
-        },
+        provenance=dict(DEMO_PROVENANCE)
+        if data_dir.name == "data"
+        else {k.replace("data/", f"{data_dir.name}/", 1): v for k, v in DEMO_PROVENANCE.items()},
     )
 
 
