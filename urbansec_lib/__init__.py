@@ -21,6 +21,7 @@ _SUBMODULES = (
     "collective_impact",
     "data",
     "executor",
+    "fixed_effects",
     "funding",
     "good_practices",
     "impact",
@@ -42,6 +43,7 @@ _SUBMODULES = (
     "survey",
     "synthesis",
     "training",
+    "wildboot",
 )
 
 #: Public names defined in submodules: name -> submodule.
@@ -84,6 +86,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         collective_impact,
         data,
         executor,
+        fixed_effects,
         funding,
         good_practices,
         impact,
@@ -105,6 +108,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         survey,
         synthesis,
         training,
+        wildboot,
     )
     from .errors import Problem, ValidationError  # noqa: F401
     from .framework import Dimension, Framework, Indicator, load_framework  # noqa: F401
