@@ -1088,6 +1088,7 @@ rec.source(us.pipeline.source_label("Collective Impact self-assessment workbooks
                                     data_dir))
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 display(us.collective_impact.overview(list(cis.values())))
 """),
     md("## Readiness"),

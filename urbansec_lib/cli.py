@@ -164,6 +164,13 @@ def _build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="build processed data and every demo report (the repository's demo workspace)",
     )
+    p.add_argument(
+        "--into",
+        metavar="DIR",
+        default=None,
+        help="first create the demo workspace in DIR from the packaged demo data (for an "
+        "installed package without the repository)",
+    )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p = sub.add_parser(
@@ -442,7 +449,12 @@ def _dispatch(a, ap) -> int:
     if a.cmd == "demo":
         from . import pipeline
 
-        return pipeline.demo(jobs=a.jobs, progress=not a.no_progress, workspace_dir=a.workspace)
+        target = a.workspace
+        if a.into:
+            from .workspace import demo_workspace
+
+            target = str(demo_workspace(a.into).root)
+        return pipeline.demo(jobs=a.jobs, progress=not a.no_progress, workspace_dir=target)
     if a.cmd == "reproduce":
         from . import reports
         from .workspace import current

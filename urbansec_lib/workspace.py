@@ -48,6 +48,7 @@ __all__ = [
     "find",
     "load",
     "current",
+    "demo_workspace",
     "for_data_dir",
     "bundled_raw_dir",
     "package_notebooks_dir",
@@ -472,6 +473,34 @@ def for_data_dir(data_dir: str | Path) -> Workspace:
         if data_dir.name == "data"
         else {k.replace("data/", f"{data_dir.name}/", 1): v for k, v in DEMO_PROVENANCE.items()},
     )
+
+
+def demo_workspace(folder: str | Path) -> Workspace:
+    """Create (or refresh) the demo as a workspace in ``folder`` from the packaged demo data:
+    its units, public data and the synthetic / illustrative inputs, declared as such.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> ws = demo_workspace(tempfile.mkdtemp() + "/demo")
+    >>> ws.demo, ws.provenance_kind(ws.raw_dir / "survey" / "ES001C_selfassessment_kobo.csv")
+    (True, 'synthetic')
+    """
+    import shutil
+
+    ws = init(
+        folder,
+        name="urbansec demo (synthetic and illustrative data)",
+        units_file=f"{defaults.RAW_DIR}/units.csv",
+        demo=True,
+        comparators="workspace",
+        provenance=DEMO_PROVENANCE,
+        exist_ok=True,
+    )
+    src = bundled_raw_dir().resolve()
+    if src != ws.raw_dir.resolve():
+        shutil.copytree(src, ws.raw_dir, dirs_exist_ok=True)
+    return load(ws.root)
 
 
 def init(
