@@ -433,6 +433,22 @@ else:
     display(Markdown(us.outcomes.data_needed_text(unit_name)))
 """),
     code("""
+did_res = ev.results.get("did") if has_eval else None
+wb = did_res.wild_bootstrap if did_res is not None else None
+if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
+    rec.record("did_wild_bootstrap", wb.table())
+    display(Markdown(
+        f"**Few clusters.** The survey DiD rests on only {wb.n_clusters} areas (clusters), "
+        f"below about {us.impact.FEW_CLUSTERS}: cluster-robust (CRV1) p-values and intervals "
+        "are then too optimistic. The restricted wild cluster bootstrap "
+        f"({wb.weights} weights, {wb.B:,} draws"
+        f"{', every sign pattern enumerated' if wb.full_enumeration else ''}) gives "
+        f"p = {wb.pvalue:.3f} and a 95 % CI of {100 * wb.ci[0]:+.1f} to {100 * wb.ci[1]:+.1f} "
+        f"points (CRV1: p = {did_res.pvalue:.3f}, {100 * did_res.ci[0]:+.1f} to "
+        f"{100 * did_res.ci[1]:+.1f}); read the bootstrap figures."
+    ))
+"""),
+    code("""
 if has_eval:
     for name, r in ev.results.items():
         us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_name}")

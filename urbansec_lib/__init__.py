@@ -63,6 +63,8 @@ _NAMES = {
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES or name in _NAMES:
+        importlib.import_module(".errors", __name__)  # sets pandas' string storage first
     if name in _SUBMODULES:
         mod = importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
