@@ -91,6 +91,7 @@ us.pipeline.check_unit_inputs(inputs, unit_id)
 unit = us.self_assessment.unit_record(inputs.units, unit_id)
 rec.record("unit_name", unit["name"])
 display(Markdown(us.self_assessment.unit_intro(unit, inputs, fw)))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 """),
     md("""
 ## The framework
@@ -123,6 +124,9 @@ pos = us.peers.position(prof, unit_id, groups, nodes=us.self_assessment.dimensio
 rec.record("scores", prof.scores.query("unit_id == @unit_id"))
 rec.record("position", pos)
 rec.record("peer_group", groups.to_dict())
+comparators = us.self_assessment.comparators(prof, unit_id, inputs.units, fw)
+rec.record("comparators", comparators)
+display(Markdown(us.self_assessment.comparators_text(comparators, inputs.units, unit_id)))
 display(Markdown(us.self_assessment.peer_text(unit_id, groups, inputs.units)))
 us.reports.show_figure(
     us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw), title=unit["name"]),
@@ -159,19 +163,23 @@ display(us.self_assessment.funding_table(funding, fw, inputs.units))
     md("""
 ## Change over time
 
-The unit compared with itself: change in each dimension score between its two most recent
-periods with data.
+The unit compared with itself, like with like: between its two latest periods, only the
+indicators observed anew in the later period and with a value in the earlier one enter
+(a statistic carried forward from the same year is not a change), both periods are scored
+on that same set, and the table names the data years compared.
 """),
     code("""
-change = us.self_assessment.latest_change(prof, unit_id, fw)
+change = us.self_assessment.latest_change(prof, unit_id, fw, inputs.indicators)
 rec.record("change", change)
 if len(change):
+    p0, p1 = int(change["period_from"].iloc[0]), int(change["period_to"].iloc[0])
     us.reports.show_figure(
         us.plots.plot_change(change, labels=us.self_assessment.node_labels(fw)),
-        alt=f"Change in dimension scores of {unit['name']} between its two latest periods",
+        alt=f"Change in dimension scores of {unit['name']} from {p0} to {p1}, same indicators",
     )
+    display(us.self_assessment.change_table(change, fw))
 else:
-    display(Markdown("_Only one period with data: no change can be shown yet._"))
+    display(Markdown("_No indicator has new data in two periods: no change can be shown yet._"))
 """),
     md("""
 ## Social cohesion and feeling safe, against peers
@@ -207,6 +215,8 @@ us.reports.show_figure(
     alt=f"Share of indicators with data per dimension for {unit['name']}",
 )
 display(us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n))
+display(Markdown("Every value of the latest profile period with the year it is from:"))
+display(us.self_assessment.indicator_years(inputs.indicators, unit_id, fw))
 """),
     md("""
 ## Coherence notes
@@ -254,11 +264,13 @@ display(us.self_assessment.sensitivity_table(sa, unit_id, fw))
 Public statistics are Eurostat's (police-recorded offences per 100,000 inhabitants of the
 NUTS 3 region the unit lies in, `crim_gen_reg`; Quality of Life in European Cities
 perception shares, `urb_percep`). Police-recorded crime differs in definitions and recording
-practice between countries: compare trends, not levels. **The self-assessment survey answers
-of the pilot units are SYNTHETIC**, produced by a seeded generator for demonstration.
+practice between countries: compare trends, not levels. Each value keeps its own reference
+year: a profile for a period uses, per indicator, the latest value up to that period.
 """),
     code("""
 display(us.self_assessment.sources_table(inputs))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -272,8 +284,7 @@ measurement, mutually reinforcing activities, continuous communication, backbone
 three preconditions (an influential champion, adequate financial resources, urgency for
 change) and five phases. This report reads the city's filled self-assessment workbook:
 readiness on the 1-4 scale ("just begun" ... "completely achieved"), the SWOT matrix, and
-what recurs across the pilot cities. **The demo workbooks are illustrative**, not the
-cities' actual assessments.
+what recurs across the cities that filled in the template.
 """),
     params("""
 unit_id: str = "BE212"  # unit code
@@ -286,8 +297,12 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
 a = cis[unit_id]
-rec.source("Collective Impact self-assessment workbook (illustrative demo)")
-rec.record("unit_name", a.meta.get("unit_name") or unit_id)
+ci_file = us.pipeline.collective_impact_files(data_dir)[unit_id]
+rec.source(us.pipeline.source_label("Collective Impact self-assessment workbook", ci_file, data_dir))
+unit_name = us.pipeline.unit_name(unit_id, data_dir)
+unit_name = a.meta.get("unit_name") or unit_name if unit_name == unit_id else unit_name
+rec.record("unit_name", unit_name)
+display(Markdown(us.pipeline.provenance_banner([ci_file], data_dir)))
 display(Markdown(f"**Policy problem:** {problem or a.problem}"))
 display(Markdown(f"**Phase:** {a.phase_name}"))
 if a.initiatives:
@@ -299,7 +314,7 @@ if a.initiatives:
 rec.record("readiness", a.readiness[["block", "item_id", "rating", "evidence_count", "gap"]])
 rec.record("strengths", us.collective_impact.strengths(a))
 us.reports.show_figure(us.collective_impact.plot_readiness([a]),
-                       alt=f"Readiness ratings on the 1-4 scale for {unit_id}")
+                       alt=f"Readiness ratings on the 1-4 scale for {unit_name}")
 display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "gap"]]
         .rename(columns={"item_name": "item", "rating_label": "rating",
                          "evidence_count": "evidence"}).set_index(["block", "item"]))
@@ -307,7 +322,7 @@ display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "ga
     md("## SWOT matrix"),
     code("""
 us.reports.show_figure(us.collective_impact.plot_swot_matrix(a),
-                       alt=f"SWOT matrix of {unit_id}: strengths, weaknesses, opportunities, threats")
+                       alt=f"SWOT matrix of {unit_name}: strengths, weaknesses, opportunities, threats")
 rec.record("swot_counts", a.swot.groupby("quadrant").size())
 """),
     md("## Next actions and stakeholders"),
@@ -316,7 +331,7 @@ display(a.next_actions.drop(columns=["unit_id"], errors="ignore").set_index("act
 display(a.stakeholders.groupby("sector").size().rename("organisations").to_frame())
 """),
     md("""
-## Across the pilot cities
+## Across the cities of this workspace
 
 What recurs across the cities that filled in the template: conditions by SWOT quadrant,
 readiness side by side (cities in file order, not sorted), and the lessons that recur,
@@ -324,13 +339,18 @@ with the cities they come from. There is no score table ordering the cities.
 """),
     code("""
 units = list(cis)
-us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
-                       alt="Number of SWOT items per condition and quadrant, all pilot cities")
-us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
-                       alt="Readiness ratings of all pilot cities on the 1-4 scale")
-syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
-rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
+rec.record("n_cities", len(units))
+if len(units) >= 2:
+    us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
+                           alt="Number of SWOT items per condition and quadrant, all cities")
+    us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
+                           alt="Readiness ratings of all cities on the 1-4 scale")
+    syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
+    rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
+    display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
+else:
+    display(Markdown(f"_Only {unit_name}'s workbook is in this workspace: lessons across cities "
+                     "appear when other cities' filled workbooks are added._"))
 """),
 ]
 
@@ -472,9 +492,8 @@ Action 5 of the Partnership gives local security managers a common method to mea
 impact of local social-cohesion actions on security and on **feelings of insecurity**:
 first map the city's policies on the integrated urban security policy pyramid (quality of
 life, general prevention, specific prevention, reaction), then evaluate at least one
-initiative. The policy inventories of the demo cities are **illustrative** (drafted from the
-pyramid manual's example measures) and their outcome data are **synthetic with planted
-effects**, so the report shows what each design can and cannot recover.
+initiative. Without an impact evaluation the report maps the pyramid, its coverage and gaps,
+and says which data would let the impact be measured.
 """),
     params("""
 unit_id: str = "BE212"  # unit code (NUTS 3 region of the city)
@@ -489,8 +508,13 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid)
 cov = us.orpheus.coverage(classified, measure=measure)
-rec.source("Policy inventory (illustrative demo)")
-rec.record("unit_name", us.pipeline.unit_name(unit_id, data_dir))
+inv_file = us.pipeline.orpheus_files(data_dir)[unit_id]
+rec.source(us.pipeline.source_label("Policy inventory", inv_file, data_dir))
+unit_name = us.pipeline.unit_name(unit_id, data_dir)
+rec.record("unit_name", unit_name)
+has_eval = us.pipeline.has_evaluation(unit_id, data_dir)
+display(Markdown(us.pipeline.provenance_banner(
+    [inv_file] + ([us.pipeline.evaluation_file(unit_id, data_dir)] if has_eval else []), data_dir)))
 rec.record("coverage", cov[cov["unit_id"] == unit_id])
 rec.record("domains", sorted(classified.loc[classified["unit_id"] == unit_id, "domain"].unique()))
 """),
@@ -503,7 +527,7 @@ Width is proportional to the number of initiatives (or budget / reach).
 """),
     code("""
 us.reports.show_figure(us.orpheus.plot_pyramid(cov, unit_id, measure=measure),
-                       alt=f"Prevention pyramid of {unit_id}: initiatives per layer, bottom to top")
+                       alt=f"Prevention pyramid of {unit_name}: initiatives per layer, bottom to top")
 mine = classified[classified["unit_id"] == unit_id]
 display(mine[["initiative_id", "name", "layer_name", "secondary_layer", "confidence",
               "layer_source", "rationale"]].set_index("initiative_id"))
@@ -527,8 +551,11 @@ crime = us.pipeline.region_crime(unit_id, data_dir, recorder=rec)
 if len(crime):
     rec.source("Eurostat crim_gen_reg")
     rec.record("region_crime_latest", crime[crime["year"] == crime["year"].max()])
-    us.reports.show_figure(us.plots.plot_trend(crime, title=f"{unit_id}: recorded offences"),
-                           alt=f"Police-recorded offences per 100,000 inhabitants in {unit_id}, by year")
+    region = crime["geo"].iloc[0]
+    years = f"{crime['year'].min()}-{crime['year'].max()}"
+    us.reports.show_figure(
+        us.plots.plot_trend(crime, title=f"{unit_name} ({region}): recorded offences, {years}"),
+        alt=f"Police-recorded offences per 100,000 inhabitants in {region}, {years}, by year")
 else:
     display(Markdown("_Eurostat has no regional crime data for this unit in the bundled extraction._"))
 """),
@@ -540,17 +567,23 @@ Outcomes: the share of residents feeling safe walking alone in their area after 
 area, its control, a displacement buffer and the buffer's control).
 """),
     code("""
-spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
-rec.source("Outcome survey and incident counts (SYNTHETIC, planted effects)")
-init_id = initiative or spec.initiative_id
-display(mine.set_index("initiative_id").loc[[init_id], ["name", "description", "layer_name"]])
-ev = us.outcomes.evaluate(spec, survey, incidents)
-rec.record("effects", ev.table())
-display(ev.table().set_index("design"))
-display(Markdown(us.outcomes.reading(ev)))
+survey = None
+if has_eval:
+    spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
+    rec.source(us.pipeline.source_label("Outcome survey and incident counts",
+                                        us.pipeline.evaluation_file(unit_id, data_dir), data_dir))
+    init_id = initiative or spec.initiative_id
+    display(mine.set_index("initiative_id").loc[[init_id], ["name", "description", "layer_name"]])
+    ev = us.outcomes.evaluate(spec, survey, incidents)
+    rec.record("effects", ev.table())
+    display(ev.table().set_index("design"))
+    display(Markdown(us.outcomes.reading(ev)))
+else:
+    rec.record("effects", None)
+    display(Markdown(us.outcomes.data_needed_text(unit_name)))
 """),
     code("""
-did_res = ev.results.get("did")
+did_res = ev.results.get("did") if has_eval else None
 wb = did_res.wild_bootstrap if did_res is not None else None
 if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
     rec.record("did_wild_bootstrap", wb.table())
@@ -566,8 +599,9 @@ if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
     ))
 """),
     code("""
-for name, r in ev.results.items():
-    us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_id}")
+if has_eval:
+    for name, r in ev.results.items():
+        us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_name}")
 """),
     *ORPHEUS_SYNTH,
     *ORPHEUS_STAGGERED,
@@ -582,6 +616,9 @@ intervention starts.
 """),
     code("""
 baseline = us.outcomes.baseline_share(survey) if survey is not None else 0.6
+if survey is None:
+    display(Markdown("_No outcome survey yet: the table assumes a baseline share of 60 % "
+                     "feeling safe; replace it with the city's own figure when known._"))
 mde = us.impact.mde_table(n_per_area=[50, 100, 200], n_areas=[3, 6, 10], waves=4, icc=0.05,
                           baseline_share=baseline)
 rec.record("mde_table", mde[["n_per_area", "n_areas", "mde"]])
@@ -590,18 +627,23 @@ display(mde.assign(mde_points=(mde["mde"] * 100).round(1))
         .rename_axis(index="respondents per area and wave", columns="areas per arm"))
 """),
     md("""
-## Across the pilot cities
+## Across the cities of this workspace
 
 The same method in every city, side by side and in a fixed order (never sorted): the
 pyramids on one scale, and each city's evaluated initiative with its confidence interval.
 """),
     code("""
 units = list(cov["unit_id"].unique())
-us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
-                       alt="Prevention pyramids of the pilot cities side by side, same scale")
-effects = us.pipeline.all_effects(data_dir, units)
-rec.record("effects_all_units", effects)
-display(effects.set_index(["unit_id", "design"]))
+if len(units) >= 2:
+    us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
+                           alt="Prevention pyramids of the cities side by side, same scale")
+    effects = us.pipeline.all_effects(data_dir, units)
+    rec.record("effects_all_units", effects)
+    if len(effects):
+        display(effects.set_index(["unit_id", "design"]))
+else:
+    display(Markdown(f"_Only {unit_name}'s inventory is in this workspace: other cities' "
+                     "pyramids appear here when their inventories are added._"))
 """),
 ]
 
@@ -859,9 +901,12 @@ us.reports.show_figure(
 
 The questionnaire is `urbansec_lib/instruments/training_pre_post.yaml` (version recorded
 above); the competence framework is `urbansec_lib/instruments/competences.yaml`, a proposal
-for the Action 4 trainers to review. **The demo exports are SYNTHETIC**, produced by
-`scripts/make_demo_actions.py` with a fixed seed; no real participant is described.
-Participant codes are never shown; free-text comments are not read into the analysis.
+for the Action 4 trainers to review. Participant codes are never shown; free-text
+comments are not read into the analysis.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -910,7 +955,7 @@ space, threat, measure and partner, and the same list as CSV.
     code("""
 page = good_practices.inventory_html(
     gp, Path(data_dir) / "processed" / "good_practices" / "inventory.html",
-    note="Demo inventory: SYNTHETIC practices generated for testing the toolkit.",
+    note=us.pipeline.provenance_banner(rec.inputs, data_dir).removeprefix("> ").replace("**", ""),
 )
 display(Markdown(f"Inventory written to `processed/good_practices/{page.name}` "
                  f"and `{page.with_suffix('.csv').name}`."))
@@ -956,9 +1001,12 @@ display(fund[["dimension", "name", "programme_period", "typical_grant", "link", 
     md("""
 ## About the data
 
-The questionnaire is `urbansec_lib/instruments/good_practice.yaml`. **The demo inventory is
-SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): the practices and "Demo city" names
-are invented. Free-text outcome descriptions are not read into this report.
+The questionnaire is `urbansec_lib/instruments/good_practice.yaml`. Free-text outcome
+descriptions are not read into this report.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -1039,9 +1087,9 @@ display(ai_survey.report_table(bn_country, by="country"))
 ## National positions
 
 A user-maintained file of national positions (`data/raw/ai/national_positions.csv`) beside
-each country's share of authorities using at least one technology. **The positions shipped
-with the demo are ILLUSTRATIVE placeholders** (status column) that only restate the EU-level
-baseline of the AI Act; replace them with each country's position and source.
+each country's share of authorities using at least one technology. The status column says
+whether a position is verified, a draft or an illustrative placeholder; replace placeholders
+with each country's position and source.
 """),
     code("""
 positions = ai_survey.read_national_positions(rec.use(raw / "national_positions.csv"))
@@ -1052,9 +1100,12 @@ display(joined.round(2))
     md("""
 ## About the data
 
-The questionnaire is `urbansec_lib/instruments/ai_technologies.yaml`. **The demo survey is
-SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): no authority answered it. Free-text
-comments are not read into this report.
+The questionnaire is `urbansec_lib/instruments/ai_technologies.yaml`. Free-text comments
+are not read into this report.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -1078,7 +1129,7 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 fw = us.load_framework(framework_path or None)
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
-rec.record("unit_name", "All units of the demo")
+rec.record("unit_name", "All units of this workspace")
 prof = us.self_assessment.profile(inputs.indicators, fw)
 groups = us.peers.peer_groups(us.pipeline.unit_context(inputs.units, data_dir), seed=seed)
 dims = us.self_assessment.dimension_ids(fw)
@@ -1124,7 +1175,6 @@ PILOT = [
 How did the pilot of the self-assessment go? Response counts per unit and wave, item
 non-response, indicators with poor coverage or poor coherence, and a recommendation per
 indicator ("keep / revise / drop") with its reason, for the next version of the framework.
-**The pilot answers of the demo are synthetic.**
 """),
     params("""
 unit_id: str = "EU"  # the evaluation covers all pilots
@@ -1139,6 +1189,7 @@ results_path: str = ""  # set by `urbansec run`
 fw = us.load_framework(framework_path or None)
 rec.record("unit_name", "Self-assessment pilots")
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 responses = inputs.responses
 prof = us.self_assessment.profile(inputs.indicators, fw)
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
@@ -1189,8 +1240,7 @@ CI_SYNTHESIS = [
 
 The Collective Impact self-assessments of all pilot cities side by side: readiness on the
 1-4 scale (cities in file order, never sorted), SWOT items per condition and quadrant, and
-the lessons that recur, with the cities they come from. **The demo workbooks are
-illustrative.**
+the lessons that recur, with the cities they come from.
 """),
     params("""
 unit_id: str = "EU"  # the synthesis covers every workbook in raw/collective_impact
@@ -1201,9 +1251,12 @@ results_path: str = ""  # set by `urbansec run`
     code(SETUP),
     code("""
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
-rec.source("Collective Impact self-assessment workbooks (illustrative demo)")
+rec.source(us.pipeline.source_label("Collective Impact self-assessment workbooks",
+                                    next(iter(us.pipeline.collective_impact_files(data_dir).values())),
+                                    data_dir))
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 display(us.collective_impact.overview(list(cis.values())))
 """),
     md("## Readiness"),

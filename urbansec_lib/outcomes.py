@@ -39,6 +39,7 @@ from . import impact
 from .errors import Problem, ValidationError, read_yaml_mapping
 
 __all__ = [
+    "data_needed_text",
     "EvaluationSpec",
     "read_spec",
     "read_survey_outcomes",
@@ -299,6 +300,27 @@ class EvaluationSpec:
 
     def resolve(self, name: str | None) -> Path | None:
         return None if not name else Path(self.path).parent / name
+
+
+def data_needed_text(unit_name: str) -> str:
+    """What data would let the impact of an initiative be measured (for a report that has
+    a policy inventory but no evaluation yet).
+
+    Example
+    -------
+    >>> "comparison areas" in data_needed_text("Torun")
+    True
+    """
+    return (
+        f"**No impact evaluation for {unit_name} yet.** The pyramid above maps the policies; "
+        "measuring one initiative's impact needs an evaluation spec "
+        "(`data/raw/orpheus/<unit>_evaluation.yaml`) "
+        "with at least one of: (1) an outcome survey in intervention and comparison areas, "
+        "before and after the start (difference-in-differences on the share feeling safe); "
+        "(2) monthly recorded incidents in the treated area, a control area and a "
+        "displacement buffer, for a year or more before and after (interrupted time series, "
+        "weighted displacement difference). The table below helps size such a survey."
+    )
 
 
 def read_spec(path: str | Path) -> EvaluationSpec:

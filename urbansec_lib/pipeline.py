@@ -39,18 +39,50 @@ __all__ = [
     "raw_dir",
     "processed_dir",
     "check_unit_inputs",
+    "workspace",
+    "provenance_note",
+    "source_label",
+    "provenance_banner",
 ]
 
 
 def data_dir(path: str | Path | None = None) -> Path:
-    """The data folder: ``path``, ``$URBANSEC_DATA`` or ``<project>/data``."""
+    """The data folder: ``path``, ``$URBANSEC_DATA`` or the current workspace's data folder."""
     if path:
         return Path(path).resolve()
     if os.environ.get("URBANSEC_DATA"):
         return Path(os.environ["URBANSEC_DATA"]).resolve()
-    from .reports import project_root
+    from .workspace import current
 
-    return project_root() / "data"
+    return current().data_dir
+
+
+def workspace(data: str | Path | None = None):
+    """The :class:`~urbansec_lib.workspace.Workspace` of a data folder (default: the
+    current workspace's): its units, comparators, public data and provenance."""
+    from .workspace import for_data_dir
+
+    return for_data_dir(data_dir(data))
+
+
+def provenance_note(path: str | Path, data: str | Path | None = None) -> str:
+    """The declared provenance of an input (``"real"`` unless the workspace says otherwise)."""
+    return workspace(data).provenance_of(path)
+
+
+def source_label(what: str, path: str | Path, data: str | Path | None = None) -> str:
+    """A source line for a report header: ``what``, plus the provenance when not real."""
+    ws = workspace(data)
+    return what if ws.is_real(path) else f"{what} ({ws.provenance_of(path)})"
+
+
+def provenance_banner(paths, data: str | Path | None = None) -> str:
+    """A Markdown warning naming every input that is not real data (empty when all are)."""
+    ws = workspace(data)
+    notes = sorted({ws.provenance_of(p) for p in paths if p is not None and not ws.is_real(p)})
+    if not notes:
+        return ""
+    return "> **Not real data.** " + "; ".join(n[0].upper() + n[1:] for n in notes) + "."
 
 
 def raw_dir(path: str | Path | None = None) -> Path:
@@ -179,30 +211,50 @@ def load_inputs(
     from .errors import ValidationError
 
     fw = fw or load_framework()
-    raw = raw_dir(data)
+    ws = workspace(data)
+    raw = ws.raw_dir
     track = recorder.use if recorder is not None else (lambda p: Path(p))
-    units_path = track(raw / "units.csv")
-    units = usdata.read_units(units_path)
     public_frames: dict = {}
+    if ws.units_file.is_file():
+        track(ws.units_file)
+    units = ws.comparator_units()  # declared: this workspace's units (+ reference units)
     public = usdata.build_public_indicators(
-        raw, fw, units=units, track=track, fallback_to_parent=True, frames=public_frames
+        ws.public_raw_dir(),
+        fw,
+        units=units,
+        track=track,
+        fallback_to_parent=True,
+        frames=public_frames,
     )
     frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
     problems: dict[str, str] = {}
     errors: dict = {}
     answers: list[pd.DataFrame] = []
     valid_units = set(units["unit_id"])
-    for unit, path in survey_exports(raw).items():
-        if unit in skip_units:
+    own_units = set(units.loc[units["origin"] == "workspace", "unit_id"])
+    read: set[str] = set()
+    # raw exports named <unit>_*.csv are read only in the demo; others come from imports
+    for unit, path in (survey_exports(raw) if ws.demo else {}).items():
+        if unit in skip_units or unit not in own_units:
             continue
         try:
             resp = survey.read_responses(track(path), fw, unit_id=unit, units=valid_units)
             frames.append(survey.aggregate(resp.data, fw))
             # respondent ids are not needed downstream: never carried along
             answers.append(resp.data.drop(columns=["respondent"], errors="ignore"))
+            read.add(unit)
         except ValidationError as exc:
             problems[path.name] = str(exc)
             errors[path.name] = exc
+    # surveys imported with `urbansec survey import` (any export file name)
+    for unit, folder in ws.survey_imports().items():
+        if unit in skip_units or unit in read or unit not in own_units:
+            continue
+        resp = survey._typed(
+            pd.read_csv(track(folder / "responses.csv"), dtype=str, keep_default_na=False), fw
+        )
+        frames.append(survey.aggregate(resp, fw))
+        answers.append(resp.drop(columns=["respondent", "source_file"], errors="ignore"))
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
     if periods is None:
@@ -223,7 +275,11 @@ def load_inputs(
         sources=sources,
         raw_indicators=raw_ind,
         errors=errors,
-        responses=pd.concat(answers, ignore_index=True) if answers else pd.DataFrame(),
+        responses=(
+            pd.concat(answers, ignore_index=True)
+            if answers
+            else pd.DataFrame(columns=["unit_id", "area", "wave", "area_type", "respondent_role"])
+        ),
         public=public_frames,
     )
 
@@ -240,26 +296,36 @@ def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
 
 
 def study_units(study: str, data: str | Path | None = None) -> list[str]:
-    """The demo units of a study (``all`` on the command line)."""
-    from . import data as usdata
+    """The units of a study in a workspace (``all`` on the command line).
 
-    raw = raw_dir(data)
-    if study == "city_self_assessment":
-        units = usdata.read_units(raw / "units.csv")
-        return units.loc[units["pilot"].astype(bool), "unit_id"].tolist()
-    if study == "orpheus_impact":
-        return sorted(p.name.split("_")[0] for p in (raw / "orpheus").glob("*_inventory.csv"))
-    if study == "collective_impact_swot":
-        return sorted(p.name.split("_")[0] for p in (raw / "collective_impact").glob("*_ci.xlsx"))
-    from .reports import STUDIES
+    Per-unit studies: the workspace's units that have the study's required inputs (the
+    self-assessment: every unit of the workspace; in the demo, the pilots). Partnership-wide
+    studies: ``["EU"]``. Trainings: the trainings with pre and post exports.
+    """
+    from . import studies
 
-    if study == "training_evaluation":
+    decl = studies.get(study)
+    ws = workspace(data)
+    if decl.scope == "partnership":
+        from .defaults import PARTNERSHIP_UNIT
+
+        return [PARTNERSHIP_UNIT]
+    if decl.scope == "training":
         from .training import available_trainings
 
-        return list(available_trainings(data_dir(data)))
-    if study in STUDIES and STUDIES[study].get("units") == "EU":
-        return ["EU"]
-    raise KeyError(f"unknown study {study!r}")
+        return list(available_trainings(ws.data_dir))
+    units = ws.units()
+    if study == "city_self_assessment" and ws.demo:
+        return units.loc[units["pilot"].astype(bool), "unit_id"].tolist()
+    if study == "orpheus_impact":
+        return list(orpheus_files(data))
+    if study == "collective_impact_swot":
+        return list(collective_impact_files(data))
+    out = []
+    for u in units["unit_id"]:
+        if all(studies._input_present(i, u, ws) for i in decl.inputs if i.required):
+            out.append(u)
+    return out
 
 
 def build_processed(data: str | Path | None = None, key: bytes | None = None) -> Path:
@@ -273,15 +339,18 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     from . import privacy, survey
     from .errors import ValidationError
 
-    fw = load_framework()
-    raw, out = raw_dir(data), processed_dir(data)
+    ws = workspace(data)
+    fw = load_framework(ws.framework_path())
+    raw, out = ws.raw_dir, ws.processed_dir
     out.mkdir(parents=True, exist_ok=True)
-    units = usdata.read_units(raw / "units.csv")
-    public = usdata.build_public_indicators(raw, fw, units=units, fallback_to_parent=True)
+    units = ws.comparator_units()
+    public = usdata.build_public_indicators(
+        ws.public_raw_dir(), fw, units=units, fallback_to_parent=True
+    )
     public.to_csv(out / "indicators_public.csv", index=False, lineterminator="\n")
     key = key if key is not None else privacy.load_key(create=True)
     report: dict[str, str] = {}
-    for unit, path in survey_exports(raw).items():
+    for unit, path in (survey_exports(raw) if ws.demo else {}).items():
         try:
             survey.import_export(path, fw, unit, out, key, on_error="split")
             report[path.name] = "imported"
@@ -293,38 +362,46 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     return out
 
 
-def demo(jobs: int | None = None, progress: bool = True) -> int:
-    """Build processed data and run every demo study; print where the reports are.
+def demo(
+    jobs: int | None = None, progress: bool = True, workspace_dir: str | Path | None = None
+) -> int:
+    """Build processed data and run every study on the demo workspace (the repository, or
+    ``workspace_dir``); print where the reports are.
 
     Returns the exit code: 0 when every report was written, 3 when some failed.
     """
-    from . import reports
+    from . import reports, studies
+    from .workspace import current
 
-    build_processed()
+    ws = current(workspace_dir)
+    build_processed(ws.data_dir)
     code = 0
-    for study in reports.STUDIES:
-        nb = reports.project_root() / "notebooks" / reports.STUDIES[study]["notebook"]
+    for name in studies.all_studies():
+        nb = reports._notebook_path(name, ws.root)
         if not nb.exists():
             continue
-        units = study_units(study)
-        summary = reports.run(study, units, jobs=jobs, progress=progress)
+        units = study_units(name, ws.data_dir)
+        if not units:
+            continue
+        summary = reports.run(
+            name, units, jobs=jobs, progress=progress, root=ws.root, reports_dir=ws.reports_dir
+        )
         print(summary.summary())
         if not summary.ok:
             code = 3
     try:
         from . import site
 
-        print(f"dashboard: {site.build()}")
+        print(f"dashboard: {site.build(root=ws.root)}")
     except ImportError:
         pass
-    print(f"reports written under {reports.project_root() / 'reports'}")
+    print(f"reports written under {ws.reports_dir}")
     return code
 
 
 def collective_impact_files(data: str | Path | None = None) -> dict[str, Path]:
     """Filled Collective Impact workbooks in ``raw/collective_impact``: unit id -> file."""
-    folder = raw_dir(data) / "collective_impact"
-    return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_ci.xlsx"))}
+    return _unit_files(data, "ci_workbook", "raw/collective_impact/{unit}_ci.xlsx", "*_ci.xlsx")
 
 
 def read_collective_impact(data: str | Path | None = None, recorder=None) -> dict:
@@ -340,8 +417,22 @@ def read_collective_impact(data: str | Path | None = None, recorder=None) -> dic
 
 def orpheus_files(data: str | Path | None = None) -> dict[str, Path]:
     """Policy inventories in ``raw/orpheus``: unit id -> file."""
-    folder = raw_dir(data) / "orpheus"
-    return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_inventory.csv"))}
+    return _unit_files(data, "orpheus_inventory", "raw/orpheus/{unit}_inventory.csv", "")
+
+
+def _unit_files(data, kind: str, default: str, _unused: str = "") -> dict[str, Path]:
+    """unit id -> file of one per-unit input, for the workspace's own units (declared under
+    ``[inputs.<unit>]`` in urbansec.toml or at the default name), in the units' order."""
+    ws = workspace(data)
+    out = {}
+    if ws.demo:  # the demo names its files <unit>_...: every such file, as before
+        for p in sorted(ws.data_dir.glob(default.replace("{unit}", "*"))):
+            out.setdefault(p.name.split("_")[0], p)
+    for u in ws.units()["unit_id"]:
+        p = ws.input_path(kind, u, default)
+        if p is not None and p.is_file():
+            out[u] = p
+    return dict(sorted(out.items()))
 
 
 def read_orpheus(data: str | Path | None = None, recorder=None, pyramid: str = "partnership_4"):
@@ -365,7 +456,7 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
     from . import outcomes
 
     track = recorder.use if recorder is not None else (lambda p: Path(p))
-    spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
+    spec = outcomes.read_spec(track(evaluation_file(unit_id, data)))
     survey = (
         outcomes.read_survey_outcomes(track(spec.resolve(spec.survey_file)))
         if spec.survey_file
@@ -379,6 +470,19 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
     return spec, survey, incidents
 
 
+def evaluation_file(unit_id: str, data: str | Path | None = None) -> Path:
+    """The unit's impact-evaluation spec (declared in urbansec.toml or the default name)."""
+    return workspace(data).input_path(
+        "orpheus_evaluation", unit_id, "raw/orpheus/{unit}_evaluation.yaml"
+    )
+
+
+def has_evaluation(unit_id: str, data: str | Path | None = None) -> bool:
+    """Whether the unit has an impact evaluation (spec file) to report on."""
+    p = evaluation_file(unit_id, data)
+    return p is not None and p.is_file()
+
+
 def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
     """The staggered-rollout panel of a unit whose evaluation declares ``design: staggered``.
 
@@ -388,7 +492,7 @@ def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
     from . import outcomes
 
     track = recorder.use if recorder is not None else (lambda p: Path(p))
-    spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
+    spec = outcomes.read_spec(track(evaluation_file(unit_id, data)))
     if spec.design != "staggered":
         return spec, None
     return spec, outcomes.read_rollout(track(spec.resolve(spec.rollout_file)))
@@ -401,6 +505,8 @@ def all_effects(data: str | Path | None = None, units: list[str] | None = None) 
     units = units if units is not None else sorted(orpheus_files(data))
     frames = []
     for u in units:
+        if not has_evaluation(u, data):
+            continue
         spec, survey, incidents = read_evaluation(u, data)
         t = outcomes.evaluate(spec, survey, incidents).table()
         frames.append(t.assign(unit_id=u, initiative_id=spec.initiative_id))
@@ -420,16 +526,15 @@ def all_effects(data: str | Path | None = None, units: list[str] | None = None) 
 
 
 def unit_name(unit_id: str, data: str | Path | None = None) -> str:
-    """A unit's name from the registry, else from the NUTS table, else the code itself."""
-    raw = raw_dir(data)
+    """A unit's name from the workspace's units, else the bundled reference units, else the
+    NUTS table, else the code itself."""
+    ws = workspace(data)
     try:
-        units = pd.read_csv(raw / "units.csv", dtype=str)
+        units = ws.comparator_units()
         hit = units.loc[units["unit_id"] == unit_id, "name"]
         if len(hit):
             return str(hit.iloc[0])
-        nuts = pd.read_csv(
-            raw / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv", dtype=str
-        )
+        nuts = pd.read_csv(ws.public_file("nuts"), dtype=str)
         hit = nuts.loc[nuts["NUTS_ID"] == unit_id, "NAME_LATN"]
         if len(hit):
             return str(hit.iloc[0])
@@ -448,9 +553,7 @@ def unit_context(units: pd.DataFrame, data: str | Path | None = None) -> pd.Data
     from . import data as usdata
     from .peers import context_features
 
-    nuts = usdata.read_nuts(
-        raw_dir(data) / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv"
-    )
+    nuts = usdata.read_nuts(workspace(data).public_file("nuts"))
     n3 = nuts.set_index("nuts_id")
     key = units["nuts3"].where(units["nuts3"].notna() & (units["nuts3"] != ""), units["unit_id"])
     u = units.assign(
@@ -483,16 +586,14 @@ def region_crime(
     (e.g. France is not in this extraction)."""
     from . import data as usdata
 
-    raw = raw_dir(data)
+    ws = workspace(data)
     track = recorder.use if recorder is not None else (lambda p: Path(p))
     geo = unit_id
-    units = pd.read_csv(raw / "units.csv", dtype=str)
+    units = ws.comparator_units()
     hit = units.loc[units["unit_id"] == unit_id, "nuts3"].dropna()
     if len(hit) and hit.iloc[0]:
         geo = hit.iloc[0]
-    tsv = usdata.read_eurostat_tsv(
-        track(raw / "public" / "eurostat_crim_gen_reg" / "estat_crim_gen_reg.tsv")
-    )
+    tsv = usdata.read_eurostat_tsv(track(ws.public_file("crim_gen_reg")))
     sel = tsv[(tsv["geo"] == geo) & (tsv["unit"] == unit) & tsv["value"].notna()]
     return pd.DataFrame(
         {
@@ -513,8 +614,7 @@ def initiatives_without_impact(
     """
     from . import orpheus, outcomes
 
-    path = raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"
-    if not path.exists():
+    if not has_evaluation(unit_id, data):
         return []
     spec, survey, incidents = read_evaluation(unit_id, data)
     tab = outcomes.evaluate(spec, survey, incidents).table()

@@ -45,6 +45,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import defaults
+
 __all__ = [
     "STUDIES",
     "Recorder",
@@ -62,6 +64,9 @@ __all__ = [
 ]
 
 #: Study name -> notebook file (relative to ``notebooks/``) and whether it runs per unit.
+#: A compatibility view: the declarations of :mod:`urbansec_lib.studies` are the source
+#: (each declared study's entry is refreshed from its declaration below, with ``scope``
+#: and ``summary``); a study added here only gets a default declaration from its entry.
 STUDIES: dict[str, dict[str, Any]] = {
     "city_self_assessment": {
         "notebook": "city_self_assessment.ipynb",
@@ -120,6 +125,16 @@ STUDIES: dict[str, dict[str, Any]] = {
     },
 }
 
+
+def _derive_studies() -> None:
+    from .studies import DECLARED
+
+    for _name, _decl in DECLARED.items():
+        STUDIES.setdefault(_name, {}).update(_decl.as_legacy())
+
+
+_derive_studies()
+
 _PACKAGES = (
     "urbansec",
     "numpy",
@@ -140,10 +155,19 @@ _PACKAGES = (
 
 # ------------------------------------------------------------------ helpers
 def project_root() -> Path:
-    """The project directory: ``$URBANSEC_HOME`` or the nearest parent holding ``notebooks/``."""
+    """The workspace folder the reports belong to (see :func:`urbansec_lib.workspace.current`):
+    ``$URBANSEC_HOME``, else the nearest ``urbansec.toml`` at or above the current folder,
+    else the repository (its demo workspace), else the current folder."""
     env = os.environ.get("URBANSEC_HOME")
     if env:
         return Path(env).resolve()
+    from .errors import ValidationError
+    from .workspace import current
+
+    try:
+        return current().root
+    except ValidationError:
+        pass
     for p in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parent.parent]:
         if (p / "notebooks").is_dir() and (p / "pyproject.toml").is_file():
             return p
@@ -336,13 +360,29 @@ def render_html(nb, context: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------ one unit
 def _notebook_path(study: str, root: Path) -> Path:
-    """The notebook of a study: a key of :data:`STUDIES` or a path to an ``.ipynb`` file."""
+    """The notebook of a study: a declared study name or a path to an ``.ipynb`` file.
+
+    A declared study's notebook is ``<root>/notebooks/<file>`` when the workspace carries
+    its own copy (the repository), else the packaged one (an installed package).
+    """
     if study.endswith(".ipynb"):
         p = Path(study)
         return p if p.is_absolute() else (root / p)
-    if study not in STUDIES:
-        raise KeyError(f"unknown study {study!r}; known: {', '.join(STUDIES)}")
-    return root / "notebooks" / STUDIES[study]["notebook"]
+    from .studies import all_studies
+    from .workspace import package_notebooks_dir
+
+    decl = all_studies().get(study)
+    if decl is None:
+        raise KeyError(f"unknown study {study!r}; known: {', '.join(all_studies())}")
+    local = Path(root) / "notebooks" / decl.notebook
+    return local if local.is_file() else package_notebooks_dir() / decl.notebook
+
+
+def _notebook_parameters(nb: Path) -> dict[str, Any]:
+    """The parameters a notebook declares (its ``parameters`` cell), by name."""
+    import papermill as pm
+
+    return dict(pm.inspect_notebook(str(nb)))
 
 
 def _study_name(study: str) -> str:
@@ -350,7 +390,10 @@ def _study_name(study: str) -> str:
 
 
 def _study_title(study: str) -> str:
-    return STUDIES.get(study, {}).get("title", _study_name(study).replace("_", " ").capitalize())
+    from .studies import all_studies
+
+    decl = all_studies().get(study)
+    return decl.title if decl else _study_name(study).replace("_", " ").capitalize()
 
 
 def _error_info(nb) -> dict[str, Any]:
@@ -369,7 +412,7 @@ def run_unit(
     run_id: str | None = None,
     root: str | Path | None = None,
     kernel_name: str = "python3",
-    min_n: int = 10,
+    min_n: int = defaults.MIN_N,
     timeout: int = 600,
     engine: str = "papermill",
 ) -> dict[str, Any]:
@@ -390,17 +433,28 @@ def run_unit(
     if engine not in ("papermill", "warm"):
         raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
 
+    from .studies import safe_id
+    from .workspace import for_data_dir
+
+    safe_id(unit_id)  # a unit id becomes a folder name: checked before any path is built
     root = Path(root or project_root())
-    reports_dir = Path(reports_dir or root / "reports")
-    run_id = run_id or new_run_id()
-    out_dir = reports_dir / unit_id
-    out_dir.mkdir(parents=True, exist_ok=True)
-    nb_in = _notebook_path(study, root)
-    name = _study_name(study)
-    params = {"unit_id": unit_id, "data_dir": str(root / "data"), "seed": 20261124}
+    params = {"unit_id": unit_id, "data_dir": str(root / defaults.DATA_DIR)}
     params.update(parameters or {})
     if not Path(params["data_dir"]).is_absolute():  # manifests record it relative to the root
         params["data_dir"] = str((root / params["data_dir"]).resolve())
+    ws = for_data_dir(params["data_dir"])
+    params.setdefault("seed", ws.seed)
+    reports_dir = Path(reports_dir or root / defaults.REPORTS_DIR)
+    run_id = run_id or new_run_id()
+    out_dir = reports_dir / unit_id
+    nb_in = _notebook_path(study, root)
+    name = _study_name(study)
+    nb_params = _notebook_parameters(nb_in)
+    if "min_n" in nb_params:
+        params.setdefault("min_n", ws.min_n)
+    if "framework_path" in nb_params and ws.framework_path():
+        params.setdefault("framework_path", ws.framework_path())
+    out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / f"{name}.results.json"
     params["results_path"] = str(results_path)
     t0 = time.perf_counter()
@@ -410,7 +464,7 @@ def run_unit(
         tmp_results = Path(tmp) / "results.json"
         exec_params = dict(params, results_path=str(tmp_results))
         try:
-            known = pm.inspect_notebook(str(nb_in))
+            known = nb_params
             unknown = sorted(set(exec_params) - set(known))
             if unknown:
                 raise ValueError(f"unknown notebook parameter(s) {unknown} for {nb_in.name}")
@@ -461,10 +515,11 @@ def run_unit(
             "results": f"{name}.results.json",
             "html": f"{name}.html",
         }
+        uname = rec.get("results", {}).get("unit_name") or _unit_name(unit_id, params)
         context = {
-            "title": f"{_study_title(study)}: {rec.get('results', {}).get('unit_name', unit_id)}",
+            "title": f"{_study_title(study)}: {uname}",
             "unit_id": unit_id,
-            "unit_name": rec.get("results", {}).get("unit_name", unit_id),
+            "unit_name": uname,
             "study": study,
             "date": manifest_entry["created"][:10],
             "sources": manifest_entry["sources"],
@@ -498,6 +553,16 @@ def run_unit(
     status["html_bytes"] = len(html.encode("utf-8"))
     status["seconds"] = round(time.perf_counter() - t0, 2)
     return status
+
+
+def _unit_name(unit_id: str, params: dict[str, Any]) -> str:
+    """The unit's name from its workspace (the code itself when unknown)."""
+    try:
+        from .pipeline import unit_name
+
+        return unit_name(unit_id, params.get("data_dir"))
+    except Exception:  # noqa: BLE001 - a title never fails a report
+        return unit_id
 
 
 def _rel(path: str, root: Path) -> str:
@@ -597,7 +662,7 @@ def run(
     executor: str = "process",
     scheduler: str | None = None,
     progress: bool = True,
-    min_n: int = 10,
+    min_n: int = defaults.MIN_N,
     engine: str = "warm",
 ) -> RunSummary:
     """Run a study for many units in parallel; one unit's failure never stops the others.
@@ -627,12 +692,26 @@ def run(
     if engine not in ("papermill", "warm"):
         raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
     root = Path(root or project_root())
-    nb = _notebook_path(study, root)  # unknown study: KeyError before any work starts
+    units = list(dict.fromkeys(units))
+    if not study.endswith(".ipynb"):
+        # unknown study or unit, a unit given to a partnership-wide study, a missing
+        # required input: ValidationError before any notebook starts or folder is made
+        from .studies import check_request
+        from .workspace import for_data_dir
+
+        ddir = (parameters or {}).get("data_dir") or root / defaults.DATA_DIR
+        ddir = ddir if Path(ddir).is_absolute() else root / ddir
+        units = check_request(study, units, for_data_dir(ddir))
+    else:
+        from .studies import safe_id
+
+        for u in units:
+            safe_id(u)
+    nb = _notebook_path(study, root)
     if not nb.exists():
         raise FileNotFoundError(f"notebook of study {study!r} not found: {nb}")
-    reports_dir = Path(reports_dir or root / "reports")
+    reports_dir = Path(reports_dir or root / defaults.REPORTS_DIR)
     run_id = run_id or new_run_id()
-    units = list(dict.fromkeys(units))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
     tasks = [
         {
@@ -794,7 +873,11 @@ def reproduce(
                 changed.append(f"{rel} (missing)")
             elif sha256_file(p) != digest:
                 changed.append(rel)
-        nb = root / entry["notebook"]
+        nb = (
+            _notebook_path(entry["study"], root)
+            if not str(entry["study"]).endswith(".ipynb")
+            else root / entry["notebook"]
+        )
         if sha256_file(nb) != entry["notebook_sha256"]:
             changed.append(f"{entry['notebook']} (notebook changed)")
         original = json.loads((manifest_path.parent / entry["results"]).read_text("utf-8"))

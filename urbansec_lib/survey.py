@@ -77,6 +77,9 @@ __all__ = [
     "template_columns",
     "to_xlsform",
     "to_questionnaire_html",
+    "write_unit_forms",
+    "available_languages",
+    "check_language",
     "to_template",
     "read_responses",
     "aggregate",
@@ -212,12 +215,68 @@ def _positive(ind: Indicator) -> list[int]:
     return list(_codes(ind) or [])
 
 
-def _survey_items(fw: Framework, levels: Sequence[str] | None) -> list[Indicator]:
+def _is_staff_item(ind: Indicator) -> bool:
+    """A city-level fact answered by the authority's staff (``source.respondent``)."""
+    return str(ind.source.get("respondent", "resident")) == "city_staff"
+
+
+def _survey_items(
+    fw: Framework, levels: Sequence[str] | None, respondents: str = "all"
+) -> list[Indicator]:
+    if respondents not in ("all", "residents", "staff"):
+        raise ValueError(f"respondents must be 'all', 'residents' or 'staff', not {respondents!r}")
     items = fw.survey_indicators(list(levels) if levels else None)
+    if respondents == "residents":
+        items = [i for i in items if not _is_staff_item(i)]
+    elif respondents == "staff":
+        items = [i for i in items if _is_staff_item(i)]
     clash = [i.id for i in items if i.id in METADATA_COLUMNS or i.id in SYSTEM_COLUMNS]
     if clash:
         raise ValueError(f"indicator ids clash with survey metadata columns: {clash}")
     return items
+
+
+def available_languages(fw: Framework | None = None) -> list[str]:
+    """Languages the survey forms can be written in: English, plus every language in which
+    each survey question of the framework has a translation (``source.translations``).
+
+    Example
+    -------
+    >>> from urbansec_lib import load_framework
+    >>> available_languages(load_framework())
+    ['en']
+    """
+    if fw is None:
+        from .framework import load_framework
+
+        fw = load_framework()
+    items = fw.survey_indicators()
+    langs = None
+    for ind in items:
+        tr = ind.source.get("translations") or {}
+        have = {k for k, v in tr.items() if isinstance(v, dict) and v.get("question")}
+        langs = have if langs is None else langs & have
+    return ["en"] + sorted((langs or set()) - {"en"})
+
+
+def check_language(fw: Framework, language: str) -> str:
+    """``language`` if the forms can be written in it, else a one-line ValidationError."""
+    langs = available_languages(fw)
+    if language not in langs:
+        raise ValidationError(
+            [
+                Problem(
+                    "<arguments>",
+                    None,
+                    "--language",
+                    language,
+                    f"a language with translations of every question: {', '.join(langs)} "
+                    f"(add source.translations.{language} to the framework for more)",
+                )
+            ],
+            f"no {language!r} translation of the survey",
+        )
+    return language
 
 
 def _text(ind: Indicator, language: str) -> tuple[str, list[str]]:
@@ -256,6 +315,8 @@ def to_xlsform(
     levels: Sequence[str] | None = None,
     language: str = "en",
     units: Iterable[str] | None = None,
+    unit: str | None = None,
+    respondents: str = "all",
 ) -> Path:
     """Write the survey as an XLSForm workbook (KoboToolbox / ODK / Enketo).
 
@@ -271,6 +332,13 @@ def to_xlsform(
     units : iterable of str, optional
         Unit codes to offer as a ``select_one`` list; default a text question constrained to
         :data:`UNIT_CODE_PATTERN`.
+    unit : str, optional
+        Fix the unit: a hidden ``calculate`` field carries it into every submission (no
+        respondent types a code).
+    respondents : {"all", "residents", "staff"}
+        ``"residents"``: the resident/stakeholder questionnaire (perceptions, without the
+        city-level facts); ``"staff"``: the short staff questionnaire of city-level facts
+        (``source.respondent: city_staff``), answered once per unit, role fixed.
 
     Returns
     -------
@@ -293,7 +361,7 @@ def to_xlsform(
     """
     from openpyxl import Workbook
 
-    items = _survey_items(fw, levels)
+    items = _survey_items(fw, levels, respondents)
     stamp = form_version(fw)
     survey: list[dict[str, str]] = []
     choices: list[tuple[str, str, str]] = []
@@ -302,7 +370,11 @@ def to_xlsform(
         survey.append(kw)
 
     unit_list = sorted(set(units)) if units else None
-    if unit_list:
+    if unit is not None:
+        if not re.match(UNIT_CODE_PATTERN, str(unit)):
+            raise ValueError(f"unit {unit!r} is not a unit code")
+        q(type="calculate", name="unit", label="", calculation=f"'{unit}'")
+    elif unit_list:
         q(type="select_one units", name="unit", label="Unit (city or region code)", required="yes")
         choices.extend(("units", u, u) for u in unit_list)
     else:
@@ -315,15 +387,19 @@ def to_xlsform(
             constraint=f"regex(., '{UNIT_CODE_PATTERN}')",
             constraint_message="Upper-case letters and digits, starting with the country code",
         )
-    q(
-        type="text",
-        name="area",
-        label="Area (neighbourhood or area code)",
-        hint="The code of the area agreed for this survey, not an address",
-        required="yes",
-        constraint=f"string-length(.) >= 1 and string-length(.) <= {_AREA_MAX}",
-        constraint_message=f"At most {_AREA_MAX} characters",
-    )
+    staff = respondents == "staff"
+    if staff:  # one answer per authority: no area, no role to choose
+        q(type="calculate", name="area", label="", calculation="'citywide'")
+    else:
+        q(
+            type="text",
+            name="area",
+            label="Area (neighbourhood or area code)",
+            hint="The code of the area agreed for this survey, not an address",
+            required="yes",
+            constraint=f"string-length(.) >= 1 and string-length(.) <= {_AREA_MAX}",
+            constraint_message=f"At most {_AREA_MAX} characters",
+        )
     q(
         type="integer",
         name="wave",
@@ -332,15 +408,24 @@ def to_xlsform(
         constraint=f". >= {WAVE_RANGE[0]} and . <= {WAVE_RANGE[1]}",
         constraint_message=f"A year between {WAVE_RANGE[0]} and {WAVE_RANGE[1]}",
     )
-    q(type="select_one area_type", name="area_type", label="Type of area", required="yes")
-    choices.extend(("area_type", k, v) for k, v in AREA_TYPES.items())
-    q(
-        type="select_one respondent_role",
-        name="respondent_role",
-        label="Which best describes you?",
-        required="yes",
-    )
-    choices.extend(("respondent_role", k, v) for k, v in RESPONDENT_ROLES.items())
+    if staff:
+        q(type="calculate", name="area_type", label="", calculation="'none'")
+        q(type="calculate", name="respondent_role", label="", calculation="'city_staff'")
+    else:
+        q(type="select_one area_type", name="area_type", label="Type of area", required="yes")
+        choices.extend(("area_type", k, v) for k, v in AREA_TYPES.items())
+        q(
+            type="select_one respondent_role",
+            name="respondent_role",
+            label="Which best describes you?",
+            required="yes",
+        )
+        roles_offered = {
+            k: v
+            for k, v in RESPONDENT_ROLES.items()
+            if not (respondents == "residents" and k == "city_staff")
+        }
+        choices.extend(("respondent_role", k, v) for k, v in roles_offered.items())
 
     lists: dict[tuple, str] = {}
     counters: dict[str, int] = {}
@@ -420,6 +505,57 @@ def to_xlsform(
     return path
 
 
+def write_unit_forms(
+    fw: Framework,
+    out_dir: str | Path,
+    unit: str,
+    levels: Sequence[str] | None = None,
+    language: str = "en",
+) -> list[Path]:
+    """The forms of one unit: a resident/stakeholder form with the unit fixed (XLSForm and
+    printable HTML) and a short staff questionnaire of the city-level facts (answered once
+    per unit; its answers are facts about the authority, never suppressed as small cells).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from urbansec_lib import load_framework
+    >>> [p.name for p in write_unit_forms(load_framework(), tempfile.mkdtemp(), "PL013C")][:2]
+    ['urban_security-1.0.0-PL013C-residents-xlsform.xlsx', 'urban_security-1.0.0-PL013C-residents-questionnaire.html']
+    """
+    check_language(fw, language)
+    out = Path(out_dir)
+    stem = f"{fw.id}-{fw.version}-{unit}"
+    written = []
+    for who, title in (
+        ("residents", f"{fw.name} - questionnaire for residents and stakeholders ({unit})"),
+        ("staff", f"{fw.name} - city facts, answered once by the authority's staff ({unit})"),
+    ):
+        if not _survey_items(fw, levels, who):
+            continue
+        written.append(
+            to_xlsform(
+                fw,
+                out / f"{stem}-{who}-xlsform.xlsx",
+                levels=levels,
+                language=language,
+                unit=unit,
+                respondents=who,
+            )
+        )
+        written.append(
+            to_questionnaire_html(
+                fw,
+                out / f"{stem}-{who}-questionnaire.html",
+                levels=levels,
+                language=language,
+                title=title,
+                respondents=who,
+            )
+        )
+    return written
+
+
 # ============================================================ HTML questionnaire
 _HTML_CSS = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:48em;margin:2em auto;padding:0 1em;
@@ -445,8 +581,11 @@ def to_questionnaire_html(
     levels: Sequence[str] | None = None,
     language: str = "en",
     title: str | None = None,
+    respondents: str = "all",
 ) -> Path:
     """Write a printable, self-contained HTML questionnaire (no external assets).
+
+    ``respondents`` selects the questions as in :func:`to_xlsform`.
 
     Each question shows its answer codes so paper answers can be typed into the
     template (:func:`to_template`) and imported with :func:`read_responses`.
@@ -455,7 +594,7 @@ def to_questionnaire_html(
     -------
     >>> to_questionnaire_html(fw, "questionnaire.html")  # doctest: +SKIP
     """
-    items = _survey_items(fw, levels)
+    items = _survey_items(fw, levels, respondents)
     esc = html.escape
     title = title or f"{fw.name} - self-assessment questionnaire"
     out: list[str] = [
