@@ -98,35 +98,17 @@ def read_yaml_mapping(path, file: str | None = None) -> dict:
     Raises
     ------
     ValidationError
-        Unreadable file, invalid YAML (with the line as ``row``), or not a mapping.
+        Unreadable file, invalid YAML (with the line as ``row``), or not a mapping; and
+        everything :func:`urbansec_lib.ingest.read_yaml` refuses (duplicate keys, NaN /
+        infinity, alias bombs, self-referencing anchors, deep nesting, non-UTF-8 bytes).
 
     Example
     -------
     >>> read_yaml_mapping("missing.yaml")  # doctest: +SKIP
     """
-    from pathlib import Path
+    from .ingest import read_yaml
 
-    import yaml
-
-    p = Path(path)
-    f = file or str(p)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(
-            [Problem(f, None, None, type(exc).__name__, "a readable file")], f
-        ) from None
-    except UnicodeDecodeError:
-        raise ValidationError([Problem(f, None, None, "bytes", "a UTF-8 text file")], f) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise ValidationError(
-            [Problem(f, row, None, str(exc).splitlines()[0], "valid YAML")], f
-        ) from None
-    if not isinstance(doc, dict):
-        raise ValidationError([Problem(f, None, None, type(doc).__name__, "a YAML mapping")], f)
-    return doc
+    return read_yaml(path, label=file or str(path), mapping=True)
 
 
 _SEMVER = __import__("re").compile(r"^\d+\.\d+\.\d+$")
