@@ -79,6 +79,27 @@ class ValidationError(ValueError):
             lines.append(f"  ... and {len(self.problems) - 200} more")
         super().__init__("\n".join(lines))
 
+    def redacted(self, limit: int = 20) -> str:
+        """The message without the offending values (file, row, column and what was
+        expected only): safe to store or show where a value might be personal data.
+
+        Example
+        -------
+        >>> e = ValidationError([Problem("a.csv", 3, "age", "Jane Doe", "integer 16-110")])
+        >>> e.redacted()
+        "1 problem(s): a.csv, row 3, column 'age': expected integer 16-110"
+        """
+        parts = []
+        for p in self.problems[:limit]:
+            where = [str(p.file)]
+            if p.row is not None:
+                where.append(f"row {p.row}")
+            if p.column is not None:
+                where.append(f"column {p.column!r}")
+            parts.append(f"{', '.join(where)}: expected {p.expected}")
+        more = f"; ... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
+        return f"{len(self.problems)} problem(s): " + "; ".join(parts) + more
+
     def table(self) -> pd.DataFrame:
         """All problems as a tidy frame (file, row, column, value, expected, severity)."""
         cols = ["file", "row", "column", "value", "expected", "severity"]

@@ -570,7 +570,11 @@ def read_table(
         rows, sheet_name, problems = _xlsx_rows(data, label, sheet, limits)
         enc, sep = "xlsx", ""
     elif kind == "xls":
-        raise _fatal(label, "a legacy .xls workbook", "an .xlsx workbook or a CSV export")
+        try:
+            grid = pd.read_excel(io.BytesIO(data), header=None, dtype=str, engine="xlrd")
+        except Exception as exc:  # noqa: BLE001 - xlrd raises its own types for corrupt files
+            raise _fatal(label, type(exc).__name__, "a readable .xls workbook") from None
+        rows, enc, sep = grid.fillna("").astype(str).values.tolist(), "xls", ""
     else:
         rows, enc, sep = _csv_rows(data, label, delimiter)
     it = iter(_bounded(rows, label, limits))

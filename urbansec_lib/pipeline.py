@@ -196,7 +196,7 @@ def load_inputs(
             # respondent ids are not needed downstream: never carried along
             answers.append(resp.data.drop(columns=["respondent"], errors="ignore"))
         except ValidationError as exc:
-            problems[path.name] = str(exc)
+            problems[path.name] = exc.redacted()  # shown in reports: no cell values
             errors[path.name] = exc
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
@@ -266,13 +266,15 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     from . import data as usdata
     from . import privacy, survey
     from .errors import ValidationError
+    from .ingest import check_output, write_csv
 
     fw = load_framework()
     raw, out = raw_dir(data), processed_dir(data)
+    check_output(out, what="processed folder", forbidden=[raw])
     out.mkdir(parents=True, exist_ok=True)
     units = usdata.read_units(raw / "units.csv")
     public = usdata.build_public_indicators(raw, fw, units=units, fallback_to_parent=True)
-    public.to_csv(out / "indicators_public.csv", index=False, lineterminator="\n")
+    write_csv(public, out / "indicators_public.csv")
     key = key if key is not None else privacy.load_key(create=True)
     report: dict[str, str] = {}
     for unit, path in survey_exports(raw).items():
@@ -280,7 +282,7 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
             survey.import_export(path, fw, unit, out, key, on_error="split")
             report[path.name] = "imported"
         except ValidationError as exc:
-            report[path.name] = f"rejected: {exc}"
+            report[path.name] = f"rejected: {exc.redacted()}"  # no cell values in processed/
     (out / "build_report.json").write_text(
         json.dumps(report, indent=1, sort_keys=True), encoding="utf-8"
     )
