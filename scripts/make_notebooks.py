@@ -264,8 +264,10 @@ results_path: str = ""  # set by `urbansec run`
 """),
     code(SETUP),
     code("""
-cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
+cis = us.pipeline.read_collective_impact(data_dir, recorder=rec, unit_id=unit_id)
 a = cis[unit_id]
+if cis.skipped:
+    display(Markdown(us.pipeline.skipped_note(cis)))
 rec.source("Collective Impact self-assessment workbook (illustrative demo)")
 rec.record("unit_name", a.meta.get("unit_name") or unit_id)
 display(Markdown(f"**Policy problem:** {problem or a.problem}"))
@@ -337,7 +339,9 @@ results_path: str = ""  # set by `urbansec run`
 """),
     code(SETUP),
     code("""
-classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid)
+classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid, unit_id=unit_id)
+if classified.attrs.get("skipped"):
+    display(Markdown(us.pipeline.skipped_note(classified)))
 cov = us.orpheus.coverage(classified, measure=measure)
 rec.source("Policy inventory (illustrative demo)")
 rec.record("unit_name", us.pipeline.unit_name(unit_id, data_dir))
@@ -431,7 +435,9 @@ pyramids on one scale, and each city's evaluated initiative with its confidence 
 units = list(cov["unit_id"].unique())
 us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
                        alt="Prevention pyramids of the pilot cities side by side, same scale")
-effects = us.pipeline.all_effects(data_dir, units)
+effects = us.pipeline.all_effects(data_dir, units, recorder=rec)
+if effects.attrs.get("skipped"):
+    display(Markdown(us.pipeline.skipped_note(effects)))
 rec.record("effects_all_units", effects)
 display(effects.set_index(["unit_id", "design"]))
 """),
@@ -1033,6 +1039,8 @@ results_path: str = ""  # set by `urbansec run`
     code(SETUP),
     code("""
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
+if cis.skipped:
+    display(Markdown(us.pipeline.skipped_note(cis)))
 rec.source("Collective Impact self-assessment workbooks (illustrative demo)")
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))

@@ -23,6 +23,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -39,6 +40,9 @@ __all__ = [
     "raw_dir",
     "processed_dir",
     "check_unit_inputs",
+    "read_each",
+    "skipped_note",
+    "UnitFiles",
 ]
 
 
@@ -198,6 +202,8 @@ def load_inputs(
         except ValidationError as exc:
             problems[path.name] = exc.redacted()  # shown in reports: no cell values
             errors[path.name] = exc
+            if recorder is not None and hasattr(recorder, "skip") and unit not in skip_units:
+                recorder.skip(path.name, exc.redacted())
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
     if periods is None:
@@ -323,15 +329,71 @@ def collective_impact_files(data: str | Path | None = None) -> dict[str, Path]:
     return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_ci.xlsx"))}
 
 
-def read_collective_impact(data: str | Path | None = None, recorder=None) -> dict:
+class UnitFiles(dict):
+    """unit id -> what was read from the unit's file; broken files in :attr:`skipped`.
+
+    ``skipped`` maps file name -> the located problems (redacted: no cell values).
+    """
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.skipped: dict[str, str] = {}
+
+
+def read_each(
+    files: dict[str, Path],
+    reader,
+    unit_id: str | None = None,
+    recorder=None,
+) -> UnitFiles:
+    """Read every unit's file on its own: one broken file never stops the others.
+
+    ``reader(path, unit)`` reads one file. A file that raises :class:`ValidationError` is
+    left out and listed in ``result.skipped`` (and declared to ``recorder.skip``, so the
+    report and the run's ``summary.json`` list it), except the file of ``unit_id`` itself:
+    that unit's report must not silently lack its own data, so its error is raised.
+    """
+    from .errors import ValidationError
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    out = UnitFiles()
+    for u, p in files.items():
+        try:
+            out[u] = reader(track(p), u)
+        except ValidationError as exc:
+            if unit_id is not None and u == unit_id:
+                raise
+            out.skipped[p.name] = exc.redacted()
+            if recorder is not None and hasattr(recorder, "skip"):
+                recorder.skip(p.name, exc.redacted())
+    return out
+
+
+def skipped_note(obj) -> str:
+    """Markdown listing the inputs left out of a partnership-wide view ("" when none)."""
+    skipped = getattr(obj, "skipped", None)
+    if skipped is None and hasattr(obj, "attrs"):
+        skipped = obj.attrs.get("skipped")
+    if not skipped:
+        return ""
+    lines = [f"- `{k}`: {v}" for k, v in skipped.items()]
+    return "**Inputs left out (they failed validation):**\n\n" + "\n".join(lines)
+
+
+def read_collective_impact(
+    data: str | Path | None = None, recorder=None, unit_id: str | None = None
+) -> UnitFiles:
     """Read every demo/pilot CI workbook (unit id -> CIAssessment), in file-name order.
 
+    Each workbook is read and validated on its own (:func:`read_each`): a broken one is
+    skipped and listed in ``result.skipped``, except ``unit_id``'s own, which raises.
     Each file is declared to ``recorder`` (its sha256 goes to the report manifest).
     """
     from . import collective_impact as ci
 
-    track = recorder.use if recorder is not None else (lambda p: Path(p))
-    return {u: ci.read(track(p)) for u, p in collective_impact_files(data).items()}
+    return read_each(
+        collective_impact_files(data), lambda p, u: ci.read(p), unit_id=unit_id, recorder=recorder
+    )
 
 
 def orpheus_files(data: str | Path | None = None) -> dict[str, Path]:
@@ -340,16 +402,35 @@ def orpheus_files(data: str | Path | None = None) -> dict[str, Path]:
     return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_inventory.csv"))}
 
 
-def read_orpheus(data: str | Path | None = None, recorder=None, pyramid: str = "partnership_4"):
-    """Read and classify every policy inventory (one tidy frame for all units)."""
+def read_orpheus(
+    data: str | Path | None = None,
+    recorder=None,
+    pyramid: str = "partnership_4",
+    unit_id: str | None = None,
+):
+    """Read and classify every policy inventory (one tidy frame for all units).
+
+    Each inventory is read and validated on its own (:func:`read_each`): a broken one is
+    left out and listed in ``result.attrs["skipped"]``, except ``unit_id``'s own.
+    """
     from . import orpheus
 
-    track = recorder.use if recorder is not None else (lambda p: Path(p))
-    frames = [
-        orpheus.read_inventory(track(p), unit_id=u, pyramid=pyramid)
-        for u, p in orpheus_files(data).items()
-    ]
-    return orpheus.classify(pd.concat(frames, ignore_index=True), pyramid=pyramid)
+    got = read_each(
+        orpheus_files(data),
+        lambda p, u: orpheus.read_inventory(p, unit_id=u, pyramid=pyramid),
+        unit_id=unit_id,
+        recorder=recorder,
+    )
+    if not got:
+        from .errors import Problem, ValidationError
+
+        raise ValidationError(
+            [Problem("orpheus", None, None, list(got.skipped), "at least one valid inventory")],
+            "policy inventories",
+        )
+    out = orpheus.classify(pd.concat(list(got.values()), ignore_index=True), pyramid=pyramid)
+    out.attrs["skipped"] = dict(got.skipped)
+    return out
 
 
 def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None):
@@ -375,14 +456,26 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
     return spec, survey, incidents
 
 
-def all_effects(data: str | Path | None = None, units: list[str] | None = None) -> pd.DataFrame:
-    """Effect table of every unit's evaluated initiative (unit order as given)."""
+def all_effects(
+    data: str | Path | None = None, units: list[str] | None = None, recorder=None
+) -> pd.DataFrame:
+    """Effect table of every unit's evaluated initiative (unit order as given); a unit whose
+    evaluation inputs fail validation is left out and listed in ``attrs["skipped"]``."""
     from . import outcomes
+
+    from .errors import ValidationError
 
     units = units if units is not None else sorted(orpheus_files(data))
     frames = []
+    skipped: dict[str, str] = {}
     for u in units:
-        spec, survey, incidents = read_evaluation(u, data)
+        try:
+            spec, survey, incidents = read_evaluation(u, data)
+        except ValidationError as exc:  # one unit's broken evaluation never hides the others
+            skipped[f"{u}_evaluation"] = exc.redacted()
+            if recorder is not None and hasattr(recorder, "skip"):
+                recorder.skip(f"{u}_evaluation", exc.redacted())
+            continue
         t = outcomes.evaluate(spec, survey, incidents).table()
         frames.append(t.assign(unit_id=u, initiative_id=spec.initiative_id))
     cols = [
@@ -397,7 +490,9 @@ def all_effects(data: str | Path | None = None, units: list[str] | None = None) 
         "msms_level",
         "scale",
     ]
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out.attrs["skipped"] = skipped
+    return out
 
 
 def unit_name(unit_id: str, data: str | Path | None = None) -> str:

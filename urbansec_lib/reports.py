@@ -264,6 +264,7 @@ class Recorder:
         self.results: dict[str, Any] = {}
         self.inputs: dict[str, str] = {}
         self.sources: list[str] = []
+        self.skipped: dict[str, str] = {}
 
     def use(self, path: str | Path) -> Path:
         """Declare an input file (its sha256 goes to the manifest); returns the path."""
@@ -278,6 +279,12 @@ class Recorder:
             self.sources.append(text)
             self._flush()
 
+    def skip(self, file: str, problem: str) -> None:
+        """Declare an input left out because it failed validation (listed in the report's
+        results and in the run's ``summary.json``)."""
+        self.skipped[str(file)] = str(problem)
+        self._flush()
+
     def record(self, name: str, value: Any) -> None:
         """Record a number, list, Series or DataFrame under ``name``."""
         self.results[name] = _jsonable(value)
@@ -286,6 +293,8 @@ class Recorder:
     def _flush(self) -> None:
         if self.path is not None:
             doc = {"results": self.results, "inputs": self.inputs, "sources": self.sources}
+            if self.skipped:
+                doc["skipped_inputs"] = self.skipped
             _atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True))
 
 
@@ -489,6 +498,7 @@ def run_unit(
         (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
         manifest_entry["html_sha256"] = hashlib.sha256(html.encode("utf-8")).hexdigest()
         _update_manifest(out_dir / "manifest.json", name, manifest_entry)
+    status["skipped_inputs"] = rec.get("skipped_inputs", {})
     status["html"] = str(out_dir / f"{name}.html")
     status["html_bytes"] = len(html.encode("utf-8"))
     status["seconds"] = round(time.perf_counter() - t0, 2)
@@ -689,6 +699,11 @@ def run(
         "seconds": round(summary.seconds, 2),
         "n_ok": int((table["status"] == "ok").sum()),
         "failed": summary.failed,
+        "skipped_inputs": {
+            k: v
+            for row in results
+            for k, v in (row.get("skipped_inputs") or {}).items()
+        },
         "parameters": parameters or {},
         "results": _jsonable(table.to_dict("records")),
     }
