@@ -63,6 +63,9 @@ __all__ = [
     "DEFAULT_LIMITS",
     "Table",
     "read_table",
+    "read_grid",
+    "read_frame",
+    "check_xlsx",
     "read_bytes",
     "decode_text",
     "read_yaml",
@@ -297,6 +300,17 @@ class Table:
         out[c < 0] = ""
         return out
 
+    def grid(self) -> pd.DataFrame:
+        """Every cell as a string, header included: index = spreadsheet row number (1 =
+        header), columns ``0 .. width-1`` (short rows padded with "")."""
+        width = max(len(self.header), len(self.codes))
+        cols = {}
+        for j in range(width):
+            head = self.header[j] if j < len(self.header) else ""
+            body = self.values(j) if j < len(self.codes) else np.full(self.n_rows, "", dtype=object)
+            cols[j] = np.concatenate([np.array([head], dtype=object), body])
+        return pd.DataFrame(cols, index=np.arange(1, self.n_rows + 2))
+
     def frame(self, drop_blank: bool = True) -> pd.DataFrame:
         """All named columns as a string frame (blank rows dropped; ``source_row`` in attrs).
 
@@ -412,6 +426,62 @@ def _xlsx_cell(v: Any) -> str:
     if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
         return v.isoformat()
     return str(v)
+
+
+def check_xlsx(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
+    """Zip-bomb checks, then every formula cell without a cached value in any sheet is a
+    located problem; returns the sheet names. Use before opening a workbook with openpyxl.
+
+    Raises
+    ------
+    ValidationError
+    """
+    _check_zip(data, label, limits)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for corrupt files
+        raise _fatal(label, type(exc).__name__, "a readable .xlsx workbook") from None
+    problems: list[Problem] = []
+    try:
+        names = list(wb.sheetnames)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for ws in wb.worksheets:
+                path = getattr(ws, "_worksheet_path", None)
+                if not path:
+                    continue
+                for r, c, f in _formula_without_value(zf.read(path)):
+                    problems.append(
+                        Problem(
+                            label,
+                            r,
+                            f"{ws.title}!{col_letter(c)}",
+                            f"formula ={f}",
+                            "a value (the formula was never calculated: open the workbook in "
+                            "a spreadsheet program, let it recalculate and save it)",
+                        )
+                    )
+    finally:
+        wb.close()
+    if problems:
+        raise ValidationError(problems, label)
+    return names
+
+
+def read_grid(
+    path: str | Path, label: str | None = None, sheet: str | int | None = None, **kw: Any
+) -> pd.DataFrame:
+    """:func:`read_table` as a grid of strings (index = spreadsheet row, row 1 = header)."""
+    return read_table(path, label=label, sheet=sheet, **kw).grid()
+
+
+def read_frame(
+    path: str | Path, label: str | None = None, sheet: str | int | None = None, **kw: Any
+) -> pd.DataFrame:
+    """:func:`read_table` as a string frame with the header as columns (blank rows dropped;
+    ``attrs["source_row"]`` holds each row's spreadsheet row number)."""
+    return read_table(path, label=label, sheet=sheet, **kw).frame()
 
 
 def xlsx_sheets(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
@@ -671,6 +741,8 @@ class Column:
     pattern: str | None = None
     role: str = "data"
     expected: str | None = None
+    gt: float | None = None
+    fmt: str = "%Y-%m-%d"
 
     def describe(self) -> str:
         if self.expected:
@@ -683,11 +755,15 @@ class Column:
                 return f"{what} from {self.low:g} to {self.high:g}"
             if self.low is not None:
                 return f"{what} >= {self.low:g}"
+            if self.gt is not None:
+                return f"{what} > {self.gt:g}" if self.gt else f"a positive {what[2:]}"
             return what
         if self.kind == "bool":
             return "yes/no (1/0, true/false)"
         if self.kind == "date":
-            return "a date YYYY-MM-DD"
+            return "a date " + self.fmt.replace("%Y", "YYYY").replace("%m", "MM").replace(
+                "%d", "DD"
+            )
         return "a value" if not self.pattern else f"a value matching {self.pattern}"
 
 
@@ -759,6 +835,8 @@ class TableSchema:
                     wrong |= ~blank & (xv < c.low)
                 if c.high is not None:
                     wrong |= ~blank & (xv > c.high)
+                if c.gt is not None:
+                    wrong |= ~blank & ~(xv > c.gt)
                 bad |= wrong
                 val = pd.Series(np.where(blank | wrong, np.nan, xv), index=df.index)
                 out[c.name] = val.astype("Int64") if c.kind == "int" else val
@@ -768,7 +846,7 @@ class TableSchema:
                 bad |= wrong
                 out[c.name] = low.isin(_TRUE).to_numpy()
             elif c.kind == "date":
-                d = pd.to_datetime(s, errors="coerce", format="%Y-%m-%d")
+                d = pd.to_datetime(s, errors="coerce", format=c.fmt)
                 bad |= ~blank & d.isna().to_numpy()
                 out[c.name] = d
             elif c.kind == "choice":
