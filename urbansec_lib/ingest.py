@@ -311,10 +311,12 @@ class Table:
             cols[j] = np.concatenate([np.array([head], dtype=object), body])
         return pd.DataFrame(cols, index=np.arange(1, self.n_rows + 2))
 
-    def frame(self, drop_blank: bool = True) -> pd.DataFrame:
+    def frame(self, drop_blank: bool = True, infer: bool = False) -> pd.DataFrame:
         """All named columns as a string frame (blank rows dropped; ``source_row`` in attrs).
 
         Duplicate or empty header names keep their position (``""`` becomes ``column_<k>``).
+        With ``infer``, blank cells become missing and a column whose every other cell is a
+        number becomes numeric (as ``pandas.read_csv`` would type it).
         """
         cols: dict[str, np.ndarray] = {}
         for j, h in enumerate(self.header):
@@ -325,7 +327,12 @@ class Table:
         if drop_blank and len(df):
             keep = (df.apply(lambda s: s.str.strip()) != "").any(axis=1).to_numpy()
             df, rows = df[keep].reset_index(drop=True), rows[keep]
-        df.attrs["source_row"] = rows
+        if infer:
+            for c in df.columns:
+                s = df[c].where(df[c].str.strip() != "", None)
+                num = pd.to_numeric(s, errors="coerce")
+                df[c] = num if (num.notna() == s.notna()).all() and s.notna().any() else s
+        df.attrs["source_row"] = [int(r) for r in rows]
         return df
 
 
@@ -477,11 +484,16 @@ def read_grid(
 
 
 def read_frame(
-    path: str | Path, label: str | None = None, sheet: str | int | None = None, **kw: Any
+    path: str | Path,
+    label: str | None = None,
+    sheet: str | int | None = None,
+    infer: bool = False,
+    **kw: Any,
 ) -> pd.DataFrame:
     """:func:`read_table` as a string frame with the header as columns (blank rows dropped;
-    ``attrs["source_row"]`` holds each row's spreadsheet row number)."""
-    return read_table(path, label=label, sheet=sheet, **kw).frame()
+    ``attrs["source_row"]`` holds each row's spreadsheet row number; ``infer``: see
+    :meth:`Table.frame`)."""
+    return read_table(path, label=label, sheet=sheet, **kw).frame(infer=infer)
 
 
 def xlsx_sheets(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
@@ -868,7 +880,7 @@ class TableSchema:
             probs.sort(key=lambda p: (p.row or 0, [c.name for c in self.columns].index(p.column)))
             raise ValidationError(probs, file)
         self.problems = probs
-        out.attrs["source_row"] = rows
+        out.attrs["source_row"] = [int(r) for r in rows]
         return out
 
 
