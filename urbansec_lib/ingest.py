@@ -77,6 +77,7 @@ __all__ = [
     "write_csv",
     "check_name",
     "NAME_PATTERN",
+    "RUN_ID_PATTERN",
     "check_output",
     "Column",
     "TableSchema",
@@ -1309,7 +1310,11 @@ def write_csv(
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
-def check_name(value: Any, what: str = "unit id") -> str:
+#: Run ids (``20261124T101500Z-ab12cd``): letters, digits, ``_`` and ``-``.
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+
+
+def check_name(value: Any, what: str = "unit id", pattern: re.Pattern | None = None) -> str:
     """``value`` when it is a safe name for a path component, else a ValidationError.
 
     Uses the registry's :func:`urbansec_lib.registry.valid_unit_id` for unit ids when the
@@ -1327,7 +1332,7 @@ def check_name(value: Any, what: str = "unit id") -> str:
       - <arguments>, column 'unit id': got '../etc', expected a letter, then up to 63 letters, digits, _ or - (no path separators or '..')
     """
     s = value if isinstance(value, str) else None
-    ok = s is not None and bool(NAME_PATTERN.match(s))
+    ok = s is not None and bool((pattern or NAME_PATTERN).match(s))
     if ok and what == "unit id":
         try:
             from . import registry  # the lead's registry, when merged
