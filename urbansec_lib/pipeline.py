@@ -166,13 +166,15 @@ def load_inputs(
     skip_units: tuple[str, ...] = (),
     periods: tuple[int, ...] | None = None,
     max_lag: int = 6,
+    min_n: int = 10,
 ) -> StudyInputs:
     """Read every raw input of the self-assessment study into tidy indicator data.
 
     Indicators are aligned on reference ``periods`` (default: the survey waves) with
     :func:`align_periods`; the unaligned values are kept in ``raw_indicators``. A survey
     export that fails validation is reported in ``problems`` and left out; it never stops
-    the other units.
+    the other units. Survey indicator values over fewer than ``min_n`` respondents are
+    withheld (missing) before anything is scored, so no published score rests on them.
     """
     from . import data as usdata
     from . import survey
@@ -206,6 +208,11 @@ def load_inputs(
                 recorder.skip(path.name, exc.redacted())
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
+    # disclosure control before anything is scored: a survey value over fewer than min_n
+    # respondents is withheld (its n is kept, so tables can say "n<min_n")
+    n_resp = pd.to_numeric(raw_ind["n"], errors="coerce")
+    small = raw_ind["source"].astype(str).str.startswith("survey") & (n_resp < min_n).fillna(False)
+    raw_ind.loc[small.to_numpy(), "value"] = float("nan")
     if periods is None:
         survey_ids = {i.id for i in fw.survey_indicators()}
         waves = raw_ind.loc[raw_ind["indicator_id"].isin(survey_ids), "period"].dropna()

@@ -489,6 +489,9 @@ def run_unit(
         }
         html = render_html(nb, context)
         findings = _privacy_findings(html, min_n=min_n)
+        from .privacy import scan_results
+
+        findings += [str(f) for f in scan_results(rec.get("results", {}), min_n=min_n)]
         if findings:
             status["status"] = "blocked"
             status["error"] = {
