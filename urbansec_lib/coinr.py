@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, ValidationError
-from .ingest import read_bytes, read_frame, xlsx_sheets
 from .framework import AGGREGATIONS, Framework
+from .ingest import read_bytes, read_frame, xlsx_sheets
 
 __all__ = ["imeta_to_framework", "framework_to_imeta", "read_coinr", "write_coinr"]
 

@@ -27,7 +27,6 @@ Example
 
 from __future__ import annotations
 
-
 import html
 import io
 import re

@@ -28,19 +28,36 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from .errors import Problem, ValidationError, check_version_block
 from .ingest import check_keys, finite_number
 
 #: Fields of a dimension and of the ``framework:`` header (others are misspellings).
 _DIM_KEYS = (
-    "id", "label", "description", "weight", "direction", "aggregation", "children",
-    "indicators", "notes",
+    "id",
+    "label",
+    "description",
+    "weight",
+    "direction",
+    "aggregation",
+    "children",
+    "indicators",
+    "notes",
 )
 _META_KEYS = (
-    "id", "name", "version", "description", "changelog", "index", "license", "authors",
-    "source", "sources", "notes", "references", "date",
+    "id",
+    "name",
+    "version",
+    "description",
+    "changelog",
+    "index",
+    "license",
+    "authors",
+    "source",
+    "sources",
+    "notes",
+    "references",
+    "date",
 )
 
 __all__ = [
@@ -483,7 +500,11 @@ def load_framework(path: str | Path | None = None) -> Framework:
             text = res.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             raise ValidationError(
-                [Problem(source, None, None, str(path), "a packaged framework name or a YAML file")],
+                [
+                    Problem(
+                        source, None, None, str(path), "a packaged framework name or a YAML file"
+                    )
+                ],
                 source,
             ) from None
         doc = read_yaml(text=text, label=source, mapping=False)

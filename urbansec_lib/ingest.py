@@ -174,7 +174,9 @@ def read_bytes(path: str | Path, label: str | None = None, max_bytes: int | None
 
 
 # ================================================================== decoding
-_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_MULTI = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
@@ -549,7 +551,10 @@ def _xlsx_rows(
                     )
                 )
             del xml
-        rows = [[_xlsx_cell(v) for v in r] for r in _bounded(ws.iter_rows(values_only=True), label, limits)]
+        rows = [
+            [_xlsx_cell(v) for v in r]
+            for r in _bounded(ws.iter_rows(values_only=True), label, limits)
+        ]
         return rows, ws.title, problems
     except ValidationError:
         raise
@@ -563,7 +568,9 @@ def _bounded(rows: Iterable, label: str, limits: Limits):
     cells = 0
     for k, r in enumerate(rows):
         if k > limits.max_rows:
-            raise _fatal(label, f"more than {limits.max_rows} rows", f"at most {limits.max_rows} rows")
+            raise _fatal(
+                label, f"more than {limits.max_rows} rows", f"at most {limits.max_rows} rows"
+            )
         cells += len(r)
         if cells > limits.max_cells:
             raise _fatal(
@@ -829,7 +836,9 @@ class TableSchema:
                     probs.append(Problem(file, 1, str(x), str(x), exp))
         if probs:
             raise ValidationError(probs, file)
-        out = df.copy() if self.extra != "drop" else df[[c for c in df.columns if c in names]].copy()
+        out = (
+            df.copy() if self.extra != "drop" else df[[c for c in df.columns if c in names]].copy()
+        )
         for c in self.columns:
             if c.name not in df.columns:
                 continue
@@ -839,7 +848,9 @@ class TableSchema:
             if not c.nullable:
                 bad |= blank
             if c.kind in ("int", "float"):
-                x = pd.to_numeric(s.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True), errors="coerce")
+                x = pd.to_numeric(
+                    s.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True), errors="coerce"
+                )
                 xv = x.to_numpy(dtype=float)
                 wrong = ~blank & ~np.isfinite(xv)
                 if c.kind == "int":
@@ -946,8 +957,10 @@ def _make_loader():
                 if k.tag == "tag:yaml.org,2002:merge":
                     continue
                 if isinstance(k, yaml.ScalarNode):
-                    key = self.construct_scalar(k) if k.tag == "tag:yaml.org,2002:str" else (
-                        self.construct_object(k)
+                    key = (
+                        self.construct_scalar(k)
+                        if k.tag == "tag:yaml.org,2002:str"
+                        else (self.construct_object(k))
                     )
                     try:
                         hash(key)
@@ -1103,9 +1116,7 @@ def read_yaml(
     return doc
 
 
-def read_json(
-    path: str | Path, label: str | None = None, limits: Limits = DEFAULT_LIMITS
-) -> Any:
+def read_json(path: str | Path, label: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Read a JSON file with located errors (size, encoding, syntax with its line, depth,
     NaN / infinity refused).
 
@@ -1352,8 +1363,7 @@ def check_name(value: Any, what: str = "unit id", pattern: re.Pattern | None = N
                     None,
                     what,
                     value,
-                    "a letter, then up to 63 letters, digits, _ or - "
-                    "(no path separators or '..')",
+                    "a letter, then up to 63 letters, digits, _ or - (no path separators or '..')",
                 )
             ],
             "arguments",

@@ -55,7 +55,6 @@ Example
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -526,15 +525,6 @@ def to_template(instr: Instrument | str | Path, path: str | Path) -> Path:
 # --------------------------------------------------------------------------------------------
 # Responses in
 # --------------------------------------------------------------------------------------------
-
-
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1", errors="replace")  # pragma: no cover - latin-1 never fails
 
 
 def _read_table(path: Path, label: str) -> tuple[pd.DataFrame, str]:

@@ -105,7 +105,9 @@ def read_survey_outcomes(path: str | Path, outcome: str = "feel_safe") -> pd.Dat
         "survey outcomes",
         [
             Column("area", expected="an area code"),
-            Column("area_type", "choice", choices=AREA_TYPES, expected="intervention or comparison"),
+            Column(
+                "area_type", "choice", choices=AREA_TYPES, expected="intervention or comparison"
+            ),
             Column("wave", "int", low=1990, high=2100),
             Column(outcome, "int", low=1, high=4),
             Column("weight", "float", required=False, gt=0),

@@ -469,7 +469,6 @@ def all_effects(
     """Effect table of every unit's evaluated initiative (unit order as given); a unit whose
     evaluation inputs fail validation is left out and listed in ``attrs["skipped"]``."""
     from . import outcomes
-
     from .errors import ValidationError
 
     units = units if units is not None else sorted(orpheus_files(data))

@@ -526,9 +526,7 @@ def scan_results(results, min_n: int = 10, min_units: int = MIN_UNITS) -> list[F
             if "n" in ix and "value" in ix and "source" in ix:
                 n, v, src = num(row[ix["n"]]), row[ix["value"]], str(row[ix["source"]])
                 if src.startswith("survey") and n is not None and n < min_n and v is not None:
-                    found.append(
-                        Finding("small_survey_value", f"n={n}", r, f"{name} row {r}")
-                    )
+                    found.append(Finding("small_survey_value", f"n={n}", r, f"{name} row {r}"))
             for ncol, qs in (
                 ("peer_n", ("peer_q25", "peer_median", "peer_q75")),
                 ("n", ("q25", "median", "q75")),
@@ -538,9 +536,7 @@ def scan_results(results, min_n: int = 10, min_units: int = MIN_UNITS) -> list[F
                     shown = [q for q in qs if q in ix and num(row[ix[q]]) is not None]
                     if n is not None and n < min_units and shown:
                         found.append(
-                            Finding(
-                                "small_distribution", f"{ncol}={n}", r, f"{name} row {r}"
-                            )
+                            Finding("small_distribution", f"{ncol}={n}", r, f"{name} row {r}")
                         )
 
     def walk(name: str, obj) -> None:

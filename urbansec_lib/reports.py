@@ -717,9 +717,7 @@ def run(
         "n_ok": int((table["status"] == "ok").sum()),
         "failed": summary.failed,
         "skipped_inputs": {
-            k: v
-            for row in results
-            for k, v in (row.get("skipped_inputs") or {}).items()
+            k: v for row in results for k, v in (row.get("skipped_inputs") or {}).items()
         },
         "parameters": parameters or {},
         "results": _jsonable(table.to_dict("records")),

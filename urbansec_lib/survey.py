@@ -45,13 +45,11 @@ import gc
 import hashlib
 import html
 import io
-import itertools
 import json
 import os
 import re
 import tempfile
 import uuid as _uuid
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1107,14 +1105,15 @@ def _read(
         np.array([len(u) > _AREA_MAX for u in c.uniq], dtype=bool), False
     ).astype(bool)
     col.cells(long_, c, f"an area code of at most {_AREA_MAX} characters")
-    free = ~miss & ~long_ & c.per_row(
-        np.array([not _area_ok(u) for u in c.uniq], dtype=bool), False
-    ).astype(bool)
+    free = (
+        ~miss
+        & ~long_
+        & c.per_row(np.array([not _area_ok(u) for u in c.uniq], dtype=bool), False).astype(bool)
+    )
     col.cells(
         free,
         c,
-        "an area code (letters, digits, spaces, . - ' ( ); no e-mail, phone number or free "
-        "text)",
+        "an area code (letters, digits, spaces, . - ' ( ); no e-mail, phone number or free text)",
         values=np.full(n, "(withheld)", dtype=object),
     )
     out["area"] = c.values
