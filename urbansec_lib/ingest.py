@@ -165,7 +165,9 @@ def read_bytes(path: str | Path, label: str | None = None, max_bytes: int | None
         raise _fatal(f, _human(size), f"a file of at most {_human(limit)}")
     try:
         with open(p, "rb") as fh:
-            data = fh.read(limit + 1)
+            data = fh.read(min(limit, size) + 1)  # never a limit-sized buffer up front
+            if len(data) > size:  # grew while reading, or a special file: read the rest
+                data += fh.read(limit + 1 - len(data))
     except OSError as exc:
         raise _fatal(f, exc.strerror or type(exc).__name__, "a readable file") from None
     if len(data) > limit:  # grew while reading, or a special file
@@ -1230,15 +1232,20 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _neutralise_str(s: Any) -> Any:
-    if isinstance(s, str) and s.startswith(_FORMULA_START) and not _NUMBER.match(s):
-        return "'" + s
+    if not isinstance(s, str):
+        return s
+    if s.startswith(_FORMULA_START) and not _NUMBER.match(s):
+        s = "'" + s
+    if "\r" in s:  # a bare CR is not quoted by the csv writer and would split the row
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
     return s
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy where every text cell (and column name) a spreadsheet would run as a formula
     (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is prefixed with
-    ``'``; numbers such as ``-3.5`` are left alone.
+    ``'``; numbers such as ``-3.5`` are left alone. Carriage returns inside text become
+    line feeds (the csv writer quotes those, not a bare CR).
 
     Example
     -------
