@@ -62,8 +62,13 @@ CORPUS = [
     ("fw_duplicate_dimensions.yaml", "fw", 178, "dimensions", "each key once"),
     ("fw_duplicate_indicator_key.yaml", "fw", 22, "type", "each key once"),
     ("fw_latin1.yaml", "fw", 15, None, "UTF-8"),
-    ("fw_misspelt_direction.yaml", "fw", None, "dimensions[0].indicators[0].diretion",
-     "did you mean 'direction'"),
+    (
+        "fw_misspelt_direction.yaml",
+        "fw",
+        None,
+        "dimensions[0].indicators[0].diretion",
+        "did you mean 'direction'",
+    ),
     ("fw_misspelt_weight.yaml", "fw", None, "dimensions[0].wieght", "did you mean 'weight'"),
     ("fw_not_mapping.yaml", "fw", None, "<root>", "a mapping"),
     ("fw_python_object.yaml", "fw", 1, None, "valid YAML"),
@@ -80,6 +85,8 @@ CORPUS = [
     ("fw_weight_negative.yaml", "fw", None, "dimensions[0].weight", "a finite number >= 0"),
     ("spec_duplicate_key.yaml", "spec", 8, "first_post_wave", "each key once"),
     ("spec_nan.yaml", "spec", 4, None, "finite number"),
+    ("spec_misspelt_key.yaml", "spec", None, "survey_flie", "did you mean 'survey_file'"),
+    ("inventory_budget_1e400.csv", "inventory", 3, "budget_eur", "euro"),
     ("imeta_cycle.csv", "imeta", 3, "Parent", "loops back"),
     ("imeta_empty.csv", "imeta", 2, None, "iMeta is empty"),
     ("imeta_level_blank.csv", "imeta", 3, "Level", "a whole number >= 1"),
@@ -125,7 +132,11 @@ def test_corpus_case_is_a_located_error(name, reader, row, column, fragment):
 
 def test_corpus_files_all_used():
     files = {p.name for p in BAD.iterdir() if p.suffix not in (".py", ".txt")}
-    used = {c[0] for c in CORPUS} | {"fw_utf16.yaml", "incidents_utf16_tab.csv", "inventory_cp1252.csv"}
+    used = {c[0] for c in CORPUS} | {
+        "fw_utf16.yaml",
+        "incidents_utf16_tab.csv",
+        "inventory_cp1252.csv",
+    }
     assert files == used
 
 
@@ -310,7 +321,10 @@ def test_survey_mixed_encoding_names_the_row(fw, export, tmp_path):
     lines[1] = lines[1].replace(b"LV001C", b"LV001C", 1)
     p = tmp_path / "mixed.csv"
     area = lines[3].split(b",")
-    p.write_bytes(b"\n".join(lines[:3] + [lines[3].replace(area[0], area[0] + b"\xe9", 1)] + lines[4:]) + "é".encode())
+    p.write_bytes(
+        b"\n".join(lines[:3] + [lines[3].replace(area[0], area[0] + b"\xe9", 1)] + lines[4:])
+        + "é".encode()
+    )
     with pytest.raises(ValidationError) as ei:
         survey.read_responses(p, fw, unit_id="LV001C")
     assert ei.value.problems[0].row == 4 and "one encoding" in ei.value.problems[0].expected
@@ -329,11 +343,13 @@ def test_survey_xlsx_formula_without_value_is_an_error(fw, export, tmp_path):
     with pytest.raises(ValidationError) as ei:
         survey.read_responses(p, fw, unit_id="LV001C")
     prob = ei.value.problems[0]
-    assert prob.row == 5 and prob.column.endswith("safe_day") and "never calculated" in prob.expected
+    assert (
+        prob.row == 5 and prob.column.endswith("safe_day") and "never calculated" in prob.expected
+    )
 
 
 @pytest.mark.parametrize(
-    "area", ["jane.doe@example.org", "+49 30 1234567", "=HYPERLINK(\"http://x\")", "@SUM(A1)"]
+    "area", ["jane.doe@example.org", "+49 30 1234567", '=HYPERLINK("http://x")', "@SUM(A1)"]
 )
 def test_survey_area_personal_data_or_formula_rejected_and_withheld(fw, export, tmp_path, area):
     df = pd.read_csv(export, dtype=str, keep_default_na=False)
@@ -386,7 +402,7 @@ def test_side_file_inside_processed_refused(fw, export, tmp_path):
 
 # ------------------------------------------------------------------ writing
 def test_write_csv_neutralises_every_formula_prefix(tmp_path):
-    cells = ["=HYPERLINK(\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx", "-3.5", "ok"]
+    cells = ['=HYPERLINK("x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx", "-3.5", "ok"]
     p = ingest.write_csv(pd.DataFrame({"=col": cells, "n": range(8)}), tmp_path / "o.csv")
     back = pd.read_csv(p, dtype=str, keep_default_na=False)
     assert back.columns[0] == "'=col"
@@ -447,14 +463,24 @@ def test_table_schema_types_and_locates():
             ingest.Column("ok", "bool", nullable=True),
         ],
     )
-    df = pd.DataFrame({"id": ["x", "", "z"], "n": ["1", "1.5", "inf"], "kind": ["A", "c", "b"],
-                       "ok": ["yes", "0", "maybe"]})
+    df = pd.DataFrame(
+        {
+            "id": ["x", "", "z"],
+            "n": ["1", "1.5", "inf"],
+            "kind": ["A", "c", "b"],
+            "ok": ["yes", "0", "maybe"],
+        }
+    )
     with pytest.raises(ValidationError) as ei:
         s.validate(df, "t.csv")
     got = [(p.row, p.column) for p in ei.value.problems]
     assert got == [(3, "id"), (3, "n"), (3, "kind"), (4, "n"), (4, "ok")]
     good = s.validate(df.iloc[[0]], "t.csv")
-    assert good["n"].tolist() == [1] and good["kind"].tolist() == ["a"] and good["ok"].tolist() == [True]
+    assert (
+        good["n"].tolist() == [1]
+        and good["kind"].tolist() == ["a"]
+        and good["ok"].tolist() == [True]
+    )
     with pytest.raises(ValidationError, match="did you mean 'kind'"):
         s.validate(df.rename(columns={"kind": "knid"}), "t.csv")
 

@@ -579,7 +579,8 @@ def _parse_number(s: pd.Series) -> pd.Series:
     t = t.mask(group_comma, t.str.replace(",", "", regex=False))
     t = t.str.replace(",", ".", regex=False)
     plain = t.str.fullmatch(r"-?\d+(\.\d+)?([eE][+-]?\d+)?").fillna(False)
-    return pd.to_numeric(t.where(plain), errors="coerce").astype(float)
+    x = pd.to_numeric(t.where(plain), errors="coerce").astype(float)
+    return x.where(np.isfinite(x))  # 1e400 overflows to infinity: unreadable, not accepted
 
 
 def _parse_date(s: pd.Series) -> pd.Series:

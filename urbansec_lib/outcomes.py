@@ -33,7 +33,7 @@ import pandas as pd
 
 from . import impact
 from .errors import Problem, ValidationError, read_yaml_mapping
-from .ingest import Column, TableSchema
+from .ingest import Column, TableSchema, check_keys
 
 __all__ = [
     "EvaluationSpec",
@@ -179,7 +179,21 @@ def read_spec(path: str | Path) -> EvaluationSpec:
     path = Path(path)
     file = str(path)
     doc = read_yaml_mapping(path, file)
-    problems = []
+    problems: list[Problem] = []
+    check_keys(
+        doc,
+        (
+            "unit_id",
+            "initiative_id",
+            "start_month",
+            "first_post_wave",
+            "survey_file",
+            "incidents_file",
+            "note",
+        ),
+        "spec",
+        lambda where, v, exp: problems.append(Problem(file, None, where.split(".", 1)[1], v, exp)),
+    )
     for key in ("unit_id", "initiative_id", "start_month", "first_post_wave"):
         if not doc.get(key):
             problems.append(Problem(file, None, key, doc.get(key), "a value"))
