@@ -721,10 +721,10 @@ def _table(t: ingest.Table, label: str) -> tuple[list[str], list[_Col], np.ndarr
     extra_nonempty = np.zeros(n, dtype=bool)
     for pos in range(max(len(header), len(t.codes))):
         if pos < len(t.codes):
-            codes = t.codes[pos].astype(np.int64)
+            codes = t.codes[pos]  # int32: half the memory of int64 for a 1e6-row export
             clean = np.array([str(u).strip() for u in t.uniq[pos]], dtype=object)
         else:
-            codes = np.full(n, -1, dtype=np.int64)
+            codes = np.full(n, -1, dtype=np.int32)
             clean = np.array([], dtype=object)
         empty_u = np.array([u == "" for u in clean], dtype=bool)
         empty = (
