@@ -100,6 +100,23 @@ class ValidationError(ValueError):
         more = f"; ... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
         return f"{len(self.problems)} problem(s): " + "; ".join(parts) + more
 
+    def without_values(self) -> ValidationError:
+        """The same problems with every offending value replaced by ``"(withheld)"``: for
+        errors that end up in shared places (report folders, run summaries), where a value
+        typed into a survey answer may be personal data.
+
+        Example
+        -------
+        >>> e = ValidationError([Problem("a.csv", 3, "age", "Jane Doe", "integer 16-110")])
+        >>> str(e.without_values().problems[0])
+        "a.csv, row 3, column 'age': got '(withheld)', expected integer 16-110"
+        """
+        from dataclasses import replace
+
+        return ValidationError(
+            [replace(p, value=None if p.value is None else "(withheld)") for p in self.problems]
+        )
+
     def table(self) -> pd.DataFrame:
         """All problems as a tidy frame (file, row, column, value, expected, severity)."""
         cols = ["file", "row", "column", "value", "expected", "severity"]

@@ -243,7 +243,8 @@ def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
     """
     for name, exc in inputs.errors.items():
         if name.split("_")[0] == unit_id:
-            raise exc
+            # the message goes to the report folder and run summary: no cell values
+            raise exc.without_values() from None
 
 
 def study_units(study: str, data: str | Path | None = None) -> list[str]:
@@ -369,7 +370,7 @@ def read_each(
             out[u] = reader(track(p), u)
         except ValidationError as exc:
             if unit_id is not None and u == unit_id:
-                raise
+                raise exc.without_values() from None  # shown in shared report folders
             out.skipped[p.name] = exc.redacted()
             if recorder is not None and hasattr(recorder, "skip"):
                 recorder.skip(p.name, exc.redacted())
