@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import Problem, ValidationError
 from .framework import AGGREGATIONS, Framework
-from .ingest import read_bytes, read_frame, xlsx_sheets
+from .ingest import read_bytes, read_frame, write_csv, xlsx_sheets
 
 __all__ = ["imeta_to_framework", "framework_to_imeta", "read_coinr", "write_coinr"]
 
@@ -440,8 +440,8 @@ def write_coinr(
     imeta = framework_to_imeta(fw)
     if fmt == "csv":
         p1, p2 = out / "iData.csv", out / "iMeta.csv"
-        wide.to_csv(p1, index=False)
-        imeta.to_csv(p2, index=False)
+        write_csv(wide, p1)
+        write_csv(imeta, p2)
         return [p1, p2]
     p = out / "coinr.xlsx"
     with pd.ExcelWriter(p) as xw:

@@ -498,7 +498,9 @@ def to_template(instr: Instrument | str | Path, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     header = [*instr.names, VERSION_FIELD]
     if path.suffix.lower() == ".csv":
-        pd.DataFrame(columns=header).to_csv(path, index=False)
+        from .ingest import write_csv
+
+        write_csv(pd.DataFrame(columns=header), path)
         return path
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"template must be .csv or .xlsx, got {path.name}")

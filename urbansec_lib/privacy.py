@@ -241,11 +241,9 @@ def _is_text(s: pd.Series) -> bool:
 
 
 def _write_private_csv(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        df.to_csv(fh, index=False, lineterminator="\n")
+    from .ingest import write_csv
+
+    write_csv(df, path, private=True)  # 0600, formula prefixes neutralised, atomic
 
 
 def strip_identifiers(
