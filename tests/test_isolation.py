@@ -154,3 +154,50 @@ def test_collective_impact_study_reports_isolated(data, tmp_path):
 def test_self_assessment_study_reports_isolated(data, tmp_path):
     name = _break_survey(data)
     _check(_run("city_self_assessment", ["ES001C", "FI001C"], data, tmp_path), "FI001C", name)
+
+
+# ------------------------------------------------------------------ disclosure control
+def test_small_wave_withheld_everywhere(tmp_path):
+    import pandas as pd
+
+    from urbansec_lib import pilot, privacy, survey, synthesis
+    from urbansec_lib.framework import load_framework
+
+    fw = load_framework()
+    df = survey.simulate_responses(fw, ["ES001C"], n=40, seed=1)
+    small = df[df["wave"] == df["wave"].min()].head(3)  # a wave with 3 respondents
+    big = df[df["wave"] == df["wave"].max()]
+    resp = pd.concat([small, big], ignore_index=True)
+    counts = pilot.response_counts(resp, min_n=10).set_index("wave")
+    assert pd.isna(counts.loc[small["wave"].iloc[0], "respondents"])
+    assert counts.loc[big["wave"].iloc[0], "respondents"] == len(big)
+    # the scanner catches a count or a distribution that slipped through
+    leaked = {
+        "t": {"__frame__": True, "columns": ["wave", "respondents"], "data": [[2023, 3]]},
+        "d": {
+            "__frame__": True,
+            "columns": ["group", "n", "q25", "median", "q75"],
+            "data": [[1, 1, 50.0, 50.0, 50.0]],
+        },
+    }
+    kinds = sorted(f.kind for f in privacy.scan_results(leaked))
+    assert kinds == ["small_count", "small_distribution"]
+    sc = pd.DataFrame(
+        {
+            "unit_id": list("ABCD"),
+            "period": 1,
+            "node_id": "d",
+            "level": 1,
+            "score": [10.0, 20.0, 30.0, 90.0],
+        }
+    )
+    g = pd.Series([1, 1, 1, 2], index=list("ABCD"))
+    dist = synthesis.group_distribution(sc, g, nodes=["d"]).set_index("group")
+    assert dist.loc[2, "withheld"] and pd.isna(dist.loc[2, "median"])  # one unit: withheld
+    assert privacy.scan_results({"x": reports._jsonable(dist.reset_index())}) == []
+
+
+def test_load_inputs_withholds_survey_values_under_min_n(data):
+    inputs = pipeline.load_inputs(data, min_n=10_000)  # every pilot wave is "too small"
+    sv = inputs.raw_indicators[inputs.raw_indicators["source"] == "survey"]
+    assert len(sv) and sv["value"].isna().all() and (sv["n"] > 0).all()

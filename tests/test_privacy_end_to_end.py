@@ -83,6 +83,9 @@ def test_planted_personal_data_never_leaves_the_import(tmp_path, monkeypatch):
     # the import of the planted exports happened (not vacuous)
     assert (processed / "ES001C" / "responses.csv").exists()
     assert (processed / "LV001C" / "rejected.csv").exists()
+    # identifier detection by declared roles: question ids holding "street" / "audit" kept
+    resp = pd.read_csv(processed / "ES001C" / "responses.csv", nrows=2)
+    assert {"psl_street_lighting", "psl_safety_audit_public_spaces"} <= set(resp.columns)
     rej = pd.read_csv(processed / "LV001C" / "rejected.csv")
     assert list(rej.columns) == ["file", "row", "column", "problem"] and len(rej) >= 4
 
