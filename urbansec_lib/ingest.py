@@ -618,6 +618,33 @@ def _csv_rows(data: bytes, label: str, delimiter: str | None) -> tuple[Iterable,
 
 
 _BLOCK = 4 << 20
+_PD_CHUNK = 50_000
+
+
+def _unify(
+    parts: list[list[tuple[np.ndarray, np.ndarray]]],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per column, chunks of (local codes, distinct values) -> global int32 codes and
+    distinct values, with one vectorised factorisation (code -1 stays -1)."""
+    cat: list[np.ndarray] = []
+    uniq: list[np.ndarray] = []
+    for col_parts in parts:
+        if not col_parts:
+            uniq.append(np.zeros(0, dtype=object))
+            cat.append(np.zeros(0, dtype=np.int32))
+            continue
+        all_u = np.concatenate([u for _c, u in col_parts])
+        g, gu = pd.factorize(all_u) if len(all_u) else (np.zeros(0, np.int64), all_u)
+        g = np.append(g.astype(np.int32), np.int32(-1))
+        out, off = [], 0
+        for c, u in col_parts:
+            out.append(g[np.where(c >= 0, c + off, len(g) - 1)])
+            off += len(u)
+        cat.append(np.concatenate(out))
+        uniq.append(np.asarray(gu, dtype=object))
+    return cat, uniq
+
+
 _MAX_FIELD = 131_072
 
 
@@ -664,7 +691,11 @@ def _field_counts(buf: bytes, sep: str) -> np.ndarray | None:
 
 
 def _fast_csv(
-    data: bytes, label: str, delimiter: str | None, limits: Limits
+    data: bytes,
+    label: str,
+    delimiter: str | None,
+    limits: Limits,
+    skip: Callable[[str], bool] | None = None,
 ) -> tuple[list[str], list[np.ndarray], list[np.ndarray], np.ndarray, str, str] | None:
     """The C parser of pandas (categorical columns) for well-formed files; ``None`` ->
     use the :mod:`csv` path (unclosed quotes, classic Mac line ends, odd quoting)."""
@@ -698,13 +729,27 @@ def _fast_csv(
             label, f"more than {limits.max_cells} cells", f"at most {limits.max_cells} cells"
         )
     width = int(counts.max())
+    keep = list(range(width))
+    if skip is not None:  # columns the caller never reads (e.g. Kobo's timestamps)
+        head = next(
+            csv.reader(_lines(buf[: 1 << 20].decode("utf-8", "replace")), delimiter=sep), []
+        )
+        head = [h.strip().lstrip("\ufeff") for h in head]
+        if len(head) == int(counts[0]):
+            keep = [j for j in range(width) if j >= len(head) or not skip(head[j])]
+    # the C parser in chunks of strings, each column factorised per chunk and unified at the
+    # end (categorical dtype would re-unite categories per internal chunk: slow for id
+    # columns with a distinct value per row)
+    parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(width)]
+    n_read = 0
     try:
-        df = pd.read_csv(
+        reader = pd.read_csv(
             io.BytesIO(buf),
             header=None,
             names=list(range(max(width, 1))),
+            usecols=keep,
             sep=sep,
-            dtype="category",
+            dtype=object,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
@@ -712,22 +757,33 @@ def _fast_csv(
             encoding="utf-8",
             quotechar='"',
             doublequote=True,
+            chunksize=_PD_CHUNK,
         )
+        with reader:
+            for df in reader:
+                n_read += len(df)
+                for j in keep:
+                    local, u = pd.factorize(df[j].to_numpy(dtype=object))
+                    parts[j].append((local.astype(np.int32), np.asarray(u, dtype=object)))
+                del df
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
         return None
-    if len(df) != n_rec:
+    if n_read != n_rec:
         return None  # the scan and the parser disagree (odd quoting): the csv path decides
-    codes, uniq = [], []
+    skipped = set(range(width)) - set(keep)
+    for j in skipped:  # read as empty cells (the header name is kept)
+        parts[j] = [(np.zeros(n_rec, dtype=np.int32), np.array([""], dtype=object))]
+    codes, uniq = _unify(parts)
+    del parts
+    if skipped:  # the header row keeps its names
+        head_u = np.array(list(head), dtype=object)
+        for j in skipped:
+            uniq[j] = np.array(["", head_u[j]], dtype=object)
+            codes[j][0] = 1
     for j in range(width):
-        col = df[j]
-        cats = np.asarray(col.cat.categories, dtype=object)
-        if len(cats) and max(len(str(c)) for c in cats) > _MAX_FIELD:
+        if len(uniq[j]) and max(map(len, uniq[j])) > _MAX_FIELD:
             raise _fatal(label, "a cell over 131072 characters", "a well-formed CSV file")
-        c = col.cat.codes.to_numpy().astype(np.int32)
-        c[counts <= j] = -1  # the row has no such cell
-        codes.append(c)
-        uniq.append(cats)
-    del df
+        codes[j][counts <= j] = -1  # the row has no such cell
     first = [str(uniq[j][codes[j][0]]) for j in range(int(counts[0]))]  # the header row
     return first, [c[1:] for c in codes], uniq, counts[1:], enc, sep
 
@@ -744,6 +800,7 @@ def read_table(
     delimiter: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     kind: str | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> Table:
     """Read a CSV / TSV / XLSX table with the guarantees of this module.
 
@@ -760,6 +817,9 @@ def read_table(
     limits : Limits
     kind : {"csv", "xlsx"}, optional
         Default: from the content (zip signature) and the suffix.
+    skip : callable, optional
+        ``skip(header) -> True`` for columns the caller never reads: their cells are not
+        kept (read as empty). Only a memory saving; every other check still runs.
 
     Returns
     -------
@@ -802,7 +862,7 @@ def read_table(
             raise _fatal(label, type(exc).__name__, "a readable .xls workbook") from None
         rows, enc, sep = grid.fillna("").astype(str).values.tolist(), "xls", ""
     else:
-        got = _fast_csv(data, label, delimiter, limits)
+        got = _fast_csv(data, label, delimiter, limits, skip)
         if got is not None:
             first, cat, uniq, lengths, enc, sep = got
             header = [str(h).strip().lstrip("\ufeff") for h in first]
@@ -853,22 +913,7 @@ def read_table(
         raise _fatal(label, str(exc), "a well-formed CSV file") from None
     if header_row is None:
         raise _fatal(label, None, "a header row and data rows (the file is empty)")
-    uniq: list[np.ndarray] = []
-    cat: list[np.ndarray] = []
-    for col_parts in parts:
-        if not col_parts:
-            uniq.append(np.zeros(0, dtype=object))
-            cat.append(np.zeros(0, dtype=np.int32))
-            continue
-        all_u = np.concatenate([u for _c, u in col_parts]) if col_parts else np.zeros(0, object)
-        g, gu = pd.factorize(all_u) if len(all_u) else (np.zeros(0, np.int64), all_u)
-        g = np.append(g.astype(np.int32), np.int32(-1))  # index -1 -> stays -1
-        out, off = [], 0
-        for c, u in col_parts:
-            out.append(g[np.where(c >= 0, c + off, len(g) - 1)])
-            off += len(u)
-        cat.append(np.concatenate(out))
-        uniq.append(np.asarray(gu, dtype=object))
+    cat, uniq = _unify(parts)
     del parts
     if problems:
         fixed = []

@@ -978,8 +978,15 @@ def _read(
         raise _Fatal(
             [Problem(label, None, None, None, "a header row and data rows (the file is empty)")]
         )
+    schema = _Schema.of(fw)
+    used_system = {*_ID_COLUMNS, "_id", *_VERSION_COLUMNS}
+
+    def unused(h: str) -> bool:  # Kobo timestamps, indexes, statuses: never read
+        kind, name, _c, _e = _classify(h, schema)
+        return kind == "system" and name not in used_system and h not in used_system
+
     try:
-        t = ingest.read_table(path, data=data, label=label)
+        t = ingest.read_table(path, data=data, label=label, skip=unused)
     except ValidationError as exc:
         raise _Fatal(exc.problems) from None
     enc, sep = t.encoding, t.delimiter
@@ -997,7 +1004,6 @@ def _read(
                 )
             ]
         )
-    schema = _Schema.of(fw)
     stamp = form_version(fw)
     col = _Collector(label, rownums)
     n = len(rownums)
