@@ -955,7 +955,9 @@ def read_responses(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read(data, sha, path, label, fw, unit_id, units, on_error, key)
+        holder = [data]  # _read takes ownership: the bytes are freed once parsed
+        del data
+        return _read(holder, sha, path, label, fw, unit_id, units, on_error, key)
     except _Fatal as exc:
         raise ValidationError(exc.problems, label) from None
     finally:
@@ -964,7 +966,7 @@ def read_responses(
 
 
 def _read(
-    data: bytes,
+    holder: list[bytes],
     sha: str,
     path: Path,
     label: str,
@@ -974,6 +976,7 @@ def _read(
     on_error: str,
     key: bytes | str | None,
 ) -> Responses:
+    data = holder.pop()
     if not data:
         raise _Fatal(
             [Problem(label, None, None, None, "a header row and data rows (the file is empty)")]
@@ -989,6 +992,7 @@ def _read(
         t = ingest.read_table(path, data=data, label=label, skip=unused)
     except ValidationError as exc:
         raise _Fatal(exc.problems) from None
+    del data
     enc, sep = t.encoding, t.delimiter
     header, cols, rownums, ragged = _table(t, label)
     del t
