@@ -555,3 +555,14 @@ def test_large_export_is_read_in_chunks_with_small_peak(tmp_path):
     # the decoded text once + int32 codes (and their concatenation) + one chunk of strings;
     # a Python string per cell would cost ~55 bytes a cell (132 MB here)
     assert peak < size + 12 * cells + (32 << 20), (peak, size)
+
+
+def test_coinr_idata_infinite_value_refused(tmp_path):
+    (tmp_path / "iMeta.csv").write_text(
+        "iCode,iName,Level,Direction,Weight,Parent,Type\n"
+        "idx,Index,3,1,1,,Aggregate\nd1,D1,2,1,1,idx,Aggregate\nx1,X1,1,1,1,d1,Indicator\n"
+    )
+    (tmp_path / "iData.csv").write_text("uCode,uName,x1\nA,A,1\nB,B,inf\n")
+    with pytest.raises(ValidationError) as ei:
+        coinr.read_coinr(tmp_path / "iData.csv", tmp_path / "iMeta.csv")
+    assert [(p.row, p.column) for p in ei.value.problems] == [(3, "x1")]

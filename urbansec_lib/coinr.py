@@ -384,8 +384,9 @@ def read_coinr(
         problems.append(Problem(fname, r + 2, "uCode", None, "a unit code"))
     for c in codes:
         num = pd.to_numeric(idata[c], errors="coerce")
-        for r in np.flatnonzero((num.isna() & idata[c].notna()).to_numpy()):
-            problems.append(Problem(fname, r + 2, c, idata.at[r, c], "a number"))
+        bad = (num.isna() & idata[c].notna()) | np.isinf(num.astype(float))
+        for r in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(fname, r + 2, c, idata.at[r, c], "a finite number"))
     if problems:
         raise ValidationError(problems, f"iData {fname}")
     period = idata["Time"] if "Time" in idata.columns else pd.Series(0, index=idata.index)
