@@ -28,6 +28,8 @@ _SUBMODULES = (
     "indices",
     "ingest",
     "instruments",
+    "multilevel",
+    "omitted_variable",
     "orpheus",
     "outcomes",
     "peers",
@@ -41,9 +43,15 @@ _SUBMODULES = (
     "self_assessment",
     "sensitivity",
     "site",
+    "social_cohesion",
+    "stages",
+    "staggered",
     "survey",
+    "synth_study",
     "synthesis",
+    "synthetic_control",
     "training",
+    "trends",
     "wildboot",
 )
 
@@ -64,6 +72,8 @@ _NAMES = {
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES or name in _NAMES:
+        importlib.import_module(".errors", __name__)  # sets pandas' string storage first
     if name in _SUBMODULES:
         mod = importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
@@ -94,6 +104,8 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         indices,
         ingest,
         instruments,
+        multilevel,
+        omitted_variable,
         orpheus,
         outcomes,
         peers,
@@ -107,9 +119,15 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         self_assessment,
         sensitivity,
         site,
+        social_cohesion,
+        stages,
+        staggered,
         survey,
+        synth_study,
         synthesis,
+        synthetic_control,
         training,
+        trends,
         wildboot,
     )
     from .errors import Problem, ValidationError  # noqa: F401
