@@ -279,6 +279,7 @@ def read_spec(path: str | Path) -> EvaluationSpec:
             "note",
             "design",
             "rollout_file",
+            "synthetic_control",  # read by urbansec_lib.synth_study
         ),
         "spec",
         lambda where, v, exp: problems.append(Problem(file, None, where.split(".", 1)[1], v, exp)),
