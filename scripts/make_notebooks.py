@@ -295,8 +295,10 @@ results_path: str = ""  # set by `urbansec run`
 """),
     code(SETUP),
     code("""
-cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
+cis = us.pipeline.read_collective_impact(data_dir, recorder=rec, unit_id=unit_id)
 a = cis[unit_id]
+if cis.skipped:
+    display(Markdown(us.pipeline.skipped_note(cis)))
 ci_file = us.pipeline.collective_impact_files(data_dir)[unit_id]
 rec.source(us.pipeline.source_label("Collective Impact self-assessment workbook", ci_file, data_dir))
 unit_name = us.pipeline.unit_name(unit_id, data_dir)
@@ -506,7 +508,9 @@ results_path: str = ""  # set by `urbansec run`
 """),
     code(SETUP),
     code("""
-classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid)
+classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid, unit_id=unit_id)
+if classified.attrs.get("skipped"):
+    display(Markdown(us.pipeline.skipped_note(classified)))
 cov = us.orpheus.coverage(classified, measure=measure)
 inv_file = us.pipeline.orpheus_files(data_dir)[unit_id]
 rec.source(us.pipeline.source_label("Policy inventory", inv_file, data_dir))
@@ -637,7 +641,9 @@ units = list(cov["unit_id"].unique())
 if len(units) >= 2:
     us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
                            alt="Prevention pyramids of the cities side by side, same scale")
-    effects = us.pipeline.all_effects(data_dir, units)
+    effects = us.pipeline.all_effects(data_dir, units, recorder=rec)
+    if effects.attrs.get("skipped"):
+        display(Markdown(us.pipeline.skipped_note(effects)))
     rec.record("effects_all_units", effects)
     if len(effects):
         display(effects.set_index(["unit_id", "design"]))
@@ -1251,6 +1257,8 @@ results_path: str = ""  # set by `urbansec run`
     code(SETUP),
     code("""
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
+if cis.skipped:
+    display(Markdown(us.pipeline.skipped_note(cis)))
 rec.source(us.pipeline.source_label("Collective Impact self-assessment workbooks",
                                     next(iter(us.pipeline.collective_impact_files(data_dir).values())),
                                     data_dir))

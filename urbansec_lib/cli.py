@@ -315,6 +315,12 @@ def _cmd_run(a) -> int:
         units = pipeline.study_units(study, a.data_dir or ws.data_dir)
     else:
         units = [u.strip() for u in a.units.split(",") if u.strip()]
+    from .ingest import check_name
+
+    for u in units:
+        check_name(u, "unit id")  # before any report folder is made
+    if study not in reports.STUDIES:
+        check_name(study, "study name")
     summary = reports.run(
         study,
         units,
@@ -473,7 +479,9 @@ def _dispatch(a, ap) -> int:
 
         fw = load_framework(a.path)
         if a.action == "coinr":
-            out = Path(a.out or ".")
+            from .ingest import check_output, write_csv
+
+            out = check_output(Path(a.out or "."), what="--out")
             out.mkdir(parents=True, exist_ok=True)
             if a.with_data:
                 from . import coinr, pipeline
@@ -482,7 +490,7 @@ def _dispatch(a, ap) -> int:
                 for p in coinr.write_coinr(inputs.indicators, fw, out, fmt=a.format):
                     print(p)
             else:
-                fw.to_coinr().to_csv(out / "iMeta.csv", index=False)
+                write_csv(fw.to_coinr(), out / "iMeta.csv")
                 print(out / "iMeta.csv")
         else:
             print(fw.summary())
@@ -540,6 +548,9 @@ def _cmd_survey(a, ap) -> int:
         key = privacy.load_key(create=a.create_key)
         processed = Path(a.processed_dir) if a.processed_dir else ws.processed_dir
         units = set(ws.comparator_units()["unit_id"])
+        from .ingest import check_output
+
+        check_output(processed, what="--processed-dir", forbidden=[ws.raw_dir])
         entry = survey.import_export(
             a.export,
             fw,
@@ -572,7 +583,12 @@ def _cmd_ci(a, ap) -> int:
     from . import collective_impact as ci
 
     if a.ci_cmd == "template":
+        from .ingest import check_name, check_output
+
+        check_name(a.unit, "unit id")  # before a file name is built from it
         out = Path(a.out or f"{a.unit}_collective_impact.xlsx")
+        for p in (out, out.with_suffix(".md"), out.with_suffix(".html")):
+            check_output(p, what="--out")
         if a.from_evaluation:
             from . import pipeline
 

@@ -23,6 +23,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -43,6 +44,9 @@ __all__ = [
     "provenance_note",
     "source_label",
     "provenance_banner",
+    "read_each",
+    "skipped_note",
+    "UnitFiles",
 ]
 
 
@@ -198,13 +202,15 @@ def load_inputs(
     skip_units: tuple[str, ...] = (),
     periods: tuple[int, ...] | None = None,
     max_lag: int = 6,
+    min_n: int = 10,
 ) -> StudyInputs:
     """Read every raw input of the self-assessment study into tidy indicator data.
 
     Indicators are aligned on reference ``periods`` (default: the survey waves) with
     :func:`align_periods`; the unaligned values are kept in ``raw_indicators``. A survey
     export that fails validation is reported in ``problems`` and left out; it never stops
-    the other units.
+    the other units. Survey indicator values over fewer than ``min_n`` respondents are
+    withheld (missing) before anything is scored, so no published score rests on them.
     """
     from . import data as usdata
     from . import survey
@@ -244,8 +250,10 @@ def load_inputs(
             answers.append(resp.data.drop(columns=["respondent"], errors="ignore"))
             read.add(unit)
         except ValidationError as exc:
-            problems[path.name] = str(exc)
+            problems[path.name] = exc.redacted()  # shown in reports: no cell values
             errors[path.name] = exc
+            if recorder is not None and hasattr(recorder, "skip") and unit not in skip_units:
+                recorder.skip(path.name, exc.redacted())
     # surveys imported with `urbansec survey import` (any export file name)
     for unit, folder in ws.survey_imports().items():
         if unit in skip_units or unit in read or unit not in own_units:
@@ -257,6 +265,11 @@ def load_inputs(
         answers.append(resp.drop(columns=["respondent", "source_file"], errors="ignore"))
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
+    # disclosure control before anything is scored: a survey value over fewer than min_n
+    # respondents is withheld (its n is kept, so tables can say "n<min_n")
+    n_resp = pd.to_numeric(raw_ind["n"], errors="coerce")
+    small = raw_ind["source"].astype(str).str.startswith("survey") & (n_resp < min_n).fillna(False)
+    raw_ind.loc[small.to_numpy(), "value"] = float("nan")
     if periods is None:
         survey_ids = {i.id for i in fw.survey_indicators()}
         waves = raw_ind.loc[raw_ind["indicator_id"].isin(survey_ids), "period"].dropna()
@@ -292,7 +305,8 @@ def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
     """
     for name, exc in inputs.errors.items():
         if name.split("_")[0] == unit_id:
-            raise exc
+            # the message goes to the report folder and run summary: no cell values
+            raise exc.without_values() from None
 
 
 def study_units(study: str, data: str | Path | None = None) -> list[str]:
@@ -338,16 +352,18 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     from . import data as usdata
     from . import privacy, survey
     from .errors import ValidationError
+    from .ingest import check_output, write_csv
 
     ws = workspace(data)
     fw = load_framework(ws.framework_path())
     raw, out = ws.raw_dir, ws.processed_dir
+    check_output(out, what="processed folder", forbidden=[raw])
     out.mkdir(parents=True, exist_ok=True)
     units = ws.comparator_units()
     public = usdata.build_public_indicators(
         ws.public_raw_dir(), fw, units=units, fallback_to_parent=True
     )
-    public.to_csv(out / "indicators_public.csv", index=False, lineterminator="\n")
+    write_csv(public, out / "indicators_public.csv")
     key = key if key is not None else privacy.load_key(create=True)
     report: dict[str, str] = {}
     for unit, path in (survey_exports(raw) if ws.demo else {}).items():
@@ -355,7 +371,7 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
             survey.import_export(path, fw, unit, out, key, on_error="split")
             report[path.name] = "imported"
         except ValidationError as exc:
-            report[path.name] = f"rejected: {exc}"
+            report[path.name] = f"rejected: {exc.redacted()}"  # no cell values in processed/
     (out / "build_report.json").write_text(
         json.dumps(report, indent=1, sort_keys=True), encoding="utf-8"
     )
@@ -404,15 +420,71 @@ def collective_impact_files(data: str | Path | None = None) -> dict[str, Path]:
     return _unit_files(data, "ci_workbook", "raw/collective_impact/{unit}_ci.xlsx", "*_ci.xlsx")
 
 
-def read_collective_impact(data: str | Path | None = None, recorder=None) -> dict:
+class UnitFiles(dict):
+    """unit id -> what was read from the unit's file; broken files in :attr:`skipped`.
+
+    ``skipped`` maps file name -> the located problems (redacted: no cell values).
+    """
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.skipped: dict[str, str] = {}
+
+
+def read_each(
+    files: dict[str, Path],
+    reader,
+    unit_id: str | None = None,
+    recorder=None,
+) -> UnitFiles:
+    """Read every unit's file on its own: one broken file never stops the others.
+
+    ``reader(path, unit)`` reads one file. A file that raises :class:`ValidationError` is
+    left out and listed in ``result.skipped`` (and declared to ``recorder.skip``, so the
+    report and the run's ``summary.json`` list it), except the file of ``unit_id`` itself:
+    that unit's report must not silently lack its own data, so its error is raised.
+    """
+    from .errors import ValidationError
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    out = UnitFiles()
+    for u, p in files.items():
+        try:
+            out[u] = reader(track(p), u)
+        except ValidationError as exc:
+            if unit_id is not None and u == unit_id:
+                raise exc.without_values() from None  # shown in shared report folders
+            out.skipped[p.name] = exc.redacted()
+            if recorder is not None and hasattr(recorder, "skip"):
+                recorder.skip(p.name, exc.redacted())
+    return out
+
+
+def skipped_note(obj) -> str:
+    """Markdown listing the inputs left out of a partnership-wide view ("" when none)."""
+    skipped = getattr(obj, "skipped", None)
+    if skipped is None and hasattr(obj, "attrs"):
+        skipped = obj.attrs.get("skipped")
+    if not skipped:
+        return ""
+    lines = [f"- `{k}`: {v}" for k, v in skipped.items()]
+    return "**Inputs left out (they failed validation):**\n\n" + "\n".join(lines)
+
+
+def read_collective_impact(
+    data: str | Path | None = None, recorder=None, unit_id: str | None = None
+) -> UnitFiles:
     """Read every demo/pilot CI workbook (unit id -> CIAssessment), in file-name order.
 
+    Each workbook is read and validated on its own (:func:`read_each`): a broken one is
+    skipped and listed in ``result.skipped``, except ``unit_id``'s own, which raises.
     Each file is declared to ``recorder`` (its sha256 goes to the report manifest).
     """
     from . import collective_impact as ci
 
-    track = recorder.use if recorder is not None else (lambda p: Path(p))
-    return {u: ci.read(track(p)) for u, p in collective_impact_files(data).items()}
+    return read_each(
+        collective_impact_files(data), lambda p, u: ci.read(p), unit_id=unit_id, recorder=recorder
+    )
 
 
 def orpheus_files(data: str | Path | None = None) -> dict[str, Path]:
@@ -435,16 +507,35 @@ def _unit_files(data, kind: str, default: str, _unused: str = "") -> dict[str, P
     return dict(sorted(out.items()))
 
 
-def read_orpheus(data: str | Path | None = None, recorder=None, pyramid: str = "partnership_4"):
-    """Read and classify every policy inventory (one tidy frame for all units)."""
+def read_orpheus(
+    data: str | Path | None = None,
+    recorder=None,
+    pyramid: str = "partnership_4",
+    unit_id: str | None = None,
+):
+    """Read and classify every policy inventory (one tidy frame for all units).
+
+    Each inventory is read and validated on its own (:func:`read_each`): a broken one is
+    left out and listed in ``result.attrs["skipped"]``, except ``unit_id``'s own.
+    """
     from . import orpheus
 
-    track = recorder.use if recorder is not None else (lambda p: Path(p))
-    frames = [
-        orpheus.read_inventory(track(p), unit_id=u, pyramid=pyramid)
-        for u, p in orpheus_files(data).items()
-    ]
-    return orpheus.classify(pd.concat(frames, ignore_index=True), pyramid=pyramid)
+    got = read_each(
+        orpheus_files(data),
+        lambda p, u: orpheus.read_inventory(p, unit_id=u, pyramid=pyramid),
+        unit_id=unit_id,
+        recorder=recorder,
+    )
+    if not got:
+        from .errors import Problem, ValidationError
+
+        raise ValidationError(
+            [Problem("orpheus", None, None, list(got.skipped), "at least one valid inventory")],
+            "policy inventories",
+        )
+    out = orpheus.classify(pd.concat(list(got.values()), ignore_index=True), pyramid=pyramid)
+    out.attrs["skipped"] = dict(got.skipped)
+    return out
 
 
 def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None):
@@ -498,16 +589,27 @@ def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
     return spec, outcomes.read_rollout(track(spec.resolve(spec.rollout_file)))
 
 
-def all_effects(data: str | Path | None = None, units: list[str] | None = None) -> pd.DataFrame:
-    """Effect table of every unit's evaluated initiative (unit order as given)."""
+def all_effects(
+    data: str | Path | None = None, units: list[str] | None = None, recorder=None
+) -> pd.DataFrame:
+    """Effect table of every unit's evaluated initiative (unit order as given); a unit whose
+    evaluation inputs fail validation is left out and listed in ``attrs["skipped"]``."""
     from . import outcomes
+    from .errors import ValidationError
 
     units = units if units is not None else sorted(orpheus_files(data))
     frames = []
+    skipped: dict[str, str] = {}
     for u in units:
         if not has_evaluation(u, data):
             continue
-        spec, survey, incidents = read_evaluation(u, data)
+        try:
+            spec, survey, incidents = read_evaluation(u, data)
+        except ValidationError as exc:  # one unit's broken evaluation never hides the others
+            skipped[f"{u}_evaluation"] = exc.redacted()
+            if recorder is not None and hasattr(recorder, "skip"):
+                recorder.skip(f"{u}_evaluation", exc.redacted())
+            continue
         t = outcomes.evaluate(spec, survey, incidents).table()
         frames.append(t.assign(unit_id=u, initiative_id=spec.initiative_id))
     cols = [
@@ -522,7 +624,9 @@ def all_effects(data: str | Path | None = None, units: list[str] | None = None) 
         "msms_level",
         "scale",
     ]
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out.attrs["skipped"] = skipped
+    return out
 
 
 def unit_name(unit_id: str, data: str | Path | None = None) -> str:

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,8 @@ import numpy as np
 import pandas as pd
 
 from . import defaults
+from .errors import Problem, ValidationError
+from .ingest import RUN_ID_PATTERN
 
 __all__ = [
     "STUDIES",
@@ -293,6 +296,7 @@ class Recorder:
         self.results: dict[str, Any] = {}
         self.inputs: dict[str, str] = {}
         self.sources: list[str] = []
+        self.skipped: dict[str, str] = {}
 
     def use(self, path: str | Path) -> Path:
         """Declare an input file (its sha256 goes to the manifest); returns the path."""
@@ -307,6 +311,12 @@ class Recorder:
             self.sources.append(text)
             self._flush()
 
+    def skip(self, file: str, problem: str) -> None:
+        """Declare an input left out because it failed validation (listed in the report's
+        results and in the run's ``summary.json``)."""
+        self.skipped[str(file)] = str(problem)
+        self._flush()
+
     def record(self, name: str, value: Any) -> None:
         """Record a number, list, Series or DataFrame under ``name``."""
         self.results[name] = _jsonable(value)
@@ -315,6 +325,8 @@ class Recorder:
     def _flush(self) -> None:
         if self.path is not None:
             doc = {"results": self.results, "inputs": self.inputs, "sources": self.sources}
+            if self.skipped:
+                doc["skipped_inputs"] = self.skipped
             _atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True))
 
 
@@ -446,7 +458,11 @@ def run_unit(
     params.setdefault("seed", ws.seed)
     reports_dir = Path(reports_dir or root / defaults.REPORTS_DIR)
     run_id = run_id or new_run_id()
+    from .ingest import check_name, check_output
+
+    check_name(unit_id, "unit id")  # before any path is built from it
     out_dir = reports_dir / unit_id
+    check_output(out_dir, [reports_dir], what="report folder")
     nb_in = _notebook_path(study, root)
     name = _study_name(study)
     nb_params = _notebook_parameters(nb_in)
@@ -532,6 +548,9 @@ def run_unit(
         }
         html = render_html(nb, context)
         findings = _privacy_findings(html, min_n=min_n)
+        from .privacy import scan_results
+
+        findings += [str(f) for f in scan_results(rec.get("results", {}), min_n=min_n)]
         if findings:
             status["status"] = "blocked"
             status["error"] = {
@@ -549,6 +568,7 @@ def run_unit(
         (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
         manifest_entry["html_sha256"] = hashlib.sha256(html.encode("utf-8")).hexdigest()
         _update_manifest(out_dir / "manifest.json", name, manifest_entry)
+    status["skipped_inputs"] = rec.get("skipped_inputs", {})
     status["html"] = str(out_dir / f"{name}.html")
     status["html_bytes"] = len(html.encode("utf-8"))
     status["seconds"] = round(time.perf_counter() - t0, 2)
@@ -712,6 +732,13 @@ def run(
         raise FileNotFoundError(f"notebook of study {study!r} not found: {nb}")
     reports_dir = Path(reports_dir or root / defaults.REPORTS_DIR)
     run_id = run_id or new_run_id()
+    units = list(dict.fromkeys(units))
+    from .ingest import check_name, check_output
+
+    for u in units:  # every unit id checked before any folder is made
+        check_name(u, "unit id")
+    check_output(reports_dir, what="reports folder")
+    check_name(run_id, "run id", pattern=RUN_ID_PATTERN)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
     tasks = [
         {
@@ -773,6 +800,9 @@ def run(
         "seconds": round(summary.seconds, 2),
         "n_ok": int((table["status"] == "ok").sum()),
         "failed": summary.failed,
+        "skipped_inputs": {
+            k: v for row in results for k, v in (row.get("skipped_inputs") or {}).items()
+        },
         "parameters": parameters or {},
         "results": _jsonable(table.to_dict("records")),
     }
@@ -799,7 +829,10 @@ def _tick(bar, results: list[dict[str, Any]]) -> None:
 def failed_units(run_id: str, reports_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """Study and failed unit ids of an earlier run (for ``--retry-failed``)."""
     reports_dir = Path(reports_dir or project_root() / "reports")
-    doc = json.loads((reports_dir / "_runs" / run_id / "summary.json").read_text("utf-8"))
+    from .ingest import check_name, read_json
+
+    check_name(run_id, "run id", pattern=RUN_ID_PATTERN)
+    doc = read_json(reports_dir / "_runs" / run_id / "summary.json")
     return doc["study"], list(doc["failed"])
 
 
@@ -846,6 +879,57 @@ def _compare(a: Any, b: Any, path: str, out: list[str], rtol: float) -> None:
         out.append(f"{path}: {a!r} != {b!r}")
 
 
+_MANIFEST_ENTRY = {
+    "study": str,
+    "unit_id": str,
+    "run_id": str,
+    "notebook": str,
+    "notebook_sha256": str,
+    "parameters": dict,
+    "inputs": dict,
+    "results": str,
+}
+
+
+def read_manifest(path: str | Path) -> dict[str, dict]:
+    """The ``studies`` of a report manifest, validated (located errors, never a traceback):
+    valid JSON, a ``studies`` mapping whose entries hold every field :func:`reproduce`
+    needs with the right type, safe unit ids and relative result paths."""
+    from .ingest import NAME_PATTERN, read_json
+
+    f = str(path)
+    doc = read_json(path, f)
+    problems: list[Problem] = []
+    studies = doc.get("studies") if isinstance(doc, dict) else None
+    if not isinstance(studies, dict) or not studies:
+        raise ValidationError(
+            [Problem(f, None, "studies", type(studies).__name__, "a mapping of study entries")], f
+        )
+    for name, e in studies.items():
+        if not isinstance(e, dict):
+            problems.append(Problem(f, None, f"studies.{name}", type(e).__name__, "a mapping"))
+            continue
+        for key, typ in _MANIFEST_ENTRY.items():
+            if not isinstance(e.get(key), typ):
+                problems.append(
+                    Problem(f, None, f"studies.{name}.{key}", e.get(key), f"a {typ.__name__}")
+                )
+        uid = e.get("unit_id")
+        if isinstance(uid, str) and not NAME_PATTERN.match(uid):
+            problems.append(Problem(f, None, f"studies.{name}.unit_id", uid, "a unit id"))
+        res = e.get("results")
+        if isinstance(res, str) and (Path(res).is_absolute() or ".." in Path(res).parts):
+            problems.append(
+                Problem(f, None, f"studies.{name}.results", res, "a file name next to the manifest")
+            )
+        for k, v in (e.get("inputs") or {}).items() if isinstance(e.get("inputs"), dict) else []:
+            if not isinstance(v, str) or not re.fullmatch(r"[0-9a-f]{64}", v):
+                problems.append(Problem(f, None, f"studies.{name}.inputs.{k}", v, "a sha256"))
+    if problems:
+        raise ValidationError(problems, f)
+    return studies
+
+
 def reproduce(
     manifest_path: str | Path,
     study: str | None = None,
@@ -860,8 +944,12 @@ def reproduce(
     """
     manifest_path = Path(manifest_path)
     root = Path(root or project_root())
-    doc = json.loads(manifest_path.read_text("utf-8"))
-    entries = doc["studies"]
+    entries = read_manifest(manifest_path)
+    if study is not None and study not in entries:
+        raise ValidationError(
+            [Problem(str(manifest_path), None, "studies", study, f"one of {sorted(entries)}")],
+            str(manifest_path),
+        )
     names = [study] if study else sorted(entries)
     changed: list[str] = []
     diffs: list[str] = []
