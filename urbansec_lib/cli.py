@@ -426,7 +426,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(a, ap)
     except ValidationError as exc:
-        print(str(exc), file=sys.stderr)
+        probs = getattr(exc, "problems", [])
+        if len(probs) == 1 and str(getattr(probs[0], "file", "")) == "<arguments>":
+            # a refused argument: one clear line
+            lines = str(exc).splitlines()
+            head = lines[0].rstrip(":") if len(lines) > 1 else ""
+            line = lines[-1].strip().lstrip("- ")
+            print(f"{head}: {line}" if head else line, file=sys.stderr)
+        else:
+            print(str(exc), file=sys.stderr)
         return 2
     except (FileNotFoundError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)

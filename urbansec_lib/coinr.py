@@ -89,7 +89,13 @@ def check_imeta_rows(df: pd.DataFrame, fname: str) -> list[Problem]:
     for col, exp in (("Level", "a whole number >= 1"), ("Weight", "a finite number >= 0")):
         v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
         if col == "Level":
-            bad = ~np.isfinite(v) | (np.isfinite(v) & ((v != np.round(v)) | (v < 1)))
+            # COINr 1.x: Group / Denominator / Other rows carry no level
+            tree = (
+                df["Type"].astype(str).isin(["Indicator", "Aggregate"]).to_numpy()
+                if "Type" in df
+                else np.ones(len(df), dtype=bool)
+            )
+            bad = tree & (~np.isfinite(v) | (np.isfinite(v) & ((v != np.round(v)) | (v < 1))))
         else:  # NaN and negatives are reported with the tree checks below
             bad = np.isinf(v)
         for r in np.flatnonzero(bad):
