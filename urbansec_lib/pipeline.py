@@ -233,11 +233,24 @@ def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
             raise exc
 
 
-def study_units(study: str, data: str | Path | None = None) -> list[str]:
-    """The demo units of a study (``all`` on the command line)."""
+def study_units(study: str, data: str | Path | None = None, scope: str = "workspace") -> list[str]:
+    """The units of a study (``all`` on the command line).
+
+    For ``existing_data``, ``scope="workspace"`` gives the units of the workspace's own
+    unit table that public data cover, ``scope="registry"`` every unit of the official
+    registry that public data cover (read from the processed store).
+    """
     from . import data as usdata
 
     raw = raw_dir(data)
+    if study == "existing_data":
+        from .store import ensure_store
+
+        stored = ensure_store(data).units()["unit_id"]
+        if scope == "registry":
+            return sorted(stored)
+        own = usdata.read_units(raw / "units.csv")["unit_id"]
+        return [u for u in own if u in set(stored)]
     if study == "city_self_assessment":
         units = usdata.read_units(raw / "units.csv")
         return units.loc[units["pilot"].astype(bool), "unit_id"].tolist()
@@ -284,6 +297,9 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     (out / "build_report.json").write_text(
         json.dumps(report, indent=1, sort_keys=True), encoding="utf-8"
     )
+    from .store import build_store
+
+    build_store(data, fw, out=out / "store")  # every registry unit's public data, parsed once
     return out
 
 

@@ -113,6 +113,11 @@ STUDIES: dict[str, dict[str, Any]] = {
         "title": "AI-inclusive technologies in public spaces",
         "units": "EU",
     },
+    "existing_data": {
+        "notebook": "existing_data.ipynb",
+        "title": "Existing-data profile from public statistics",
+        "units": "registry",
+    },
 }
 
 _PACKAGES = (
