@@ -59,7 +59,11 @@ def test_values_match_the_raw_file_and_keep_their_year(built):
     crime = RAW / "public" / "eurostat_crim_gen_reg" / "estat_crim_gen_reg.tsv"
     want = _tsv_value(crime, "A,P_HTHAB,ICCS0401,PL613", 2021)
     for unit in ("PL013C", "PL613"):
-        got = ind.query("unit_id == @unit and indicator_id == 'crime_robbery' and period == 2021")
+        got = ind[
+            (ind["unit_id"] == unit)
+            & (ind["indicator_id"] == "crime_robbery")
+            & (ind["period"] == 2021)
+        ]
         assert got["value"].item() == pytest.approx(want)
         assert got["source"].item().endswith("PL613")
     # aligned values: never from after the reference period, never older than max_lag
