@@ -1146,6 +1146,77 @@ display(Markdown(us.existing_data.sources_text(view.indicators, store.manifest))
 """),
 ]
 
+EXISTING_SYNTHESIS = [
+    md("""
+# Every city and region from existing data: the partnership-wide picture
+
+The existing-data profiles of **every** Urban Audit city and NUTS 1/2/3 region that public
+statistics cover, side by side: which units are alike in context (peer groups, found within
+each level), how each group's scores are spread per dimension, and the data gaps many units
+share. Groups are shown as distributions; no unit is ranked or named in an ordering.
+"""),
+    params("""
+unit_id: str = "EU"  # the synthesis covers every unit of the store
+data_dir: str = "../data"  # folder holding processed/store (built by `urbansec data build`)
+seed: int = 20261124  # seed of the stored peer grouping (recorded for reproduction)
+results_path: str = ""  # set by `urbansec run`
+"""),
+    code(SETUP),
+    code("""
+fw = us.load_framework()
+store = us.store.open_store(data_dir)
+for name in ("manifest.json", "units.parquet", "scores.parquet", "peer_groups.parquet"):
+    rec.use(store.path / name)
+units = store.units()
+groups = store.peer_groups()
+scores = store.scores()
+dims = us.self_assessment.dimension_ids(fw)
+labels = us.self_assessment.node_labels(fw)
+rec.record("unit_name", "Every city and region with public data")
+rec.record("n_units", len(units))
+display(Markdown(us.existing_data.synthesis_intro(units, store.manifest)))
+"""),
+    md("## Peer groups within each level"),
+    code("""
+summary = us.existing_data.group_summary(units, groups)
+rec.record("groups", summary)
+display(summary.set_index(["level", "peer group"]))
+"""),
+    md("""
+## Each group's distribution per dimension
+
+For the latest reference period with data (2021; perception values are those of their own
+survey wave, at most six years older). Dots are units, bars the group median.
+"""),
+    code("""
+period = int(scores["period"].max())
+for level in us.existing_data.LEVEL_ORDER:
+    members = groups[groups.index.isin(units.loc[units["level"] == level, "unit_id"])]
+    if members.empty:
+        continue
+    sc = scores[scores["unit_id"].isin(members.index)]
+    scored = [d for d in dims if sc.loc[sc["node_id"] == d, "score"].notna().any()]
+    dist = us.synthesis.group_distribution(sc, members, nodes=scored, period=period)
+    rec.record(f"group_distribution_{level}", dist)
+    us.reports.show_figure(
+        us.synthesis.plot_group_distributions(sc, members, scored, labels, period=period),
+        alt=f"Scores per dimension for each peer group of {level} units, {period}",
+    )
+    display(us.existing_data.distribution_table(dist, labels).set_index(["peer group", "dimension"]))
+"""),
+    md("""
+## Common data gaps
+
+Dimensions that public data leave unscored for at least half of a group's units: where a
+survey (the self-assessment) adds the most.
+"""),
+    code("""
+gaps = us.existing_data.data_gaps(scores, units, groups, dims, labels)
+rec.record("data_gaps", gaps)
+display(gaps.set_index(["level", "dimension"]))
+"""),
+]
+
 
 if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
@@ -1159,3 +1230,4 @@ if __name__ == "__main__":
     write("pilot_evaluation.ipynb", PILOT)
     write("collective_impact_synthesis.ipynb", CI_SYNTHESIS)
     write("existing_data.ipynb", EXISTING)
+    write("existing_data_synthesis.ipynb", EXISTING_SYNTHESIS)

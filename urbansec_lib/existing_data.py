@@ -40,7 +40,15 @@ __all__ = [
     "position_table",
     "no_score_text",
     "sources_text",
+    "LEVEL_ORDER",
+    "synthesis_intro",
+    "group_summary",
+    "distribution_table",
+    "data_gaps",
 ]
+
+#: Unit levels in the order the partnership-wide synthesis presents them.
+LEVEL_ORDER = ("city", "NUTS3", "NUTS2", "NUTS1")
 
 
 def reference_period(aligned: pd.DataFrame, unit_id: str) -> int | None:
@@ -310,3 +318,121 @@ def sources_text(indicators: pd.DataFrame, manifest: dict) -> str:
         f"Sources: {'; '.join(names) or 'none'}. The processed store records each input "
         f"file's sha256 in its manifest; framework {fw}."
     )
+
+
+def synthesis_intro(units: pd.DataFrame, manifest: dict) -> str:
+    """How many units of each level the store covers, and from which data.
+
+    Example
+    -------
+    >>> u = pd.DataFrame({"unit_id": ["A", "B"], "level": ["city", "NUTS3"]})
+    >>> synthesis_intro(u, {"parameters": {"periods": [2015, 2021]}})[:19]
+    '2 units with public'
+    """
+    counts = units["level"].value_counts()
+    parts = [f"{int(counts[lv]):,} {lv}" for lv in LEVEL_ORDER if lv in counts]
+    periods = manifest.get("parameters", {}).get("periods", [])
+    return (
+        f"{len(units):,} units with public data ({', '.join(parts)}), from the packaged "
+        "official registry (Urban Audit cities, NUTS 2021). Profiles at the reference periods "
+        f"{', '.join(str(p) for p in periods)}; Eurostat crim_gen_reg (recorded crime by NUTS "
+        "region) and urb_percep (perception survey, cities only)."
+    )
+
+
+def group_summary(units: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Per level and peer group: number of units, countries and population range.
+
+    Example
+    -------
+    >>> u = pd.DataFrame({"unit_id": ["A", "B"], "level": "city", "country": ["PL", "DE"],
+    ...                   "population": [1e5, 3e5]})
+    >>> group_summary(u, pd.Series({"A": "city-1", "B": "city-1"}))["units"].tolist()
+    [2]
+    """
+    u = units.assign(group=units["unit_id"].map(groups)).dropna(subset=["group"])
+    rows = []
+    for (level, g), sub in u.groupby(["level", "group"], sort=True):
+        pop = pd.to_numeric(sub["population"], errors="coerce").dropna()
+        rows.append(
+            {
+                "level": level,
+                "peer group": g,
+                "units": len(sub),
+                "countries": sub["country"].nunique(),
+                "population (min - max)": (
+                    f"{pop.min():,.0f} - {pop.max():,.0f}" if len(pop) else "not published"
+                ),
+            }
+        )
+    order = {lv: i for i, lv in enumerate(LEVEL_ORDER)}
+    out = pd.DataFrame(rows)
+    return (
+        out.assign(_o=out["level"].map(order))
+        .sort_values(["_o", "peer group"])
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def distribution_table(dist: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """:func:`urbansec_lib.synthesis.group_distribution` in readable form (1 dp).
+
+    Example
+    -------
+    >>> d = pd.DataFrame({"group": ["city-1"], "node_id": ["x"], "n": [5], "q25": [1.0],
+    ...                   "median": [2.0], "q75": [3.0], "min": [0.0], "max": [4.0]})
+    >>> distribution_table(d, {"x": "X"})["middle half"].item()
+    '1.0 - 3.0'
+    """
+    return pd.DataFrame(
+        {
+            "peer group": dist["group"],
+            "dimension": dist["node_id"].map(lambda n: labels.get(n, n)),
+            "units scored": dist["n"].astype(int),
+            "median": dist["median"].round(1),
+            "middle half": dist["q25"].map("{:.1f}".format)
+            + " - "
+            + dist["q75"].map("{:.1f}".format),
+        }
+    )
+
+
+def data_gaps(
+    scores: pd.DataFrame,
+    units: pd.DataFrame,
+    groups: pd.Series,
+    nodes: list[str],
+    labels: dict[str, str],
+    share: float = 0.5,
+) -> pd.DataFrame:
+    """Per level: dimensions without a score for at least ``share`` of the level's units.
+
+    Example
+    -------
+    >>> s = pd.DataFrame({"unit_id": ["A", "B"], "period": 2021, "node_id": "x",
+    ...                   "score": [float("nan"), 1.0]})
+    >>> u = pd.DataFrame({"unit_id": ["A", "B"], "level": "city"})
+    >>> data_gaps(s, u, pd.Series({"A": 1, "B": 1}), ["x"], {"x": "X"})["units without a score"].tolist()
+    ['1 of 2 (50%)']
+    """
+    period = scores["period"].max()
+    sc = scores[(scores["period"] == period) & scores["node_id"].isin(nodes)]
+    wide = sc.pivot_table(index="unit_id", columns="node_id", values="score", dropna=False)
+    lv = units.set_index("unit_id")["level"]
+    rows = []
+    for level in [x for x in LEVEL_ORDER if x in set(lv)]:
+        ids = lv.index[lv == level]
+        w = wide.reindex(index=ids, columns=nodes)
+        miss = w.isna().mean()
+        for node in nodes:
+            if miss[node] >= share:
+                k = int(w[node].isna().sum())
+                rows.append(
+                    {
+                        "level": level,
+                        "dimension": labels.get(node, node),
+                        "units without a score": f"{k} of {len(ids)} ({miss[node]:.0%})",
+                    }
+                )
+    return pd.DataFrame(rows, columns=["level", "dimension", "units without a score"])

@@ -119,6 +119,11 @@ STUDIES: dict[str, dict[str, Any]] = {
         "title": "Existing-data profile from public statistics",
         "units": "registry",
     },
+    "existing_data_synthesis": {
+        "notebook": "existing_data_synthesis.ipynb",
+        "title": "Every city and region from existing data",
+        "units": "EU",
+    },
 }
 
 _PACKAGES = (
