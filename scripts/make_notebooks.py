@@ -1496,6 +1496,165 @@ countries). The pilot survey answers are **synthetic**.
 """),
 ]
 
+EXISTING = [
+    md("""
+# Existing-data profile
+
+This report profiles one city or region on the Urban Agenda Partnership's holistic
+framework **from public statistics alone** (Action 1: piloting the framework "by looking for
+already existing data"): Eurostat's police-recorded crime by NUTS region (`crim_gen_reg`)
+and the Quality of Life in European Cities perception survey (`urb_percep`). Every value
+keeps its own year and source. The unit is placed among its **peers**, units of the same
+level alike in context, and against **its own past**; it is never ranked.
+"""),
+    params("""
+unit_id: str = "PL013C"  # official code: Urban Audit city code or NUTS 2021 code
+data_dir: str = "../data"  # folder holding processed/store (built by `urbansec data build`)
+seed: int = 20261124  # seed of the stored peer grouping (recorded for reproduction)
+results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
+"""),
+    code(SETUP),
+    code("""
+fw = us.load_framework()
+store = us.store.open_store(data_dir)
+for name in ("manifest.json", "units.parquet", "aligned.parquet", "scores.parquet",
+             "peer_groups.parquet", "indicators.parquet"):
+    rec.use(store.path / name)
+view = store.unit_view(unit_id)
+period = us.existing_data.reference_period(view.aligned, unit_id)
+rec.record("unit_name", view.unit["name"])
+rec.record("reference_period", period)
+rec.record("peer_group", view.groups.to_dict())
+for s in sorted({str(x).split(" (")[0] for x in view.indicators["source"]}):
+    rec.source(s)
+display(Markdown(us.existing_data.unit_intro(view.unit, view.indicators, view.peers)))
+"""),
+    md("""
+## Profile against peers
+
+Each dimension's score (0-100, higher is better; min-max over every unit and reference
+period of the store; a dimension is scored only where at least half of its indicators have
+data) against its peers' middle half and median, for the latest reference period with data.
+A position is given only where at least three peers have a score for that dimension.
+"""),
+    code("""
+pos = us.existing_data.position_in_group(view.scores, unit_id, view.groups, period, fw)
+rec.record("position", pos)
+labels = us.self_assessment.node_labels(fw)
+us.reports.show_figure(
+    us.plots.plot_profile(pos, labels=labels,
+                          title=f"{view.unit['name']}: dimension scores, reference period {period}"),
+    alt=us.self_assessment.profile_alt_text(view.unit["name"], pos, fw),
+)
+display(us.existing_data.position_table(pos, fw))
+display(Markdown(us.existing_data.no_score_text(pos, fw)))
+"""),
+    md("""
+## The values behind the profile
+
+Per indicator: the value used for the reference period, **its own year** (the latest
+observation up to that period, at most six years older) and its source.
+"""),
+    code("""
+values = us.existing_data.indicator_table(view.aligned, unit_id, period, fw)
+rec.record("values", values[["indicator", "value", "year"]])
+display(values.set_index(["dimension", "indicator"]))
+"""),
+    md("""
+## Change over time, like with like
+
+The unit against its own past: only indicators observed in both years compared, each with
+its own year (a value carried from one year into two periods is not a change).
+"""),
+    code("""
+periods = sorted(view.aligned.loc[view.aligned["value"].notna(), "period"].unique().tolist())
+change = (us.existing_data.like_for_like_change(view.aligned, unit_id, periods[0], period)
+          if len(periods) > 1 else view.aligned.iloc[0:0])
+rec.record("change", change)
+if len(change):
+    display(Markdown(f"Reference periods {periods[0]} and {period}."))
+    display(us.existing_data.change_table(change, fw).set_index("indicator"))
+else:
+    display(Markdown("_No indicator observed in two different years: no change can be shown._"))
+"""),
+    md("## Data coverage"),
+    code("""
+display(us.existing_data.coverage_table(view.aligned, unit_id, period, fw).set_index("dimension"))
+display(Markdown(us.existing_data.sources_text(view.indicators, store.manifest)))
+"""),
+]
+
+EXISTING_SYNTHESIS = [
+    md("""
+# Every city and region from existing data: the partnership-wide picture
+
+The existing-data profiles of **every** Urban Audit city and NUTS 1/2/3 region that public
+statistics cover, side by side: which units are alike in context (peer groups, found within
+each level), how each group's scores are spread per dimension, and the data gaps many units
+share. Groups are shown as distributions; no unit is ranked or named in an ordering.
+"""),
+    params("""
+unit_id: str = "EU"  # the synthesis covers every unit of the store
+data_dir: str = "../data"  # folder holding processed/store (built by `urbansec data build`)
+seed: int = 20261124  # seed of the stored peer grouping (recorded for reproduction)
+results_path: str = ""  # set by `urbansec run`
+"""),
+    code(SETUP),
+    code("""
+fw = us.load_framework()
+store = us.store.open_store(data_dir)
+for name in ("manifest.json", "units.parquet", "scores.parquet", "peer_groups.parquet"):
+    rec.use(store.path / name)
+units = store.units()
+groups = store.peer_groups()
+scores = store.scores()
+dims = us.self_assessment.dimension_ids(fw)
+labels = us.self_assessment.node_labels(fw)
+rec.record("unit_name", "Every city and region with public data")
+rec.record("n_units", len(units))
+display(Markdown(us.existing_data.synthesis_intro(units, store.manifest)))
+"""),
+    md("## Peer groups within each level"),
+    code("""
+summary = us.existing_data.group_summary(units, groups)
+rec.record("groups", summary)
+display(summary.set_index(["level", "peer group"]))
+"""),
+    md("""
+## Each group's distribution per dimension
+
+For the latest reference period with data (2021; perception values are those of their own
+survey wave, at most six years older). Dots are units, bars the group median.
+"""),
+    code("""
+period = int(scores["period"].max())
+for level in us.existing_data.LEVEL_ORDER:
+    members = groups[groups.index.isin(units.loc[units["level"] == level, "unit_id"])]
+    if members.empty:
+        continue
+    sc = scores[scores["unit_id"].isin(members.index)]
+    scored = [d for d in dims if sc.loc[sc["node_id"] == d, "score"].notna().any()]
+    dist = us.synthesis.group_distribution(sc, members, nodes=scored, period=period)
+    rec.record(f"group_distribution_{level}", dist)
+    us.reports.show_figure(
+        us.synthesis.plot_group_distributions(sc, members, scored, labels, period=period),
+        alt=f"Scores per dimension for each peer group of {level} units, {period}",
+    )
+    display(us.existing_data.distribution_table(dist, labels).set_index(["peer group", "dimension"]))
+"""),
+    md("""
+## Common data gaps
+
+Dimensions that public data leave unscored for at least half of a group's units: where a
+survey (the self-assessment) adds the most.
+"""),
+    code("""
+gaps = us.existing_data.data_gaps(scores, units, groups, dims, labels)
+rec.record("data_gaps", gaps)
+display(gaps.set_index(["level", "dimension"]))
+"""),
+]
+
 
 if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
@@ -1509,3 +1668,5 @@ if __name__ == "__main__":
     write("pilot_evaluation.ipynb", PILOT)
     write("collective_impact_synthesis.ipynb", CI_SYNTHESIS)
     write("social_cohesion_security.ipynb", COHESION)
+    write("existing_data.ipynb", EXISTING)
+    write("existing_data_synthesis.ipynb", EXISTING_SYNTHESIS)

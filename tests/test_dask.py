@@ -40,3 +40,39 @@ def test_batch_on_dask_local_cluster(tmp_path):
     assert (tmp_path / "reports" / "AA1" / "tiny.html").exists()
     doc = json.loads(s.path.read_text())
     assert doc["executor"] == "dask"
+
+
+@pytest.mark.slow
+def test_existing_data_study_on_dask_local_cluster(tmp_path):
+    """The existing-data study on a LocalCluster: the store is built once by the caller,
+    every unit of the set (here a sample across levels) is reported, none is lost."""
+    distributed = pytest.importorskip("dask.distributed")
+    from urbansec_lib import pipeline, store
+
+    root = HERE.parent
+    shutil.copytree(root / "data" / "raw", tmp_path / "raw")
+    st = store.build_store(tmp_path)
+    groups = st.peer_groups()
+    units = st.units()
+    sample = [
+        units.loc[units["level"] == lv, "unit_id"].iloc[0] for lv in sorted(set(units["level"]))
+    ]
+    assert set(sample) <= set(pipeline.study_units("existing_data", tmp_path, scope="registry"))
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        s = reports.run(
+            "existing_data",
+            sample,
+            root=root,
+            reports_dir=tmp_path / "reports",
+            parameters={"data_dir": str(tmp_path)},
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
+    assert s.ok, s.summary()
+    for u in sample:
+        res = json.loads((tmp_path / "reports" / u / "existing_data.results.json").read_text())
+        members = {k: v for k, v in groups.items() if v == groups[u]}
+        assert res["results"]["peer_group"] == members

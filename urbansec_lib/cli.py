@@ -312,7 +312,9 @@ def _cmd_run(a) -> int:
     elif a.unit:
         units = [a.unit]
     elif a.all or a.units in (None, "all"):
-        units = pipeline.study_units(study, a.data_dir or ws.data_dir)
+        # `--units all` of the existing-data study: every registry unit with public data
+        scope = "registry" if (a.all or a.units == "all") else "workspace"
+        units = pipeline.study_units(study, a.data_dir or ws.data_dir, scope=scope)
     else:
         units = [u.strip() for u in a.units.split(",") if u.strip()]
     from .ingest import check_name

@@ -26,6 +26,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from .errors import Problem, ValidationError
 
@@ -131,7 +132,10 @@ class PeerGrouper:
 
     def _cluster(self, x: np.ndarray, k: int) -> np.ndarray:
         if self.method == "kmeans":
-            return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit_predict(x)
+            # One OpenMP thread: on small data, k-means' thread start-up dominates, and on a
+            # shared 2-core machine oversubscription made it 30x slower (same labels).
+            with threadpool_limits(limits=1, user_api="openmp"):
+                return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit_predict(x)
         if self.method == "agglomerative":
             return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(x)
         raise ValueError(f"method must be 'kmeans' or 'agglomerative', got {self.method!r}")

@@ -309,14 +309,25 @@ def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
             raise exc.without_values() from None
 
 
-def study_units(study: str, data: str | Path | None = None) -> list[str]:
+def study_units(study: str, data: str | Path | None = None, scope: str = "workspace") -> list[str]:
     """The units of a study in a workspace (``all`` on the command line).
 
     Per-unit studies: the workspace's units that have the study's required inputs (the
     self-assessment: every unit of the workspace; in the demo, the pilots). Partnership-wide
-    studies: ``["EU"]``. Trainings: the trainings with pre and post exports.
+    studies: ``["EU"]``. Trainings: the trainings with pre and post exports. For
+    ``existing_data``, ``scope="workspace"`` gives the workspace's units that public data
+    cover, ``scope="registry"`` every unit of the official registry that public data cover
+    (read from the processed store, built first when missing or stale).
     """
     from . import studies
+
+    if study == "existing_data":
+        from .store import ensure_store
+
+        stored = set(ensure_store(data).units()["unit_id"])
+        if scope == "registry":
+            return sorted(stored)
+        return [u for u in workspace(data).units()["unit_id"] if u in stored]
 
     decl = studies.get(study)
     ws = workspace(data)
@@ -375,6 +386,9 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     (out / "build_report.json").write_text(
         json.dumps(report, indent=1, sort_keys=True), encoding="utf-8"
     )
+    from .store import build_store
+
+    build_store(data, fw, out=out / "store")  # every registry unit's public data, parsed once
     return out
 
 

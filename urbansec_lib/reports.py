@@ -24,6 +24,7 @@ Inside a notebook, numbers and inputs are recorded with a :class:`Recorder`::
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -124,6 +125,14 @@ STUDIES: dict[str, dict[str, Any]] = {
     "social_cohesion_security": {
         "notebook": "social_cohesion_security.ipynb",
         "title": "Social cohesion and (feelings of) security in European cities",
+    "existing_data": {
+        "notebook": "existing_data.ipynb",
+        "title": "Existing-data profile from public statistics",
+        "units": "registry",
+    },
+    "existing_data_synthesis": {
+        "notebook": "existing_data_synthesis.ipynb",
+        "title": "Every city and region from existing data",
         "units": "EU",
     },
 }
@@ -351,6 +360,16 @@ def render_html(nb, context: dict[str, Any]) -> str:
     unit_name, study, date, sources, run_id, code_version, parameters_json, inputs,
     packages, manifest_relpath).
     """
+    exporter = _html_exporter()
+    nb.metadata["title"] = context.get("title", "urbansec report")
+    body, _ = exporter.from_notebook_node(nb, resources={"urbansec": context})
+    return body
+
+
+@functools.lru_cache(maxsize=1)
+def _html_exporter():
+    """One HTML exporter per process: its Jinja templates are compiled once, not per report
+    (compiling them took most of a report's HTML export time)."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -364,10 +383,7 @@ def render_html(nb, context: dict[str, Any]) -> str:
     c.HTMLExporter.embed_images = True
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = ("parameters", "injected-parameters", "remove")
-    exporter = HTMLExporter(config=c)
-    nb.metadata["title"] = context.get("title", "urbansec report")
-    body, _ = exporter.from_notebook_node(nb, resources={"urbansec": context})
-    return body
+    return HTMLExporter(config=c)
 
 
 # ------------------------------------------------------------------ one unit

@@ -99,6 +99,23 @@ def collect(reports_dir: Path, units: pd.DataFrame) -> dict:
     return out
 
 
+def _site_units(own: pd.DataFrame, reports_dir: Path, data_dir) -> pd.DataFrame:
+    """The workspace's units plus every registry unit with a report (from the processed
+    store, e.g. the existing-data profiles of all cities and regions), by name."""
+    from .store import open_store, store_dir
+
+    try:
+        stored = open_store(store_dir(data_dir)).units()
+    except FileNotFoundError:
+        return own.sort_values("name", kind="stable")
+    have = {p.parent.name for p in reports_dir.glob("*/manifest.json")}
+    extra = stored[stored["unit_id"].isin(have) & ~stored["unit_id"].isin(own["unit_id"])]
+    both = pd.concat(
+        [own, extra[[c for c in own.columns if c in extra.columns]]], ignore_index=True
+    )
+    return both.sort_values("name", kind="stable").reset_index(drop=True)
+
+
 def fields_of_activity(info: dict, dim_labels: dict[str, str]) -> list[str]:
     """Fields in which a unit is active: dimensions where it sits in the upper part of its
     peers (from the self-assessment) and policy domains with initiatives (from the
@@ -106,6 +123,8 @@ def fields_of_activity(info: dict, dim_labels: dict[str, str]) -> list[str]:
     fields: set[str] = set()
     sa = info["results"].get("city_self_assessment", {})
     pos = _frame(sa.get("position"))
+    if not len(pos):
+        pos = _frame(info["results"].get("existing_data", {}).get("position"))
     if len(pos):
         strong = pos[(pos["score"] >= pos["peer_median"]) & pos["score"].notna()]
         fields.update(dim_labels.get(n, n) for n in strong["node_id"])
@@ -140,11 +159,13 @@ _JS = """
   var sels=document.querySelectorAll('select[data-filter]');
   var rows=document.querySelectorAll('#units tbody tr');
   var count=document.getElementById('count');
+  var search=document.querySelector('input[data-search]');
   function apply(){
     var want={};sels.forEach(function(s){want[s.dataset.filter]=s.value;});
+    var q=search?search.value.trim().toLowerCase():'';
     var n=0;
     rows.forEach(function(r){
-      var ok=true;
+      var ok=!q||(r.dataset.text||'').indexOf(q)>=0;
       Object.keys(want).forEach(function(k){
         var v=want[k];if(!v)return;
         var have=(r.dataset[k]||'').split('|');
@@ -155,6 +176,7 @@ _JS = """
     if(count)count.textContent=n;
   }
   sels.forEach(function(s){s.addEventListener('change',apply);});
+  if(search)search.addEventListener('input',apply);
   apply();
 })();
 """
@@ -198,7 +220,7 @@ def build(
         ws = load(root) if root is not None else current()
     reports_dir = Path(reports_dir or ws.reports_dir)
     out = Path(out_dir or reports_dir / "site")
-    units = ws.units().sort_values("name", kind="stable")
+    units = _site_units(ws.units(), reports_dir, ws.data_dir)
     fw = load_framework(ws.framework_path())
     dim_labels = {d.id: d.label for d in fw.dimensions}
     info = collect(reports_dir, units)
@@ -224,6 +246,8 @@ def build(
     # peer groups from any unit's self-assessment results (all runs share one grouping)
     group_of: dict[str, object] = {}
     for r in rows:
+        group_of.update(r["results"].get("existing_data", {}).get("peer_group", {}) or {})
+    for r in rows:
         group_of.update(r["results"].get("city_self_assessment", {}).get("peer_group", {}) or {})
     table["group"] = table["unit_id"].map(group_of).fillna("")
     all_fields = sorted({f for fs in table["fields"] for f in fs})
@@ -237,9 +261,11 @@ def build(
 
     filt = (
         '<div class="filters" role="search" aria-label="Filter units">'
+        + '<label>Search<input type="search" data-search placeholder="name or code"></label>'
         + options("country", sorted(table["country"].dropna().unique()))
         + options("level", sorted(table["level"].dropna().unique()))
         + options("size", [c[2] for c in SIZE_CLASSES] + ["unknown"])
+        + options("group", sorted({str(g) for g in table["group"] if g != ""}))
         + options("field", all_fields)
         + "</div>"
     )
@@ -253,7 +279,9 @@ def build(
         )
         trs.append(
             f'<tr data-country="{_esc(r.country)}" data-level="{_esc(r.level)}" '
-            f'data-size="{_esc(r.size)}" data-field="{_esc("|".join(r.fields))}">'
+            f'data-size="{_esc(r.size)}" data-group="{_esc(r.group)}" '
+            f'data-text="{_esc((str(r.name) + " " + r.unit_id).lower())}" '
+            f'data-field="{_esc("|".join(r.fields))}">'
             f'<td><a href="units/{_esc(r.unit_id)}.html">{_esc(r.name)}</a></td>'
             f"<td><code>{_esc(r.unit_id)}</code></td><td>{_esc(r.level)}</td><td>{_esc(r.country)}</td>"
             f"<td>{_esc(r.size)}</td><td>{grp}</td><td>{len(r.reports)}</td><td>{fields}</td></tr>"

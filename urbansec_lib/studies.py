@@ -386,6 +386,8 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
         known = set(ws.unit_ids())
         if ws.demo:  # the demo names some units only by their files (e.g. ES300_inventory)
             known |= set(pipeline.study_units(study, ws.data_dir))
+        if study == "existing_data":  # any registry unit with public data (the store)
+            known |= set(pipeline.study_units(study, ws.data_dir, scope="registry"))
         for u in units:
             if u == defaults.PARTNERSHIP_UNIT:
                 raise _one_line(
