@@ -125,6 +125,8 @@ STUDIES: dict[str, dict[str, Any]] = {
     "social_cohesion_security": {
         "notebook": "social_cohesion_security.ipynb",
         "title": "Social cohesion and (feelings of) security in European cities",
+        "units": "EU",
+    },
     "existing_data": {
         "notebook": "existing_data.ipynb",
         "title": "Existing-data profile from public statistics",
