@@ -99,7 +99,8 @@ Framework version and the number of indicators per dimension (objective statisti
 perceptions side by side).
 """),
     code("""
-display(us.self_assessment.framework_overview(fw))
+display(us.present.table(us.self_assessment.framework_overview(fw),
+                         caption=f"Indicators per dimension, framework version {fw.version}"))
 rec.record("framework_version", fw.version)
 """),
     md("""
@@ -125,10 +126,13 @@ rec.record("position", pos)
 rec.record("peer_group", groups.to_dict())
 display(Markdown(us.self_assessment.peer_text(unit_id, groups, inputs.units)))
 us.reports.show_figure(
-    us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw), title=unit["name"]),
+    us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw),
+                          title=f"{unit['name']}: dimension scores against the peer group"),
     alt=us.self_assessment.profile_alt_text(unit["name"], pos, fw),
 )
-display(us.self_assessment.position_table(pos, fw))
+ptab = us.self_assessment.position_table(pos, fw)
+display(us.present.table(ptab, kinds={"score (0-100)": "score", "peers' median": "score"},
+                         notes=[ptab.attrs["note"]] if "note" in ptab.attrs else []))
 """),
     md("""
 ## Learning partners
@@ -140,7 +144,8 @@ exchanges, not an ordering of cities.
     code("""
 partners = us.peers.learning_partners(prof, unit_id, groups, nodes=us.self_assessment.dimension_ids(fw))
 rec.record("learning_partners", partners)
-display(us.self_assessment.partners_table(partners, fw, inputs.units))
+display(us.present.table(us.self_assessment.partners_table(partners, fw, inputs.units),
+                         kinds={"difference (points)": "score"}))
 """),
     md("""
 ## Funding to work on the weaker dimensions
@@ -154,7 +159,8 @@ learning partners strong in that dimension. Instruments in catalogue order; fact
 weak = us.self_assessment.weak_dimensions(pos)
 funding = us.funding.match(weak, learning_partners=partners)
 rec.record("funding_matches", funding[["dimension", "instrument_id"]])
-display(us.self_assessment.funding_table(funding, fw, inputs.units))
+display(us.present.table(us.self_assessment.funding_table(funding, fw, inputs.units),
+                         kinds={"link": "url"}))
 """),
     md("""
 ## Change over time
@@ -166,9 +172,13 @@ periods with data.
 change = us.self_assessment.latest_change(prof, unit_id, fw)
 rec.record("change", change)
 if len(change):
+    p0, p1 = int(change["period_from"].iloc[0]), int(change["period_to"].iloc[0])
     us.reports.show_figure(
-        us.plots.plot_change(change, labels=us.self_assessment.node_labels(fw)),
-        alt=f"Change in dimension scores of {unit['name']} between its two latest periods",
+        us.plots.plot_change(change, labels=us.self_assessment.node_labels(fw),
+                             title=f"{unit['name']}: change in dimension scores, {p0} to {p1}"),
+        alt=f"Change in the dimension scores of {unit['name']} from {p0} to {p1}: "
+        + "; ".join(f"{us.self_assessment.node_labels(fw)[r.node_id]} {r.change:+.1f} points"
+                    for r in change.itertuples()),
     )
 else:
     display(Markdown("_Only one period with data: no change can be shown yet._"))
@@ -183,10 +193,18 @@ indicators based on fewer than the suppression threshold of respondents are not 
 cov = us.self_assessment.unit_coverage(prof, unit_id, fw)
 rec.record("coverage", cov)
 us.reports.show_figure(
-    us.plots.plot_coverage(cov, labels=us.self_assessment.node_labels(fw)),
-    alt=f"Share of indicators with data per dimension for {unit['name']}",
+    us.plots.plot_coverage(cov, labels=us.self_assessment.node_labels(fw),
+                           title=f"{unit['name']}: indicators with data per dimension"),
+    alt=f"Indicators with data per dimension for {unit['name']}: "
+    + "; ".join(f"{us.self_assessment.node_labels(fw)[r.node_id]} {r.n_available} of "
+                f"{r.n_indicators}" for r in cov.itertuples()),
 )
-display(us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n))
+display(us.present.table(
+    us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n),
+    caption="Survey indicators of this unit per wave (share of respondents in %, or mean)",
+    notes=[f"n<{min_n}: withheld, fewer than {min_n} respondents answered."],
+    dp={c: 1 for c in []},
+))
 """),
     md("""
 ## Coherence notes
@@ -200,14 +218,18 @@ about the city.
     code("""
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
 rec.record("coherence", coh.alpha)
-display(us.self_assessment.coherence_table(coh, fw))
+display(us.present.table(us.self_assessment.coherence_table(coh, fw)))
 own = inputs.responses[inputs.responses["unit_id"] == unit_id]
 own_alpha, _ = us.coherence.survey_alpha(own, fw)
 rec.record("survey_alpha", own_alpha)
-display(Markdown("Survey items of each dimension, on this unit's own respondents "
-                 "(Cronbach's alpha, standardised; not estimated under 30 complete answers):"))
-display(own_alpha.assign(dimension=own_alpha["node_id"].map(us.self_assessment.node_labels(fw)))
-        .set_index("dimension")[["n_items", "n_respondents", "alpha_standardised"]].round(2))
+display(us.present.table(
+    own_alpha, columns={"node_id": "Dimension", "n_items": "Items",
+                        "n_respondents": "Respondents (complete answers)",
+                        "alpha_standardised": "Cronbach's alpha (standardised)"},
+    labels={"node_id": us.self_assessment.node_labels(fw)},
+    missing={"alpha_standardised": "not estimated (fewer than 30 complete answers)"},
+    caption="Survey items of each dimension, on this unit's own respondents",
+))
 """),
     md("""
 ## Robustness
@@ -223,10 +245,15 @@ sa = us.sensitivity.run(inputs.indicators, fw, assumptions=us.self_assessment.DE
                         n=n_draws, seed=seed, dat_thresh=us.self_assessment.DAT_THRESH)
 rec.record("robustness_bands", sa.bands.query("unit_id == @unit_id"))
 rec.record("sensitivity_indices", sa.indices)
-us.reports.show_figure(sa.plot_bands(unit_id),
-                       alt=f"Uncertainty bands of the dimension scores of {unit['name']}")
-display(us.self_assessment.robustness_table(sa, unit_id, fw))
-display(us.self_assessment.sensitivity_table(sa, unit_id, fw))
+us.reports.show_figure(sa.plot_bands(unit_id, labels=us.self_assessment.node_labels(fw)),
+                       alt=f"Uncertainty bands of the dimension scores of {unit['name']}",
+                       title=f"{unit['name']}: how much the dimension scores depend on the "
+                       "modelling choices")
+display(us.present.table(us.self_assessment.robustness_table(sa, unit_id, fw),
+                         kinds={"score": "score", "median of replicates": "score"},
+                         missing={"score": "no score"}))
+display(us.present.table(us.self_assessment.sensitivity_table(sa, unit_id, fw),
+                         kinds={"first-order index": ("number", 2), "total index": ("number", 2)}))
 """),
     md("""
 ## About the data
@@ -238,8 +265,16 @@ practice between countries: compare trends, not levels. **The self-assessment su
 of the pilot units are SYNTHETIC**, produced by a seeded generator for demonstration.
 """),
     code("""
-display(us.self_assessment.sources_table(inputs))
+for d in us.self_assessment.datasets(inputs):
+    rec.dataset(**d)
+display(us.present.table(us.self_assessment.sources_table(inputs).rename_axis("dataset and series"),
+                         columns={"dataset and series": "Dataset and series",
+                                  "values": "Values", "units": "Units covered"}))
 """),
+    code("""
+display(us.present.key_findings(us.self_assessment.key_findings(
+    unit, pos, fw, partners=partners, change=change, coverage=cov)))
+""", ["key-findings"]),
 ]
 
 CI = [
