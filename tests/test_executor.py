@@ -163,19 +163,46 @@ def test_cell_error_reported_as_papermill_and_kernel_replaced(ex, tmp_path):
     probe = _nb(tmp_path / "probe.ipynb", "import sys\nprint('_urbansec_poison' in sys.modules)")
     nb2, err2 = ex.execute(probe)
     assert err2 is None and _stdout(nb2.cells[-1]) == "False\n"
-    assert ex.kernel_starts == starts + 1
+    # one new kernel for the retry of the failed notebook, one after its second failure
+    assert ex.kernel_starts == starts + 2
+    assert warm.metadata.papermill.urbansec_retried is True
 
 
 @pytest.mark.slow
 def test_timeout_returns_error_and_recovers(tmp_path):
     slow = _nb(tmp_path / "slow.ipynb", "import time\ntime.sleep(30)")
     ok = _nb(tmp_path / "ok.ipynb", "print(x)")
-    with wx.WarmExecutor(timeout=2, preload=()) as e:
+    with wx.WarmExecutor(timeout=2, preload=(), retry=False) as e:
         nb, err = e.execute(slow)
         assert err is not None and "timed out" in str(err).lower()
         assert nb.metadata.papermill.exception is True
         nb, err = e.execute(ok, {"x": 5})
         assert err is None and _stdout(nb.cells[3]) == "5\n" and e.kernel_starts == 2
+
+
+@pytest.mark.slow
+def test_a_dead_kernel_never_loses_the_unit(tmp_path):
+    """The kernel dies under the first run; the unit is re-run once in a new kernel."""
+    marker = tmp_path / "died-once"
+    dies = _nb(
+        tmp_path / "dies.ipynb",
+        "import os, pathlib\n"
+        f"m = pathlib.Path({str(marker)!r})\n"
+        "if not m.exists():\n"
+        "    m.write_text('x')\n"
+        "    os._exit(1)",
+        "print(x + 1)",
+    )
+    with wx.WarmExecutor(timeout=30, preload=()) as e:
+        nb, err = e.execute(dies, {"x": 1})
+        assert err is None and _stdout(nb.cells[-1]) == "2\n"
+        assert e.retries == 1 and e.kernel_starts == 2
+        assert nb.metadata.papermill.urbansec_retried is True
+        assert "DeadKernel" in nb.metadata.papermill.urbansec_first_error
+    with wx.WarmExecutor(timeout=30, preload=(), retry=False) as e:
+        marker.unlink()
+        nb, err = e.execute(dies, {"x": 1})
+        assert err is not None and e.retries == 0
 
 
 def test_get_executor_is_a_per_process_singleton():

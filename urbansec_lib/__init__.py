@@ -8,52 +8,14 @@ Example
 ['quality_of_life', 'social_cohesion']
 """
 
-from . import (
-    ai_survey,
-    coherence,
-    coinr,
-    collective_impact,
-    data,
-    executor,
-    figures,
-    funding,
-    good_practices,
-    impact,
-    indices,
-    instruments,
-    lint_report,
-    orpheus,
-    outcomes,
-    peers,
-    pilot,
-    pdf,
-    pipeline,
-    plots,
-    present,
-    privacy,
-    reports,
-    scoring,
-    self_assessment,
-    sensitivity,
-    site,
-    survey,
-    synthesis,
-    training,
-)
-from .errors import Problem, ValidationError
-from .framework import Dimension, Framework, Indicator, load_framework
-from .scoring import Profile, score
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
-__all__ = [
+#: Submodules, imported on first attribute access (``us.impact``) so that
+#: ``import urbansec_lib`` and the ``urbansec`` command start fast (no scipy,
+#: statsmodels, matplotlib or scikit-learn until a command needs them).
+_SUBMODULES = (
     "ai_survey",
-    "Dimension",
-    "Framework",
-    "Indicator",
-    "Profile",
-    "Problem",
-    "ValidationError",
     "coherence",
     "coinr",
     "collective_impact",
@@ -66,7 +28,6 @@ __all__ = [
     "indices",
     "instruments",
     "lint_report",
-    "load_framework",
     "orpheus",
     "outcomes",
     "pdf",
@@ -76,8 +37,8 @@ __all__ = [
     "plots",
     "present",
     "privacy",
+    "registry",
     "reports",
-    "score",
     "scoring",
     "self_assessment",
     "sensitivity",
@@ -85,4 +46,75 @@ __all__ = [
     "survey",
     "synthesis",
     "training",
-]
+)
+
+#: Public names defined in submodules: name -> submodule.
+_NAMES = {
+    "Problem": "errors",
+    "ValidationError": "errors",
+    "Dimension": "framework",
+    "Framework": "framework",
+    "Indicator": "framework",
+    "load_framework": "framework",
+    "UnitRecord": "registry",
+    "load_registry": "registry",
+    "register_unit": "registry",
+    "Profile": "scoring",
+    "score": "scoring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        mod = importlib.import_module(f".{name}", __name__)
+        globals()[name] = mod
+        return mod
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
+    from . import (  # noqa: F401
+        ai_survey,
+        coherence,
+        coinr,
+        collective_impact,
+        data,
+        executor,
+        funding,
+        good_practices,
+        impact,
+        indices,
+        instruments,
+        orpheus,
+        outcomes,
+        peers,
+        pilot,
+        pipeline,
+        plots,
+        privacy,
+        registry,
+        reports,
+        scoring,
+        self_assessment,
+        sensitivity,
+        site,
+        survey,
+        synthesis,
+        training,
+    )
+    from .errors import Problem, ValidationError  # noqa: F401
+    from .framework import Dimension, Framework, Indicator, load_framework  # noqa: F401
+    from .registry import UnitRecord, load_registry, register_unit  # noqa: F401
+    from .scoring import Profile, score  # noqa: F401
+
+__version__ = "0.1.0"
+
+__all__ = sorted([*_SUBMODULES, *_NAMES])

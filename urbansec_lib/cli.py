@@ -187,14 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``urbansec`` console script. Exit 0 ok, 2 bad input, 3 some failed."""
     ap = _build_parser()
     a = ap.parse_args(argv)
+    if a.version:
+        from . import __version__
+
+        print(__version__)
+        return 0
     from .errors import ValidationError
 
     try:
-        if a.version:
-            from . import __version__
-
-            print(__version__)
-            return 0
         if a.cmd == "run":
             return _cmd_run(a)
         if a.cmd == "demo":

@@ -80,7 +80,7 @@ UNIT_COLUMNS = (
     "notes",
 )
 #: Levels a registry unit can have.
-UNIT_LEVELS = ("city", "NUTS1", "NUTS2", "NUTS3")
+UNIT_LEVELS = ("city", "LAU", "NUTS0", "NUTS1", "NUTS2", "NUTS3")
 
 _NUTS_RE = r"^[A-Z]{2}[A-Z0-9]{0,3}$"
 _URAU_RE = r"^[A-Z]{2}[0-9]{3}[A-Z][0-9]?$"
@@ -480,7 +480,7 @@ def read_units(
     """Read and validate the unit registry (``data/raw/units.csv``).
 
     Columns: ``unit_id`` (NUTS code for regions, Urban Audit code for cities), ``name``,
-    ``level`` (city / NUTS1 / NUTS2 / NUTS3), ``country`` (2 letters), ``nuts3`` (the
+    ``level`` (city / LAU / NUTS0-NUTS3), ``country`` (2 letters), ``nuts3`` (the
     NUTS3 region a city lies in; for a NUTS3 unit its own code), ``urau_code`` (Urban
     Audit city code, empty for regions), ``population``, ``population_source``, ``pilot``
     (true/false: has a synthetic self-assessment), ``notes``.
@@ -548,9 +548,12 @@ def read_units(
         "empty or an Urban Audit city code",
     )
     flag(
-        city & ~df["nuts3"].str.fullmatch(r"[A-Z]{2}[A-Z0-9]{3}"),
+        (city | (df["level"] == "LAU"))
+        & (df["nuts3"] != "")
+        & ~df["nuts3"].str.fullmatch(r"[A-Z]{2}[A-Z0-9]{3}"),
         "nuts3",
-        "the 5-character NUTS3 code of the region the city lies in",
+        "empty (not in the official lists, e.g. UK and LV cities) or the 5-character NUTS3 "
+        "code of the region the unit lies in",
     )
     flag(
         (df["level"] == "NUTS3") & (df["nuts3"] != df["unit_id"]) & (df["nuts3"] != ""),
@@ -564,7 +567,7 @@ def read_units(
         "a NUTS code whose length matches the level",
     )
     flag(
-        city & (df["country"] != df["unit_id"].str[:2]),
+        (city | (df["level"] == "LAU")) & (df["country"] != df["unit_id"].str[:2]),
         "country",
         "the country prefix of the unit id",
     )

@@ -224,6 +224,9 @@ class WarmExecutor:
         private temporary folder, the default on POSIX) is local-only, needs no free TCP
         ports and does not trigger ipykernel's "running over TCP without encryption"
         warning.
+    retry : bool
+        Re-run a failed notebook once in a new kernel (default), so that a dead or hung
+        kernel, or state left behind by an earlier notebook, never loses a unit.
 
     Notes
     -----
@@ -248,8 +251,11 @@ class WarmExecutor:
         watch: Sequence[str] = DEFAULT_WATCH,
         cwd: str | Path | None = None,
         transport: str | None = None,
+        retry: bool = True,
     ) -> None:
         self.kernel_name = kernel_name
+        self.retry = retry
+        self.retries = 0  #: notebooks re-run once in a new kernel after a failure
         self.timeout = timeout
         self.startup_timeout = startup_timeout
         self.preload = tuple(preload)
@@ -426,7 +432,33 @@ class WarmExecutor:
         ------
         FileNotFoundError, nbformat.ValidationError, jupyter_client.kernelspec.NoSuchKernel
             Problems before execution (unreadable notebook, kernel cannot start).
+
+        Notes
+        -----
+        A unit is never lost to the warm kernel itself: when a notebook fails (a dead or
+        hung kernel, or a cell error that state left behind by an earlier notebook could
+        explain), the kernel is replaced and the notebook run **once more** in the new
+        kernel; only the second outcome is returned. ``metadata.papermill`` then records
+        ``urbansec_retried: true`` and the first error (``urbansec_first_error``). With
+        ``retry=False`` a failure is returned at once.
         """
+        nb, error = self._execute_once(nb_path, parameters, output_path)
+        if error is None or not self.retry:
+            return nb, error
+        first = f"{type(error).__name__}: {str(error).strip().splitlines()[-1:] or ''}"
+        log.warning("notebook %s failed in the warm kernel (%s); retrying once", nb_path, first)
+        self.retries += 1
+        self.restart()
+        nb, error = self._execute_once(nb_path, parameters, output_path, retried=first)
+        return nb, error
+
+    def _execute_once(
+        self,
+        nb_path: str | Path,
+        parameters: Mapping[str, Any] | None,
+        output_path: str | Path | None,
+        retried: str | None = None,
+    ) -> tuple[Any, Exception | None]:
         from papermill.execute import (
             prepare_notebook_metadata,
             raise_for_execution_errors,
@@ -461,6 +493,9 @@ class WarmExecutor:
             self._needs_restart = False
             self._run_silent(_KERNEL_STATE + ".check_stale()")  # note newly imported modules
         self.notebooks_run += 1
+        if retried is not None:
+            nb.metadata.papermill["urbansec_retried"] = True
+            nb.metadata.papermill["urbansec_first_error"] = retried
         if out is not None:
             write_ipynb(nb, out)
         return nb, error
