@@ -202,8 +202,7 @@ us.reports.show_figure(
 display(us.present.table(
     us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n),
     caption="Survey indicators of this unit per wave (share of respondents in %, or mean)",
-    notes=[f"n<{min_n}: withheld, fewer than {min_n} respondents answered."],
-    dp={c: 1 for c in []},
+    notes=[f"n<{min_n}: withheld, fewer than {min_n} respondents answered."], number_dp=1,
 ))
 """),
     md("""
@@ -218,7 +217,8 @@ about the city.
     code("""
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
 rec.record("coherence", coh.alpha)
-display(us.present.table(us.self_assessment.coherence_table(coh, fw)))
+display(us.present.table(us.self_assessment.coherence_table(coh, fw),
+                         missing={"weak or negative indicators": "none"}))
 own = inputs.responses[inputs.responses["unit_id"] == unit_id]
 own_alpha, _ = us.coherence.survey_alpha(own, fw)
 rec.record("survey_alpha", own_alpha)
@@ -245,10 +245,14 @@ sa = us.sensitivity.run(inputs.indicators, fw, assumptions=us.self_assessment.DE
                         n=n_draws, seed=seed, dat_thresh=us.self_assessment.DAT_THRESH)
 rec.record("robustness_bands", sa.bands.query("unit_id == @unit_id"))
 rec.record("sensitivity_indices", sa.indices)
-us.reports.show_figure(sa.plot_bands(unit_id, labels=us.self_assessment.node_labels(fw)),
-                       alt=f"Uncertainty bands of the dimension scores of {unit['name']}",
-                       title=f"{unit['name']}: how much the dimension scores depend on the "
-                       "modelling choices")
+us.reports.show_figure(
+    us.figures.relabel(sa.plot_bands(unit_id), us.self_assessment.node_labels(fw),
+                       title=f"{unit['name']}: how the dimension scores move with the "
+                       "modelling choices", xlabel="score (0-100)",
+                       legend={"5-95%": "5th-95th percentile of the runs",
+                               "nominal": "published score", "median": "median of the runs"}),
+    alt=us.self_assessment.robustness_alt_text(sa, unit_id, fw, unit["name"]),
+)
 display(us.present.table(us.self_assessment.robustness_table(sa, unit_id, fw),
                          kinds={"score": "score", "median of replicates": "score"},
                          missing={"score": "no score"}))
@@ -269,12 +273,16 @@ for d in us.self_assessment.datasets(inputs):
     rec.dataset(**d)
 display(us.present.table(us.self_assessment.sources_table(inputs).rename_axis("dataset and series"),
                          columns={"dataset and series": "Dataset and series",
-                                  "values": "Values", "units": "Units covered"}))
+                                  "values": "Values", "units": "Units covered"},
+                         kinds={"dataset and series": "code"}))
 """),
-    code("""
+    code(
+        """
 display(us.present.key_findings(us.self_assessment.key_findings(
     unit, pos, fw, partners=partners, change=change, coverage=cov)))
-""", ["key-findings"]),
+""",
+        ["key-findings"],
+    ),
 ]
 
 CI = [
@@ -302,7 +310,12 @@ results_path: str = ""  # set by `urbansec run`
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
 a = cis[unit_id]
 rec.source("Collective Impact self-assessment workbook (illustrative demo)")
-rec.record("unit_name", a.meta.get("unit_name") or unit_id)
+names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}
+unit_name = a.meta.get("unit_name") or names.get(unit_id, unit_id)
+rec.record("unit_name", unit_name)
+rec.dataset("Collective Impact self-assessment workbooks of the pilot cities",
+            a.meta.get("date", "not stated"),
+            "ILLUSTRATIVE: invented content (scripts/make_demo_ci.py), not the cities' assessments")
 display(Markdown(f"**Policy problem:** {problem or a.problem}"))
 display(Markdown(f"**Phase:** {a.phase_name}"))
 if a.initiatives:
@@ -313,22 +326,30 @@ if a.initiatives:
     code("""
 rec.record("readiness", a.readiness[["block", "item_id", "rating", "evidence_count", "gap"]])
 rec.record("strengths", us.collective_impact.strengths(a))
-us.reports.show_figure(us.collective_impact.plot_readiness([a]),
-                       alt=f"Readiness ratings on the 1-4 scale for {unit_id}")
-display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "gap"]]
-        .rename(columns={"item_name": "item", "rating_label": "rating",
-                         "evidence_count": "evidence"}).set_index(["block", "item"]))
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_readiness([a]), names,
+                       title=f"{unit_name}: readiness per condition and precondition (1-4)"),
+    alt=f"Readiness of {unit_name} on the 1-4 scale: "
+    + "; ".join(f"{r.item_name} {r.rating_label}" for r in a.readiness.itertuples()
+                if r.block != "backbone_functions"),
+)
+display(us.collective_impact.readiness_table(a))
 """),
     md("## SWOT matrix"),
     code("""
-us.reports.show_figure(us.collective_impact.plot_swot_matrix(a),
-                       alt=f"SWOT matrix of {unit_id}: strengths, weaknesses, opportunities, threats")
+display(us.collective_impact.swot_table(a))
 rec.record("swot_counts", a.swot.groupby("quadrant").size())
 """),
     md("## Next actions and stakeholders"),
     code("""
-display(a.next_actions.drop(columns=["unit_id"], errors="ignore").set_index("action"))
-display(a.stakeholders.groupby("sector").size().rename("organisations").to_frame())
+items = dict(zip(a.readiness["item_id"], a.readiness["item_name"]))
+display(us.present.table(a.next_actions, columns={"action": "Next action", "owner": "Owner",
+                                                  "due": "Due", "item_id": "Addresses"},
+                         labels={"item_id": items}, missing={"item_id": "general"}))
+display(us.present.table(
+    a.stakeholders.groupby("sector", sort=False).size().rename("organisations").reset_index(),
+    columns={"sector": "Sector", "organisations": "Organisations"},
+    labels={"sector": us.collective_impact.sector_label}))
 """),
     md("""
 ## Across the pilot cities
@@ -339,14 +360,27 @@ with the cities they come from. There is no score table ordering the cities.
 """),
     code("""
 units = list(cis)
-us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
-                       alt="Number of SWOT items per condition and quadrant, all pilot cities")
-us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
-                       alt="Readiness ratings of all pilot cities on the 1-4 scale")
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_condition_heatmap(list(cis.values())), names,
+                       title="SWOT items per condition and quadrant, all pilot cities"),
+    alt="Number of SWOT items per condition and quadrant, summed over the pilot cities "
+    + ", ".join(names.values()),
+)
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_readiness(list(cis.values())), names,
+                       title="Readiness of the pilot cities per condition (1-4), in file order"),
+    alt="Readiness ratings of " + ", ".join(names.values()) + " on the 1-4 scale, side by side",
+)
 syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
 rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
+display(us.collective_impact.lessons_table(syn, names=names))
 """),
+    code(
+        """
+display(us.present.key_findings(us.collective_impact.key_findings(a, unit_name)))
+""",
+        ["key-findings"],
+    ),
 ]
 
 ORPHEUS = [
@@ -375,7 +409,10 @@ results_path: str = ""  # set by `urbansec run`
 classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid)
 cov = us.orpheus.coverage(classified, measure=measure)
 rec.source("Policy inventory (illustrative demo)")
-rec.record("unit_name", us.pipeline.unit_name(unit_id, data_dir))
+unit_name = us.pipeline.unit_name(unit_id, data_dir)
+rec.record("unit_name", unit_name)
+rec.dataset("Policy inventory of the city's initiatives", "demo",
+            "ILLUSTRATIVE: drafted from the pyramid manual's example measures")
 rec.record("coverage", cov[cov["unit_id"] == unit_id])
 rec.record("domains", sorted(classified.loc[classified["unit_id"] == unit_id, "domain"].unique()))
 """),
@@ -387,18 +424,33 @@ x timing before/after incidents); a reviewer's layer always wins and is shown as
 Width is proportional to the number of initiatives (or budget / reach).
 """),
     code("""
-us.reports.show_figure(us.orpheus.plot_pyramid(cov, unit_id, measure=measure),
-                       alt=f"Prevention pyramid of {unit_id}: initiatives per layer, bottom to top")
+mine_cov = cov[cov["unit_id"] == unit_id]
+us.reports.show_figure(
+    us.orpheus.plot_pyramid(cov, unit_id, measure=measure,
+                            title=f"{unit_name}: prevention pyramid (bar width = {measure})"),
+    alt=f"Prevention pyramid of {unit_name}, bottom to top: "
+    + "; ".join(f"{r.layer_name} {r.n_initiatives}" for r in mine_cov.itertuples())
+    + " initiatives",
+)
 mine = classified[classified["unit_id"] == unit_id]
-display(mine[["initiative_id", "name", "layer_name", "secondary_layer", "confidence",
-              "layer_source", "rationale"]].set_index("initiative_id"))
+layer_names = dict(zip(classified["layer"], classified["layer_name"]))
+display(us.present.table(
+    mine, columns={"initiative_id": "Code", "name": "Initiative", "layer_name": "Layer",
+                   "secondary_layer": "Also touches", "confidence": "Confidence",
+                   "layer_source": "Classified by", "rationale": "Why this layer"},
+    labels={"secondary_layer": layer_names,
+            "layer_source": {"rule": "rule", "reviewer": "reviewer (overrides the rule)"}},
+    missing={"secondary_layer": "no other layer"},
+))
 """),
     md("## Gaps"),
     code("""
 gaps = us.orpheus.gaps(classified)
 gaps = gaps[gaps["unit_id"] == unit_id]
 rec.record("gaps", gaps["sentence"].tolist())
-display(us.orpheus.gap_summary(gaps).set_index("layer_name")[["missing"]])
+display(us.present.table(us.orpheus.gap_summary(gaps),
+                         columns={"layer_name": "Layer", "missing": "No initiative for"},
+                         empty="No gaps: every layer has initiatives in every domain."))
 """),
     md("""
 ## Recorded crime in the region (real data)
@@ -412,8 +464,15 @@ crime = us.pipeline.region_crime(unit_id, data_dir, recorder=rec)
 if len(crime):
     rec.source("Eurostat crim_gen_reg")
     rec.record("region_crime_latest", crime[crime["year"] == crime["year"].max()])
-    us.reports.show_figure(us.plots.plot_trend(crime, title=f"{unit_id}: recorded offences"),
-                           alt=f"Police-recorded offences per 100,000 inhabitants in {unit_id}, by year")
+    y0, y1 = int(crime["year"].min()), int(crime["year"].max())
+    rec.dataset("Eurostat crim_gen_reg: police-recorded offences per 100,000 inhabitants, NUTS 3",
+                f"{y0}-{y1}", "Eurostat (real data, bundled extraction)",
+                "https://ec.europa.eu/eurostat/databrowser/view/crim_gen_reg/default/table?lang=en")
+    us.reports.show_figure(
+        us.plots.plot_trend(crime, title=f"{unit_name}: police-recorded offences, {y0}-{y1}"),
+        alt=f"Police-recorded offences per 100,000 inhabitants in {unit_name}, {y0} to {y1}, "
+        "one panel per offence",
+    )
 else:
     display(Markdown("_Eurostat has no regional crime data for this unit in the bundled extraction._"))
 """),
@@ -427,16 +486,21 @@ area, its control, a displacement buffer and the buffer's control).
     code("""
 spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
 rec.source("Outcome survey and incident counts (SYNTHETIC, planted effects)")
+rec.dataset("Outcome survey waves and monthly incident counts", "demo",
+            "SYNTHETIC with planted effects (scripts/make_demo_outcomes.py)")
 init_id = initiative or spec.initiative_id
-display(mine.set_index("initiative_id").loc[[init_id], ["name", "description", "layer_name"]])
+display(us.present.table(mine[mine["initiative_id"] == init_id],
+                         columns={"name": "Initiative", "description": "Description",
+                                  "layer_name": "Layer"}))
 ev = us.outcomes.evaluate(spec, survey, incidents)
 rec.record("effects", ev.table())
-display(ev.table().set_index("design"))
+display(us.outcomes.effects_table(ev.table()))
 display(Markdown(us.outcomes.reading(ev)))
 """),
     code("""
-for name, r in ev.results.items():
-    us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_id}")
+for name in ev.results:
+    us.reports.show_figure(us.outcomes.plot_design(ev, name, place=unit_name),
+                           alt=us.outcomes.design_alt(ev, name, place=unit_name))
 """),
     md("""
 ## Designing the next evaluation
@@ -452,9 +516,14 @@ baseline = us.outcomes.baseline_share(survey) if survey is not None else 0.6
 mde = us.impact.mde_table(n_per_area=[50, 100, 200], n_areas=[3, 6, 10], waves=4, icc=0.05,
                           baseline_share=baseline)
 rec.record("mde_table", mde[["n_per_area", "n_areas", "mde"]])
-display(mde.assign(mde_points=(mde["mde"] * 100).round(1))
-        .pivot(index="n_per_area", columns="n_areas", values="mde_points")
-        .rename_axis(index="respondents per area and wave", columns="areas per arm"))
+wide = (mde.assign(mde_points=mde["mde"] * 100)
+        .pivot(index="n_per_area", columns="n_areas", values="mde_points"))
+display(us.present.table(
+    wide.rename(columns=lambda a: f"{a} areas per arm").rename_axis(
+        "respondents per area and wave").reset_index(),
+    kinds={c: ("number", 1) for c in [f"{a} areas per arm" for a in wide.columns]},
+    caption="Minimum detectable effect (percentage points of residents feeling safe)",
+))
 """),
     md("""
 ## Across the pilot cities
@@ -464,12 +533,23 @@ pyramids on one scale, and each city's evaluated initiative with its confidence 
 """),
     code("""
 units = list(cov["unit_id"].unique())
-us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
-                       alt="Prevention pyramids of the pilot cities side by side, same scale")
+names = {u: us.pipeline.unit_name(u, data_dir) for u in units}
+us.reports.show_figure(
+    us.orpheus.plot_pyramids(cov, units, measure=measure, names=names),
+    alt="Prevention pyramids of " + ", ".join(names.values()) + " side by side on one scale: "
+    + "; ".join(f"{names[u]} " + ", ".join(f"{r.layer_name} {r.n_initiatives}"
+                for r in cov[cov["unit_id"] == u].itertuples()) for u in units),
+)
 effects = us.pipeline.all_effects(data_dir, units)
 rec.record("effects_all_units", effects)
-display(effects.set_index(["unit_id", "design"]))
+display(us.outcomes.effects_table(effects, by_unit=names))
 """),
+    code(
+        """
+display(us.present.key_findings(us.orpheus.key_findings(unit_name, mine_cov, gaps, ev)))
+""",
+        ["key-findings"],
+    ),
 ]
 
 

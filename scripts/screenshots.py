@@ -49,10 +49,14 @@ def main(argv: list[str] | None = None) -> None:
             if a.only and name not in a.only:
                 continue
             page.goto((Path(a.reports) / rel).resolve().as_uri())
-            kw = {"full_page": True} if a.full else {
-                "clip": {"x": 0, "y": 0, "width": a.width, "height": 2400},
-                "full_page": True,
-            }
+            kw = (
+                {"full_page": True}
+                if a.full
+                else {
+                    "clip": {"x": 0, "y": 0, "width": a.width, "height": 2400},
+                    "full_page": True,
+                }
+            )
             target = out / f"{a.prefix}{name}.jpg"
             page.screenshot(path=str(target), type="jpeg", quality=70, **kw)
             print("wrote", target)

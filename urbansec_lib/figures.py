@@ -33,7 +33,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-__all__ = ["PALETTE", "CATEGORICAL", "apply", "finish", "year_axis", "title_of", "problems"]
+__all__ = [
+    "PALETTE",
+    "CATEGORICAL",
+    "apply",
+    "finish",
+    "relabel",
+    "year_axis",
+    "title_of",
+    "problems",
+]
 
 #: Okabe-Ito colours by role (colour-blind safe; black/grey for reference marks).
 PALETTE = {
@@ -127,3 +136,61 @@ def problems(fig) -> list[str]:
             for m in _SNAKE.findall(text or ""):
                 out.append(f"internal name {m!r} as a label")
     return out
+
+
+def relabel(
+    fig,
+    labels: dict | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: dict | None = None,
+    years: str | None = None,
+):
+    """Readable labels on an existing figure (for plots made elsewhere); returns ``fig``.
+
+    ``labels`` maps tick labels (ids such as ``quality_of_life``) to readable labels on
+    every axis; ``legend`` maps legend entries; ``title``/``xlabel``/``ylabel`` apply to
+    the first axes; ``years`` ("x"/"y") makes that axis integer on every axes.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.barh([0, 1], [3, 4]); _ = ax.set_yticks([0, 1], ["ci_low", "n_items"])
+    >>> _ = relabel(fig, {"ci_low": "Lower bound"}, title="T", xlabel="x (unit)")
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_title()
+    (['Lower bound', 'n items'], 'T')
+    >>> plt.close(fig)
+    """
+    from .present import humanise
+
+    def _map(s: str) -> str:
+        if labels and s in labels:
+            return labels[s]
+        return humanise(s) if _SNAKE.fullmatch(s or "") else s
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = axis.get_ticklabels()
+            texts = [t.get_text() for t in ticks]
+            if any(texts) and any(_map(s) != s for s in texts):
+                axis.set_ticks(axis.get_ticklocs(), [_map(s) for s in texts])
+        leg = ax.get_legend()
+        if leg is not None:
+            for txt in leg.get_texts():
+                s = txt.get_text()
+                txt.set_text((legend or {}).get(s, _map(s)))
+        if years:
+            year_axis(ax, years)
+    if fig.axes:
+        ax = fig.axes[0]
+        if title is not None:
+            sup = getattr(fig, "_suptitle", None)
+            if sup is not None and sup.get_text():
+                sup.set_text(title)
+            else:
+                ax.set_title(title)
+        if xlabel is not None:
+            ax.set_xlabel(xlabel)
+        if ylabel is not None:
+            ax.set_ylabel(ylabel)
+    return fig

@@ -80,6 +80,16 @@ def _png_width(src: str) -> int | None:
         return None
 
 
+def _identifiers(text: str) -> list[str]:
+    """snake_case tokens, except a dataset code named with its publisher ("Eurostat
+    crim_gen_reg"), which readers need to find the data."""
+    return [
+        m.group(0)
+        for m in _SNAKE.finditer(text)
+        if not re.search(r"Eurostat\s*$", text[: m.start()])
+    ]
+
+
 def _visible(soup):
     for sel in ("header.us-header", "footer.us-footer", "style", "script", "code", "pre"):
         for el in soup.select(sel):
@@ -122,7 +132,7 @@ def lint_html(html: str, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
         tw = f"table {t}"
         cap = table.find("caption")
         if cap is not None:
-            for m in _SNAKE.findall(cap.get_text(" ", strip=True)):
+            for m in _identifiers(cap.get_text(" ", strip=True)):
                 out.append(LintFinding("identifier", f"{tw} caption", m))
         heads = [th.get_text(" ", strip=True) for th in table.select("thead th")]
         p_cols = {j for j, h in enumerate(heads) if _P_HEADER.search(h)}
@@ -135,7 +145,7 @@ def lint_html(html: str, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
                 loc = f"{tw} row {r} col {j + 1}"
                 if _MISSING_CELL.search(text):
                     out.append(LintFinding("missing-value", loc, text))
-                for m in _SNAKE.findall(text):
+                for m in _identifiers(text):
                     out.append(LintFinding("identifier", loc, m))
                 if cell.name == "td" and _CUT.search(text):
                     out.append(LintFinding("cut-text", loc, text[-60:]))

@@ -21,6 +21,8 @@ int      12.0                         12
 number   0.4567 (dp=2)                0.46
 url      https://ec.europa.eu/x       link (host shown)
 text     any                          escaped, wrapped
+code     "Eurostat crim_gen_reg"      identifiers in <code>
+lines    ["a", "b"]                   bulleted list in the cell
 ======== ============================ =================
 
 The library is pandas' own ``Styler`` (no extra dependency; it is what ``display`` of a
@@ -215,6 +217,8 @@ def join_sentences(parts: Sequence[str], sep: str = "; ") -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
 _FORMATTERS: dict[str, Callable[..., str]] = {
     "score": fmt_score,
     "share": fmt_share,
@@ -224,6 +228,15 @@ _FORMATTERS: dict[str, Callable[..., str]] = {
     "number": fmt_number,
     "url": fmt_url,
 }
+
+
+def _lines(v: Any, missing: str) -> str:
+    if not isinstance(v, (list, tuple, np.ndarray)):
+        v = [] if _is_missing(v) else [v]
+    items = [str(x) for x in v if not _is_missing(x)]
+    if not items:
+        return missing
+    return "<ul class='us-lines'>" + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul>"
 
 
 def _text(x: Any, missing: str) -> str:
@@ -264,6 +277,7 @@ def frame(
     ci: Mapping[str, tuple[str, str]] | None = None,
     missing: str | Mapping[str, str] = MISSING,
     dp: Mapping[str, int] | None = None,
+    number_dp: int = 2,
 ) -> pd.DataFrame:
     """The formatted strings of :func:`table` (same arguments), as a DataFrame.
 
@@ -287,6 +301,11 @@ def frame(
         What to show for a missing value (default "no data"), globally or per column.
     dp : dict, optional
         Decimals per column (overrides the kind's default).
+    number_dp : int
+        Decimals of numbers without a declared kind (default 2).
+
+    The returned frame's ``attrs["numeric"]`` lists the headers of numeric columns (shown
+    right-aligned by :func:`table`).
     """
     kinds = dict(kinds or {})
     labels = dict(labels or {})
@@ -314,12 +333,14 @@ def frame(
             order.append(("ci", name))
     data = df.reset_index(drop=True)
     out: dict[str, list[str]] = {}
+    numeric: list[str] = []
     for what, key in order:
         miss = missing.get(key, MISSING) if isinstance(missing, Mapping) else missing
         if what == "ci":
             lo, hi = ci[key]
             d = dp.get(key, 2)
             out[key] = [fmt_ci(a, b, dp=d, missing=miss) for a, b in zip(data[lo], data[hi])]
+            numeric.append(key)
             continue
         if key not in data.columns:
             raise KeyError(f"column {key!r} not in the table (columns: {list(data.columns)})")
@@ -336,17 +357,29 @@ def frame(
         if isinstance(kind, tuple):
             kind, digits = kind
         digits = dp.get(key, digits)
-        if kind == "text":
+        if kind == "number" and digits is None:
+            digits = number_dp
+        if kind == "lines":  # a list of texts: a bulleted list in the cell, never cut
+            out[columns[key]] = [_lines(v, miss) for v in col]
+            continue
+        if kind in ("text", "code"):
             vals = [_text(v, miss) for v in col]
-            out[columns[key]] = [html.escape(v) if v != miss else v for v in vals]
+            vals = [html.escape(v) if v != miss else v for v in vals]
+            if kind == "code":  # identifiers a reader may look up (dataset codes) as code
+                vals = [_CODE.sub(r"<code>\g<0></code>", v) for v in vals]
+            out[columns[key]] = vals
         else:
             f = _FORMATTERS[kind]
             kw = {"missing": miss}
             if digits is not None and kind in ("score", "share", "percent", "number"):
                 kw["dp"] = digits
             out[columns[key]] = [f(v, **kw) for v in col]
+            if kind != "url":
+                numeric.append(columns[key])
     names = [columns[k] if w == "col" else k for w, k in order]
-    return pd.DataFrame(out, columns=names)
+    res = pd.DataFrame(out, columns=names)
+    res.attrs["numeric"] = numeric
+    return res
 
 
 def table(
@@ -357,6 +390,7 @@ def table(
     ci: Mapping[str, tuple[str, str]] | None = None,
     missing: str | Mapping[str, str] = MISSING,
     dp: Mapping[str, int] | None = None,
+    number_dp: int = 2,
     caption: str | None = None,
     notes: Sequence[str] = (),
     index: str | None = None,
@@ -368,7 +402,17 @@ def table(
     headers); by default there is no row index. ``caption`` goes above the table, ``notes``
     (footnotes, e.g. why some values are withheld) below it. An empty table shows ``empty``.
     """
-    f = frame(df, columns=columns, kinds=kinds, labels=labels, ci=ci, missing=missing, dp=dp)
+    f = frame(
+        df,
+        columns=columns,
+        kinds=kinds,
+        labels=labels,
+        ci=ci,
+        missing=missing,
+        dp=dp,
+        number_dp=number_dp,
+    )
+    numeric = [c for c in f.attrs.get("numeric", []) if c != index]
     if f.empty:
         f = pd.DataFrame({"": [html.escape(empty)]})
         index = None
@@ -379,6 +423,8 @@ def table(
     if index is None:
         st = st.hide(axis="index")
     st = st.set_table_attributes('class="dataframe us-table"')
+    if numeric:
+        st = st.set_properties(subset=numeric, **{"text-align": "right"})
     cap = html.escape(caption) if caption else ""
     if notes:
         foot = "<br>".join(f"<small class='us-note'>{html.escape(n)}</small>" for n in notes)

@@ -329,6 +329,12 @@ def show_figure(fig, alt: str, dpi: int = 110, title: str | None = None) -> None
     from .figures import title_of
 
     title = title or title_of(fig)
+    # the title is shown once, as the caption above the image (selectable, searchable text)
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip() == title:
+        sup.set_text("")
+    elif len(fig.axes) >= 1 and fig.axes[0].get_title().strip() == title:
+        fig.axes[0].set_title("")
 
     def _png(d: float) -> bytes:
         buf = io.BytesIO()

@@ -562,3 +562,20 @@ def datasets(inputs) -> list[dict]:
             d["url"] = url
         out.append(d)
     return out
+
+
+def robustness_alt_text(sa, unit_id: str, fw: Framework, name: str) -> str:
+    """Alt text for the uncertainty bands: each scored dimension's score and 5-95% band."""
+    b = sa.bands[sa.bands["unit_id"] == unit_id]
+    if not len(b):
+        return f"No uncertainty analysis for {name}."
+    b = b[b["period"] == b["period"].max()]
+    labels = node_labels(fw)
+    dims = {d.id for d in fw.dimensions}
+    parts = [
+        f"{labels.get(r.node_id, r.node_id)}: published {r.nominal:.1f}, runs "
+        f"{r.q05:.1f} to {r.q95:.1f}"
+        for r in b.itertuples()
+        if r.node_id in dims and pd.notna(r.nominal)
+    ]
+    return f"Uncertainty of the dimension scores of {name}: " + "; ".join(parts)
