@@ -744,6 +744,8 @@ results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
 pre, post = training.read_training(data_dir, unit_id, recorder=rec)
 res = training.evaluate(pre, post, training_id=unit_id, min_n=min_n)
 rec.source("Training questionnaire exports (KoboToolbox), data/raw/training; see its README.md")
+rec.dataset(f"Training questionnaire exports of {unit_id} (before and after)", unit_id.split("-")[-1],
+            "SYNTHETIC: scripts/make_demo_actions.py (fixed seed); no real participant")
 rec.record("unit_name", f"training {unit_id}")
 rec.record("instrument_version", instruments.load_instrument("training_pre_post").stamp)
 rec.record("competence_framework_version", res.params["competences_version"])
@@ -759,7 +761,9 @@ small, 0.5 a medium and 0.8 a large change (Cohen's conventions, which are only 
 """),
     code("""
 rec.record("areas", res.table())
-display(res.report_table())
+display(us.present.table(res.report_table(),
+                         kinds={"before": ("number", 2), "after": ("number", 2),
+                                "change": ("number", 2), "d_z": ("number", 2)}))
 us.reports.show_figure(
     res.plot(),
     alt=f"Mean self-assessed confidence before and after training {unit_id} per competence "
@@ -774,7 +778,7 @@ Profiles with fewer participants than the suppression threshold are not shown.
 """),
     code("""
 rec.record("by_profile", res.by_profile)
-display(res.by_profile.dropna(subset=["mean_diff"]).round(2))
+display(training.profile_table(res))
 """),
     md("""
 ## Satisfaction
@@ -784,7 +788,7 @@ scale and the share who agree or strongly agree.
 """),
     code("""
 rec.record("satisfaction", res.satisfaction)
-display(res.satisfaction.round(2))
+display(training.satisfaction_table(res))
 """),
     md("""
 ## This training beside the others
@@ -798,9 +802,17 @@ comparison = training.compare(all_trainings)
 rec.record("comparison", comparison)
 us.reports.show_figure(
     training.plot_compare(comparison),
-    alt="Effect size d_z with 95% confidence intervals per competence area for every training",
+    alt="Effect size d_z with 95% confidence intervals per competence area for every training: "
+    + "; ".join(f"{r.training_id} {r.area_name} {r.dz:.2f}" for r in comparison.itertuples()
+                if not r.suppressed),
 )
 """),
+    code(
+        """
+display(us.present.key_findings(training.key_findings(res)))
+""",
+        ["key-findings"],
+    ),
     md("""
 ## About the data
 

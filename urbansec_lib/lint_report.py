@@ -51,6 +51,8 @@ MAX_IMAGE_PX = 1200
 _MISSING_CELL = re.compile(r"(?:^|[\s(\[])(NaN|nan|None|<NA>|NaT|nan%)(?:$|[\s,;)\]%])")
 _MISSING_TEXT = re.compile(r"\bNaN\b|\bnan%|\bnan\b|<NA>|\bNaT\b")
 _SNAKE = re.compile(r"(?<![\w./@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./@-])")
+#: Statistical notation written with an underscore on purpose (Cohen's d_z).
+NOTATION = frozenset({"d_z", "d_av", "r_s"})
 _CUT = re.compile(r"(…|\.\.\.)\s*$")
 _PUNCT = re.compile(r"\.\s*;|;\s*\.(?!\d)")
 _P_HEADER = re.compile(r"(?i)(\bp[- ]?values?\b|^p$|^p\s*\(|\bp \(|holm|adjusted p|^p adj)")
@@ -86,7 +88,7 @@ def _identifiers(text: str) -> list[str]:
     return [
         m.group(0)
         for m in _SNAKE.finditer(text)
-        if not re.search(r"Eurostat\s*$", text[: m.start()])
+        if m.group(0) not in NOTATION and not re.search(r"Eurostat\s*$", text[: m.start()])
     ]
 
 
@@ -119,7 +121,7 @@ def lint_html(html: str, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
         if not title:
             out.append(LintFinding("figure-title", where, alt[:60]))
         for text, kind in ((alt, "alt"), (title, "title")):
-            for m in _SNAKE.findall(text):
+            for m in _identifiers(text):
                 out.append(LintFinding("identifier", f"{where} {kind}", m))
         width = _png_width(img.get("src") or "")
         declared = img.get("width")

@@ -528,8 +528,8 @@ DESIGN_NAMES = {
 _AREAS = {
     "treated": "intervention area",
     "control": "control area",
-    "buffer": "displacement buffer",
-    "buffer control": "buffer's control area",
+    "buffer": "displacement\nbuffer",
+    "buffer control": "buffer's\ncontrol area",
 }
 _LEVELS = {1: "very unsafe", 2: "fairly unsafe", 3: "fairly safe", 4: "very safe"}
 

@@ -230,6 +230,17 @@ _FORMATTERS: dict[str, Callable[..., str]] = {
 }
 
 
+def _apply(f: Callable[..., str], v: Any, kw: dict) -> str:
+    """Format ``v``; a text that is not a number (already formatted, or a note such as
+    "fewer than 10") is shown as it is."""
+    if isinstance(v, str) and f is not fmt_url and not _is_missing(v):
+        try:
+            float(v)
+        except ValueError:
+            return html.escape(v)
+    return f(v, **kw)
+
+
 def _lines(v: Any, missing: str) -> str:
     if not isinstance(v, (list, tuple, np.ndarray)):
         v = [] if _is_missing(v) else [v]
@@ -373,7 +384,7 @@ def frame(
             kw = {"missing": miss}
             if digits is not None and kind in ("score", "share", "percent", "number"):
                 kw["dp"] = digits
-            out[columns[key]] = [f(v, **kw) for v in col]
+            out[columns[key]] = [_apply(f, v, kw) for v in col]
             if kind != "url":
                 numeric.append(columns[key])
     names = [columns[k] if w == "col" else k for w, k in order]
