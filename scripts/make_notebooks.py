@@ -598,6 +598,11 @@ rec.record("n_indices", len(cat.entries))
 rec.record("n_facts", len(cat.facts()))
 rec.record("facts_by_status", cat.facts()["status"].value_counts())
 rec.record("n_framework_indicators", len(fw.indicators))
+rec.dataset(f"urbansec catalogue of existing indices v{cat.version}", "2026",
+            "compiled from the publishers' documents; every fact cites its source (listed below)")
+index_labels = {e["id"]: e["label"] for e in cat.entries}
+labels = us.self_assessment.node_labels(fw)
+with_labels = lambda s: us.present.replace_ids(s, {**index_labels, **labels})  # noqa: E731
 """),
     md("""
 ## The catalogue
@@ -628,6 +633,7 @@ us.reports.show_figure(
     indices.plot_coverage_heatmap(matrix),
     alt="Heatmap of the six framework dimensions by ten existing indices: number of framework "
     "indicators each index carries, with declared coverage outlined",
+    title="Framework indicators each existing index carries, per dimension",
 )
 """),
     md("""
@@ -643,8 +649,21 @@ gaps = indices.gaps(fw, cat)
 rec.record("dimension_status", status)
 rec.record("gaps", gaps)
 rec.record("n_gaps", len(gaps))
-display(status.drop(columns=["dimension"]).set_index("label"))
-display(gaps[["gap", "label", "indices", "detail"]].set_index("gap"))
+display(us.present.table(
+    status, columns={"label": "Dimension", "n_indicators": "Framework indicators",
+                     "n_indicators_carried": "Carried by some index", "n_indices": "Indices",
+                     "indices": "Which indices", "perception_only": "Only perceptions",
+                     "ranking_only": "Only league tables", "status": "Status"},
+    labels={"indices": with_labels}, missing={"indices": "none"}))
+GAP_KINDS = {"unit_not_covered": "Unit no index covers", "unit_method_only": "Unit only a method covers",
+             "index_only_ranks": "Index that only ranks",
+             "indicator_without_index": "Indicator no index carries"}
+display(us.present.table(
+    gaps[gaps["gap"] != "indicator_without_index"],
+    columns={"gap": "Gap", "label": "Subject", "indices": "Indices", "detail": "Detail"},
+    labels={"gap": GAP_KINDS, "indices": with_labels, "detail": with_labels},
+    missing={"indices": "none"},
+    notes=["The framework indicators no index carries are listed under 'What the framework adds'."]))
 """),
     md("""
 ## Indices that only rank
@@ -655,7 +674,8 @@ does not: it profiles a unit against its peers and its own past.
     code("""
 ranking_only = gaps.query("gap == 'index_only_ranks'")
 rec.record("ranking_only_indices", ranking_only["subject"].tolist())
-display(ranking_only[["label", "detail"]].set_index("label"))
+display(us.present.table(ranking_only, columns={"label": "Index", "detail": "Detail"},
+                         labels={"detail": with_labels}))
 """),
     md("""
 ## Unit sizes no index covers
@@ -672,8 +692,14 @@ us.reports.show_figure(
     indices.plot_unit_coverage(cat),
     alt="Dot matrix of the geographic units (country, NUTS 1-3, city, neighbourhood, small and "
     "medium cities) each existing index covers",
+    title="Geographic units each existing index reports on",
 )
-display(units.drop(columns=["unit"]).set_index("label"))
+display(us.present.table(
+    units, columns={"label": "Geographic unit", "n_indices": "Indices", "indices": "Which indices",
+                    "unknown": "Coverage unknown for", "method_only": "Only a method",
+                    "perception_only": "Only perceptions", "status": "Status"},
+    labels={"indices": with_labels, "unknown": with_labels},
+    missing={"indices": "none", "unknown": "none"}))
 """),
     md("""
 ## What the framework adds
@@ -685,7 +711,9 @@ self-assessment.
 added = gaps.query("gap == 'indicator_without_index'")
 rec.record("indicators_without_index", added["subject"].tolist())
 rec.record("n_indicators_without_index", len(added))
-display(added[["subject", "label", "dimension", "detail"]].set_index("subject"))
+display(us.present.table(added, columns={"label": "Indicator", "dimension": "Dimension",
+                                         "detail": "Detail"},
+                         labels={"dimension": labels, "detail": with_labels}))
 """),
     md("""
 ## Sources
@@ -702,7 +730,15 @@ rec.record("open_facts", to_check)
 rec.record("n_facts_to_verify", int((to_check["status"] == "recall").sum()))
 rec.record("n_facts_unknown", int((to_check["status"] == "unknown").sum()))
 display(Markdown("### Facts to verify or to find"))
-display(to_check.set_index(["index_id", "field"]))
+FIELDS = {path: name for _, cols in indices._TABLES for name, path in cols}
+display(us.present.table(
+    to_check, columns={"index_id": "Index", "field": "Fact", "status": "Status",
+                       "value_text": "Value", "sources": "Sources", "note": "Note"},
+    labels={"index_id": index_labels,
+            "field": lambda f: FIELDS.get(f, us.present.humanise(f.split(".")[-1])),
+            "sources": lambda s: ", ".join(cat.sources[k]["title"] for k in s.split(",") if k)
+            or "none"},
+    missing={"sources": "none", "note": ""}))
 """),
 ]
 
@@ -1046,16 +1082,26 @@ rec.record("peer_groups", groups.to_dict())
 """),
     md("## Peer groups"),
     code("""
-display(us.self_assessment.group_members(groups, inputs.units))
+for d in us.self_assessment.datasets(inputs):
+    rec.dataset(**d)
+names = inputs.units.set_index("unit_id")["name"].to_dict()
+display(us.present.table(us.self_assessment.group_members(groups, inputs.units),
+                         columns={"group": "Peer group", "units": "Units", "members": "Members"}))
 """),
     md("## Each group's distribution per dimension"),
     code("""
 dist = us.synthesis.group_distribution(prof, groups, nodes=dims)
 rec.record("group_distribution", dist)
-us.reports.show_figure(us.synthesis.plot_group_distributions(prof, groups, dims, labels),
-                       alt="Scores per dimension for each peer group: units as dots, group medians as bars")
-display(dist.assign(dimension=dist["node_id"].map(labels)).set_index(["group", "dimension"])
-        [["n", "q25", "median", "q75"]])
+us.reports.show_figure(
+    us.synthesis.plot_group_distributions(prof, groups, dims, labels),
+    alt="Scores per dimension for each peer group: units as dots, group medians as bars",
+    title="Scores per dimension in each peer group (units as dots, medians as bars)",
+)
+display(us.present.table(
+    dist, columns={"group": "Peer group", "node_id": "Dimension", "n": "Units with a score",
+                   "q25": "25th percentile", "median": "Median", "q75": "75th percentile"},
+    labels={"node_id": labels}, kinds={"q25": "score", "median": "score", "q75": "score"},
+    caption="Spread of the scores (0-100) per peer group and dimension"))
 """),
     md("""
 ## Learning partners
@@ -1066,14 +1112,31 @@ peers' median. Units alphabetically.
     code("""
 net = us.synthesis.partner_network(prof, groups, nodes=dims)
 rec.record("partner_network", net[["unit_id", "node_id", "partner_id", "gap"]])
-display(us.self_assessment.network_table(net, fw, inputs.units))
+display(us.present.table(us.self_assessment.network_table(net, fw, inputs.units)))
 """),
     md("## Common gaps"),
     code("""
 gaps = us.synthesis.common_gaps(prof, groups, dims, fw=fw)
 rec.record("common_gaps", gaps[["gap", "group", "subject", "share_of_units"]])
-display(gaps.assign(subject=gaps["subject"].map(labels)).set_index(["gap", "group"]))
+display(us.present.table(
+    gaps, columns={"gap": "Gap", "group": "Peer group", "subject": "Dimension or indicator",
+                   "share_of_units": "Share of the group's units", "units": "Units"},
+    labels={"subject": labels, "units": lambda s: ", ".join(
+        names.get(u.strip(), u.strip()) for u in str(s).split(",")),
+            "gap": {"data": "no data for the dimension", "weak spot": "weak spot",
+                    "indicator data": "no data for the indicator"}},
+    kinds={"share_of_units": "share"}))
 """),
+    code(
+        """
+display(us.present.key_findings([
+    f"{groups.nunique()} peer groups of units alike in context; {len(groups)} units in all.",
+    f"{net['unit_id'].nunique()} units have at least one learning partner in a weaker dimension.",
+    f"{len(gaps)} gaps are shared by many units of a group (no data or low scores).",
+]))
+""",
+        ["key-findings"],
+    ),
 ]
 
 PILOT = [
@@ -1108,14 +1171,31 @@ if inputs.problems:
     code("""
 counts = us.pilot.response_counts(responses, min_n=min_n)
 rec.record("response_counts", counts)
-display(counts.set_index(["unit_id", "wave"]))
+for d in us.self_assessment.datasets(inputs):
+    rec.dataset(**d)
+names = inputs.units.set_index("unit_id")["name"].to_dict()
+roles = [c for c in counts.columns if c not in ("unit_id", "wave", "respondents", "suppressed_roles")]
+shown = [c for c in roles if counts[c].notna().any()]
+display(us.present.table(
+    counts, columns={"unit_id": "Unit", "wave": "Wave", "respondents": "Respondents",
+                     **{c: us.present.humanise(c) for c in shown},
+                     "suppressed_roles": "Roles withheld"},
+    labels={"unit_id": names},
+    missing={c: f"< {min_n}" for c in shown},
+    notes=[f"Respondents by role are shown only for roles with at least {min_n} respondents; "
+           "roles never reaching the threshold in any unit ("
+           + ", ".join(us.present.humanise(c).lower() for c in roles if c not in shown)
+           + ") are left out."]))
 """),
     md("## Item non-response"),
     code("""
 nr = us.pilot.item_nonresponse(responses, [i.id for i in fw.survey_indicators()])
 rec.record("item_nonresponse", nr)
-display(nr.assign(item=nr["indicator_id"].map(us.self_assessment.node_labels(fw)))
-        .set_index("item")[["nonresponse", "worst_unit_nonresponse"]].round(3))
+display(us.present.table(
+    nr, columns={"indicator_id": "Item", "nonresponse": "Skipped (all respondents)",
+                 "worst_unit_nonresponse": "Skipped (unit with most skips)"},
+    labels={"indicator_id": us.self_assessment.node_labels(fw)},
+    kinds={"nonresponse": ("share", 1), "worst_unit_nonresponse": ("share", 1)}))
 """),
     md("""
 ## Keep, revise or drop
@@ -1131,15 +1211,40 @@ is not analysed here.
 survey_alpha, item_stats = us.coherence.survey_alpha(responses, fw)
 rec.record("survey_alpha", survey_alpha)
 display(Markdown("Internal consistency of each dimension's rating-scale items, on all pilot respondents:"))
-display(survey_alpha.assign(dimension=survey_alpha["node_id"].map(us.self_assessment.node_labels(fw)))
-        .set_index("dimension")[["n_items", "n_respondents", "alpha_standardised"]].round(2))
+display(us.present.table(
+    survey_alpha, columns={"node_id": "Dimension", "n_items": "Items",
+                           "n_respondents": "Respondents (complete answers)",
+                           "alpha_standardised": "Cronbach's alpha (standardised)"},
+    labels={"node_id": us.self_assessment.node_labels(fw)},
+    missing={"alpha_standardised": "not estimated"}))
 review = us.pilot.indicator_review(fw, prof, coh, nr, item_stats=item_stats)
 rec.record("indicator_review", review[["indicator_id", "recommendation"]])
 rec.record("recommendation_counts", review["recommendation"].value_counts())
-display(review["recommendation"].value_counts().rename("indicators").to_frame())
-display(review.set_index("label")[["dimension", "source", "unit_coverage", "nonresponse",
-                                    "r_parent", "recommendation", "reason"]].round(2))
+display(us.present.table(
+    review["recommendation"].value_counts().rename("indicators").rename_axis("recommendation"),
+    columns={"recommendation": "Recommendation", "indicators": "Indicators"}))
+display(us.present.table(
+    review, columns={"label": "Indicator", "dimension": "Dimension", "source": "Source",
+                     "unit_coverage": "Units with data", "nonresponse": "Skipped",
+                     "r_parent": "Correlation with its dimension",
+                     "recommendation": "Recommendation", "reason": "Reason"},
+    labels={"dimension": us.self_assessment.node_labels(fw),
+            "source": {"statistic": "public statistic", "survey": "survey",
+                       "administrative": "administrative data"}},
+    kinds={"unit_coverage": "share", "nonresponse": ("share", 1), "r_parent": ("number", 2)},
+    missing={"nonresponse": "not a survey item", "r_parent": "not estimated"}))
 """),
+    code(
+        """
+rc = review["recommendation"].value_counts()
+display(us.present.key_findings([
+    f"{int(responses['unit_id'].nunique())} pilot units answered the self-assessment survey.",
+    "Recommendations for the next framework version: "
+    + ", ".join(f"{k} {int(v)}" for k, v in rc.items()) + " indicators.",
+]))
+""",
+        ["key-findings"],
+    ),
 ]
 
 CI_SYNTHESIS = [
@@ -1163,26 +1268,59 @@ cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
 rec.source("Collective Impact self-assessment workbooks (illustrative demo)")
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))
-display(us.collective_impact.overview(list(cis.values())))
+rec.dataset("Collective Impact self-assessment workbooks of the pilot cities", "demo",
+            "ILLUSTRATIVE: invented content (scripts/make_demo_ci.py), not the cities' assessments")
+names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}
+display(us.present.table(
+    us.collective_impact.overview(list(cis.values())),
+    columns={"unit_id": "City", "phase": "Phase", "problem": "Policy problem",
+             "items_rated": "Items rated", "gaps": "Readiness gaps", "swot_items": "SWOT items"},
+    labels={"unit_id": names}))
 """),
     md("## Readiness"),
     code("""
-us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
-                       alt="Readiness ratings of all pilot cities on the 1-4 scale")
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_readiness(list(cis.values())), names,
+                       title="Readiness of the pilot cities per condition (1-4), in file order"),
+    alt="Readiness ratings of " + ", ".join(names.values()) + " on the 1-4 scale, side by side",
+)
 """),
     md("## SWOT items per condition and quadrant"),
     code("""
-us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
-                       alt="Number of SWOT items per condition and quadrant, all pilot cities")
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_condition_heatmap(list(cis.values())), names,
+                       title="SWOT items per condition and quadrant, all pilot cities"),
+    alt="Number of SWOT items per condition and quadrant, summed over "
+    + ", ".join(names.values()),
+)
 """),
     md("## Recurring strengths, weaknesses, opportunities and threats, and lessons"),
     code("""
 syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
 rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
-display(syn.recurring[["quadrant", "grouping", "theme", "n_cities", "cities", "examples"]]
-        .set_index(["quadrant", "grouping"]))
+display(us.collective_impact.lessons_table(syn, names=names))
+city_names = lambda s: ", ".join(names.get(c.strip(), c.strip()) for c in str(s).split(","))  # noqa: E731
+display(us.present.table(
+    syn.recurring.assign(examples=syn.recurring["examples"].str.split(" | ", regex=False)),
+    columns={"quadrant": "SWOT quadrant", "grouping": "Found by", "theme": "Theme",
+             "n_cities": "Cities (number)", "cities": "Cities", "examples": "Examples"},
+    labels={"quadrant": {"S": "Strengths", "W": "Weaknesses", "O": "Opportunities",
+                         "T": "Threats"},
+            "grouping": {"item": "same condition", "text_cluster": "similar wording",
+                         "keyword": "shared keyword"},
+            "cities": city_names},
+    kinds={"examples": "lines"}))
 """),
+    code(
+        """
+display(us.present.key_findings([
+    f"{len(cis)} pilot cities filled in the Collective Impact self-assessment: "
+    + ", ".join(names.values()) + ".",
+    *[f"{r.lesson.split(':')[0]}." for r in syn.lessons.itertuples() if r.n_cities >= 3][:5],
+]))
+""",
+        ["key-findings"],
+    ),
 ]
 
 

@@ -493,3 +493,16 @@ def glossary_terms(text: str = "", fw=None) -> list[tuple[str, str]]:
         if term.lower() in low:
             out.append((term, str(definition)))
     return out
+
+
+def replace_ids(text: Any, mapping: Mapping[str, str]) -> Any:
+    """Replace every id of ``mapping`` that appears as a whole word in ``text`` by its label.
+
+    >>> replace_ids("coverage unknown for qol_eu_cities, numbeo", {"qol_eu_cities": "QoL survey"})
+    'coverage unknown for QoL survey, numbeo'
+    """
+    if _is_missing(text) or not mapping:
+        return text
+    keys = sorted(mapping, key=len, reverse=True)
+    pat = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w])")
+    return pat.sub(lambda m: mapping[m.group(1)], str(text))
