@@ -894,7 +894,15 @@ rec.record("instrument_version", instruments.load_instrument("good_practice").st
 rec.record("n_practices", len(gp))
 overview = good_practices.overview(gp)
 rec.record("overview", overview)
-display(overview.set_index(["question", "label"])[["n_practices"]])
+gp_q = instruments.load_instrument("good_practice")
+def _q(name):
+    try:
+        return gp_q.question(name).label
+    except KeyError:
+        return us.present.humanise(name)
+display(us.present.table(overview, columns={"question": "Question", "label": "Answer",
+                                            "n_practices": "Practices"},
+                         labels={"question": _q}))
 """),
     md("""
 ## The inventory page
@@ -933,6 +941,7 @@ us.reports.show_figure(
     sf.plot(),
     alt="Odds ratio of high self-rated success with exact 95% confidence interval for each "
     "practice attribute",
+    title="Odds ratio of high self-rated success per practice attribute (exact 95% CI)",
 )
 """),
     md("""
@@ -946,7 +955,13 @@ official page before use).
 fund = funding.match(["public_space_liveability", "urban_security"])
 rec.record("funding_catalogue_version", fund.attrs["catalogue_version"])
 rec.record("funding", fund[["dimension", "instrument_id", "verify"]])
-display(fund[["dimension", "name", "programme_period", "typical_grant", "link", "verify"]])
+labels = us.self_assessment.node_labels(us.load_framework())
+display(us.present.table(
+    fund, columns={"dimension": "Dimension", "name": "Instrument", "programme_period": "Period",
+                   "typical_grant": "Typical grant", "link": "Link", "verify": "To verify"},
+    labels={"dimension": labels, "verify": lambda s: ", ".join(
+        us.present.humanise(v.strip()).lower() for v in str(s).split(",") if v.strip())},
+    kinds={"link": "url"}, missing={"verify": "nothing"}))
 """),
     md("""
 ## About the data
@@ -986,14 +1001,24 @@ rec.source("AI technologies survey export (KoboToolbox), data/raw/ai; see its RE
 rec.record("unit_name", "European survey of urban authorities")
 rec.record("instrument_version", instruments.load_instrument("ai_technologies").stamp)
 rec.record("n_authorities", len(ai))
+rec.dataset("AI technologies survey of urban authorities (KoboToolbox export)", "demo",
+            "SYNTHETIC: scripts/make_demo_actions.py (fixed seed); no authority answered it")
 """),
     md("## Technologies used and tested"),
     code("""
 prev = ai_survey.prevalence(ai, min_n=min_n)
 rec.record("prevalence", prev)
-display(ai_survey.report_table(prev))
-us.reports.show_figure(ai_survey.plot_prevalence(prev, status="used"),
-                       alt="Share of authorities using each technology, with 95% intervals")
+display(us.present.table(ai_survey.report_table(prev),
+                         columns={"label": "Technology", "status": "Status",
+                                  "authorities": "Authorities answering",
+                                  "share [95% CI]": "Share [95% CI]"}))
+used = prev[(prev["status"] == "used") & ~prev["suppressed"]]
+us.reports.show_figure(
+    ai_survey.plot_prevalence(prev, status="used"),
+    alt="Share of authorities using each technology: "
+    + "; ".join(f"{r.label} {100 * r.share:.0f} %" for r in used.itertuples()),
+    title="Share of authorities using each technology, with 95% intervals",
+)
 """),
     md("## By size of the authority"),
     code("""
@@ -1002,6 +1027,7 @@ rec.record("prevalence_by_size", prev_size)
 us.reports.show_figure(
     ai_survey.plot_prevalence(prev_size, status="used", by="size_class"),
     alt="Share of authorities using each technology by size class, with 95% intervals",
+    title="Share of authorities using each technology, by size class (95% intervals)",
 )
 """),
     md("""
@@ -1014,7 +1040,10 @@ contacted.
     code("""
 safe = ai_survey.safeguards(ai, min_n=min_n)
 rec.record("safeguards", safe)
-display(ai_survey.report_table(safe))
+display(us.present.table(ai_survey.report_table(safe),
+                         columns={"question": "Question", "label": "Answer",
+                                  "authorities": "Authorities answering",
+                                  "share [95% CI]": "Share [95% CI]"}))
 """),
     md("""
 ## Bottlenecks
@@ -1027,8 +1056,15 @@ bn_size = ai_survey.bottlenecks(ai, by="size_class", min_n=min_n)
 bn_country = ai_survey.bottlenecks(ai, by="country", min_n=min_n)
 rec.record("bottlenecks_by_size", bn_size)
 rec.record("bottlenecks_by_country", bn_country)
-display(ai_survey.report_table(bn_size, by="size_class"))
-display(ai_survey.report_table(bn_country, by="country"))
+for tab, by in ((bn_size, "size_class"), (bn_country, "country")):
+    rep = ai_survey.report_table(tab, by=by)
+    kept = rep[rep["authorities"] != "too few"]
+    n_out = rep.loc[rep["authorities"] == "too few", by.replace("_", " ")].nunique()
+    display(us.present.table(
+        kept, columns={"label": "Bottleneck", by.replace("_", " "): us.present.humanise(by),
+                       "authorities": "Authorities answering", "share [95% CI]": "Share [95% CI]"},
+        notes=[f"{n_out} group(s) with fewer than {min_n} authorities are withheld."] if n_out else [],
+        empty=f"Every group has fewer than {min_n} authorities: nothing can be shown."))
 """),
     md("""
 ## National positions
@@ -1042,7 +1078,14 @@ baseline of the AI Act; replace them with each country's position and source.
 positions = ai_survey.read_national_positions(rec.use(raw / "national_positions.csv"))
 joined = ai_survey.join_national_positions(ai, positions, min_n=min_n)
 rec.record("national_positions", joined.drop(columns=["position_summary"]))
-display(joined.round(2))
+display(us.present.table(
+    joined, columns={"country": "Country", "n": "Authorities", "share_any_used": "Using any",
+                     "ci_low": "95% CI", "status": "Status of the position",
+                     "position_summary": "National position", "source": "Source",
+                     "date": "Date"},
+    kinds={"n": "int", "share_any_used": "share", "source": "url"},
+    ci={"95% CI": ("ci_low", "ci_high")}, dp={"95% CI": 2},
+    missing={"n": f"fewer than {min_n}", "share_any_used": "withheld", "95% CI": "withheld"}))
 """),
     md("""
 ## About the data

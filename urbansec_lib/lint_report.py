@@ -48,7 +48,7 @@ __all__ = ["LintFinding", "lint_html", "lint_file", "lint_reports", "MAX_IMAGE_P
 #: beyond legibility; matches the template's content width.
 MAX_IMAGE_PX = 1200
 
-_MISSING_CELL = re.compile(r"(?:^|[\s(\[])(NaN|nan|None|<NA>|NaT|nan%)(?:$|[\s,;)\]%])")
+_MISSING_CELL = re.compile(r"^\s*None\s*$|(?:^|[\s(\[])(NaN|nan|<NA>|NaT|nan%)(?:$|[\s,;)\]%])")
 _MISSING_TEXT = re.compile(r"\bNaN\b|\bnan%|\bnan\b|<NA>|\bNaT\b")
 _SNAKE = re.compile(r"(?<![\w./@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./@-])")
 #: Statistical notation written with an underscore on purpose (Cohen's d_z).
