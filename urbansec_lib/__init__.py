@@ -22,6 +22,7 @@ _SUBMODULES = (
     "data",
     "executor",
     "figures",
+    "fixed_effects",
     "funding",
     "good_practices",
     "impact",
@@ -46,6 +47,7 @@ _SUBMODULES = (
     "survey",
     "synthesis",
     "training",
+    "wildboot",
 )
 
 #: Public names defined in submodules: name -> submodule.
@@ -88,6 +90,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         collective_impact,
         data,
         executor,
+        fixed_effects,
         funding,
         good_practices,
         impact,
@@ -109,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         survey,
         synthesis,
         training,
+        wildboot,
     )
     from .errors import Problem, ValidationError  # noqa: F401
     from .framework import Dimension, Framework, Indicator, load_framework  # noqa: F401
