@@ -427,6 +427,7 @@ def table(
     if f.empty:
         f = pd.DataFrame({"": [html.escape(empty)]})
         index = None
+        numeric = []
     if index is not None:
         f = f.set_index(index)
     digest = hashlib.sha1(f.to_json().encode("utf-8")).hexdigest()[:10]

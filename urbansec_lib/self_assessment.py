@@ -506,7 +506,12 @@ def robustness_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFra
             "dimension": [d.label for d in rows],
             "score": [round(b.at[d.id, "nominal"], 1) for d in rows],
             "median of replicates": [round(b.at[d.id, "median"], 1) for d in rows],
-            "5-95% band": [f"{b.at[d.id, 'q05']:.1f} - {b.at[d.id, 'q95']:.1f}" for d in rows],
+            "5-95% band": [
+                f"{b.at[d.id, 'q05']:.1f} - {b.at[d.id, 'q95']:.1f}"
+                if pd.notna(b.at[d.id, "q05"]) and pd.notna(b.at[d.id, "q95"])
+                else pd.NA
+                for d in rows
+            ],
         }
     ).set_index("dimension")
 
