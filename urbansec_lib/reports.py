@@ -382,7 +382,14 @@ def render_html(nb, context: dict[str, Any]) -> str:
 
         context["glossary"] = glossary_terms(_reader_text(nb))
     body, _ = exporter.from_notebook_node(nb, resources={"urbansec": context})
-    return _add_toc(body)
+    return _scroll_tables(_add_toc(body))
+
+
+def _scroll_tables(body: str) -> str:
+    """Wrap every table in a box that scrolls sideways on a narrow screen (a phone), so that
+    a wide table never makes the whole page overflow."""
+    body = re.sub(r"<table\b", '<div class="us-scroll"><table', body)
+    return body.replace("</table>", "</table></div>")
 
 
 def _reader_text(nb) -> str:
