@@ -153,12 +153,13 @@ def test_reports_fit_desktop_and_phone_widths(demo_reports, tmp_path):
     wide tables scroll inside their own box, figures shrink to the column."""
     exe, pw = _browser()
     folder, _ = demo_reports
+    dashboard = site.build(reports_dir=folder)
     overflow = []
     with pw.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=ARGS)
         for width in (1280, 390):
             page = browser.new_page(viewport={"width": width, "height": 900})
-            for html in _htmls(folder):
+            for html in [*_htmls(folder), dashboard]:
                 page.goto(html.as_uri())
                 extra = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"

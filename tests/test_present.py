@@ -4,7 +4,6 @@ the figure style; the report linter; PDF printing."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -70,7 +69,11 @@ def test_frame_labels_missing_ci_and_no_index():
     assert f.iloc[1].tolist()[:4] == ["Background conditions", "no data", "no data", "0.234"]
     assert f.iloc[1, 4] == "no data"
     assert f.iloc[0, 4] == "x" * 300  # long text kept whole (wrapped by CSS, never cut)
-    assert f.index.tolist() == [0, 1] and f.attrs["numeric"] == ["Score (0-100)", "95% CI", "p-value"]
+    assert f.index.tolist() == [0, 1] and f.attrs["numeric"] == [
+        "Score (0-100)",
+        "95% CI",
+        "p-value",
+    ]
 
 
 def test_table_html_reads_clean():
@@ -94,9 +97,10 @@ def test_table_html_reads_clean():
     # no row index: the first cell of a body row is a td, not a th with 0, 1, ...
     assert not re.search(r'<th[^>]*class="row_heading[^"]*"[^>]*>0</th>', html)
     # deterministic (same table, same HTML: reports stay reproducible byte for byte)
-    assert present.table(df, kinds={"share": "share"}).to_html() == present.table(
-        df, kinds={"share": "share"}
-    ).to_html()
+    assert (
+        present.table(df, kinds={"share": "share"}).to_html()
+        == present.table(df, kinds={"share": "share"}).to_html()
+    )
 
 
 def test_table_empty_and_index():
@@ -139,7 +143,9 @@ def test_show_figure_caption_width_and_alt(monkeypatch):
     from urbansec_lib import reports
 
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj, metadata=None: shown.append(metadata))
+    monkeypatch.setattr(
+        "IPython.display.display", lambda obj, metadata=None: shown.append(metadata)
+    )
     fig, ax = plt.subplots(figsize=(16, 3))
     ax.plot([1, 2], [3, 4])
     ax.set_title("A wide figure")
@@ -195,7 +201,7 @@ def test_pdf_has_a4_pages_numbers_and_text(tmp_path):
     pypdf = pytest.importorskip("pypdf")
     from importlib import resources
 
-    css = (resources.files("urbansec_lib") / "templates" / "urbansec_report" / "index.html.j2")
+    css = resources.files("urbansec_lib") / "templates" / "urbansec_report" / "index.html.j2"
     style = re.search(r"<style[^>]*>(.*?)</style>", css.read_text(), re.S).group(1)
     rows = "".join(f"<tr><td>Row {i}</td><td>{i * 1.5:.1f}</td></tr>" for i in range(120))
     html = tmp_path / "r.html"
@@ -217,4 +223,3 @@ def test_pdf_has_a4_pages_numbers_and_text(tmp_path):
     for i in (0, 60, 119):
         page = next(p for p in reader.pages if f"Row {i}" in p.extract_text())
         assert f"{i * 1.5:.1f}" in page.extract_text()
-    assert shutil.which  # keep shutil imported for the skip helpers above

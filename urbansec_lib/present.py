@@ -188,6 +188,8 @@ def humanise(name: Any) -> str:
     ('CI low', 'n items', 'p-value', 'Civil society')
     """
     s = str(name)
+    if s in ("d_z", "d_av") or re.match(r"^[a-z]( |\(|-|$)", s):  # notation: d_z, p (t-test)
+        return s
     if "_" not in s and s.lower() not in _WORDS and s.lower() not in _ACRONYMS:
         return s[:1].upper() + s[1:] if s.islower() else s
     words = [w for w in re.split(r"[_\s]+", s) if w]

@@ -773,6 +773,13 @@ def profile_table(result, instrument=None):
     areas = dict(zip(result.areas["area"], result.areas["area_name"]))
     bp = result.by_profile
     min_n = result.params["min_n"]
+    withheld = sorted(
+        set(bp.loc[bp["suppressed"], "profile"]) - set(bp.loc[~bp["suppressed"], "profile"])
+    )
+    note = f"Groups with fewer than {min_n} matched participants are withheld" + (
+        ": " + ", ".join(profiles.get(w, w) for w in withheld) + "." if withheld else "."
+    )
+    bp = bp[~bp["profile"].isin(withheld)]
     return table(
         bp,
         columns={
@@ -784,7 +791,7 @@ def profile_table(result, instrument=None):
         labels={"profile": profiles, "area": areas},
         kinds={"n_pairs": "int", "mean_diff": ("number", 2)},
         missing={"n_pairs": f"fewer than {min_n}", "mean_diff": "withheld"},
-        notes=[f"Groups with fewer than {min_n} matched participants are withheld."],
+        notes=[note],
     )
 
 
