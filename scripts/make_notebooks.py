@@ -498,6 +498,22 @@ display(us.outcomes.effects_table(ev.table()))
 display(Markdown(us.outcomes.reading(ev)))
 """),
     code("""
+did_res = ev.results.get("did")
+wb = did_res.wild_bootstrap if did_res is not None else None
+if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
+    rec.record("did_wild_bootstrap", wb.table())
+    display(Markdown(
+        f"**Few clusters.** The survey DiD rests on only {wb.n_clusters} areas (clusters), "
+        f"below about {us.impact.FEW_CLUSTERS}: cluster-robust (CRV1) p-values and intervals "
+        "are then too optimistic. The restricted wild cluster bootstrap "
+        f"({wb.weights} weights, {wb.B:,} draws"
+        f"{', every sign pattern enumerated' if wb.full_enumeration else ''}) gives "
+        f"p {us.present.fmt_pvalue(wb.pvalue)} and a 95 % CI of {100 * wb.ci[0]:+.1f} to {100 * wb.ci[1]:+.1f} "
+        f"points (CRV1: p {us.present.fmt_pvalue(did_res.pvalue)}, {100 * did_res.ci[0]:+.1f} to "
+        f"{100 * did_res.ci[1]:+.1f}); read the bootstrap figures."
+    ))
+"""),
+    code("""
 for name in ev.results:
     us.reports.show_figure(us.outcomes.plot_design(ev, name, place=unit_name),
                            alt=us.outcomes.design_alt(ev, name, place=unit_name))

@@ -22,6 +22,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from matplotlib.figure import Figure
 from scipy import stats
 from scipy.special import expit, logit
@@ -246,11 +247,130 @@ def test_twfe_staggered_adoption():
     tr = (t >= start).astype(int)
     y = rng.normal(0, 1, U)[unit] + 0.1 * t + 0.8 * tr + rng.normal(0, 1, U * T)
     d = pd.DataFrame({"u": unit, "t": t, "tr": tr, "y": y})
-    res = impact.did(d, "y", "tr", unit="u", time="t", cluster="u")
+    with pytest.warns(impact.StaggeredTimingWarning, match="att_gt"):
+        res = impact.did(d, "y", "tr", unit="u", time="t", cluster="u")
     assert abs(res.estimate - 0.8) < 3 * res.se
     checks = res.assumptions.set_index("check")
     assert checks.loc["staggered adoption", "result"] == "2 start times"
     assert res.event_study is not None and res.event_study.coefs["event_time"].min() == -6
+
+
+def _sm_twfe(d, cluster="u"):
+    """Independent route: statsmodels OLS with explicit unit and time dummies."""
+    import statsmodels.formula.api as smf
+
+    fit = smf.ols("y ~ tr + C(u) + C(t)", d).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(d[cluster])[0]}, use_t=True
+    )
+    return fit
+
+
+def test_twfe_absorbed_equals_dummy_regression_and_pyfixest():
+    d = sim_panel(seed=21)
+    d = d.drop(index=d[d["t"] < 5].sample(frac=0.1, random_state=2).index)  # unbalanced
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", impact.StaggeredTimingWarning)  # common start: silent
+        res = impact.did(d, "y", "tr", unit="u", time="t", cluster="u")
+        res_all = impact.did(d, "y", "tr", unit="u", time="t", cluster="u", ssc="all")
+    sm_fit = _sm_twfe(d)
+    assert res.estimate == pytest.approx(sm_fit.params["tr"], abs=1e-10)
+    assert res_all.se == pytest.approx(sm_fit.bse["tr"], abs=1e-10)  # statsmodels convention
+    assert res_all.pvalue == pytest.approx(sm_fit.pvalues["tr"], abs=1e-10)
+    # fixest convention: unit FE nested in unit clusters are not counted
+    n, U, T = len(d), d["u"].nunique(), d["t"].nunique()
+    assert res.se / res_all.se == pytest.approx(np.sqrt((n - 1 - U - T + 1) / (n - 1 - T)))
+    assert list(res.table()["term"]) == ["tr"]
+    assert res.model.n_clusters == U and res.n == n
+    pf = pytest.importorskip("pyfixest")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols("y ~ tr | u + t", data=d, vcov={"CRV1": "u"}, fixef_tol=1e-12)
+    assert res.estimate == pytest.approx(float(ref.coef()["tr"]), abs=1e-8)
+    assert res.se == pytest.approx(float(ref.se()["tr"]), abs=1e-8)
+
+
+def test_event_study_absorbed_equals_dummy_regression():
+    import statsmodels.formula.api as smf
+
+    d = sim_panel(seed=22)
+    es = impact.event_study(d, "y", "ever", "t", 5, cluster="u", unit="u", ssc="all")
+    e = np.where(d["ever"] == 1, d["t"] - 5, np.nan)
+    names = {k: (f"lead_{-k}" if k < 0 else f"lag_{k}") for k in range(-4, 4) if k != -1}
+    X = d.assign(**{nm: (e == k).astype(float) for k, nm in names.items()})
+    fit = smf.ols("y ~ " + " + ".join(names.values()) + " + C(u) + C(t)", X).fit(
+        cov_type="cluster", cov_kwds={"groups": X["u"]}, use_t=True
+    )
+    c = es.coefs.set_index("term")
+    for nm in names.values():
+        assert c.loc[nm, "estimate"] == pytest.approx(fit.params[nm], abs=1e-10)
+        assert c.loc[nm, "se"] == pytest.approx(fit.bse[nm], abs=1e-10)
+    wt = fit.wald_test(", ".join(f"{nm} = 0" for nm in names.values() if "lead" in nm),
+                       use_f=True, scalar=True)  # fmt: skip
+    assert es.pretrend_stat == pytest.approx(float(wt.statistic), rel=1e-9)
+    # inside did(): the same event study from the single demeaning pass
+    res = impact.did(d, "y", "tr", unit="u", time="t", cluster="u", ssc="all")
+    pd.testing.assert_frame_equal(res.event_study.coefs, es.coefs)
+
+
+def test_wild_bootstrap_2x2_auto_with_few_clusters():
+    from urbansec_lib.wildboot import wild_cluster_bootstrap
+
+    d = sim_survey_did(seed=23, n_areas=4, m=30)  # 8 areas: below FEW_CLUSTERS
+    res = impact.did(d, "y", "treated", post="post", cluster="area")
+    wb = res.wild_bootstrap
+    assert wb is not None and wb.weights == "webb" and wb.n_clusters == 8  # G < WEBB_BELOW
+    X = sm.add_constant(d[["treated", "post"]].astype(float)).assign(inter=d["treated"] * d["post"])
+    ref = wild_cluster_bootstrap(d["y"], X, d["area"], "inter", weights="webb")
+    assert wb.pvalue == ref.pvalue and wb.ci == pytest.approx(ref.ci)
+    assert wb.se == pytest.approx(res.se, rel=1e-10)  # same CRV1 small-sample factor
+    row = res.table().set_index("term").loc["treated:post"]
+    assert row["wcr_pvalue"] == wb.pvalue and row["wcr_ci_low"] == wb.ci[0]
+    assert "Wild boot.  : p =" in res.summary()
+    note = res.assumptions.set_index("check").loc["number of clusters", "note"]
+    assert "wild cluster bootstrap" in note and "fewer than 30" in note
+    # many clusters: not run unless asked
+    many = impact.did(sim_survey_did(seed=24), "y", "treated", post="post", cluster="area")
+    assert many.wild_bootstrap is None and "wcr_pvalue" not in many.table()
+    rad = impact.did(d, "y", "treated", post="post", cluster="area",
+                     wild_bootstrap={"weights": "rademacher", "B": 999, "seed": 3})  # fmt: skip
+    assert rad.wild_bootstrap.full_enumeration and rad.wild_bootstrap.B == 2**8
+    with pytest.raises(ValidationError, match="cluster"):
+        impact.did(d, "y", "treated", post="post", wild_bootstrap=True)
+
+
+def test_wild_bootstrap_auto_skips_infeasible_design_with_warning():
+    """Clustered by period (9 clusters) with 3,000 crossed unit effects: auto mode warns."""
+    rng = np.random.default_rng(26)
+    U, T = 3000, 6
+    d = pd.DataFrame({"u": np.repeat(np.arange(U), T), "t": np.tile(np.arange(T), U)})
+    d["tr"] = ((d["u"] < U // 2) & (d["t"] >= 3)).astype(int)
+    d["y"] = d["tr"] + rng.normal(size=len(d))
+    with pytest.warns(UserWarning, match="wild cluster bootstrap skipped"):
+        res = impact.did(d, "y", "tr", unit="u", time="t", cluster="t")
+    assert res.wild_bootstrap is None and np.isfinite(res.se)
+    with pytest.raises(ValueError, match="crosses the clusters"):
+        impact.did(d, "y", "tr", unit="u", time="t", cluster="t", wild_bootstrap=True)
+
+
+def test_wild_bootstrap_twfe_and_event_study():
+    from urbansec_lib.fixed_effects import feols
+
+    d = sim_panel(seed=25, U=12)
+    res = impact.did(d, "y", "tr", unit="u", time="t", cluster="u", wild_bootstrap=True)
+    ref = feols(d, "y", ["tr"], fe=["u", "t"], cluster="u").wild_bootstrap("tr")
+    assert res.wild_bootstrap.weights == "rademacher"  # 12 clusters: not below WEBB_BELOW
+    assert res.wild_bootstrap.pvalue == ref.pvalue and res.wild_bootstrap.B == 2**12
+    es = res.event_study
+    assert {"wcr_pvalue", "wcr_ci_low", "wcr_ci_high"} <= set(es.coefs.columns)
+    lagged = es.coefs[es.coefs["event_time"] != -1]
+    assert lagged["wcr_pvalue"].between(0, 1).all()
+    assert (lagged["wcr_ci_low"] < lagged["estimate"]).all()
+    assert es.wild_bootstrap is not None and es.wild_bootstrap.estimate == pytest.approx(
+        es.estimate
+    )
+    assert "Wild boot." in es.summary()
 
 
 # --------------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ __all__ = [
     "FEOLSResult",
     "ConvergenceWarning",
     "feols",
+    "feols_many",
     "demean",
     "singleton_mask",
     "small_sample_factor",
@@ -180,46 +181,56 @@ def demean(
     return out
 
 
-def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000):
-    """Demean; returns (array, sweeps, converged)."""
+def _demean(X, fe, weights=None, *, tol=1e-10, maxiter=10_000, copy=True):
+    """Demean; returns (array, sweeps, converged).
+
+    Column by column (contiguous views of a Fortran-ordered copy), each fixed effect's
+    weighted group means come from one ``np.bincount`` and are subtracted in place;
+    columns stop once a full sweep removes less than ``tol`` (scaled).
+    """
     X = np.asarray(X, dtype=float)
     vector = X.ndim == 1
-    Z = np.array(X.reshape(len(X), -1), dtype=float, order="F", copy=True)
+    Z = X.reshape(len(X), -1)
+    if copy or not Z.flags["F_CONTIGUOUS"]:
+        Z = np.array(Z, dtype=float, order="F", copy=True)
     fe = [np.asarray(c, dtype=np.int64) for c in fe]
     if not fe or Z.shape[1] == 0:
         return (Z.ravel() if vector else Z), 0, True
     w = None if weights is None else np.asarray(weights, dtype=float)
-    sums = []
+    groups = []
     for c in fe:
         g = int(c.max()) + 1
-        ind = _indicator(c, g, w)
-        sw = np.asarray(ind.sum(axis=1)).ravel()
-        sums.append((c, ind, 1.0 / np.where(sw > 0, sw, 1.0)))
-    scale = np.maximum(1.0, np.abs(Z).max(axis=0)) * tol
-    active = np.arange(Z.shape[1])
-    sweeps, converged = 0, True
-    while active.size:
-        sweeps += 1
-        sub = Z[:, active]
-        delta = np.zeros(active.size)
-        for c, ind, inv in sums:
-            means = (ind @ sub) * inv[:, None]
-            sub -= means[c]
-            delta = np.maximum(delta, np.abs(means).max(axis=0))
-        Z[:, active] = sub
-        if len(fe) == 1:
-            break
-        active = active[delta > scale[active]]
-        if sweeps >= maxiter and active.size:
-            converged = False
-            warnings.warn(
-                f"fixed effects not converged after {maxiter} sweeps "
-                f"({active.size} column(s) above tol={tol:g})",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            break
-    return (Z.ravel() if vector else Z), sweeps, converged
+        sw = np.bincount(c, weights=w, minlength=g).astype(float)
+        groups.append((c, g, 1.0 / np.where(sw > 0, sw, 1.0)))
+    H = len(groups)
+    max_sweeps, converged = 0, True
+    for j in range(Z.shape[1]):
+        z = Z[:, j]
+        scale = max(1.0, float(np.abs(z).max())) * tol
+        proj = quiet = 0
+        while True:
+            c, g, inv = groups[proj % H]
+            means = np.bincount(c, weights=z if w is None else z * w, minlength=g) * inv
+            z -= means[c]
+            proj += 1
+            if H == 1:
+                break
+            quiet = quiet + 1 if float(np.abs(means).max()) <= scale else 0
+            # the last H projections covered every fixed effect and all but one were
+            # negligible: z is orthogonal to all of them (up to tol)
+            if proj >= H and quiet >= H - 1:
+                break
+            if proj >= maxiter * H:
+                converged = False
+                break
+        max_sweeps = max(max_sweeps, -(-proj // H))
+    if not converged:
+        warnings.warn(
+            f"fixed effects not converged after {maxiter} sweeps (tol={tol:g})",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return (Z.ravel() if vector else Z), max_sweeps, converged
 
 
 def effective_k(
@@ -511,6 +522,7 @@ class _Prepared:
     """Complete-case, singleton-free arrays and codes (internal)."""
 
     index: pd.Index
+    rows: np.ndarray
     fe_codes: list[np.ndarray]
     fe_levels: list[int]
     cluster_codes: np.ndarray | None
@@ -518,6 +530,7 @@ class _Prepared:
     w: np.ndarray | None
     n_missing: int
     n_singletons: int
+    cache: dict = field(default_factory=dict)
 
 
 def _validate(df, outcome, regressors, fe, cluster, weights) -> None:
@@ -563,7 +576,8 @@ def _prepare(df, cols, fe, cluster, weights, drop_singletons) -> _Prepared:
     if fe and drop_singletons:
         keep = singleton_mask(codes)
     n_single = int((~keep).sum())
-    index = df.index[ok][keep]
+    rows = np.flatnonzero(ok)[keep]
+    index = df.index[rows]
     fe_codes, fe_levels = [], []
     for c in codes:
         cc, g = _codes(c[keep])
@@ -573,7 +587,7 @@ def _prepare(df, cols, fe, cluster, weights, drop_singletons) -> _Prepared:
     if cluster:
         cl, G = _codes(df[cluster].to_numpy()[ok][keep])
     w = df[weights].to_numpy(dtype=float)[ok][keep] if weights else None
-    return _Prepared(index, fe_codes, fe_levels, cl, G, w, n_missing, n_single)
+    return _Prepared(index, rows, fe_codes, fe_levels, cl, G, w, n_missing, n_single)
 
 
 def _fit_arrays(
@@ -605,22 +619,28 @@ def _fit_arrays(
             f"dropped collinear regressor(s): {', '.join(collinear)}", UserWarning, stacklevel=3
         )
     idx = np.flatnonzero(keep)
-    names = [names[i] for i in idx]
-    Xd, wXd, X = Xd[:, idx], wXd[:, idx], X[:, idx]
-    XtX = XtX[np.ix_(idx, idx)]
-    bread = linalg.inv(XtX, check_finite=False)
+    if idx.size < len(names):
+        names = [names[i] for i in idx]
+        Xd, wXd, X = Xd[:, idx], wXd[:, idx], X[:, idx]
+        XtX = XtX[np.ix_(idx, idx)]
+    bread = np.linalg.inv(XtX)
     bread = (bread + bread.T) / 2
     beta = bread @ (wXd.T @ yd)
     u = yd - Xd @ beta
-    scores = wXd * u[:, None]
     if prep.cluster_codes is not None:
-        ind = _indicator(prep.cluster_codes, prep.n_clusters)
-        Sg = ind @ scores
+        if "cl_ind" not in prep.cache:  # sparse (G x n) cluster-sum matrix, built once
+            prep.cache["cl_ind"] = _indicator(prep.cluster_codes, prep.n_clusters)
+        ind = prep.cache["cl_ind"].copy()
+        ind.data = u[ind.indices]
+        Sg = np.asarray(ind @ wXd)  # G x k cluster sums of the scores x_i w_i u_i
         meat = Sg.T @ Sg
-        nested = [nested_in(c, prep.cluster_codes) for c in prep.fe_codes]
+        if "nested" not in prep.cache:
+            prep.cache["nested"] = [nested_in(c, prep.cluster_codes) for c in prep.fe_codes]
+        nested = prep.cache["nested"]
         G = prep.n_clusters
         vtype = "CRV1"
     else:
+        scores = wXd * u[:, None]
         meat = scores.T @ scores
         nested = [False] * len(prep.fe_codes)
         G = None
@@ -728,34 +748,93 @@ def feols(
     (1.8333, ['term', 'estimate', 'se'])
     """
     regressors = [regressors] if isinstance(regressors, str) else list(regressors)
+    return feols_many(
+        df,
+        outcome,
+        [regressors],
+        fe,
+        cluster,
+        weights,
+        ssc,
+        alpha=alpha,
+        drop_singletons=drop_singletons,
+        tol=tol,
+        maxiter=maxiter,
+    )[0]
+
+
+def feols_many(
+    df: pd.DataFrame,
+    outcome: str,
+    regressor_sets: Sequence[Sequence[str]],
+    fe: Sequence[str] = (),
+    cluster: str | None = None,
+    weights: str | None = None,
+    ssc: str = "fixest",
+    *,
+    alpha: float = 0.05,
+    drop_singletons: bool = True,
+    tol: float = 1e-10,
+    maxiter: int = 10_000,
+) -> list[FEOLSResult]:
+    """Several :func:`feols` models on one sample and one set of fixed effects.
+
+    The union of all columns is demeaned in a single alternating-projection pass, so a
+    main model and its event study cost one demeaning. The sample is the complete cases
+    of the union (then singletons dropped), the same for every model.
+
+    Example
+    -------
+    >>> d = pd.DataFrame({"g": [0, 0, 1, 1, 2, 2], "x": [1.0, 2, 3, 5, 4, 9],
+    ...                   "z": [0.0, 1, 1, 0, 2, 1], "y": [1.0, 3, 2, 6, 5, 14]})
+    >>> a, b = feols_many(d, "y", [["x"], ["x", "z"]], fe=["g"])
+    >>> round(float(a.params["x"]), 4), list(b.params.index)
+    (1.8333, ['x', 'z'])
+    """
+    sets = [[r] if isinstance(r, str) else list(r) for r in regressor_sets]
     fe = [fe] if isinstance(fe, str) else list(fe)
     if ssc not in SSC_OPTIONS:
         raise ValueError(f"ssc must be one of {SSC_OPTIONS}, got {ssc!r}")
-    _validate(df, outcome, regressors, fe, cluster, weights)
-    prep = _prepare(df, [outcome] + regressors, fe, cluster, weights, drop_singletons)
-    y = df.loc[prep.index, outcome].to_numpy(dtype=float)
-    X = df.loc[prep.index, regressors].to_numpy(dtype=float)
-    names = list(regressors)
+    union = list(dict.fromkeys(c for r in sets for c in r))
+    _validate(df, outcome, union, fe, cluster, weights)
+    for r in sets:
+        if not r:
+            raise ValueError("every regressor set needs at least one regressor")
+    prep = _prepare(df, [outcome] + union, fe, cluster, weights, drop_singletons)
+    full = prep.rows.size == len(df)
+    names = (["Intercept"] if not fe else []) + list(union)
+    k = len(names)
+    Z = np.empty((prep.rows.size, 1 + k), order="F")  # raw [y, X], then a demeaned copy
+    for j, col in enumerate([outcome] + list(union)):
+        v = df[col].to_numpy(dtype=float)
+        Z[:, j + (j > 0 and not fe)] = v if full else v[prep.rows]
     if not fe:
-        X = np.column_stack([np.ones(len(y)), X])
-        names = ["Intercept"] + names
-    Z = np.column_stack([y, X])
-    Zd, sweeps, _ = _demean(Z, prep.fe_codes, prep.w, tol=tol, maxiter=maxiter)
-    w = np.ones(len(y)) if prep.w is None else prep.w
-    ss_raw = (X**2 * w[:, None]).sum(axis=0)
-    return _fit_arrays(
-        y,
-        X,
-        Zd[:, 0],
-        Zd[:, 1:],
-        names,
-        prep,
-        outcome=outcome,
-        fe=fe,
-        ssc=ssc,
-        alpha=alpha,
-        weights=weights,
-        cluster=cluster,
-        sweeps=sweeps,
-        ss_raw=ss_raw,
-    )
+        Z[:, 1] = 1.0
+    y, X = Z[:, 0], Z[:, 1:]
+    Zd, sweeps, _ = _demean(Z, prep.fe_codes, prep.w, tol=tol, maxiter=maxiter, copy=True)
+    if prep.w is None:
+        ss_raw = np.einsum("ij,ij->j", X, X)
+    else:
+        ss_raw = np.einsum("ij,ij,i->j", X, X, prep.w)
+    out = []
+    for r in sets:
+        cols = ([0] if not fe else []) + [names.index(c) for c in r]
+        out.append(
+            _fit_arrays(
+                y,
+                X[:, cols],
+                Zd[:, 0],
+                Zd[:, [1 + c for c in cols]],
+                [names[c] for c in cols],
+                prep,
+                outcome=outcome,
+                fe=fe,
+                ssc=ssc,
+                alpha=alpha,
+                weights=weights,
+                cluster=cluster,
+                sweeps=sweeps,
+                ss_raw=ss_raw[cols],
+            )
+        )
+    return out

@@ -5,7 +5,9 @@ object in statsmodels style (``.estimate``, ``.se``, ``.ci``, ``.pvalue``, ``.n`
 ``.msms_level``, ``.assumptions``, ``.model``, ``.table()``, ``.summary()``, ``.plot()``):
 
 - :func:`did` -- 2x2 difference-in-differences (OLS / linear probability model) or two-way
-  fixed effects, with an event-study pre-trend check when more than two periods exist;
+  fixed effects (absorbed by demeaning, :mod:`urbansec_lib.fixed_effects`), with an
+  event-study pre-trend check when more than two periods exist, and a wild cluster
+  bootstrap (:mod:`urbansec_lib.wildboot`) when there are few clusters;
 - :func:`event_study` -- leads/lags around the start of treatment and a joint Wald test
   that the pre-period leads are zero;
 - :func:`ordinal_did` -- ordered-logit/probit difference-in-differences for 4-point
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +53,8 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.stattools import durbin_watson
 from statsmodels.tools.numdiff import approx_fprime
 
+from . import fixed_effects as _fx
+from . import wildboot as _wb
 from .errors import Problem, ValidationError
 
 __all__ = [
@@ -74,7 +79,21 @@ __all__ = [
     "plot_ordinal",
     "plot_wdd",
     "MSMS_LEVELS",
+    "FEW_CLUSTERS",
+    "WEBB_BELOW",
+    "StaggeredTimingWarning",
 ]
+
+#: Below this many clusters CRV1 inference is unreliable: :func:`did` and
+#: :func:`event_study` then add a wild cluster bootstrap (``wild_bootstrap="auto"``).
+FEW_CLUSTERS = 30
+#: Below this many clusters the bootstrap in :func:`did` uses Webb's six-point weights.
+WEBB_BELOW = 12
+
+
+class StaggeredTimingWarning(UserWarning):
+    """Units start treatment in different periods: the TWFE estimate can be biased."""
+
 
 #: Maryland Scientific Methods Scale, with an honest one-line reading of each level.
 MSMS_LEVELS: dict[int, str] = {
@@ -189,12 +208,20 @@ class EventStudyResult(ImpactResult):
         One row per event time (reference period with estimate 0 and missing SE).
     pretrend_stat, pretrend_df, pretrend_pvalue : float
         Joint Wald F test that all pre-period leads are zero (NaN when no lead exists).
+    wild_bootstrap : urbansec_lib.wildboot.WildBootResult or None
+        Wild cluster bootstrap of ``estimate`` (mean of the lags), when run; each event
+        time's WCR p-value and CI are in ``coefs`` (``wcr_pvalue``, ``wcr_ci_low``,
+        ``wcr_ci_high``).
     """
 
     coefs: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     pretrend_stat: float = float("nan")
     pretrend_df: tuple[float, float] = (float("nan"), float("nan"))
     pretrend_pvalue: float = float("nan")
+    wild_bootstrap: Any = field(default=None, repr=False)
+
+    def _extra_lines(self) -> list[str]:
+        return _wb_lines(self.wild_bootstrap, self.alpha)
 
     def plot(self):
         """Leads/lags coefficients with CIs (matplotlib Figure)."""
@@ -211,10 +238,17 @@ class DiDResult(ImpactResult):
         Mean outcome by group and period (group, period, mean, se, ci_low, ci_high, n).
     event_study : EventStudyResult or None
         Pre-trend check when more than two periods allow event times to be formed.
+    wild_bootstrap : urbansec_lib.wildboot.WildBootResult or None
+        Wild cluster bootstrap (WCR) test of the effect, when run; its p-value and CI
+        also appear as ``wcr_pvalue``, ``wcr_ci_low``, ``wcr_ci_high`` in ``table()``.
     """
 
     group_means: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     event_study: EventStudyResult | None = field(default=None, repr=False)
+    wild_bootstrap: Any = field(default=None, repr=False)
+
+    def _extra_lines(self) -> list[str]:
+        return _wb_lines(self.wild_bootstrap, self.alpha)
 
     def plot(self):
         """Group means over time with CIs (matplotlib Figure)."""
@@ -449,20 +483,93 @@ def _check(check: str, result: str, passed: bool | None, note: str = "") -> dict
 
 
 def _cluster_check(
-    groups: pd.Series | None, default_hint: str, none_label: str = "none (HC1 robust SEs)"
+    groups: pd.Series | None,
+    default_hint: str,
+    none_label: str = "none (HC1 robust SEs)",
+    wb: Any = None,
 ) -> dict:
     if groups is None:
         return _check("clustering", none_label, None, default_hint)
     g = int(pd.Series(groups).nunique())
-    return _check(
-        "number of clusters",
-        str(g),
-        g >= 20,
-        ""
-        if g >= 20
-        else "fewer than 20 clusters: cluster-robust SEs are too small; "
-        "treat p-values as optimistic (consider a wild cluster bootstrap)",
+    if g >= FEW_CLUSTERS:
+        return _check("number of clusters", str(g), True, "")
+    note = (
+        f"fewer than {FEW_CLUSTERS} clusters: cluster-robust (CRV1) SEs are too small and "
+        "their p-values optimistic; "
     )
+    if wb is not None:
+        note += (
+            f"wild cluster bootstrap ({'WCR' if wb.impose_null else 'WCU'}, {wb.weights}, "
+            f"B = {wb.B}): p = {wb.pvalue:.3g}, CI {wb.ci[0]:.4g} to {wb.ci[1]:.4g}"
+        )
+    else:
+        note += "use the wild cluster bootstrap (`wild_bootstrap=True`)"
+    return _check("number of clusters", str(g), False, note)
+
+
+def _wb_lines(wb: Any, alpha: float) -> list[str]:
+    if wb is None:
+        return []
+    pct = f"{100 * (1 - alpha):g}%"
+    return [
+        f"Wild boot.  : p = {wb.pvalue:.3g}, {pct} CI {wb.ci[0]:.4g} to {wb.ci[1]:.4g} "
+        f"({'WCR' if wb.impose_null else 'WCU'}, {wb.weights} weights, B = {wb.B}"
+        f"{', full enumeration' if wb.full_enumeration else ''}; {wb.n_clusters} clusters)"
+    ]
+
+
+def _wb_options(wild_bootstrap: Any, groups: pd.Series | None, v: _Validator) -> dict | None:
+    """Keyword arguments for the bootstrap, or None when it is not run.
+
+    Default weights: Webb's six-point with fewer than :data:`WEBB_BELOW` clusters (with
+    G clusters Rademacher weights give only 2**G distinct draws; Webb 2014), else
+    Rademacher.
+    """
+    if wild_bootstrap is None or wild_bootstrap is False:
+        return None
+    g = None if groups is None else int(pd.Series(groups).nunique())
+    if isinstance(wild_bootstrap, str) and wild_bootstrap == "auto":
+        if g is None or g >= FEW_CLUSTERS:
+            return None
+        kw: dict = {"_auto": True}
+    elif g is None:
+        v.fail("cluster", None, "a `cluster` column for the wild cluster bootstrap")
+        return None
+    elif wild_bootstrap is True:
+        kw = {}
+    elif isinstance(wild_bootstrap, dict):
+        allowed = {"B", "weights", "seed", "impose_null"}
+        bad = sorted(set(wild_bootstrap) - allowed - {"_auto"})  # _auto: from did()
+        if bad:
+            v.fail("wild_bootstrap", bad, f"options among {sorted(allowed)}")
+        kw = dict(wild_bootstrap)
+    else:
+        v.fail("wild_bootstrap", wild_bootstrap, "True, False, 'auto' or a dict of options")
+        return None
+    kw.setdefault("weights", "webb" if g < WEBB_BELOW else "rademacher")
+    return kw
+
+
+def _try_wb(kw: dict, fn, *args, **kwargs):
+    """Run a bootstrap; in automatic mode an infeasible design is skipped with a warning."""
+    opts = dict(kw)
+    auto = opts.pop("_auto", False)
+    try:
+        return fn(*args, **opts, **kwargs)
+    except ValueError as err:
+        if not auto:
+            raise
+        warnings.warn(f"wild cluster bootstrap skipped: {err}", UserWarning, stacklevel=3)
+        return None
+
+
+def _add_wb_columns(terms: pd.DataFrame, rows: dict[str, Any]) -> pd.DataFrame:
+    """wcr_pvalue / wcr_ci_low / wcr_ci_high beside the CRV1 columns (NaN elsewhere)."""
+    out = terms.copy()
+    out["wcr_pvalue"] = out["term"].map({t: r.pvalue for t, r in rows.items()})
+    out["wcr_ci_low"] = out["term"].map({t: r.ci[0] for t, r in rows.items()})
+    out["wcr_ci_high"] = out["term"].map({t: r.ci[1] for t, r in rows.items()})
+    return out.astype({"wcr_pvalue": float, "wcr_ci_low": float, "wcr_ci_high": float})
 
 
 def _complete_cases(df: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, dict]:
@@ -513,19 +620,32 @@ def _row(terms: pd.DataFrame, term: str) -> pd.Series:
 
 def _group_means(data, outcome, treated, period, weights=None, alpha=0.05) -> pd.DataFrame:
     """Weighted (or plain) means by group and period with linearisation SEs."""
-    w = data[weights].astype(float) if weights else pd.Series(1.0, index=data.index)
-    y = data[outcome].astype(float)
-    key = [data[treated].astype(int).rename("treated"), data[period].rename("period")]
-    sw = w.groupby(key).sum()
-    mean = (w * y).groupby(key).sum() / sw
-    dev = (y - mean.reindex(pd.MultiIndex.from_arrays(key)).to_numpy()) * w
-    n = w.groupby(key).size()
-    var = (dev**2).groupby(key).sum() * n / (n - 1).clip(lower=1) / sw**2
-    out = pd.DataFrame({"mean": mean, "se": np.sqrt(var), "n": n}).reset_index()
-    tq = stats.t.ppf(1 - alpha / 2, (out["n"] - 1).clip(lower=1))
+    y = data[outcome].to_numpy(dtype=float)
+    w = data[weights].to_numpy(dtype=float) if weights else np.ones(len(y))
+    tr = data[treated].to_numpy().astype(int)
+    pcode, periods = pd.factorize(data[period], sort=True)
+    P = len(periods)
+    cell = tr * P + pcode
+    m = 2 * P
+    n = np.bincount(cell, minlength=m)
+    sw = np.bincount(cell, w, minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(cell, w * y, minlength=m) / sw
+        dev = (y - mean[cell]) * w
+        var = np.bincount(cell, dev**2, minlength=m) * n / np.clip(n - 1, 1, None) / sw**2
+    keep = np.flatnonzero(n > 0)
+    out = pd.DataFrame(
+        {
+            "group": np.where(keep // P == 1, "treated", "comparison"),
+            "period": periods.take(keep % P),
+            "mean": mean[keep],
+            "se": np.sqrt(var[keep]),
+            "n": n[keep],
+        }
+    )
+    tq = stats.t.ppf(1 - alpha / 2, np.clip(out["n"].to_numpy() - 1, 1, None))
     out["ci_low"] = out["mean"] - tq * out["se"]
     out["ci_high"] = out["mean"] + tq * out["se"]
-    out.insert(0, "group", np.where(out.pop("treated") == 1, "treated", "comparison"))
     return out[["group", "period", "mean", "se", "ci_low", "ci_high", "n"]]
 
 
@@ -545,15 +665,30 @@ def did(
     alpha: float = 0.05,
     *,
     randomised: bool = False,
+    wild_bootstrap: bool | dict | str = "auto",
+    ssc: str = "fixest",
 ) -> DiDResult:
     """Difference-in-differences by OLS (linear probability model for 0/1 outcomes).
 
     With ``post``: the 2x2 design ``outcome ~ treated + post + treated:post
     (+ covariates)``; the estimate is the ``treated:post`` coefficient. Without ``post``:
-    two-way fixed effects ``outcome ~ treated + C(unit) + C(time)`` where ``treated`` is
-    1 for treated units in treated periods. SEs are cluster-robust by ``cluster`` (t with
-    G-1 df) or HC1; survey ``weights`` give WLS. With more than two periods an event
-    study (:func:`event_study`) checks parallel pre-trends.
+    two-way fixed effects ``outcome ~ treated | unit + time`` where ``treated`` is
+    1 for treated units in treated periods; the unit and time effects are absorbed by
+    demeaning (:func:`urbansec_lib.fixed_effects.feols`; units observed once are dropped
+    as singletons), and the event study reuses the same demeaning. SEs are
+    cluster-robust CRV1 by ``cluster`` (t with G-1 df) or HC1; survey ``weights`` give
+    WLS. With more than two periods an event study (:func:`event_study`) checks
+    parallel pre-trends.
+
+    When units start treatment in different periods a :class:`StaggeredTimingWarning`
+    is emitted: with heterogeneous effects the TWFE estimate mixes comparisons with
+    already-treated units (Goodman-Bacon 2021); use ``us.impact.att_gt`` (Callaway &
+    Sant'Anna 2021) instead.
+
+    With fewer than :data:`FEW_CLUSTERS` clusters (or ``wild_bootstrap=True``), a wild
+    cluster bootstrap (restricted WCR, :func:`urbansec_lib.wildboot.wild_cluster_bootstrap`)
+    gives the p-value and CI beside the CRV1 ones (``result.wild_bootstrap`` and the
+    ``wcr_*`` columns of ``table()``, also for each event-study coefficient).
 
     Parameters
     ----------
@@ -575,10 +710,25 @@ def did(
         1 - confidence level.
     randomised : bool
         Treatment was randomised (MSMS level 5).
+    wild_bootstrap : bool, dict or "auto"
+        Run the wild cluster bootstrap: ``"auto"`` (default) when there are fewer than
+        :data:`FEW_CLUSTERS` clusters, ``True`` always (needs ``cluster``), ``False``
+        never, or a dict of options (``B``, ``weights`` "rademacher"/"webb", ``seed``,
+        ``impose_null``). Weights default to Webb's six-point below :data:`WEBB_BELOW`
+        clusters, Rademacher (enumerated when ``2**G <= B``) otherwise.
+    ssc : {"fixest", "all"}
+        Small-sample convention of the TWFE cluster-robust SEs
+        (:mod:`urbansec_lib.fixed_effects`): fixest's (fixed effects nested in the
+        clusters not counted) or statsmodels' (every dummy counted).
 
     Returns
     -------
     DiDResult
+
+    Warns
+    -----
+    StaggeredTimingWarning
+        TWFE with units starting treatment in different periods.
 
     Example
     -------
@@ -607,6 +757,9 @@ def did(
     v.columns(covariates, "covariates")
     if v.column(weights, "weights", required=False):
         v.positive(weights, "weights")
+    wb_kw = _wb_options(wild_bootstrap, df[cluster] if cluster in df else None, v)
+    if ssc not in ("fixest", "all", "statsmodels"):
+        v.fail("ssc", ssc, "'fixest' or 'all'")
     v.raise_if_any("did() input")
 
     cols = [outcome, treated] + [c for c in (post, unit, time, cluster, weights) if c]
@@ -641,6 +794,12 @@ def did(
         )
         X = pd.concat([X, _covariate_design(data, covariates)], axis=1)
         res = _fit_linear(data[outcome].astype(float), X, w, groups)
+        wb = None
+        if wb_kw is not None:
+            wb = _try_wb(
+                wb_kw, _wb.wild_cluster_bootstrap, data[outcome].astype(float), X, groups,
+                inter, alpha=alpha, regression_weights=w,
+            )  # fmt: skip
         period = time if time else post
         means = _group_means(data, outcome, treated, period, weights, alpha)
         design = "difference-in-differences, 2x2 (OLS / linear probability model)"
@@ -663,19 +822,12 @@ def did(
                     weights=weights,
                     reference=int(ref),
                     alpha=alpha,
+                    wild_bootstrap=False if wb_kw is None else wb_kw,
                 )
+        terms = _terms_frame(res, alpha)
+        n_obs = int(res.nobs)
     else:
         inter = treated
-        X = pd.concat(
-            [
-                pd.DataFrame({"const": 1.0, treated: data[treated].astype(float)}),
-                _covariate_design(data, covariates),
-                _dummies(data[unit], "FE_unit"),
-                _dummies(data[time], "FE_time"),
-            ],
-            axis=1,
-        )
-        res = _fit_linear(data[outcome].astype(float), X, w, groups)
         ever = data.groupby(unit)[treated].transform("max").astype(int)
         data = data.assign(__ever=ever)
         means = _group_means(data, outcome, "__ever", time, weights, alpha)
@@ -684,10 +836,29 @@ def did(
         design = "difference-in-differences, two-way fixed effects (unit and time)"
         estimand = f"{treated} coefficient: effect on {outcome} in treated unit-periods"
         msms = _msms(4 if (n_tr >= 2 and n_co >= 2) else 3, randomised)
-        es, tw_checks = _twfe_event_study(
-            data, outcome, treated, unit, time, cluster, covariates, weights, alpha
-        )
+        es_design, tw_checks = _twfe_event_design(data, treated, unit, time)
         checks += tw_checks
+        n_starts = data.loc[data[treated] == 1].groupby(unit)[time].min().nunique()
+        if n_starts > 1:
+            warnings.warn(
+                StaggeredTimingWarning(
+                    f"treatment starts in {n_starts} different periods (staggered adoption): "
+                    "with effects that differ across cohorts or over time the two-way "
+                    "fixed-effects estimate can be biased, even of the wrong sign "
+                    "(Goodman-Bacon 2021). Use us.impact.att_gt (Callaway & Sant'Anna "
+                    "2021) for group-time effects and their aggregations."
+                ),
+                stacklevel=2,
+            )
+        res, es = _twfe_fits(
+            data, outcome, treated, unit, time, cluster, covariates, weights, alpha,
+            es_design, ssc, randomised, wb_kw,
+        )  # fmt: skip
+        wb = None
+        if wb_kw is not None:
+            wb = _try_wb(wb_kw, res.wild_bootstrap, treated)
+        terms = res.table()
+        n_obs = int(res.n)
         if n_co == 0:
             checks.append(
                 _check(
@@ -704,6 +875,7 @@ def did(
             groups,
             "observations treated as independent; pass `cluster` "
             "(e.g. neighbourhood or unit) when they are grouped",
+            wb=wb,
         )
     )
     checks.append(_pretrend_check(es))
@@ -719,8 +891,8 @@ def did(
                 "the estimate is a difference in proportions",
             )
         )
-    terms = _terms_frame(res, alpha)
-    terms = terms[~terms["term"].str.startswith("FE_")].reset_index(drop=True)
+    if wb is not None:
+        terms = _add_wb_columns(terms, {inter: wb})
     r = _row(terms, inter)
     return DiDResult(
         design=design + (", survey-weighted (WLS)" if weights else ""),
@@ -729,7 +901,7 @@ def did(
         se=float(r.se),
         ci=(float(r.ci_low), float(r.ci_high)),
         pvalue=float(r.pvalue),
-        n=int(res.nobs),
+        n=n_obs,
         msms_level=msms,
         assumptions=_assumptions(checks),
         model=res,
@@ -737,6 +909,7 @@ def did(
         terms=terms,
         group_means=means,
         event_study=es,
+        wild_bootstrap=wb,
     )
 
 
@@ -760,8 +933,8 @@ def _pretrend_check(es: EventStudyResult | None) -> dict:
     )
 
 
-def _twfe_event_study(data, outcome, treated, unit, time, cluster, covariates, weights, alpha):
-    """Event study for a TWFE panel when treatment is absorbing; returns (es, checks)."""
+def _twfe_event_design(data, treated, unit, time) -> tuple[dict | None, list[dict]]:
+    """Event times for a TWFE panel when treatment is absorbing; returns (design, checks)."""
     checks: list[dict] = []
     on = data[treated] == 1
     start = data.loc[on].groupby(unit)[time].min()
@@ -775,7 +948,8 @@ def _twfe_event_study(data, outcome, treated, unit, time, cluster, covariates, w
                 f"{start.nunique()} start times",
                 None,
                 "TWFE with staggered timing and heterogeneous effects can be biased "
-                "(Goodman-Bacon 2021); compare with the event-study lags",
+                "(Goodman-Bacon 2021); compare with the event-study lags and use "
+                "us.impact.att_gt (Callaway & Sant'Anna 2021)",
             )
         )
     if not absorbing:
@@ -796,22 +970,130 @@ def _twfe_event_study(data, outcome, treated, unit, time, cluster, covariates, w
         or (data[treated] == 0).groupby(data[unit]).all().sum() == 0
     ):
         return None, checks
+    e = (data[time] - start_row).where(is_tr)
+    e_vals = pd.unique(e.dropna())
+    if not np.all(np.mod(e_vals, 1) == 0):
+        return None, checks
     ref = int((data.loc[pre_rows, time] - start_row[pre_rows]).max())
-    d = data.assign(__start=start_row.fillna(0.0), __ever=is_tr.astype(int))
-    es = event_study(
-        d,
-        outcome,
-        "__ever",
-        time,
-        "__start",
-        cluster=cluster,
-        unit=unit,
-        covariates=covariates,
-        weights=weights,
-        reference=ref,
+    return {"e": e, "reference": ref, "times": sorted(int(k) for k in e_vals)}, checks
+
+
+def _es_name(k: int) -> str:
+    return f"lead_{-k}" if k < 0 else f"lag_{k}"
+
+
+def _twfe_fits(
+    data, outcome, treated, unit, time, cluster, covariates, weights, alpha, es_design, ssc,
+    randomised, wb_kw,
+):  # fmt: skip
+    """TWFE main model and its event study from one demeaning; returns (fit, es)."""
+    cov = _covariate_design(data, covariates)
+    parts = [
+        data[[outcome]].astype(float),
+        pd.DataFrame({treated: data[treated].astype(float)}, index=data.index),
+        cov,
+    ]
+    ks: list[int] = []
+    if es_design is not None:
+        ref, e = es_design["reference"], es_design["e"]
+        ks = [k for k in es_design["times"] if k != ref]
+        parts.append(
+            pd.DataFrame({_es_name(k): (e == k).astype(float) for k in ks}, index=data.index)
+        )
+    keys = list(dict.fromkeys(c for c in (unit, time, cluster, weights) if c))
+    parts.append(data[[c for c in keys if c not in (outcome, treated)]])
+    work = pd.concat(parts, axis=1)
+    work = work.loc[:, ~work.columns.duplicated()]
+    sets = [[treated] + list(cov.columns)]
+    if es_design is not None:
+        sets.append([_es_name(k) for k in ks] + list(cov.columns))
+    fits = _fx.feols_many(
+        work, outcome, sets, fe=[unit, time], cluster=cluster, weights=weights, ssc=ssc,
         alpha=alpha,
+    )  # fmt: skip
+    if treated not in fits[0].params.index:
+        raise ValidationError(
+            [Problem(_FRAME, None, treated, None, "a treatment that varies within units and "
+                     "periods (it is collinear with the unit and time fixed effects)")],
+            what="did() input",
+        )  # fmt: skip
+    if es_design is None:
+        return fits[0], None
+    cc = _check("complete cases", f"{fits[1].n} of {len(data)} rows used", None, "")
+    es = _event_study_result(
+        fits[1], ks, es_design["reference"], outcome, "unit", cc, data[cluster] if cluster
+        else None, alpha, randomised, wb_kw,
+    )  # fmt: skip
+    return fits[0], es
+
+
+def _event_study_result(
+    fit, ks, reference, outcome, fe_label, cc_check, groups, alpha, randomised, wb_kw
+) -> EventStudyResult:
+    """EventStudyResult from a fixed-effects fit holding the lead/lag dummies."""
+    ks = [k for k in ks if _es_name(k) in fit.params.index]
+    names = [_es_name(k) for k in ks]
+    tab = fit.table()
+    terms = tab[tab["term"].isin(names)].reset_index(drop=True)
+    terms["event_time"] = [ks[names.index(t)] for t in terms["term"]]
+    wb_rows: dict[str, Any] = {}
+    if wb_kw is not None:
+        wb_rows = {t: _try_wb(wb_kw, fit.wild_bootstrap, t) for t in names}
+        if any(r is None for r in wb_rows.values()):
+            wb_rows = {}
+        else:
+            terms = _add_wb_columns(terms, wb_rows)
+    coefs = pd.concat(
+        [
+            terms,
+            pd.DataFrame(
+                {"term": [f"ref_{reference}"], "estimate": [0.0], "event_time": [reference]}
+            ),
+        ],
+        ignore_index=True,
+    ).sort_values("event_time")
+    extra = ["wcr_pvalue", "wcr_ci_low", "wcr_ci_high"] if wb_rows else []
+    coefs = coefs[["event_time"] + _TABLE_COLUMNS + extra].reset_index(drop=True)
+
+    leads = [_es_name(k) for k in ks if k < 0]
+    stat, dfs, p = float("nan"), (float("nan"), float("nan")), float("nan")
+    if leads:
+        wt = fit.wald(leads)
+        stat, dfs, p = wt["F"], wt["df"], wt["pvalue"]
+    lags = [_es_name(k) for k in ks if k >= 0]
+    lc = fit.lincom({t: 1.0 / len(lags) for t in lags}, alpha=alpha)
+    wb = None
+    if wb_kw is not None:
+        wb = _try_wb(wb_kw, fit.wild_bootstrap, {t: 1.0 / len(lags) for t in lags})
+        if wb is not None:
+            wb.param = f"mean of {len(lags)} lags"
+    out = EventStudyResult(
+        design=f"event study (leads/lags, OLS with {fe_label} and time fixed effects)",
+        estimand=f"mean of the {len(lags)} post-period (lag) effects on {outcome}",
+        estimate=lc["estimate"],
+        se=lc["se"],
+        ci=(float(lc["ci"][0]), float(lc["ci"][1])),
+        pvalue=lc["pvalue"],
+        n=int(fit.n),
+        msms_level=_msms(4, randomised),
+        assumptions=pd.DataFrame(),
+        model=fit,
+        alpha=alpha,
+        terms=coefs,
+        coefs=coefs,
+        pretrend_stat=stat,
+        pretrend_df=dfs,
+        pretrend_pvalue=p,
+        wild_bootstrap=wb,
     )
-    return es, checks
+    out.assumptions = _assumptions(
+        [
+            cc_check,
+            _pretrend_check(out),
+            _cluster_check(groups, "pass `cluster` (e.g. unit) for panel data", wb=wb),
+        ]
+    )
+    return out
 
 
 def event_study(
@@ -830,12 +1112,15 @@ def event_study(
     max_event: int | None = None,
     alpha: float = 0.05,
     randomised: bool = False,
+    wild_bootstrap: bool | dict | str = "auto",
+    ssc: str = "fixest",
 ) -> EventStudyResult:
     """Event-study (leads and lags) regression with a joint pre-trend test.
 
-    ``outcome ~ sum_k D_k + FE``, where ``D_k`` marks treated-group rows at event time
+    ``outcome ~ sum_k D_k | FE``, where ``D_k`` marks treated-group rows at event time
     ``k = time - treat_start`` (reference period ``reference`` omitted), and FE are time
-    dummies plus unit dummies (``unit`` given) or the treated-group dummy. Event times
+    effects plus unit effects (``unit`` given; absorbed by demeaning, see
+    :func:`urbansec_lib.fixed_effects.feols`) or the treated-group dummy. Event times
     beyond ``min_event``/``max_event`` are binned into the end points.
 
     Parameters
@@ -850,8 +1135,9 @@ def event_study(
         First treated period: a common value or a column name (per-row start).
     cluster : str, optional
         Cluster column for cluster-robust SEs (HC1 otherwise).
-    unit, covariates, weights, alpha, randomised
-        As in :func:`did`.
+    unit, covariates, weights, alpha, randomised, wild_bootstrap, ssc
+        As in :func:`did`; the wild bootstrap (few clusters) adds ``wcr_*`` columns to
+        ``coefs`` and tests the mean of the lags.
 
     Returns
     -------
@@ -883,6 +1169,10 @@ def event_study(
     v.columns(covariates, "covariates")
     if v.column(weights, "weights", required=False):
         v.positive(weights, "weights")
+    cl_ok = isinstance(df, pd.DataFrame) and cluster in df
+    wb_kw = _wb_options(wild_bootstrap, df[cluster] if cl_ok else None, v)
+    if ssc not in ("fixest", "all", "statsmodels"):
+        v.fail("ssc", ssc, "'fixest' or 'all'")
     v.raise_if_any("event_study() input")
 
     cols = [outcome, treated_group, time] + [c for c in (unit, cluster, weights) if c]
@@ -904,79 +1194,29 @@ def event_study(
         v.fail(time, times, f"treated-group rows at event time {reference} and at >= 0")
     v.raise_if_any("event_study() input")
 
-    def name(k: int) -> str:
-        return f"lead_{-k}" if k < 0 else f"lag_{k}"
-
     ks = [k for k in times if k != reference]
-    D = pd.DataFrame({name(k): (e == k).astype(float) for k in ks}, index=data.index)
-    fe = _dummies(data[unit], "FE_unit") if unit else data[[treated_group]].astype(float)
-    X = pd.concat(
-        [
-            pd.DataFrame({"const": 1.0}, index=data.index),
-            D,
-            _covariate_design(data, covariates),
-            fe,
-            _dummies(data[time], "FE_time"),
-        ],
-        axis=1,
+    D = pd.DataFrame({_es_name(k): (e == k).astype(float) for k in ks}, index=data.index)
+    cov = _covariate_design(data, covariates)
+    keys = list(dict.fromkeys(c for c in (unit, time, cluster, weights) if c))
+    work = pd.concat(
+        [data[[outcome]].astype(float), D, cov, data[[c for c in keys if c != outcome]]], axis=1
     )
+    regs = list(D.columns) + list(cov.columns)
+    if not unit:
+        work[f"{treated_group}__group"] = data[treated_group].astype(float)
+        regs.append(f"{treated_group}__group")
+    work = work.loc[:, ~work.columns.duplicated()]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="dropped collinear", category=UserWarning)
+        fit = _fx.feols(
+            work, outcome, regs, fe=[unit, time] if unit else [time], cluster=cluster,
+            weights=weights, ssc=ssc, alpha=alpha,
+        )  # fmt: skip
     groups = data[cluster] if cluster else None
-    res = _fit_linear(data[outcome].astype(float), X, data[weights] if weights else None, groups)
-    terms = _terms_frame(res, alpha, [name(k) for k in ks])
-    coefs = pd.concat(
-        [
-            terms.assign(event_time=ks),
-            pd.DataFrame(
-                {"term": [f"ref_{reference}"], "estimate": [0.0], "event_time": [reference]}
-            ),
-        ],
-        ignore_index=True,
-    ).sort_values("event_time")
-    coefs = coefs[["event_time"] + _TABLE_COLUMNS].reset_index(drop=True)
-
-    leads = [name(k) for k in ks if k < 0]
-    stat, dfs, p = float("nan"), (float("nan"), float("nan")), float("nan")
-    if leads:
-        R = np.zeros((len(leads), len(res.params)))
-        for i, t in enumerate(leads):
-            R[i, res.model.exog_names.index(t)] = 1.0
-        wt = res.wald_test(R, use_f=True, scalar=True)
-        stat, p = float(wt.statistic), float(wt.pvalue)
-        dfs = (float(wt.df_num), float(wt.df_denom))
-    lags = [name(k) for k in ks if k >= 0]
-    c = np.zeros(len(res.params))
-    for t in lags:
-        c[res.model.exog_names.index(t)] = 1.0 / len(lags)
-    tt = res.t_test(c)
-    ci = np.asarray(tt.conf_int(alpha=alpha)).ravel()
-    out = EventStudyResult(
-        design="event study (leads/lags, OLS with "
-        + ("unit" if unit else "group")
-        + " and time fixed effects)",
-        estimand=f"mean of the {len(lags)} post-period (lag) effects on {outcome}",
-        estimate=float(np.ravel(tt.effect)[0]),
-        se=float(np.ravel(tt.sd)[0]),
-        ci=(float(ci[0]), float(ci[1])),
-        pvalue=float(np.ravel(tt.pvalue)[0]),
-        n=int(res.nobs),
-        msms_level=_msms(4, randomised),
-        assumptions=pd.DataFrame(),
-        model=res,
-        alpha=alpha,
-        terms=coefs,
-        coefs=coefs,
-        pretrend_stat=stat,
-        pretrend_df=dfs,
-        pretrend_pvalue=p,
-    )
-    out.assumptions = _assumptions(
-        [
-            cc_check,
-            _pretrend_check(out),
-            _cluster_check(groups, "pass `cluster` (e.g. unit) for panel data"),
-        ]
-    )
-    return out
+    return _event_study_result(
+        fit, ks, reference, outcome, "unit" if unit else "group", cc_check, groups, alpha,
+        randomised, wb_kw,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------

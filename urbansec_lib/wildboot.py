@@ -52,7 +52,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import linalg
 
 from . import fixed_effects as _fx
 
@@ -384,7 +383,7 @@ def wild_cluster_bootstrap(
 def _wcr(y, X, cl, G, R, label, h0, kind, B, seed, alpha, impose_null, ssc) -> WildBootResult:
     n = y.size
     ind = _fx._indicator(cl, G)
-    A = linalg.inv(X.T @ X)
+    A = np.linalg.inv(X.T @ X)
     A = (A + A.T) / 2
     beta = A @ (X.T @ y)
     uhat = y - X @ beta
