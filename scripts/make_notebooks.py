@@ -508,8 +508,9 @@ if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
         "are then too optimistic. The restricted wild cluster bootstrap "
         f"({wb.weights} weights, {wb.B:,} draws"
         f"{', every sign pattern enumerated' if wb.full_enumeration else ''}) gives "
-        f"p {us.present.fmt_pvalue(wb.pvalue)} and a 95 % CI of {100 * wb.ci[0]:+.1f} to {100 * wb.ci[1]:+.1f} "
-        f"points (CRV1: p {us.present.fmt_pvalue(did_res.pvalue)}, {100 * did_res.ci[0]:+.1f} to "
+        f"{us.present.fmt_p_inline(wb.pvalue)} and a 95 % CI of {100 * wb.ci[0]:+.1f} to "
+        f"{100 * wb.ci[1]:+.1f} "
+        f"points (CRV1: {us.present.fmt_p_inline(did_res.pvalue)}, {100 * did_res.ci[0]:+.1f} to "
         f"{100 * did_res.ci[1]:+.1f}); read the bootstrap figures."
     ))
 """),

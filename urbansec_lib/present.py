@@ -67,6 +67,7 @@ __all__ = [
     "fmt_int",
     "fmt_number",
     "fmt_url",
+    "fmt_p_inline",
     "humanise",
     "frame",
     "table",
@@ -509,3 +510,13 @@ def replace_ids(text: Any, mapping: Mapping[str, str]) -> Any:
     keys = sorted(mapping, key=len, reverse=True)
     pat = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w])")
     return pat.sub(lambda m: mapping[m.group(1)], str(text))
+
+
+def fmt_p_inline(p: Any) -> str:
+    """A p-value in running text: ``'p = 0.048'`` or ``'p < 0.001'``.
+
+    >>> fmt_p_inline(0.04812), fmt_p_inline(0.0001)
+    ('p = 0.048', 'p < 0.001')
+    """
+    v = fmt_pvalue(p)
+    return f"p {v}" if v.startswith("<") else f"p = {v}"
