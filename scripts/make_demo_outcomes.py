@@ -4,8 +4,11 @@
 
 For each demo city: respondent-level survey waves (intervention vs comparison areas), monthly
 incident counts (treated / control / buffer / buffer_control areas) and an evaluation spec
-naming the initiative of the city's policy inventory that is evaluated. The planted effects
-are listed in the README written beside them. Nothing here is real data.
+naming the initiative of the city's policy inventory that is evaluated. One city (ROLLOUT)
+also gets a staggered rollout: neighbourhoods adopting the initiative in different years,
+with effects that differ between cohorts and grow with exposure, and never-treated
+neighbourhoods (`design: staggered` in its evaluation spec). The planted effects are listed
+in the README written beside them. Nothing here is real data.
 """
 
 from __future__ import annotations
@@ -25,6 +28,44 @@ PLAN = [
     ("FI1B1", "HEL-10", "2023-03", 2024, 0.35, 0.95, 1.0),
     ("FRL03", "NCE-09", "2022-10", 2023, 0.2, 0.80, 0.9),
 ]
+
+# Designs on REAL public data declared beside the synthetic outcomes (kept when regenerating):
+# FI1B1's synthetic control against the other Finnish NUTS 3 regions (Eurostat
+# crim_gen_reg); the 2016 policy start is illustrative.
+EXTRA_DESIGNS = {
+    "FI1B1": {
+        "synthetic_control": {
+            "design": "synthetic_control",
+            "source": "eurostat_crim_gen_reg",
+            "outcome": "ICCS05012",
+            "treatment_year": 2016,
+            "policy_date": "illustrative",
+            "donors": "same_country",
+            "exclude_donors": ["FI200"],
+            "predictors": [
+                {"offence": "ICCS05012", "years": "2008-2015"},
+                {"offence": "ICCS05012", "years": 2009},
+                {"offence": "ICCS05012", "years": 2012},
+                {"offence": "ICCS05012", "years": 2015},
+                {"offence": "ICCS02011", "years": "2008-2015"},
+                {"offence": "ICCS050211", "years": "2008-2015"},
+            ],
+            "note": "Aland (FI200) is left out of the donors: a small autonomous island "
+            "region whose yearly rates swing widely.",
+        }
+    }
+}
+
+# staggered rollout: unit, file, neighbourhoods, share never adopting, cohorts
+# {adoption year: (rate ratio in the adoption year, further reduction per year of exposure)}
+ROLLOUT = {
+    "ES300": (
+        "ES300_rollout_areas.csv",
+        131,
+        0.35,
+        {2019: (0.92, 0.05), 2021: (0.85, 0.03), 2023: (0.97, 0.0)},
+    ),
+}
 
 
 def main() -> None:
@@ -74,11 +115,39 @@ def main() -> None:
             "survey_file": f"{unit}_survey_outcomes.csv",
             "incidents_file": f"{unit}_incidents_monthly.csv",
             "note": "SYNTHETIC outcome data with planted effects (see README.md).",
+            **EXTRA_DESIGNS.get(unit, {}),
         }
+        if unit in ROLLOUT:
+            fname, n_areas, never, cohorts = ROLLOUT[unit]
+            r = outcomes.simulate_rollout(
+                n_areas=n_areas, cohorts=cohorts, never_share=never, seed=a.seed + 200 + k
+            )
+            r.to_csv(out / fname, index=False, lineterminator="\n")
+            spec["design"] = "staggered"
+            spec["rollout_file"] = fname
         (out / f"{unit}_evaluation.yaml").write_text(
             yaml.safe_dump(spec, sort_keys=False), encoding="utf-8"
         )
         lines.append(f"| {unit} | {init} | {start} | {eff} | {rr} | {disp} |")
+    lines += [
+        "",
+        "Exception, REAL data: the `synthetic_control` block of `FI1B1_evaluation.yaml` "
+        "evaluates Helsinki-Uusimaa against the other Finnish NUTS 3 regions on Eurostat "
+        "`crim_gen_reg` (data/raw/public); only its 2016 policy start is illustrative.",
+        "",
+        "## Staggered rollout (SYNTHETIC)",
+        "",
+        "Neighbourhood x year panels of recorded incidents per 1,000 residents (Poisson counts, "
+        "area levels, a common downward trend). Areas adopt the initiative in the cohort "
+        "years below or never; an area of cohort g has, e years after adoption, the rate ratio "
+        "`rr0 - slope * e`: effects differ between cohorts and grow with exposure, the case "
+        "in which a two-way fixed-effects regression misleads.",
+        "",
+        "| unit | file | areas | never-treated share | cohort: (rr0, slope) |",
+        "|---|---|---|---|---|",
+    ]
+    for unit, (fname, n_areas, never, cohorts) in ROLLOUT.items():
+        lines.append(f"| {unit} | {fname} | {n_areas} | {never} | {cohorts} |")
     (out / "OUTCOMES_README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote outcome data for {len(PLAN)} units to {out}")
 

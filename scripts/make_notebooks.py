@@ -184,6 +184,26 @@ else:
     display(Markdown("_Only one period with data: no change can be shown yet._"))
 """),
     md("""
+## Social cohesion and feeling safe, against peers
+
+How the share of residents who trust most people in the city, and the share who feel safe
+in it, moved from one Quality of Life survey wave to the next (Eurostat `urb_percep`),
+beside the median of the cities of the same population size class. The partnership-wide
+study "Social cohesion and (feelings of) security" analyses all cities together.
+"""),
+    code("""
+coh = us.social_cohesion.load_panels(Path(data_dir) / "raw", track=rec.use,
+                                     percep=inputs.public.get("urb_percep"),
+                                     crime=inputs.public.get("crim_gen_reg"))
+coh_text, coh_traj, coh_fig = us.social_cohesion.unit_section(coh, unit)
+rec.record("cohesion_trajectory", coh_traj)
+display(Markdown(coh_text))
+if coh_fig is not None:
+    us.reports.show_figure(coh_fig, alt=f"Trust and feeling safe in {unit['name']} wave to wave, "
+                           "against the median of its peers")
+    display(us.social_cohesion.trajectory_table(coh_traj).round(1))
+"""),
+    md("""
 ## Data coverage
 
 How many of the framework's indicators have data for this unit, per dimension. Survey
@@ -383,6 +403,136 @@ display(us.present.key_findings(us.collective_impact.key_findings(a, unit_name))
     ),
 ]
 
+# One region against the others' public data (synthetic control, SDID): shown where the
+# unit's evaluation YAML declares `synthetic_control:`; self-contained cells.
+ORPHEUS_SYNTH = [
+    md("""
+## One region against the other regions: synthetic control (real public data)
+
+When one city introduces a policy alone, its comparison can be built from other regions'
+public data: a *synthetic* region, a weighted average of regions without the policy that
+reproduces the city's recorded crime before the policy started. The gap after the start
+is the estimated effect. Giving the same start date to each donor region in turn
+(*placebos*) shows how unusual that gap is; leaving out one donor at a time shows whether
+one region drives it; synthetic difference-in-differences is a second estimate beside it.
+This section appears where the unit's evaluation file declares `design: synthetic_control`.
+"""),
+    code("""
+sc_study = us.synth_study.run(unit_id, data_dir, recorder=rec)
+if sc_study is None:
+    display(Markdown("_This unit's evaluation file declares no synthetic-control design._"))
+else:
+    sc = sc_study.result
+    rec.source("Eurostat crim_gen_reg (real data; synthetic control"
+               + (", policy start illustrative)" if sc_study.spec.illustrative else ")"))
+    rec.record("synth_estimate", sc.estimate)
+    rec.record("synth_pre_rmspe", sc.pre_rmspe)
+    rec.record("synth_weights", sc.weights_table(min_weight=0.001))
+    display(Markdown(sc_study.intro()))
+    us.reports.show_figure(
+        sc.plot(), alt=f"{sc_study.name} and its synthetic control: {sc.outcome_label} by year, "
+        f"treatment from {sc.treatment_time}")
+"""),
+    code("""
+if sc_study is not None:
+    display(Markdown("**Donor weights** (regions with a weight above 0.001, in data order) "
+                     "and **pre-period fit**: each predictor for the region, its synthetic "
+                     "twin and the donors' average, with the predictor's weight V."))
+    display(sc.weights_table(min_weight=0.001).set_index("unit")
+            .style.format({"weight": "{:.3f}"}))
+    display(sc.balance.rename(columns={"treated": sc_study.name, "donor_mean": "donor average",
+                                       "v": "weight V"}))
+    us.reports.show_figure(
+        sc.plot_gaps(), alt=f"Gap between {sc_study.name} and its synthetic control by year")
+"""),
+    code("""
+if sc_study is not None:
+    pl = sc_study.placebos
+    rec.record("synth_placebo_pvalue", pl.pvalue)
+    us.reports.show_figure(
+        pl.plot(), alt=f"Placebo gaps of the donor regions (grey) and of {sc_study.name} (black)")
+    display(Markdown(f"Permutation p-value: **{pl.pvalue:.2f}** ({pl.rank} of {pl.n_compared} "
+                     "regions have a post/pre gap ratio at least the unit's). Regions in "
+                     "data order:"))
+    display(pl.table()[["name", "pre_rmspe", "post_rmspe", "ratio", "mean_post_gap",
+                        "included"]].set_index("name"))
+"""),
+    code("""
+if sc_study is not None:
+    loo = sc_study.leave_one_out
+    rec.record("synth_leave_one_out", loo.table()[["dropped", "estimate", "pre_rmspe"]])
+    us.reports.show_figure(
+        loo.plot(), alt=f"{sc_study.name}: synthetic controls leaving out one donor at a time")
+    display(loo.table()[["name", "dropped_weight", "estimate", "pre_rmspe", "weights"]]
+            .set_index("name"))
+"""),
+    code("""
+if sc_study is not None:
+    sd = sc_study.sdid
+    rec.record("synth_sdid", sd.table())
+    us.reports.show_figure(
+        sd.plot(), alt=f"{sc_study.name}: synthetic difference-in-differences trajectories "
+        "with the pre-period time weights")
+    display(sc_study.table().set_index("design"))
+    display(Markdown(sc_study.reading()))
+"""),
+]
+
+# Staggered rollout section of the orpheus report (self-contained: shown where the unit's
+# evaluation spec declares `design: staggered`).
+ORPHEUS_STAGGERED = [
+    md("""
+## Staggered rollout across neighbourhoods
+
+Where an initiative reaches neighbourhoods one after another, the usual two-way
+fixed-effects (TWFE) regression compares some neighbourhoods with others that already have
+the initiative; when effects change over time it can mislead, even in sign. The
+Callaway & Sant'Anna estimator compares each cohort of adopting neighbourhoods only with
+neighbourhoods that never adopted, year by year, and averages those comparisons. The
+Goodman-Bacon decomposition shows which comparisons the TWFE estimate is made of. Shown
+only when the unit's evaluation declares a staggered design.
+"""),
+    code("""
+rollout_spec, rollout = us.pipeline.read_rollout(unit_id, data_dir, recorder=rec)
+if rollout is None:
+    display(Markdown("_This unit's evaluation declares no staggered rollout._"))
+else:
+    rec.source("Neighbourhood rollout panel (SYNTHETIC, planted effects)")
+    stag = us.staggered.evaluate_rollout(rollout, outcome_label="incidents per 1,000 residents")
+    rec.record("staggered_effects", stag.table())
+    display(stag.table().set_index("design")[["estimate", "ci_low", "ci_high", "pvalue", "n"]])
+    display(Markdown(stag.reading()))
+"""),
+    code("""
+if rollout is not None:
+    years = f"{rollout['year'].min()}-{rollout['year'].max()}"
+    us.reports.show_figure(
+        stag.dynamic.plot(title=f"{unit_id}: effect by years since adoption "
+                                f"(synthetic data, {years})",
+                          ylabel="change in incidents per 1,000 residents"),
+        alt=f"Event study for {unit_id}: change in incidents per 1,000 residents by years "
+            "since adoption, with 95% confidence intervals")
+    rec.record("staggered_event_study", stag.dynamic.table())
+    display(stag.dynamic.table().set_index("e").rename_axis("years since adoption"))
+"""),
+    md("""
+### What the TWFE estimate is made of
+
+Each point is one 2x2 comparison inside the TWFE regression: its estimate against its weight.
+"Later vs earlier treated" comparisons use neighbourhoods that already have the initiative
+as controls; with effects that grow over time they pull the TWFE estimate towards zero.
+"""),
+    code("""
+if rollout is not None:
+    us.reports.show_figure(
+        stag.bacon.plot(title=f"{unit_id}: the 2x2 comparisons inside TWFE (synthetic, {years})",
+                        ylabel="2x2 DiD estimate\\n(incidents per 1,000 residents)"),
+        alt=f"2x2 DiD estimates against their weights in the TWFE estimate for {unit_id}")
+    rec.record("bacon_by_type", stag.bacon.by_type)
+    display(stag.bacon.by_type.set_index("type"))
+"""),
+]
+
 ORPHEUS = [
     md("""
 # Prevention pyramid and the impact of a local initiative
@@ -519,6 +669,8 @@ for name in ev.results:
     us.reports.show_figure(us.outcomes.plot_design(ev, name, place=unit_name),
                            alt=us.outcomes.design_alt(ev, name, place=unit_name))
 """),
+    *ORPHEUS_SYNTH,
+    *ORPHEUS_STAGGERED,
     md("""
 ## Designing the next evaluation
 
@@ -1383,6 +1535,215 @@ display(us.present.key_findings([
     ),
 ]
 
+COHESION = [
+    md("""
+# Social cohesion and (feelings of) security in European cities
+
+Action 5 of the Urban Agenda Partnership asks how social cohesion relates to security in
+public spaces. This report asks it of real data: the Eurostat **Quality of Life in European
+Cities** perception survey (`urb_percep`, city shares of respondents per answer, waves
+2004-2019), with the city's population (`urb_cpop1`) and the police-recorded crime of its
+NUTS 3 region (`crim_gen_reg`) as context, and, at respondent level, the pilot
+self-assessment survey (**synthetic demo answers**). Cities are never ranked: tables list
+specifications in a fixed order and countries alphabetically; no city is named in the
+cross-city figures.
+"""),
+    params("""
+unit_id: str = "EU"  # the study covers all cities of the survey
+data_dir: str = "../data"  # folder holding raw/ (read only)
+framework_path: str = ""  # framework YAML (empty: the packaged default)
+seed: int = 20261124  # seed of the wild cluster bootstrap
+n_boot: int = 9999  # wild cluster bootstrap draws
+min_n: int = 10  # small-cell suppression threshold (respondents)
+results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
+"""),
+    code(SETUP),
+    code("""
+fw = us.load_framework(framework_path or None)
+rec.record("unit_name", "Cities of the Quality of Life in European Cities survey")
+inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+sc = us.social_cohesion
+cdata = sc.load_panels(Path(data_dir) / "raw", track=rec.use, percep=inputs.public.get("urb_percep"),
+                       crime=inputs.public.get("crim_gen_reg"))
+for s in (sc.SOURCE_PERCEP, sc.SOURCE_CONTEXT, "Eurostat indic_ur code list (labels of the answer codes)"):
+    rec.source(s)
+panel = cdata.panel
+"""),
+    md("""
+## Questions and codings
+
+Each question has five answer codes (strongly agree, somewhat agree, somewhat disagree,
+strongly disagree, don't know / no answer). The labels below are those of Eurostat's own
+code list (`indic_ur`), checked code by code. A city's value is the share of its
+respondents who strongly or somewhat agree (in %); two alternative codings are used as
+checks: "strongly agree" only, and agreement among those with an opinion (don't know
+excluded). A city-wave counts only where every answer code it needs is published.
+"""),
+    code("""
+display(sc.coding_table().set_index("item"))
+rec.record("labels_confirmed", int(len(cdata.labels)))
+display(Markdown(f"All {len(cdata.labels)} answer codes carry the expected label in Eurostat's code list."))
+cov = cdata.coverage()
+rec.record("coverage", cov)
+display(Markdown("Cities with a value, per wave:"))
+display(cov)
+ctx_years = cdata.context_years()
+rec.record("context_years", ctx_years)
+display(Markdown("Context values are taken in the wave year or the nearest year with data "
+                 "(population: any year, the series starts in 2013; crime: within 2 years). "
+                 "Cities with both questions, by the year their context value comes from:"))
+display(ctx_years.pivot_table(index=["context", "source_year"], columns="wave", values="n_cities",
+                              fill_value=0).astype(int))
+"""),
+    md("""
+## Primary estimate: within cities
+
+Outcome: share who strongly or somewhat agree they feel safe in their city (PS3290V +
+PS3291V); exposure: share who strongly or somewhat agree that most people in the city can
+be trusted (PS3092V + PS3093V); every city-wave with both; city and wave fixed effects
+(so the estimate comes from changes within cities, net of what all cities shared in a
+wave); standard errors clustered by city, with a wild cluster bootstrap beside them.
+"""),
+    code("""
+prim = sc.primary(panel, bootstrap=n_boot, seed=seed)
+rec.record("primary", prim.as_dict())
+display(Markdown(prim.summary()))
+display(Markdown(f"Estimated by: {prim.method}. {prim.n_obs_with_both} city-waves of "
+                 f"{prim.n_units_with_both} cities have both questions; the {prim.n_units} cities "
+                 "with both in at least two waves carry the within-city information and are used "
+                 "(a city seen once leaves the estimate unchanged)."))
+display(Markdown(prim.wild_summary()))
+display(prim.table().set_index("spec")[["estimate", "se", "ci_low", "ci_high", "pvalue",
+                                        "wild_pvalue", "n_units", "n_obs", "years"]])
+"""),
+    md("""
+### Within-city changes
+
+Each arrow is one city, from one wave to the next: rightwards when trust rose, upwards when
+feeling safe rose. Blue arrows are cities where both moved the same way.
+"""),
+    code("""
+us.reports.show_figure(sc.plot_within_changes(panel),
+                       alt="Arrows of each city's change in trust and in feeling safe between consecutive waves")
+us.reports.show_figure(sc.plot_partial_regression(panel),
+                       alt="Scatter of feeling safe against trust, both net of city and wave fixed effects, with the fitted slope")
+"""),
+    md("""
+## Around the primary estimate
+
+The same question with the neighbourhood outcome, other cohesion items (integration of
+foreigners, trust in neighbours, satisfaction with the neighbourhood), the alternative
+codings, recorded crime of the NUTS 3 region as a control and as a second outcome, and the
+association *between* cities (wave fixed effects; controls: population size class of the
+city, country, recorded crime, each taken in the wave year or the nearest year with data).
+Recorded crime is available for fewer cities (none for France, Turkey, the United Kingdom;
+NUTS 3 data mostly from 2012), so those rows rest on smaller samples (see n).
+"""),
+    code("""
+specs = sc.specifications(cdata.panels, primary_estimate=prim)
+tab = specs.table()
+rec.record("specifications", tab[["spec", "design", "outcome", "exposure", "estimate", "se", "ci_low",
+                                  "ci_high", "pvalue", "n_units", "n_obs", "years"]])
+us.reports.show_figure(specs.plot(), alt="Coefficient plot of the association across all specifications")
+display(tab.set_index("spec")[["design", "estimate", "ci_low", "ci_high", "n_units", "n_obs", "years"]])
+"""),
+    md("""
+### Leave one country out
+
+The primary estimate re-estimated without each country in turn (countries in alphabetical
+order).
+"""),
+    code("""
+loo = sc.leave_one_country_out(panel)
+rec.record("leave_one_country_out", loo)
+rec.record("leave_one_country_out_range", [float(loo["estimate"].min()), float(loo["estimate"].max())])
+display(Markdown(f"Without any single country the estimate stays between {loo['estimate'].min():.2f} "
+                 f"and {loo['estimate'].max():.2f}."))
+display(loo.set_index("country_left_out").round(3))
+"""),
+    md("""
+### By city size
+
+The within-city association by population size class of the city (Eurostat `urb_cpop1`,
+population nearest to 2015; classes with fewer than 3 cities are left out), from one
+regression with the exposure interacted with the class.
+"""),
+    code("""
+het, p_equal = sc.by_size_class(panel)
+rec.record("by_size_class", het)
+rec.record("by_size_class_p_equal", p_equal)
+display(het.set_index("size_class").round(3))
+display(Markdown(f"Test that the slopes are equal across classes: p = {p_equal:.3f}."))
+"""),
+    md("""
+## Omitted variables
+
+How strong would an unobserved confounder have to be to explain the within-city estimate
+away? The robustness value of Cinelli & Hazlett (2020) answers in shares of residual
+variance; Oster's (2019) delta compares how the between-city estimate moves when the
+context controls are added (with R squared at most 1.3 times that of the controlled model).
+"""),
+    code("""
+short = specs["Between, no controls (same city-waves as with controls)"]
+long = specs["Between, controls: size class, country, log recorded crime"]
+rv, delta = sc.omitted_variable_sensitivity(prim, short, long)
+rec.record("robustness_value", rv.table())
+rec.record("oster_delta", delta)
+display(Markdown(rv.summary()))
+if delta < 0:
+    display(Markdown(f"Oster's delta is {delta:.2f}: the between-city estimate *grows* when the controls "
+                     "are added, so selection on unobservables like that on the observed controls would not "
+                     "bring it to zero."))
+else:
+    display(Markdown(f"Oster's delta is {delta:.2f}: unobservables would have to be {delta:.2f} times as "
+                     "important as the observed controls to bring the between-city estimate to zero."))
+"""),
+    md("## What the design can and cannot say"),
+    code("""
+display(Markdown(sc.design_statement(prim, rv)))
+"""),
+    md("""
+## Respondent level: the pilot survey
+
+**The pilot answers of the demo are synthetic.** Feeling safe walking alone after dark (1-4)
+on the collective-efficacy scale (Sampson, Raudenbush & Earls 1997: mean of the social
+cohesion and trust items and the informal social control items of the urbansec
+questionnaire, 1-5, "people don't get along" reversed), with respondent controls (resident
+or not, victim of a crime in the last 12 months, survey wave; the questionnaire has no age
+or sex), in a multilevel model with unit and neighbourhood random intercepts, and an
+ordinal variant. No statistic is shown over fewer than the threshold of respondents or
+fewer than 3 units; neighbourhoods with fewer answers are left out of the models.
+"""),
+    code("""
+ml = us.multilevel
+resp = ml.respondent_frame(inputs.responses)
+regs = ["collective_efficacy", *ml.CONTROLS]
+m_null = ml.fit_multilevel(resp, "sos_safe_walk_after_dark", [], min_n=min_n)
+m = ml.fit_multilevel(resp, "sos_safe_walk_after_dark", regs, categorical=["wave"], min_n=min_n)
+o = ml.fit_ordinal(resp, "sos_safe_walk_after_dark", regs, categorical=["wave"], min_n=min_n)
+rec.record("multilevel", m.table())
+rec.record("multilevel_null_icc", {"unit": m_null.icc_unit, "neighbourhood": m_null.icc_neighbourhood,
+                                   "n_obs": m_null.n_obs})
+rec.record("ordinal", o.table())
+display(Markdown("Without covariates: " + m_null.summary()))
+display(Markdown("With collective efficacy and controls: " + m.summary() + " " + "; ".join(m.notes)))
+display(m.table().set_index("term").round(3))
+display(Markdown(o.summary()))
+display(o.table().set_index("term").round(3))
+"""),
+    md("""
+## About the data
+
+Eurostat `urb_percep` (Quality of Life in European Cities survey; 2009 fieldwork by a
+different contractor than 2012 onwards, so levels shift between waves, which the wave
+fixed effects absorb); Eurostat `urb_cpop1` (population on 1 January, 2013-2022: each value
+keeps its year); city -> NUTS 3 from the GISCO Urban Audit 2021 table; Eurostat
+`crim_gen_reg` (police-recorded assaults, robberies, burglaries and thefts per 100,000
+inhabitants of the NUTS 3 region: comparable within a country over time, not across
+countries). The pilot survey answers are **synthetic**.
+"""),
+]
+
 
 if __name__ == "__main__":
     write("city_self_assessment.ipynb", CITY)
@@ -1395,3 +1756,4 @@ if __name__ == "__main__":
     write("cross_city_synthesis.ipynb", CROSS)
     write("pilot_evaluation.ipynb", PILOT)
     write("collective_impact_synthesis.ipynb", CI_SYNTHESIS)
+    write("social_cohesion_security.ipynb", COHESION)

@@ -29,6 +29,8 @@ _SUBMODULES = (
     "indices",
     "instruments",
     "lint_report",
+    "multilevel",
+    "omitted_variable",
     "orpheus",
     "outcomes",
     "pdf",
@@ -44,9 +46,15 @@ _SUBMODULES = (
     "self_assessment",
     "sensitivity",
     "site",
+    "social_cohesion",
+    "stages",
+    "staggered",
     "survey",
+    "synth_study",
     "synthesis",
+    "synthetic_control",
     "training",
+    "trends",
     "wildboot",
 )
 
@@ -67,6 +75,8 @@ _NAMES = {
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES or name in _NAMES:
+        importlib.import_module(".errors", __name__)  # sets pandas' string storage first
     if name in _SUBMODULES:
         mod = importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
@@ -96,6 +106,8 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         impact,
         indices,
         instruments,
+        multilevel,
+        omitted_variable,
         orpheus,
         outcomes,
         peers,
@@ -109,9 +121,15 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         self_assessment,
         sensitivity,
         site,
+        social_cohesion,
+        stages,
+        staggered,
         survey,
+        synth_study,
         synthesis,
+        synthetic_control,
         training,
+        trends,
         wildboot,
     )
     from .errors import Problem, ValidationError  # noqa: F401

@@ -31,8 +31,11 @@ __all__ = [
     "CoherenceResult",
     "alpha_if_deleted",
     "coherence",
+    "correlation_flags",
+    "correlation_pvalues",
     "correlations",
     "cronbach_alpha",
+    "denominator_correlations",
     "pca",
     "survey_alpha",
 ]
@@ -46,18 +49,34 @@ def correlations(values: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
     return values.corr(method=method)
 
 
-def cronbach_alpha(values: pd.DataFrame, standardised: bool = True) -> float:
-    """Cronbach's alpha of the columns of ``values`` (complete rows).
+def cronbach_alpha(values: pd.DataFrame, standardised: bool = True, use: str = "complete") -> float:
+    """Cronbach's alpha of the columns of ``values``.
 
-    ``standardised=True``: ``k r / (1 + (k - 1) r)`` with r the mean off-diagonal
-    correlation (alpha of z-scores). ``False``: ``k/(k-1) (1 - sum var_i / var_total)``
-    with sample variances of the raw values.
+    ``use="complete"`` (complete rows): ``standardised=True`` gives ``k r / (1 + (k - 1)
+    r)`` with r the mean off-diagonal correlation (alpha of z-scores); ``False`` gives
+    ``k/(k-1) (1 - sum var_i / var_total)`` with sample variances of the raw values.
+    ``use="pairwise"`` is COINr's ``get_cronbach``: from the covariance matrix C of
+    pairwise complete observations, ``k^2 mean_offdiag(C) / sum(C)`` (raw values,
+    ``standardised`` ignored); with complete data it equals the raw alpha.
 
     Example
     -------
     >>> round(cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4.], "b": [1, 3, 2, 4.]})), 3)
     0.889
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4.], "b": [1, 3, 2, 4.]})
+    >>> round(cronbach_alpha(d, use="pairwise"), 3), round(cronbach_alpha(d, False), 3)
+    (0.889, 0.889)
     """
+    if use not in ("complete", "pairwise"):
+        raise ValueError("use: 'complete' or 'pairwise'")
+    if use == "pairwise":
+        k = values.shape[1]
+        if k < 2:
+            return float("nan")
+        C = values.astype(float).cov(min_periods=2).to_numpy()
+        total = np.nansum(C)
+        off = (total - np.nansum(np.diag(C))) / (k * (k - 1))
+        return float(k**2 * off / total)
     V = values.dropna()
     k = V.shape[1]
     if k < 2 or len(V) < 3:
@@ -69,6 +88,99 @@ def cronbach_alpha(values: pd.DataFrame, standardised: bool = True) -> float:
     var_i = V.var(ddof=1).sum()
     var_t = V.sum(axis=1).var(ddof=1)
     return float(k / (k - 1) * (1 - var_i / var_t))
+
+
+def correlation_pvalues(values: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
+    """Two-sided p-values of the correlation of every pair of columns (pairwise complete
+    rows), from :func:`scipy.stats.pearsonr` / :func:`scipy.stats.spearmanr` (COINr's
+    ``get_pvals``, R's ``cor.test``). The diagonal is 0, as in COINr.
+
+    Example
+    -------
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5.], "b": [2, 1, 4, 3, 5.]})
+    >>> round(float(correlation_pvalues(d).loc["a", "b"]), 4)
+    0.1041
+    """
+    from scipy import stats
+
+    cols = list(values.columns)
+    A = values.to_numpy(float)
+    P = np.zeros((len(cols), len(cols)))
+    f = stats.pearsonr if method == "pearson" else stats.spearmanr
+    for i in range(len(cols)):
+        for j in range(i + 1, len(cols)):
+            ok = ~np.isnan(A[:, i]) & ~np.isnan(A[:, j])
+            if ok.sum() < 3:
+                P[i, j] = P[j, i] = np.nan
+                continue
+            P[i, j] = P[j, i] = float(f(A[ok, i], A[ok, j])[1])
+    return pd.DataFrame(P, index=cols, columns=cols)
+
+
+def correlation_flags(
+    values: pd.DataFrame,
+    fw: Any,
+    threshold: float = 0.9,
+    kind: str = "high",
+    group_level: int = 2,
+    method: str = "pearson",
+) -> pd.DataFrame:
+    """Pairs of indicators in the same aggregate of ``group_level`` whose correlation is
+    above (``kind="high"``, e.g. redundant) or below (``"low"``) ``threshold``
+    (COINr's ``get_corr_flags``; pairwise complete rows, each pair once).
+
+    Returns
+    -------
+    DataFrame
+        ``group, indicator_1, indicator_2, r``.
+    """
+    if kind not in ("high", "low"):
+        raise ValueError("kind: 'high' or 'low'")
+    from .scoring import build_tree
+
+    tree = build_tree(fw)
+    parent_at: dict[str, str] = {}
+    for n in tree.nodes:
+        if tree.levels[n] == group_level:
+            for k in tree.ind_under[n]:
+                parent_at[tree.indicators[k]] = n
+    C = values.corr(method=method)
+    cols = list(C.columns)
+    rows = []
+    for i, a in enumerate(cols):
+        for b in cols[i + 1 :]:
+            g = parent_at.get(a)
+            r = C.loc[a, b]
+            if g is None or g != parent_at.get(b) or np.isnan(r):
+                continue
+            if (kind == "high" and r > threshold) or (kind == "low" and r < threshold):
+                rows.append({"group": g, "indicator_1": a, "indicator_2": b, "r": float(r)})
+    return pd.DataFrame(rows, columns=["group", "indicator_1", "indicator_2", "r"])
+
+
+def denominator_correlations(
+    values: pd.DataFrame,
+    denominators: pd.DataFrame,
+    threshold: float = 0.6,
+    method: str = "pearson",
+) -> pd.DataFrame:
+    """Indicators correlated with a denominator beyond ``|r| > threshold`` (COINr's
+    ``get_denom_corr``): a hint that an indicator may need denominating. Rows of
+    ``values`` and ``denominators`` are aligned by index (pairwise complete rows).
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, denominator, r`` sorted by indicator.
+    """
+    rows = []
+    for a in values.columns:
+        for d in denominators.columns:
+            r = values[a].corr(denominators[d], method=method)
+            if np.isfinite(r) and abs(r) > threshold:
+                rows.append({"indicator": a, "denominator": d, "r": float(r)})
+    out = pd.DataFrame(rows, columns=["indicator", "denominator", "r"])
+    return out.sort_values(["indicator", "denominator"]).reset_index(drop=True)
 
 
 def alpha_if_deleted(values: pd.DataFrame, standardised: bool = True) -> pd.DataFrame:

@@ -806,6 +806,7 @@ def build_public_indicators(
     units: pd.DataFrame | None = None,
     fallback_to_parent: bool = False,
     track: Callable[[Path], Path] | None = None,
+    frames: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """All public-statistic indicator values for every unit of the registry.
 
@@ -825,6 +826,9 @@ def build_public_indicators(
     track : callable, optional
         Called with each raw file path before it is read and returning the path to read
         (e.g. a report recorder's ``use``, which records the file's sha256).
+    frames : dict, optional
+        When given, receives the tidy frames read (``"crim_gen_reg"``, ``"urb_percep"``),
+        so that callers need not read the files again.
 
     Returns
     -------
@@ -842,6 +846,8 @@ def build_public_indicators(
         units = read_units(use(raw / PUBLIC_FILES["units"]))
     crime = read_eurostat_tsv(use(raw / PUBLIC_FILES["crim_gen_reg"]), dropna=True)
     percep = read_eurostat_tsv(use(raw / PUBLIC_FILES["urb_percep"]), dropna=True)
+    if frames is not None:
+        frames.update({"crim_gen_reg": crime, "urb_percep": percep})
     parts = [
         crime_indicators(crime, fw, units, fallback_to_parent=fallback_to_parent),
         perception_indicators(percep, fw, units),

@@ -20,6 +20,15 @@ from typing import Any
 
 import pandas as pd
 
+# One string behaviour whatever is installed: pandas 3 stores its default ``str`` dtype in
+# pyarrow when pyarrow is importable (it is, for the Parquet store) and then refuses mixed
+# ``str + object`` concatenations that work with Python storage. The library is written and
+# tested for Python storage; this keeps it so (storage only: values and dtypes are the same).
+try:
+    pd.set_option("mode.string_storage", "python")
+except (KeyError, ValueError, pd.errors.OptionError):  # older pandas: no such option value
+    pass
+
 __all__ = ["Problem", "ValidationError"]
 
 

@@ -105,6 +105,10 @@ class Indicator:
     target, denominator, range : optional
         Target value, denominator declaration (e.g. ``"population/100000"``) and
         plausible range ``(low, high)``.
+    normalisation : dict, optional
+        The indicator's own normalisation (COINr ``indiv_specs``): ``{"method": ...,
+        **params}``, e.g. ``{"method": "goalposts", "goalposts": [0, 100]}``; used by
+        :func:`urbansec_lib.scoring.score` instead of the global method.
     """
 
     id: str
@@ -123,6 +127,7 @@ class Indicator:
     target: float | None = None
     denominator: str | None = None
     range: tuple[float | None, float | None] | None = None
+    normalisation: dict | None = None
 
     @property
     def is_survey(self) -> bool:
@@ -382,6 +387,8 @@ class Framework:
                     d[k] = getattr(i, k)
             if i.range is not None:
                 d["range"] = list(i.range)
+            if i.normalisation is not None:
+                d["normalisation"] = dict(i.normalisation)
             return d
 
         def dim_dict(n: Dimension) -> dict:
@@ -605,8 +612,15 @@ def _build(doc: Any, source: str) -> Framework:
             "target",
             "denominator",
             "range",
+            "normalisation",
             "notes",
         }
+        norm = d.get("normalisation")
+        if norm is not None and not (
+            isinstance(norm, dict) and isinstance(norm.get("method"), str)
+        ):
+            bad(f"{path}.normalisation", norm, "a mapping with a 'method' (and its parameters)")
+            norm = None
         for k in d:
             if k not in known:
                 bad(f"{path}.{k}", k, f"a known indicator field ({', '.join(sorted(known))})")
@@ -627,6 +641,7 @@ def _build(doc: Any, source: str) -> Framework:
             target=target,
             denominator=d.get("denominator"),
             range=rng,
+            normalisation=dict(norm) if norm is not None else None,
         )
 
     def build_dim(path: str, d: Any, parent: str | None) -> Dimension | None:

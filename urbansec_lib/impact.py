@@ -2232,3 +2232,44 @@ def plot_wdd(changes: pd.DataFrame):
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_ylabel("change in count (after - before)")
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# One treated unit: synthetic control and synthetic DiD (own module, re-exported here)
+# --------------------------------------------------------------------------------------
+from .synthetic_control import (  # noqa: E402
+    LeaveOneOutResult,
+    PlaceboResult,
+    SyntheticControlResult,
+    SyntheticDiDResult,
+    synthetic_control,
+    synthetic_did,
+)
+
+__all__ += [
+    "synthetic_control",
+    "synthetic_did",
+    "SyntheticControlResult",
+    "SyntheticDiDResult",
+    "PlaceboResult",
+    "LeaveOneOutResult",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Staggered adoption estimators live in urbansec_lib.staggered (which imports this module);
+# they are exposed here lazily (PEP 562) to avoid an import cycle.
+# --------------------------------------------------------------------------------------
+_STAGGERED = ("att_gt", "sun_abraham", "bacon_decomposition")
+
+
+def __getattr__(name: str):
+    if name in _STAGGERED:
+        from . import staggered
+
+        return getattr(staggered, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_STAGGERED])

@@ -81,6 +81,9 @@ class StudyInputs:
     responses : DataFrame
         Validated respondent-level answers of the pilot surveys, without respondent ids
         (for item non-response and internal-consistency checks).
+    public : dict
+        The public statistics as read (tidy frames ``"crim_gen_reg"``, ``"urb_percep"``
+        of :func:`urbansec_lib.data.read_eurostat_tsv`), so no study reads them twice.
     """
 
     units: pd.DataFrame
@@ -91,6 +94,7 @@ class StudyInputs:
     raw_indicators: pd.DataFrame | None = None
     errors: dict = field(default_factory=dict)
     responses: pd.DataFrame = field(default_factory=pd.DataFrame)
+    public: dict = field(default_factory=dict)
 
 
 def align_periods(
@@ -179,8 +183,9 @@ def load_inputs(
     track = recorder.use if recorder is not None else (lambda p: Path(p))
     units_path = track(raw / "units.csv")
     units = usdata.read_units(units_path)
+    public_frames: dict = {}
     public = usdata.build_public_indicators(
-        raw, fw, units=units, track=track, fallback_to_parent=True
+        raw, fw, units=units, track=track, fallback_to_parent=True, frames=public_frames
     )
     frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
     problems: dict[str, str] = {}
@@ -219,6 +224,7 @@ def load_inputs(
         raw_indicators=raw_ind,
         errors=errors,
         responses=pd.concat(answers, ignore_index=True) if answers else pd.DataFrame(),
+        public=public_frames,
     )
 
 
@@ -371,6 +377,21 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
         else None
     )
     return spec, survey, incidents
+
+
+def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
+    """The staggered-rollout panel of a unit whose evaluation declares ``design: staggered``.
+
+    Returns ``(spec, rollout)``; ``rollout`` is ``None`` when the unit's evaluation declares
+    no staggered design. Every file read is declared to ``recorder``.
+    """
+    from . import outcomes
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
+    if spec.design != "staggered":
+        return spec, None
+    return spec, outcomes.read_rollout(track(spec.resolve(spec.rollout_file)))
 
 
 def all_effects(data: str | Path | None = None, units: list[str] | None = None) -> pd.DataFrame:

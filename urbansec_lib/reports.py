@@ -114,6 +114,11 @@ STUDIES: dict[str, dict[str, Any]] = {
         "title": "AI-inclusive technologies in public spaces",
         "units": "EU",
     },
+    "social_cohesion_security": {
+        "notebook": "social_cohesion_security.ipynb",
+        "title": "Social cohesion and (feelings of) security in European cities",
+        "units": "EU",
+    },
 }
 
 _PACKAGES = (

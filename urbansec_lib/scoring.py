@@ -33,6 +33,7 @@ Example
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -60,12 +61,15 @@ __all__ = [
     "impute",
     "normalise",
     "normalise_vector",
+    "copeland",
+    "optimise_level_weights",
     "optimise_weights",
     "pca_weights",
     "score",
     "screen",
     "to_wide",
     "treat_outliers",
+    "transform_vector",
     "treat_vector",
     "validate_data",
 ]
@@ -80,6 +84,7 @@ NORMALISATION_METHODS = (
     "fracmax",
     "percentile",
     "rank",
+    "borda",
     "ratio",
     "difference",
     "above_below_mean",
@@ -94,6 +99,12 @@ IMPUTATION_METHODS = (
     "group_median",
     "locf",
     "interpolate",
+    "linear",
+    "constant",
+    "linear_constant",
+    "row_mean",
+    "row_median",
+    "em",
 )
 AGGREGATION_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "none")
 #: Normalisation methods whose output lies in a bounded range [lo, hi] (used to flip
@@ -101,6 +112,7 @@ AGGREGATION_METHODS = ("arithmetic", "geometric", "harmonic", "generalised", "no
 _BOUNDED = {"minmax", "goalposts", "dist2max", "percentile", "categorical"}
 _AGG_CODE = {m: i for i, m in enumerate(AGGREGATION_METHODS)}
 _KEYS = ["unit_id", "period"]
+_LOG = logging.getLogger("urbansec.scoring")
 
 
 # =============================================================================== tree
@@ -371,11 +383,16 @@ def denominate(
     DataFrame
         Copy of ``data`` with denominated values and a ``denominator`` column.
 
+    A denominator missing for a unit (NaN, or the unit absent from ``denominators``)
+    makes that indicator value missing, as in COINr's ``Denominate``; it is then imputed
+    or screened like any missing value. Each such cell is logged (``logging`` at INFO)
+    and listed in ``result.attrs["denominate_notes"]`` (and in the profile's log).
+
     Raises
     ------
     ValidationError
-        Unparseable declarations, or denominators missing / not positive for a row that
-        needs them.
+        Unparseable declarations, a denominator column absent altogether, or a zero or
+        negative denominator (the problem names the unit and period).
 
     Example
     -------
@@ -419,17 +436,34 @@ def denominate(
     on = ["unit_id"] + (["period"] if "period" in den.columns else [])
     merged = df.merge(den, on=on, how="left", suffixes=("", "_den"))
     out = df.copy()
+    notes: list[dict] = []
     for iid, (name, factor) in decl.items():
         sel = (merged["indicator_id"] == iid).to_numpy()
         dv = merged.loc[sel, name].to_numpy(dtype=float)
-        bad = ~(dv > 0) & merged.loc[sel, "value"].notna().to_numpy()
-        for r in np.flatnonzero(sel)[bad]:
+        has_value = merged.loc[sel, "value"].notna().to_numpy()
+        rows = np.flatnonzero(sel)
+        # a missing denominator makes the value missing (then imputed or screened), as in
+        # COINr; a zero or negative one is an error naming the unit
+        for i in np.flatnonzero(np.isnan(dv) & has_value):
+            r = rows[i]
+            notes.append(
+                {
+                    "unit_id": df.at[r, "unit_id"],
+                    "period": df.at[r, "period"],
+                    "indicator_id": iid,
+                    "denominator": name,
+                    "note": f"{name} missing for unit {df.at[r, 'unit_id']!r}: "
+                    f"{iid} set to missing",
+                }
+            )
+        for i in np.flatnonzero(~np.isnan(dv) & ~(dv > 0) & has_value):
+            r = rows[i]
             problems.append(
                 Problem(
                     file,
                     None,
                     name,
-                    None if np.isnan(dv[0]) else dv[0],
+                    float(dv[i]),
                     f"a positive {name} for unit {df.at[r, 'unit_id']!r}, "
                     f"period {df.at[r, 'period']!r}",
                 )
@@ -437,11 +471,26 @@ def denominate(
         out.loc[sel, "value"] = merged.loc[sel, "value"].to_numpy(dtype=float) / (dv / factor)
     if problems:
         raise ValidationError(problems, "denominators")
+    for n_ in notes:
+        _LOG.info(n_["note"])
+    out.attrs["denominate_notes"] = notes
     return out
 
 
 # ============================================================================ screen
-def _screen_wide(X: pd.DataFrame, min_unit_coverage: float, min_indicator_coverage: float):
+SCREEN_BY = ("NA", "zeros", "NA_and_zeros")
+
+
+def _screen_wide(
+    X: pd.DataFrame,
+    min_unit_coverage: float,
+    min_indicator_coverage: float,
+    by: str = "NA",
+    min_nonzero: float = 0.05,
+    force: Mapping[Any, bool] | None = None,
+):
+    if by not in SCREEN_BY:
+        raise ValueError(f"screen by {by!r}; one of {SCREEN_BY}")
     rows = []
     obs = X.notna()
     ind_cov = obs.mean(axis=0)
@@ -460,21 +509,41 @@ def _screen_wide(X: pd.DataFrame, min_unit_coverage: float, min_indicator_covera
         )
     X = X.copy()
     X[drop_ind] = np.nan
-    unit_cov = X.notna().mean(axis=1)
-    drop_rows = unit_cov[unit_cov < min_unit_coverage].index
-    for u, p in drop_rows:
+    A = X.to_numpy(float)
+    n_obs = (~np.isnan(A)).sum(axis=1)
+    unit_cov = pd.Series(n_obs / max(A.shape[1], 1), index=X.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nonzero = pd.Series(1 - (A == 0).sum(axis=1) / n_obs, index=X.index)
+    low_na = unit_cov < min_unit_coverage
+    low_zero = nonzero < min_nonzero
+    drop = {"NA": low_na, "zeros": low_zero, "NA_and_zeros": low_na | low_zero}[by].copy()
+    forced = dict(force or {})
+    unit_level = X.index.get_level_values("unit_id")
+    unknown = [u for u in forced if u not in set(unit_level)]
+    if unknown:
+        raise ValueError(f"forced units {unknown} are not in the data")
+    for u, inc in forced.items():
+        drop[unit_level == u] = not bool(inc)
+    for u, p in drop[drop].index:
+        if u in forced:
+            reason, thr, cov = "forced exclusion", None, float(unit_cov[(u, p)])
+        elif low_na[(u, p)] and by != "zeros":
+            reason = f"unit has {unit_cov[(u, p)]:.0%} of indicators < {min_unit_coverage:.0%}"
+            thr, cov = min_unit_coverage, float(unit_cov[(u, p)])
+        else:
+            reason = f"unit has {nonzero[(u, p)]:.0%} non-zero values < {min_nonzero:.0%}"
+            thr, cov = min_nonzero, float(nonzero[(u, p)])
         rows.append(
             {
                 "kind": "unit",
                 "id": u,
                 "period": p,
-                "coverage": float(unit_cov[(u, p)]),
-                "threshold": min_unit_coverage,
-                "reason": f"unit has {unit_cov[(u, p)]:.0%} of indicators "
-                f"< {min_unit_coverage:.0%}",
+                "coverage": cov,
+                "threshold": thr,
+                "reason": reason,
             }
         )
-    X = X.drop(index=drop_rows)
+    X = X.drop(index=drop[drop].index)
     rep = pd.DataFrame(rows, columns=["kind", "id", "period", "coverage", "threshold", "reason"])
     return X, rep, drop_ind
 
@@ -484,12 +553,19 @@ def screen(
     fw: Framework,
     min_unit_coverage: float = 0.0,
     min_indicator_coverage: float = 0.0,
+    by: str = "NA",
+    min_nonzero: float = 0.05,
+    force: Mapping[Any, bool] | None = None,
 ) -> StepResult:
     """Screen by data availability: drop indicators, then unit-periods, below thresholds.
 
     Indicator coverage = share of unit-periods with a value; unit coverage = share of
     the framework's indicators (after dropping screened-out indicators' values) a
     unit-period has. Dropped indicators stay in the framework with no data (coverage 0).
+    As COINr's ``Screen``: ``by="NA"`` drops units with coverage < ``min_unit_coverage``
+    (``dat_thresh``), ``by="zeros"`` units whose share of non-zero values among their
+    observed values is < ``min_nonzero`` (``nonzero_thresh``), ``by="NA_and_zeros"``
+    either; ``force={unit: True/False}`` includes / excludes units whatever their data.
 
     Returns
     -------
@@ -505,7 +581,7 @@ def screen(
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]
     X = to_wide(df, ids)
-    X2, rep, _ = _screen_wide(X, min_unit_coverage, min_indicator_coverage)
+    X2, rep, _ = _screen_wide(X, min_unit_coverage, min_indicator_coverage, by, min_nonzero, force)
     keep = pd.MultiIndex.from_frame(df[_KEYS]).isin(X2.index)
     out = df[keep].copy()
     out = out[~out["indicator_id"].isin(rep.loc[rep["kind"] == "indicator", "id"])]
@@ -513,17 +589,99 @@ def screen(
         "step": "screen",
         "min_unit_coverage": min_unit_coverage,
         "min_indicator_coverage": min_indicator_coverage,
+        "by": by,
+        "min_nonzero": min_nonzero,
+        "force": dict(force or {}),
         "dropped": rep[["kind", "id", "period"]].to_dict("records"),
     }
     return StepResult(out.reset_index(drop=True), rep, log)
 
 
 # ============================================================================ impute
+def _panel_fill(Y: pd.DataFrame, kind: str) -> np.ndarray:
+    """COINr ``impute_panel`` (``stats::approx(rule = 2)``) per unit and indicator:
+    linear (or step, ``constant``) between observations, the nearest observation before
+    the first and after the last one; ``linear_constant`` uses constant for a series
+    with one observation. Series with fewer observations than needed stay missing."""
+    period = Y.index.get_level_values("period")
+    t = pd.to_numeric(pd.Series(period), errors="coerce").to_numpy(float)
+    if np.isnan(t).any():
+        t = pd.factorize(pd.Series(period), sort=True)[0].astype(float)
+    units = Y.index.get_level_values("unit_id").to_numpy()
+    A = Y.to_numpy(float)
+    F = A.copy()
+    for u in pd.unique(units):
+        rows = np.flatnonzero(units == u)
+        rows = rows[np.argsort(t[rows], kind="stable")]
+        tt = t[rows]
+        for c in range(A.shape[1]):
+            y = A[rows, c]
+            ok = ~np.isnan(y)
+            n_ok = int(ok.sum())
+            if n_ok == 0 or n_ok == len(y):
+                continue
+            k = kind if kind != "linear_constant" else ("constant" if n_ok == 1 else "linear")
+            if n_ok < 2 and kind != "linear_constant":
+                continue  # COINr's approx() needs two points
+            if k == "linear":
+                F[rows, c] = np.interp(tt, tt[ok], y[ok])
+            else:  # step function: last observation at or before t, first one before it
+                pos = np.searchsorted(tt[ok], tt, side="right") - 1
+                F[rows, c] = y[ok][np.clip(pos, 0, n_ok - 1)]
+    return F
+
+
+def _row_fill(
+    Y: pd.DataFrame, fw: Framework, how: str, group_level: int | None, normalise_first: bool
+) -> np.ndarray:
+    """COINr ``Impute(impute_by = "row")``: a missing value = the mean (median) of the
+    unit's other indicators in the same aggregate of ``group_level`` (all indicators when
+    None), after min-max scaling each (directed) indicator to [0, 1] when
+    ``normalise_first``, mapped back to the indicator's scale."""
+    ids = list(Y.columns)
+    A = Y.to_numpy(float)
+    # directions only matter with normalise_first (as in COINr: raw values are averaged
+    # as they are otherwise)
+    dirs = np.array([fw.indicator(k).direction if normalise_first else 1 for k in ids], float)
+    F = np.full(A.shape, np.nan)
+    if group_level is None:
+        blocks = [np.arange(len(ids))]
+    else:
+        meta = fw.meta()
+        if group_level not in set(meta["Level"]) or group_level < 2:
+            raise ValueError(f"group_level {group_level}: a level of the framework >= 2")
+        tree = build_tree(fw)
+        blocks = [
+            np.array([ids.index(tree.indicators[k]) for k in tree.ind_under[n]])
+            for n in tree.nodes
+            if tree.levels[n] == group_level
+        ]
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for cols in blocks:
+            B = A[:, cols] * dirs[cols]
+            if normalise_first:
+                mn, mx = np.nanmin(B, axis=0), np.nanmax(B, axis=0)
+                Bn = (B - mn) / (mx - mn)
+            else:
+                Bn = B
+            fill = np.nanmean(Bn, axis=1) if how == "mean" else np.nanmedian(Bn, axis=1)
+            out = np.where(np.isnan(Bn), fill[:, None], Bn)
+            if normalise_first:
+                out = out * (mx - mn) + mn
+            F[:, cols] = out * dirs[cols]
+    return F
+
+
 def _impute_wide(
     X: pd.DataFrame,
     method: str | Sequence[str] | None,
     groups: pd.DataFrame | None = None,
     group: str | None = None,
+    fw: Framework | None = None,
+    group_level: int | None = None,
+    normalise_first: bool = True,
+    seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (imputed X, boolean mask of imputed cells). Observed cells never change."""
     methods = [method] if isinstance(method, str) or method is None else list(method)
@@ -535,6 +693,26 @@ def _impute_wide(
             raise ValueError(f"unknown imputation method {m!r}; one of {IMPUTATION_METHODS}")
         period = Y.index.get_level_values("period")
         unit = Y.index.get_level_values("unit_id")
+        if m in ("linear", "constant", "linear_constant"):
+            Y = Y.where(Y.notna(), _panel_fill(Y, m))
+            continue
+        if m in ("row_mean", "row_median"):
+            if fw is None:
+                raise ValueError("row-wise imputation needs the framework")
+            Y = Y.where(Y.notna(), _row_fill(Y, fw, m[4:], group_level, normalise_first))
+            continue
+        if m == "em":
+            from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+            from sklearn.impute import IterativeImputer
+
+            A = Y.to_numpy(float)
+            keep = ~np.all(np.isnan(A), axis=0)
+            F = A.copy()
+            if keep.sum() >= 2:
+                imp = IterativeImputer(max_iter=10, random_state=seed)
+                F[:, keep] = imp.fit_transform(A[:, keep])
+            Y = Y.where(Y.notna(), F)
+            continue
         if m in ("mean", "median"):
             fill = Y.groupby(period).transform(m)
         elif m in ("group_mean", "group_median"):
@@ -577,6 +755,9 @@ def impute(
     method: str | Sequence[str] | None = "mean",
     groups: pd.DataFrame | None = None,
     group: str | None = None,
+    group_level: int | None = None,
+    normalise_first: bool = True,
+    seed: int = 0,
 ) -> StepResult:
     """Fill missing indicator values; never changes an observed value.
 
@@ -587,8 +768,14 @@ def impute(
         each period); ``"group_mean"`` / ``"group_median"`` (within ``group`` and
         period; units whose group is missing are not imputed); ``"locf"`` (last
         observation carried forward within a unit); ``"interpolate"`` (linear in the
-        period between a unit's observed periods, no extrapolation). A list applies the
-        methods in turn, each filling only the gaps that remain.
+        period between a unit's observed periods, no extrapolation); ``"linear"`` /
+        ``"constant"`` / ``"linear_constant"`` (COINr ``impute_panel``: linear or step
+        between observations and the nearest observation before the first and after the
+        last one); ``"row_mean"`` / ``"row_median"`` (COINr ``impute_by = "row"``: the
+        unit's mean of the other indicators of its aggregate at ``group_level``, after
+        min-max scaling when ``normalise_first``); ``"em"`` (scikit-learn's
+        IterativeImputer, an EM-like chained regression, seeded by ``seed``). A list
+        applies the methods in turn, each filling only the gaps that remain.
     groups : DataFrame
         ``unit_id`` plus group columns (e.g. COINr's ``Group_*``).
     group : str
@@ -606,7 +793,16 @@ def impute(
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]
     X = to_wide(df, ids)
-    Y, imp = _impute_wide(X, method, groups, group)
+    Y, imp = _impute_wide(
+        X,
+        method,
+        groups,
+        group,
+        fw=fw,
+        group_level=group_level,
+        normalise_first=normalise_first,
+        seed=seed,
+    )
     out = _to_tidy(Y)
     flags = _to_tidy(imp, "imputed")
     out["imputed"] = flags["imputed"].to_numpy(dtype=bool)
@@ -650,30 +846,85 @@ def _skew_kurt(x: np.ndarray) -> tuple[float, float]:
     return float(G1), float(G2)
 
 
+#: Transformations of :func:`treat_vector` (``log_fallback`` and ``f1``).
+TRANSFORMS = ("log_CT", "log_CT_plus", "log_CT_orig", "log_GII", "boxcox", "log")
+
+
+def transform_vector(x: Any, method: str, lam: float | None = None) -> tuple[np.ndarray, str]:
+    """One of COINr's transformations of a whole indicator vector (NaN kept).
+
+    ``log_CT``: ``log(x - min + 0.01 (max - min))``; ``log_CT_plus``: ``log_CT`` when the
+    skew is positive, else the mirrored ``-log(max + 0.01 (max - min) - x)``;
+    ``log_CT_orig``: ``log(x - min + 1)``; ``log_GII``:
+    ``log((max - 1)(x - min)/(max - min) + 1)`` (the documented GII formula; COINr 1.1.14's
+    ``log_GII`` returns x unchanged, see docs/coinr_parity.md); ``boxcox``:
+    ``((x - min + 1)^lam - 1)/lam`` (``log(x - min + 1)`` for lam = 0, COINr's
+    ``boxcox(makepos = TRUE)``); ``log``: plain ``log(x)`` (positive values only).
+
+    Returns
+    -------
+    (transformed x, name of the transform applied)
+
+    Example
+    -------
+    >>> transform_vector([1.0, 2.0, 11.0], "log_CT_orig")[0].round(4).tolist()
+    [0.0, 0.6931, 2.3979]
+    """
+    x = np.asarray(x, dtype=float)
+    if method not in TRANSFORMS:
+        raise ValueError(f"unknown transformation {method!r}; one of {TRANSFORMS}")
+    mx, mn = np.nanmax(x), np.nanmin(x)
+    a = 0.01 * (mx - mn)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "log_CT":
+            return np.log(x - mn + a), "log_CT"
+        if method == "log_CT_plus":
+            if _skew_kurt(x)[0] > 0:
+                return np.log(x - mn + a), "log_CT"
+            return -np.log(mx + a - x), "log_CT_neg"
+        if method == "log_CT_orig":
+            return np.log(x - mn + 1.0), "log_CT_orig"
+        if method == "log_GII":
+            return np.log((mx - 1.0) * (x - mn) / (mx - mn) + 1.0), "log_GII"
+        if method == "boxcox":
+            if lam is None:
+                raise ValueError("boxcox needs a lambda (treat parameter boxcox_lambda)")
+            xp = x - mn + 1.0
+            return (np.log(xp) if lam == 0 else (xp**lam - 1.0) / lam), "boxcox"
+        if np.nanmin(x) <= 0:
+            raise ValueError("plain log transformation needs positive values")
+        return np.log(x), "log"
+
+
 def treat_vector(
     x: np.ndarray,
     skew_thresh: float = 2.0,
     kurt_thresh: float = 3.5,
     winmax: int | None = 5,
     log_fallback: str | None = "log_CT_plus",
+    force_win: bool = False,
+    f1: str = "winsorise",
+    boxcox_lambda: float | None = None,
 ) -> dict:
-    """COINr's default outlier treatment of one indicator (``Treat()`` defaults).
+    """COINr's outlier treatment of one indicator (``Treat()``), step by step.
 
     1. Check: pass if ``|G1| < skew_thresh`` **or** ``G2 < kurt_thresh`` where G1 is the
        adjusted Fisher-Pearson skewness (``scipy.stats.skew(bias=False)``, Excel's
        SKEW, COINr's ``skew``) and G2 the sample excess kurtosis
-       (``scipy.stats.kurtosis(bias=False)``, Excel's KURT).
-    2. Winsorise (COINr ``winsorise``): while failing and fewer than ``winmax`` points
-       are winsorised, move all points tied at the extreme to the next value, on the side
-       of the sign of the *current* skew (>= 0: highest values -> next highest). As in
-       COINr, the count is the number of points sitting at the clipped level(s), so the
-       last step may exceed ``winmax`` when values tie.
-    3. If it still fails, discard the winsorisation and log-transform the **untreated**
-       values: ``log(x - min + 0.01*(max - min))`` for skew > 0, and the mirrored
-       ``-log(max + 0.01*(max - min) - x)`` otherwise (COINr's ``log_CT_plus``; COINr's
-       default ``log_CT`` applies the first formula whatever the skew - pass
-       ``log_fallback="log_CT"`` for that). Both are increasing in x, so the indicator's
-       direction is kept. ``log_fallback=None`` keeps the winsorised values.
+       (``scipy.stats.kurtosis(bias=False)``, Excel's KURT). A passing indicator is left
+       unchanged (COINr: also with ``force_win``).
+    2. Winsorise (COINr ``winsorise``): while failing (or, with ``force_win``, whether
+       failing or not) and fewer than ``winmax`` points are winsorised, move all points
+       tied at the extreme to the next value, on the side of the sign of the *current*
+       skew (>= 0: highest values -> next highest). As in COINr, the count is the number
+       of points sitting at the clipped level(s), so the last step may exceed ``winmax``
+       when values tie. ``f1`` set to a transformation (see :data:`TRANSFORMS`) applies
+       that instead of winsorising (COINr ``f1``).
+    3. If it still fails, discard step 2 and transform the **untreated** values with
+       ``log_fallback`` (:func:`transform_vector`: ``log_CT`` is COINr's default,
+       ``log_CT_plus`` (urbansec's default) mirrors it for negative skew, ``log_CT_orig``,
+       ``log_GII``, ``boxcox`` with ``boxcox_lambda``, ``log``); ``None`` keeps the
+       result of step 2. An unknown name is an error.
 
     Fewer than 4 values or a constant vector: no check possible, returned unchanged.
 
@@ -681,7 +932,7 @@ def treat_vector(
     -------
     dict
         ``x`` (treated), ``treated`` (bool per point), ``reason`` (str per point),
-        ``method`` (``none``/``winsorise``/``log_CT``/``log_CT_neg``), ``n_winsorised``,
+        ``method`` (``none``/``winsorise``/the transform), ``n_winsorised``,
         ``skew_before``, ``kurt_before``, ``skew_after``, ``kurt_after``, ``passed``.
 
     Example
@@ -690,6 +941,12 @@ def treat_vector(
     >>> r["method"], r["n_winsorised"], r["x"][-1]
     ('winsorise', 1, np.float64(30.0))
     """
+    if log_fallback is not None and log_fallback not in TRANSFORMS:
+        raise ValueError(f"unknown log_fallback {log_fallback!r}; one of {TRANSFORMS} or None")
+    if f1 != "winsorise" and f1 not in TRANSFORMS:
+        raise ValueError(f"unknown f1 {f1!r}; 'winsorise' or one of {TRANSFORMS}")
+    if force_win and winmax is None:
+        raise ValueError("force_win needs a winmax (it winsorises up to winmax points)")
     x = np.asarray(x, dtype=float)
     sk0, ku0 = _skew_kurt(x)
 
@@ -710,52 +967,61 @@ def treat_vector(
     }
     if res["passed"]:
         return res
-    xw = x.copy()
-    ok = ~np.isnan(xw)
-    imax = np.array([], int)
-    imin = np.array([], int)
-    nwin = 0
-    sk, ku = sk0, ku0
-    while not passes(sk, ku) and (winmax is None or nwin < winmax):
-        vals = xw[ok]
-        if sk >= 0:
-            imax = np.flatnonzero(ok & (xw == vals.max()))
-            rest = np.delete(xw, imax)
-            rest = rest[~np.isnan(rest)]
-            if rest.size == 0:
-                break
-            xw[imax] = rest.max()
-        else:
-            imin = np.flatnonzero(ok & (xw == vals.min()))
-            rest = np.delete(xw, imin)
-            rest = rest[~np.isnan(rest)]
-            if rest.size == 0:
-                break
-            xw[imin] = rest.min()
-        nwin = imax.size + imin.size
-        sk, ku = _skew_kurt(xw)
-    if passes(sk, ku) or log_fallback is None:
-        changed = ok & (xw != x)
-        res.update(
-            x=xw,
-            method="winsorise",
-            n_winsorised=int(changed.sum()),
-            skew_after=sk,
-            kurt_after=ku,
-            passed=passes(sk, ku),
-        )
-        res["treated"] = changed
-        reason = np.full(x.size, "", object)
-        reason[changed & (x > xw)] = f"winsorised high (skew {sk0:.2f}, kurtosis {ku0:.2f} before)"
-        reason[changed & (x < xw)] = f"winsorised low (skew {sk0:.2f}, kurtosis {ku0:.2f} before)"
-        res["reason"] = reason
-        return res
-    mx, mn = np.nanmax(x), np.nanmin(x)
-    a = 0.01 * (mx - mn)
-    if log_fallback == "log_CT" or sk0 > 0:
-        xl, meth = np.log(x - mn + a), "log_CT"
+    ok = ~np.isnan(x)
+    if f1 != "winsorise":
+        xt, meth = transform_vector(x, f1, boxcox_lambda)
+        sk, ku = _skew_kurt(xt)
+        if passes(sk, ku) or log_fallback is None:
+            res.update(x=xt, method=meth, skew_after=sk, kurt_after=ku, passed=passes(sk, ku))
+            res["treated"] = ok.copy()
+            res["reason"] = np.where(ok, f"{meth} transform (skew {sk0:.2f} before)", "")
+            return res
+        nwin = 0
     else:
-        xl, meth = -np.log(mx + a - x), "log_CT_neg"
+        xw = x.copy()
+        imax = np.array([], int)
+        imin = np.array([], int)
+        nwin = 0
+        sk, ku = sk0, ku0
+        while (force_win or not passes(sk, ku)) and (winmax is None or nwin < winmax):
+            vals = xw[ok]
+            if sk >= 0:
+                imax = np.flatnonzero(ok & (xw == vals.max()))
+                rest = np.delete(xw, imax)
+                rest = rest[~np.isnan(rest)]
+                if rest.size == 0:
+                    break
+                xw[imax] = rest.max()
+            else:
+                imin = np.flatnonzero(ok & (xw == vals.min()))
+                rest = np.delete(xw, imin)
+                rest = rest[~np.isnan(rest)]
+                if rest.size == 0:
+                    break
+                xw[imin] = rest.min()
+            nwin = imax.size + imin.size
+            sk, ku = _skew_kurt(xw)
+        if passes(sk, ku) or log_fallback is None:
+            changed = ok & (xw != x)
+            res.update(
+                x=xw,
+                method="winsorise",
+                n_winsorised=int(changed.sum()),
+                skew_after=sk,
+                kurt_after=ku,
+                passed=passes(sk, ku),
+            )
+            res["treated"] = changed
+            reason = np.full(x.size, "", object)
+            reason[changed & (x > xw)] = (
+                f"winsorised high (skew {sk0:.2f}, kurtosis {ku0:.2f} before)"
+            )
+            reason[changed & (x < xw)] = (
+                f"winsorised low (skew {sk0:.2f}, kurtosis {ku0:.2f} before)"
+            )
+            res["reason"] = reason
+            return res
+    xl, meth = transform_vector(x, log_fallback, boxcox_lambda)
     sk, ku = _skew_kurt(xl)
     res.update(
         x=xl, method=meth, n_winsorised=0, skew_after=sk, kurt_after=ku, passed=passes(sk, ku)
@@ -763,48 +1029,86 @@ def treat_vector(
     res["treated"] = ok.copy()
     reason = np.full(x.size, "", object)
     reason[ok] = (
-        f"{meth} transform: winsorising {nwin} point(s) did not bring skew "
+        f"{meth} transform: {f1} ({nwin} point(s)) did not bring skew "
         f"{sk0:.2f} / kurtosis {ku0:.2f} within thresholds"
     )
     res["reason"] = reason
     return res
 
 
-def _treat_wide(X: pd.DataFrame, **kw: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+_TREAT_KEYS = (
+    "skew_thresh",
+    "kurt_thresh",
+    "winmax",
+    "log_fallback",
+    "force_win",
+    "f1",
+    "boxcox_lambda",
+)
+
+
+def _treat_wide(
+    X: pd.DataFrame,
+    by_period: bool = False,
+    indiv: Mapping[str, Any] | None = None,
+    **kw: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Treat every column; ``by_period`` treats each period separately (COINr purse);
+    ``indiv`` = {indicator: "none" or a dict of :func:`treat_vector` parameters}."""
+    bad = [k for k in kw if k not in _TREAT_KEYS]
+    if bad:
+        raise ValueError(f"unknown treatment parameter(s) {bad}; one of {_TREAT_KEYS}")
+    indiv = dict(indiv or {})
+    for k, v in indiv.items():
+        if k not in X.columns:
+            raise ValueError(f"treatment spec for {k!r}, which is not an indicator")
+        if not (v == "none" or isinstance(v, Mapping)):
+            raise ValueError(f"treatment spec of {k}: 'none' or a dict of parameters")
     Y = X.copy()
     treated = pd.DataFrame(False, index=X.index, columns=X.columns)
     cells, per_ind = [], []
+    periods = X.index.get_level_values("period").to_numpy()
+    blocks = [(None, np.ones(len(X), bool))]
+    if by_period:
+        blocks = [(pv, periods == pv) for pv in pd.unique(periods)]
     for k in X.columns:
-        x = X[k].to_numpy(dtype=float)
-        r = treat_vector(x, **kw)
-        Y[k] = r["x"]
-        treated[k] = r["treated"]
-        per_ind.append(
-            {
-                "indicator_id": k,
-                "method": r["method"],
-                "n_winsorised": r["n_winsorised"],
-                "skew_before": r["skew_before"],
-                "kurt_before": r["kurt_before"],
-                "skew_after": r["skew_after"],
-                "kurt_after": r["kurt_after"],
-                "passed": r["passed"],
-            }
-        )
-        i = np.flatnonzero(r["treated"])
-        if i.size:
-            cells.append(
-                pd.DataFrame(
-                    {
-                        "unit_id": X.index.get_level_values("unit_id")[i],
-                        "period": X.index.get_level_values("period")[i],
-                        "indicator_id": k,
-                        "raw": x[i],
-                        "value": r["x"][i],
-                        "reason": r["reason"][i],
-                    }
-                )
+        spec = indiv.get(k)
+        for pv, rows in blocks:
+            x = X[k].to_numpy(dtype=float)[rows]
+            if spec == "none":
+                r = treat_vector(x, skew_thresh=np.inf)
+            else:
+                r = treat_vector(x, **{**kw, **dict(spec or {})})
+            Y.loc[rows, k] = r["x"]
+            treated.loc[rows, k] = r["treated"]
+            per_ind.append(
+                {
+                    "indicator_id": k,
+                    **({"period": pv} if by_period else {}),
+                    "method": r["method"],
+                    "n_winsorised": r["n_winsorised"],
+                    "skew_before": r["skew_before"],
+                    "kurt_before": r["kurt_before"],
+                    "skew_after": r["skew_after"],
+                    "kurt_after": r["kurt_after"],
+                    "passed": r["passed"],
+                }
             )
+            i = np.flatnonzero(r["treated"])
+            if i.size:
+                sub = X.index[rows]
+                cells.append(
+                    pd.DataFrame(
+                        {
+                            "unit_id": sub.get_level_values("unit_id")[i],
+                            "period": sub.get_level_values("period")[i],
+                            "indicator_id": k,
+                            "raw": x[i],
+                            "value": r["x"][i],
+                            "reason": r["reason"][i],
+                        }
+                    )
+                )
     cols = _KEYS + ["indicator_id", "raw", "value", "reason"]
     cells_df = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=cols)
     return Y, treated, cells_df, pd.DataFrame(per_ind)
@@ -817,17 +1121,25 @@ def treat_outliers(
     kurt_thresh: float = 3.5,
     winmax: int | None = 5,
     log_fallback: str | None = "log_CT_plus",
+    by_period: bool = False,
+    indiv: Mapping[str, Any] | None = None,
+    force_win: bool = False,
+    f1: str = "winsorise",
+    boxcox_lambda: float | None = None,
 ) -> StepResult:
-    """COINr's default outlier treatment, indicator by indicator (see :func:`treat_vector`).
+    """COINr's outlier treatment, indicator by indicator (see :func:`treat_vector`).
 
-    Values are pooled over all units and periods of an indicator.
+    Values are pooled over all units and periods of an indicator; ``by_period=True``
+    treats each period separately, as COINr treats each coin of a purse. ``indiv`` gives
+    per-indicator specs (COINr ``indiv_specs``): ``{indicator: "none"}`` or
+    ``{indicator: {"winmax": 3, "force_win": True, ...}}`` overriding the global ones.
 
     Returns
     -------
     StepResult
         ``data`` has a ``treated`` flag; ``report`` lists every treated cell with raw
         value, treated value and reason; ``log["indicators"]`` holds skew/kurtosis
-        before and after per indicator.
+        before and after per indicator (and period).
 
     Example
     -------
@@ -836,23 +1148,25 @@ def treat_outliers(
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]
     X = to_wide(df, ids)
-    Y, tr, cells, per_ind = _treat_wide(
-        X,
+    kw = dict(
         skew_thresh=skew_thresh,
         kurt_thresh=kurt_thresh,
         winmax=winmax,
         log_fallback=log_fallback,
+        force_win=force_win,
+        f1=f1,
+        boxcox_lambda=boxcox_lambda,
     )
+    Y, tr, cells, per_ind = _treat_wide(X, by_period=by_period, indiv=indiv, **kw)
     out = _to_tidy(Y)
     out["treated"] = _to_tidy(tr, "t")["t"].to_numpy(dtype=bool)
     key = out.set_index(_KEYS + ["indicator_id"]).index
     out = out[key.isin(df.set_index(_KEYS + ["indicator_id"]).index)]
     log = {
         "step": "treat",
-        "skew_thresh": skew_thresh,
-        "kurt_thresh": kurt_thresh,
-        "winmax": winmax,
-        "log_fallback": log_fallback,
+        **kw,
+        "by_period": by_period,
+        "indiv": dict(indiv or {}),
         "indicators": per_ind.to_dict("records"),
     }
     return StepResult(out.reset_index(drop=True), cells, log)
@@ -992,6 +1306,8 @@ def _normalise_array(
         n = np.sum(~np.isnan(Xd), axis=0)
         if method == "rank":
             return R
+        if method == "borda":
+            return R - 1.0
         if method == "percentile":
             if p.get("kind", "handbook") == "handbook":
                 return R / n * scale
@@ -1033,6 +1349,8 @@ def _normalise_wide(
     directions: np.ndarray | None = None,
 ):
     ids = list(X.columns)
+    p = dict(params or {})
+    indiv = dict(p.pop("indiv", None) or {})
     dirs = (
         directions
         if directions is not None
@@ -1041,13 +1359,31 @@ def _normalise_wide(
     units = X.index.get_level_values("unit_id").to_numpy()
     periods = X.index.get_level_values("period").to_numpy()
     A = X.to_numpy(dtype=float)
-    if not by_period:
-        Y = _normalise_array(A, dirs, method, ids, fw, units, params or {}, periods)
-    else:
-        Y = np.full(A.shape, np.nan)
+
+    def run(cols: np.ndarray, meth: str, prm: Mapping) -> np.ndarray:
+        sub_ids = [ids[c] for c in cols]
+        if not by_period:
+            return _normalise_array(A[:, cols], dirs[cols], meth, sub_ids, fw, units, prm, periods)
+        Y = np.full((A.shape[0], cols.size), np.nan)
         for pv in pd.unique(periods):
             s = periods == pv
-            Y[s] = _normalise_array(A[s], dirs, method, ids, fw, units[s], params or {}, periods[s])
+            Y[s] = _normalise_array(
+                A[s][:, cols], dirs[cols], meth, sub_ids, fw, units[s], prm, periods[s]
+            )
+        return Y
+
+    bad = [k for k in indiv if k not in ids]
+    if bad:
+        raise ValueError(f"normalisation specs for {bad}, which are not indicators")
+    glob = np.array([c for c, k in enumerate(ids) if k not in indiv], int)
+    Y = np.full(A.shape, np.nan)
+    if glob.size:
+        Y[:, glob] = run(glob, method, p)
+    for k, spec in indiv.items():
+        sp = dict(spec)
+        meth = sp.pop("method", method)
+        c = np.array([ids.index(k)])
+        Y[:, c] = run(c, meth, sp)
     return pd.DataFrame(Y, index=X.index, columns=ids)
 
 
@@ -1086,6 +1422,8 @@ def normalise(
         Table 15); ``kind="coinr"``: ``(rank - 1)/(n - 1) * scale`` (dplyr percent_rank).
     ``rank``
         Rank, ties at the lowest rank (1 = lowest x').
+    ``borda``
+        Borda score: rank - 1 (COINr ``n_borda``; 0 = lowest x').
     ``ratio`` / ``difference``
         ``x'/x'_ref`` and ``(x' - x'_ref)/x'_ref`` with ``ref`` = ``"mean"``, ``"max"``,
         ``"min"`` or a unit id (Handbook distance to a reference).
@@ -1099,6 +1437,9 @@ def normalise(
 
     Ratio-type methods assume positive ratio-scale data; with direction -1 the values
     are negative (as in COINr) - prefer a range-based method for such indicators.
+
+    Per-indicator specs (COINr ``indiv_specs``): ``indiv={indicator: {"method": ...,
+    **params}}`` normalises those indicators their own way, the rest with ``method``.
 
     Example
     -------
@@ -1145,6 +1486,8 @@ def _aggregate_core(
     bounds: tuple[float, float] | None = None,
     node_major: bool = False,
     dtype: Any = np.float64,
+    custom: Mapping[int, Callable] | None = None,
+    row_periods: np.ndarray | None = None,
 ) -> np.ndarray:
     """Aggregate a rows x indicators matrix through the tree for D weight draws at once.
 
@@ -1157,6 +1500,10 @@ def _aggregate_core(
         Return (J, D, R) instead of (D, R, J).
     dtype : numpy dtype
         Working precision (the sensitivity analysis uses float32).
+    custom : {node index: f}, optional
+        Nodes aggregated by a function ``f(values, weights) -> scores`` (values: units x
+        children with NaN, weights: the children's weights) applied within each period
+        (``row_periods``), e.g. :func:`copeland`.
 
     Returns
     -------
@@ -1202,7 +1549,29 @@ def _aggregate_core(
 
     par, chi, isind = tree.edge_parent, tree.edge_child, tree.edge_child_is_ind
     need_cnt = dat_thresh is not None
+    custom = dict(custom or {})
+    blocks = (
+        [np.arange(R)]
+        if row_periods is None
+        else [np.flatnonzero(row_periods == pv) for pv in pd.unique(row_periods)]
+    )
     for j in range(J):
+        if j in custom:
+            es = np.flatnonzero(par == j)
+            for d in range(D):
+                cols = []
+                for e in es:
+                    c = chi[e]
+                    if isind[e]:
+                        cols.append(X[:, c].astype(float))
+                    else:
+                        sc_ = S[c, d].astype(float)
+                        cols.append(_flip(sc_, bounds) if tree.node_direction[c] < 0 else sc_)
+                V = np.column_stack(cols)
+                w = np.asarray(W[d, es], float)
+                for rows in blocks:
+                    S[j, d, rows] = np.asarray(custom[j](V[rows], w), dtype=float)
+            continue
         mcode = methods[:, j]
         codes = np.unique(mcode)
         single = codes.size == 1
@@ -1230,12 +1599,13 @@ def _aggregate_core(
             for code in codes:
                 if code == 4:
                     continue
-                if code in (1, 2, 3) and zeros == "error":
+                if (code in (1, 2) or (code == 3 and pj[j] < 0)) and zeros == "error":
                     badx = Mk & (X0[:, ks] <= 0)
                     if badx.any():
                         r, c = np.argwhere(badx)[0]
                         raise ValueError(
-                            f"{AGGREGATION_METHODS[code]} aggregation needs positive values; "
+                            f"{AGGREGATION_METHODS[code]} aggregation needs positive values "
+                            "(generalised: for p < 0); "
                             f"indicator {tree.indicators[ks[c]]} has {X[r, ks[c]]:.4g}. "
                             "Normalise to a positive range (e.g. minmax range=(1, 100)) or "
                             "use zeros='shift'"
@@ -1268,7 +1638,7 @@ def _aggregate_core(
                     continue
                 rows = slice(None) if single else (mcode == code)
                 vals = sc[rows]
-                if code in (1, 2, 3) and zeros == "error":
+                if (code in (1, 2) or (code == 3 and pj[j] < 0)) and zeros == "error":
                     chk = vals if not any_nan else vals[~nan_c[rows]]
                     if np.any(chk <= 0):
                         raise ValueError(
@@ -1328,26 +1698,79 @@ def _aggregate_core(
     return S if node_major else S.transpose(1, 2, 0)
 
 
-def _resolve_methods(tree: Tree, aggregate: Any) -> tuple[list[str], dict]:
-    """Per-node aggregation method list and the parameters (p, zeros, shift, dat_thresh)."""
+def copeland(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Copeland score of each unit from an outranking matrix (COINr ``a_copeland``).
+
+    ``values``: units x children (NaN allowed: a comparison with a missing value counts
+    for neither unit). For units i < j the outranking share is ``sum(w[x_i > x_j]) +
+    sum(w[x_i == x_j]) / 2`` with weights summing to 1, and ``1 -`` that for j over i (as
+    COINr); a unit scores +1 for each unit it outranks (> 0.5), -1 for each that outranks
+    it, 0 for a tie. The score is a count, not on the normalised scale.
+
+    Example
+    -------
+    >>> copeland(np.array([[1.0, 2.0], [2.0, 3.0], [0.0, 5.0]])).tolist()
+    [-1.0, 1.0, 0.0]
+    """
+    V = np.asarray(values, float)
+    n, k = V.shape
+    w = np.ones(k) if weights is None else np.asarray(weights, float)
+    w = w / np.nansum(w)
+    with np.errstate(invalid="ignore"):
+        gt = (V[:, None, :] > V[None, :, :]).astype(float)
+        eq = (V[:, None, :] == V[None, :, :]).astype(float)
+    orm = gt @ w + (eq @ w) / 2
+    iu = np.triu_indices(n, 1)
+    full = np.zeros((n, n))
+    full[iu] = orm[iu]
+    full[(iu[1], iu[0])] = 1 - orm[iu]
+    sc_ = np.where(full > 0.5, 1.0, np.where(full < 0.5, -1.0, 0.0))
+    np.fill_diagonal(sc_, 0.0)
+    return sc_.sum(axis=1)
+
+
+def _resolve_methods(tree: Tree, aggregate: Any) -> tuple[list[Any], dict]:
+    """Per-node aggregation method list and the parameters (p, zeros, shift, dat_thresh).
+
+    A method is a name of :data:`AGGREGATION_METHODS`, ``"copeland"`` or a callable
+    ``f(values, weights)``; a mapping may be keyed by node id or by level (int)."""
     spec = aggregate
     params: dict = {}
     if isinstance(spec, Mapping) and "method" in spec:
         params = {k: v for k, v in spec.items() if k != "method"}
         spec = spec["method"]
-    elif isinstance(spec, Mapping) and not (set(spec) & set(tree.nodes)):
+    elif isinstance(spec, Mapping) and not (set(spec) & (set(tree.nodes) | set(range(2, 50)))):
         params = dict(spec)
         spec = None
     if spec is None:
-        meths = list(tree.node_aggregation)
-    elif isinstance(spec, str):
+        meths: list[Any] = list(tree.node_aggregation)
+    elif isinstance(spec, str) or callable(spec):
         meths = [spec] * tree.J
     else:
-        meths = [spec.get(n, a) for n, a in zip(tree.nodes, tree.node_aggregation)]
+        meths = [
+            spec.get(n, spec.get(tree.levels[n], a))
+            for n, a in zip(tree.nodes, tree.node_aggregation)
+        ]
     for m in meths:
-        if m not in AGGREGATION_METHODS:
-            raise ValueError(f"unknown aggregation {m!r}; one of {AGGREGATION_METHODS}")
+        if not callable(m) and m not in AGGREGATION_METHODS and m != "copeland":
+            raise ValueError(
+                f"unknown aggregation {m!r}; one of {AGGREGATION_METHODS}, 'copeland' "
+                "or a function f(values, weights)"
+            )
     return meths, params
+
+
+def _method_codes(meths: Sequence[Any]) -> tuple[np.ndarray, dict]:
+    """(1, J) codes for the vectorised core and the {node: function} custom nodes."""
+    codes = np.array(
+        [[_AGG_CODE[m] if isinstance(m, str) and m in _AGG_CODE else 0 for m in meths]]
+    )
+    custom = {
+        j: (copeland if m == "copeland" else m)
+        for j, m in enumerate(meths)
+        if callable(m) or m == "copeland"
+    }
+    return codes, custom
 
 
 def _resolve_weights(tree: Tree, weights: Any) -> np.ndarray:
@@ -1448,10 +1871,14 @@ def aggregate(
     ----------
     indicators : DataFrame
         Tidy normalised values (``unit_id, period, indicator_id, value``).
-    method : str or mapping, optional
-        ``None`` = each node's own ``aggregation`` from the framework; a string for all
-        nodes; or ``{node_id: method}``. Methods: ``arithmetic``, ``geometric``,
-        ``harmonic``, ``generalised`` (power mean with exponent ``p``), ``none``.
+    method : str, callable or mapping, optional
+        ``None`` = each node's own ``aggregation`` from the framework; a method for all
+        nodes; or ``{node_id or level: method}`` (a different function per level, as
+        COINr's ``f_ag`` vector). Methods: ``arithmetic``, ``geometric``, ``harmonic``,
+        ``generalised`` (power mean with exponent ``p``; zeros allowed for p > 0, as in
+        COINr), ``copeland`` (:func:`copeland`, within each period), ``none``, or a user
+        function ``f(values, weights) -> scores`` (values: units x children of one
+        period).
     weights : optional
         ``None`` (framework weights), ``"equal"``, or ``{child_id: weight}``.
     dat_thresh : float, optional
@@ -1478,7 +1905,7 @@ def aggregate(
     X = to_wide(df, tree.indicators)
     meths, extra = _resolve_methods(tree, method)
     W = _resolve_weights(tree, weights)
-    codes = np.array([[_AGG_CODE[m] for m in meths]])
+    codes, custom = _method_codes(meths)
     S = _aggregate_core(
         X.to_numpy(float),
         tree,
@@ -1489,25 +1916,35 @@ def aggregate(
         shift=extra.get("shift", shift),
         dat_thresh=extra.get("dat_thresh", dat_thresh),
         bounds=bounds,
+        custom=custom,
+        row_periods=X.index.get_level_values("period").to_numpy(),
     )[0]
     return _scores_tidy(S, X.index, tree)
 
 
 # ============================================================================ weights
-def pca_weights(values: pd.DataFrame) -> pd.Series:
+def pca_weights(values: pd.DataFrame, kind: str = "squared") -> pd.Series:
     """Weights from the first principal component of standardised children.
 
-    PCA of the correlation matrix of ``values`` (units x children, complete rows); the
-    weights are the squared loadings of the first (unrotated) component, which sum to 1
-    (the eigenvector has unit length). This is the simple variant of the Handbook's
-    PCA/FA weighting (Section 6.1; the Handbook's worked example rotates several
-    factors - not done here). Needs at least 3 complete rows; else equal weights.
+    PCA of the correlation matrix of ``values`` (units x children, complete rows).
+    ``kind="squared"``: the squared loadings of the first (unrotated) component, which
+    sum to 1 (the eigenvector has unit length) - the simple variant of the Handbook's
+    PCA/FA weighting (Section 6.1). ``kind="loadings"``: the signed loadings themselves,
+    as COINr's ``get_PCA`` returns them (``prcomp(scale = TRUE)$rotation[, 1]``); an
+    eigenvector's sign is arbitrary, so urbansec orients it to a positive sum (COINr
+    keeps whatever sign LAPACK returns); a child loading against the others keeps a
+    negative weight. Needs at least 3 complete rows; else equal weights.
 
     Example
     -------
     >>> pca_weights(pd.DataFrame({"a": [1, 2, 3, 4.], "b": [2, 4, 5, 9.]})).round(2).tolist()
     [0.5, 0.5]
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4.], "b": [2, 4, 5, 9.]})
+    >>> pca_weights(d, kind="loadings").round(4).tolist()
+    [0.7071, 0.7071]
     """
+    if kind not in ("squared", "loadings"):
+        raise ValueError("kind: 'squared' or 'loadings'")
     V = values.dropna()
     k = values.shape[1]
     if k == 1 or len(V) < 3:
@@ -1521,6 +1958,9 @@ def pca_weights(values: pd.DataFrame) -> pd.Series:
     C = np.corrcoef(V.loc[:, ok].to_numpy().T)
     evals, evecs = np.linalg.eigh(C)
     v = evecs[:, -1]
+    if kind == "loadings":
+        w[ok] = v if v.sum() >= 0 else -v
+        return w
     w[ok] = v**2 / np.sum(v**2)
     return w
 
@@ -1606,6 +2046,112 @@ def optimise_weights(
     }
 
 
+def optimise_level_weights(
+    prof: Profile,
+    level: int,
+    optype: str = "balance",
+    target: Any = "equal",
+    toler: float = 0.1,
+    maxiter: int = 500,
+    allow_negative: bool = False,
+) -> dict:
+    """Weights of all components at ``level`` optimised as COINr's ``get_opt_weights``.
+
+    The components of ``level`` (1 = indicators) are correlated (Pearson) with the index
+    after re-aggregating the profile with candidate weights. ``optype="balance"``
+    minimises ``log(mean((t - c / sum(c))^2))`` for a target importance ``t`` (``"equal"``
+    or a sequence, normalised to sum 1); ``"infomax"`` maximises ``sum(c)``. Nelder-Mead
+    (:func:`scipy.optimize.minimize`) from the target (balance) or the current weights
+    (infomax), with COINr's ``reltol`` as ``toler`` and ``maxit`` as ``maxiter``.
+
+    Negative weights: COINr optimises the raw weights unconstrained, so a weight can
+    come out negative. urbansec's choice (``allow_negative=False``) optimises ``|v|``,
+    so every weight is >= 0 - a negative weight would reward a unit for doing worse on
+    a component, which a published index should not do. ``allow_negative=True``
+    reproduces COINr's unconstrained search.
+
+    Returns
+    -------
+    dict
+        ``weights`` ({component: weight}, summing to 1), ``correlations`` (achieved),
+        ``objective``, ``success``, ``n_evaluations``. Pass ``weights`` to
+        ``prof.rescore(weights=...)``.
+    """
+    if optype not in ("balance", "infomax"):
+        raise ValueError("optype: 'balance' or 'infomax'")
+    tree = prof._tree
+    W0 = np.asarray(prof._weights, float)
+    meths = prof._methods
+    codes, custom = _method_codes(meths)
+    N = prof.indicators.pivot_table(
+        index=_KEYS, columns="indicator_id", values="value", dropna=False
+    ).reindex(columns=list(tree.indicators))
+    A = N.to_numpy(float)
+    comps = (
+        list(tree.indicators) if level == 1 else [n for n in tree.nodes if tree.levels[n] == level]
+    )
+    if not comps:
+        raise ValueError(f"no components at level {level}")
+    pos = tree.edge_index()
+    es = np.array([pos[c] for c in comps])
+    root = tree.nodes.index(tree.root)
+    t = None
+    if optype == "balance":
+        t = np.ones(len(comps)) if isinstance(target, str) and target == "equal" else None
+        if t is None:
+            t = np.asarray(target, float)
+        if t.size != len(comps):
+            raise ValueError(f"target needs {len(comps)} values (the components of level {level})")
+        t = t / t.sum()
+    last: dict[str, Any] = {}
+
+    def corr(w: np.ndarray) -> np.ndarray:
+        W = W0.copy()
+        W[es] = w / w.sum()
+        S = _aggregate_core(A, tree, W[None], codes, bounds=prof._bounds, custom=custom)[0]
+        y = S[:, root]
+        V = (
+            A[:, [tree.indicators.index(c) for c in comps]]
+            if level == 1
+            else S[:, [tree.nodes.index(c) for c in comps]]
+        )
+        ok = ~np.isnan(y)
+        c = np.array(
+            [
+                np.corrcoef(V[ok & ~np.isnan(V[:, i]), i], y[ok & ~np.isnan(V[:, i])])[0, 1]
+                for i in range(len(comps))
+            ]
+        )
+        return c
+
+    def obj(v: np.ndarray) -> float:
+        w = v if allow_negative else np.abs(v)
+        c = corr(w)
+        if optype == "balance":
+            val = float(np.log(max(np.sum((t - c / c.sum()) ** 2) / c.size, 1e-300)))
+        else:
+            val = float(-np.sum(c))
+        last.update(c=c, val=val)
+        return val
+
+    x0 = t.copy() if optype == "balance" else W0[es].copy()
+    r = optimize.minimize(
+        obj, x0, method="Nelder-Mead", options={"maxiter": maxiter, "fatol": toler * 1e-3}
+    )
+    w = r.x if allow_negative else np.abs(r.x)
+    w = w / w.sum()
+    c = corr(w)
+    return {
+        "weights": dict(zip(comps, w)),
+        "correlations": dict(zip(comps, c)),
+        "objective": float(obj(w)),
+        "success": bool(r.success),
+        "n_evaluations": int(r.nfev),
+        "optype": optype,
+        "objective_at": lambda ww: obj(np.asarray(ww, float)),
+    }
+
+
 # ============================================================================= score
 def _as_spec(spec: Any, default_key: str = "method") -> tuple[Any, dict]:
     if spec is None or spec is False:
@@ -1642,28 +2188,43 @@ def score(
     fw : Framework
     impute : None, str, list or dict
         ``None`` (no imputation), a method of :func:`impute` (or a list applied in
-        turn), or ``{"method": ..., "group": "Group_x"}`` (group from ``groups``).
+        turn), or ``{"method": ..., "group": "Group_x", "group_level": 2,
+        "normalise_first": True, "seed": 0}`` (group from ``groups``; ``group_level`` /
+        ``normalise_first`` for the row-wise methods, ``seed`` for ``"em"``).
     treat : None, True or dict
-        ``True`` for COINr's default outlier treatment, or a dict of
+        ``True`` for urbansec's default outlier treatment, or a dict of
         :func:`treat_outliers` parameters (``skew_thresh``, ``kurt_thresh``, ``winmax``,
-        ``log_fallback``).
+        ``log_fallback``, ``force_win``, ``f1``, ``boxcox_lambda``, ``by_period`` (treat
+        each period separately, as COINr treats a purse), ``indiv`` (per-indicator
+        specs)). COINr's default is ``{"log_fallback": "log_CT"}``.
     normalise : str or dict
         A method of :func:`normalise`; parameters in ``normalise_params`` (or in the
-        dict: ``{"method": "zscore", "mean": 100, "sd": 10}``); ``by_period`` too.
-        Default min-max to 0-100 pooled over all units and periods.
-    aggregate : None, str or dict
-        ``None`` = each node's framework aggregation; a method for all nodes; or
-        ``{"method": ..., "dat_thresh": 0.5, "p": 2, "zeros": "error"|"shift",
-        "shift": 1}``, or ``{node_id: method}``.
-    weights : None, "equal", "pca", mapping or frame
-        Framework weights by default; ``"pca"`` derives every node's child weights with
-        :func:`pca_weights` bottom-up.
+        dict: ``{"method": "zscore", "mean": 100, "sd": 10}``); ``by_period`` and
+        ``indiv`` (per-indicator specs) too. Indicators with a ``normalisation`` in the
+        framework use it (explicit ``indiv`` entries win). Default min-max to 0-100
+        pooled over all units and periods (COINr's ``Normalise(global = TRUE)``).
+    aggregate : None, str, callable or dict
+        ``None`` = each node's framework aggregation; a method for all nodes (a name of
+        :func:`aggregate`, ``"copeland"`` or a function ``f(values, weights)``);
+        ``{node_id or level: method}``; or ``{"method": ..., "dat_thresh": 0.5, "p": 2,
+        "zeros": "error"|"shift", "shift": 1}``.
+    weights : None, "equal", "pca", "pca_loadings", mapping or frame
+        Framework weights by default; ``"pca"`` (squared loadings) or
+        ``"pca_loadings"`` (COINr's signed loadings) derive every node's child weights
+        with :func:`pca_weights` bottom-up.
     screen : dict, optional
-        ``{"min_unit_coverage": ..., "min_indicator_coverage": ...}``.
+        ``{"min_unit_coverage": ..., "min_indicator_coverage": ..., "by": "NA" | "zeros"
+        | "NA_and_zeros", "min_nonzero": 0.05, "force": {unit: True/False},
+        "after_impute": False}`` (see :func:`screen`). ``after_impute=True`` screens the
+        imputed data, as COINr's example coin does.
     groups : DataFrame, optional
         ``unit_id`` + group columns (for group imputation; kept on the profile).
     denominators : DataFrame, optional
-        Passed to :func:`denominate` first.
+        Passed to :func:`denominate` first (a missing denominator gives a missing value
+        and a note in the log).
+
+    The one-call route of :class:`urbansec_lib.stages.Pipeline`; every stage's output
+    is kept on ``profile.dsets`` by name.
 
     Returns
     -------
@@ -1698,35 +2259,77 @@ def score(
             "framework_version": fw.version,
         }
     )
+    tree = build_tree(fw)
+    dsets: dict[str, pd.DataFrame] = {"Raw": to_wide(df, tree.indicators)}
     if denominators is not None:
         df = denominate(df, fw, denominators)
+        dsets["Denominated"] = to_wide(df, tree.indicators)
         log.append(
             {
                 "step": "denominate",
                 "declarations": {i.id: i.denominator for i in fw.indicators if i.denominator},
+                "notes": list(df.attrs.get("denominate_notes", [])),
             }
         )
-    tree = build_tree(fw)
     X = to_wide(df, tree.indicators)
     raw = X.copy()
     screen_report = pd.DataFrame()
-    if screen:
-        sp = {"min_unit_coverage": 0.0, "min_indicator_coverage": 0.0, **dict(screen)}
-        X, screen_report, _ = _screen_wide(X, sp["min_unit_coverage"], sp["min_indicator_coverage"])
-        raw = raw.loc[X.index]
-        log.append(
-            {
-                "step": "screen",
-                **sp,
-                "dropped": screen_report[["kind", "id", "period"]].to_dict("records"),
-            }
+    sp = {
+        "min_unit_coverage": 0.0,
+        "min_indicator_coverage": 0.0,
+        "by": "NA",
+        "min_nonzero": 0.05,
+        "force": None,
+        "after_impute": False,
+        **dict(screen or {}),
+    }
+    unknown = set(sp) - {
+        "min_unit_coverage",
+        "min_indicator_coverage",
+        "by",
+        "min_nonzero",
+        "force",
+        "after_impute",
+    }
+    if unknown:
+        raise ValueError(f"unknown screen parameter(s) {sorted(unknown)}")
+
+    def _do_screen(X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        X2, rep, _ = _screen_wide(
+            X,
+            sp["min_unit_coverage"],
+            sp["min_indicator_coverage"],
+            sp["by"],
+            sp["min_nonzero"],
+            sp["force"],
         )
+        log.append(
+            {"step": "screen", **sp, "dropped": rep[["kind", "id", "period"]].to_dict("records")}
+        )
+        return X2, rep
+
+    if screen and not sp["after_impute"]:
+        X, screen_report = _do_screen(X)
+        raw = raw.loc[X.index]
+        dsets["Screened"] = X.copy()
     observed = X.notna()
     # impute
     imp_method, imp_kw = _as_spec(impute)
     imputed = pd.DataFrame(False, index=X.index, columns=X.columns)
     if imp_method not in (None, "none"):
-        X, imputed = _impute_wide(X, imp_method, groups, imp_kw.get("group"))
+        bad = set(imp_kw) - {"group", "group_level", "normalise_first", "seed"}
+        if bad:
+            raise ValueError(f"unknown imputation parameter(s) {sorted(bad)}")
+        X, imputed = _impute_wide(
+            X,
+            imp_method,
+            groups,
+            imp_kw.get("group"),
+            fw=fw,
+            group_level=imp_kw.get("group_level"),
+            normalise_first=imp_kw.get("normalise_first", True),
+            seed=imp_kw.get("seed", 0),
+        )
         log.append(
             {
                 "step": "impute",
@@ -1735,6 +2338,12 @@ def score(
                 "n_imputed": int(imputed.to_numpy().sum()),
             }
         )
+    if imp_method not in (None, "none"):
+        dsets["Imputed"] = X.copy()
+    if screen and sp["after_impute"]:
+        X, screen_report = _do_screen(X)
+        raw, observed, imputed = raw.loc[X.index], observed.loc[X.index], imputed.loc[X.index]
+        dsets["Screened"] = X.copy()
     # treat
     tr_on, tr_kw = _as_spec(treat, "enabled")
     treated = pd.DataFrame(False, index=X.index, columns=X.columns)
@@ -1748,14 +2357,19 @@ def score(
             **tr_kw,
         }
         X, treated, treat_report, per_ind = _treat_wide(X, **kw)
+        dsets["Treated"] = X.copy()
         log.append({"step": "treat", **kw, "indicators": per_ind.to_dict("records")})
     # normalise
     n_method, n_kw = _as_spec(normalise)
     if n_method is True:
         n_method = "minmax"
     n_kw = {**n_kw, **dict(normalise_params or {})}
+    fw_indiv = {i.id: dict(i.normalisation) for i in fw.indicators if i.normalisation}
+    if fw_indiv:  # the framework's per-indicator specs; explicit ones take precedence
+        n_kw["indiv"] = {**fw_indiv, **dict(n_kw.get("indiv") or {})}
     by_period = bool(n_kw.pop("by_period", False))
     N = _normalise_wide(X, fw, n_method, n_kw, by_period)
+    dsets["Normalised"] = N.copy()
     log.append(
         {
             "step": "normalise",
@@ -1770,12 +2384,18 @@ def score(
     # weights + aggregate
     meths, agg_kw = _resolve_methods(tree, aggregate)
     agg_kw = {"p": 2.0, "zeros": "error", "shift": 1.0, "dat_thresh": None, **agg_kw}
-    codes = np.array([[_AGG_CODE[m] for m in meths]])
+    codes, custom = _method_codes(meths)
+    agg_kw_core = {
+        **agg_kw,
+        "custom": custom,
+        "row_periods": N.index.get_level_values("period").to_numpy(),
+    }
     A = N.to_numpy(float)
-    if isinstance(weights, str) and weights == "pca":
+    if isinstance(weights, str) and weights in ("pca", "pca_loadings"):
+        pkind = "squared" if weights == "pca" else "loadings"
         W = np.ones(tree.E)
         for lvl in sorted(set(tree.levels[n] for n in tree.nodes)):
-            S = _aggregate_core(A, tree, W[None], codes, bounds=bounds, **agg_kw)[0]
+            S = _aggregate_core(A, tree, W[None], codes, bounds=bounds, **agg_kw_core)[0]
             for j, nid in enumerate(tree.nodes):
                 if tree.levels[nid] != lvl:
                     continue
@@ -1784,8 +2404,8 @@ def score(
                 for e in es:
                     c = tree.edge_child[e]
                     cols[tree.edges[e][1]] = A[:, c] if tree.edge_child_is_ind[e] else S[:, c]
-                W[es] = pca_weights(pd.DataFrame(cols)).to_numpy()
-        wlog = "pca"
+                W[es] = pca_weights(pd.DataFrame(cols), kind=pkind).to_numpy()
+        wlog = weights
     else:
         W = _resolve_weights(tree, weights)
         wlog = weights if isinstance(weights, (str, type(None))) else "given"
@@ -1796,11 +2416,14 @@ def score(
             "weights": {c: float(w) for (_, c), w in zip(tree.edges, W)},
         }
     )
-    S = _aggregate_core(A, tree, W[None], codes, bounds=bounds, **agg_kw)[0]
+    S = _aggregate_core(A, tree, W[None], codes, bounds=bounds, **agg_kw_core)[0]
     log.append(
         {
             "step": "aggregate",
-            "methods": dict(zip(tree.nodes, meths)),
+            "methods": {
+                n: (m if isinstance(m, str) else getattr(m, "__name__", "function"))
+                for n, m in zip(tree.nodes, meths)
+            },
             **agg_kw,
             "weights_renormalised_over_present_children": True,
             "node_flip_bounds": bounds,
@@ -1854,6 +2477,9 @@ def score(
     prof._methods = meths
     prof._bounds = bounds
     prof._weights = W
+    agg_wide = pd.DataFrame(S, index=N.index, columns=list(tree.nodes))
+    dsets["Aggregated"] = pd.concat([N, agg_wide], axis=1)
+    prof.dsets = dsets
     return prof
 
 
@@ -1877,6 +2503,8 @@ class Profile:
         ``node_id, level, indicator_id, weight`` (sums to 1 per aggregate).
     screen_report, treat_report : DataFrame
         What screening dropped and which cells outlier treatment changed (with reasons).
+    dsets : dict of DataFrame
+        Each stage's output by name (COINr's ``dsets``), see :meth:`get_dset`.
     """
 
     scores: pd.DataFrame
@@ -1890,8 +2518,19 @@ class Profile:
     groups: pd.DataFrame | None = None
     screen_report: pd.DataFrame = field(default_factory=pd.DataFrame)
     treat_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Every stage's data set by name, as COINr's ``coin$Data``: ``Raw``, ``Denominated``,
+    #: ``Screened``, ``Imputed``, ``Treated``, ``Normalised``, ``Aggregated`` (the stages
+    #: that ran; wide, rows = unit-periods; ``Aggregated`` adds the aggregate scores).
+    dsets: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ views
+    def get_dset(self, name: str) -> pd.DataFrame:
+        """One stage's data set by name (COINr ``get_dset``): ``Raw``, ``Denominated``,
+        ``Screened``, ``Imputed``, ``Treated``, ``Normalised`` or ``Aggregated``."""
+        if name not in self.dsets:
+            raise KeyError(f"no data set {name!r}; this profile has {list(self.dsets)}")
+        return self.dsets[name]
+
     def wide(self, level: int | str | None = None, period: Any = None) -> pd.DataFrame:
         """Units (x period) by nodes matrix of scores.
 
