@@ -1580,20 +1580,27 @@ checks: "strongly agree" only, and agreement among those with an opinion (don't 
 excluded). A city-wave counts only where every answer code it needs is published.
 """),
     code("""
-display(sc.coding_table().set_index("item"))
+display(us.present.table(sc.coding_table(), labels={"item": {}}, kinds={"agree_codes": "code",
+    "strongly_code": "code", "dont_know_code": "code"}))
 rec.record("labels_confirmed", int(len(cdata.labels)))
 display(Markdown(f"All {len(cdata.labels)} answer codes carry the expected label in Eurostat's code list."))
 cov = cdata.coverage()
 rec.record("coverage", cov)
 display(Markdown("Cities with a value, per wave:"))
-display(cov)
+display(us.present.table(
+    cov.rename(index=us.present.humanise).rename_axis(cov.index.name or "measure").reset_index()
+    if not isinstance(cov.index, pd.RangeIndex) else cov,
+    labels={c: {} for c in ("question", "item", "outcome", "variable") if c in cov.columns}))
 ctx_years = cdata.context_years()
 rec.record("context_years", ctx_years)
 display(Markdown("Context values are taken in the wave year or the nearest year with data "
                  "(population: any year, the series starts in 2013; crime: within 2 years). "
                  "Cities with both questions, by the year their context value comes from:"))
-display(ctx_years.pivot_table(index=["context", "source_year"], columns="wave", values="n_cities",
-                              fill_value=0).astype(int))
+display(us.present.table(
+    ctx_years.pivot_table(index=["context", "source_year"], columns="wave", values="n_cities",
+                          fill_value=0).astype(int).rename(columns=lambda w: f"cities in wave {w}")
+    .reset_index(),
+    columns=None, labels={"context": {}}, kinds={"context": "code"}))
 """),
     md("""
 ## Primary estimate: within cities
@@ -1613,8 +1620,12 @@ display(Markdown(f"Estimated by: {prim.method}. {prim.n_obs_with_both} city-wave
                  "with both in at least two waves carry the within-city information and are used "
                  "(a city seen once leaves the estimate unchanged)."))
 display(Markdown(prim.wild_summary()))
-display(prim.table().set_index("spec")[["estimate", "se", "ci_low", "ci_high", "pvalue",
-                                        "wild_pvalue", "n_units", "n_obs", "years"]])
+display(us.present.table(
+    prim.table(), columns={"spec": "Specification", "estimate": "Estimate", "se": "SE",
+                           "ci_low": "95% CI", "pvalue": "p-value",
+                           "wild_pvalue": "p-value (wild bootstrap)", "n_units": "Cities",
+                           "n_obs": "City-waves", "years": "Years"},
+    labels={"spec": {}}, kinds={"estimate": ("number", 3), "se": ("number", 3), "pvalue": "pvalue", "wild_pvalue": "pvalue", "n_units": "int", "n_obs": "int"}, ci={"95% CI": ("ci_low", "ci_high")}, dp={"95% CI": 3}))
 """),
     md("""
 ### Within-city changes
@@ -1645,7 +1656,12 @@ tab = specs.table()
 rec.record("specifications", tab[["spec", "design", "outcome", "exposure", "estimate", "se", "ci_low",
                                   "ci_high", "pvalue", "n_units", "n_obs", "years"]])
 us.reports.show_figure(specs.plot(), alt="Coefficient plot of the association across all specifications")
-display(tab.set_index("spec")[["design", "estimate", "ci_low", "ci_high", "n_units", "n_obs", "years"]])
+display(us.present.table(
+    tab, columns={"spec": "Specification", "design": "Design", "estimate": "Estimate",
+                  "ci_low": "95% CI", "pvalue": "p-value", "n_units": "Cities",
+                  "n_obs": "City-waves", "years": "Years"},
+    labels={"spec": {}, "design": {}}, kinds={"estimate": ("number", 3), "se": ("number", 3), "pvalue": "pvalue", "wild_pvalue": "pvalue", "n_units": "int", "n_obs": "int"}, ci={"95% CI": ("ci_low", "ci_high")},
+    dp={"95% CI": 3}))
 """),
     md("""
 ### Leave one country out
@@ -1659,7 +1675,10 @@ rec.record("leave_one_country_out", loo)
 rec.record("leave_one_country_out_range", [float(loo["estimate"].min()), float(loo["estimate"].max())])
 display(Markdown(f"Without any single country the estimate stays between {loo['estimate'].min():.2f} "
                  f"and {loo['estimate'].max():.2f}."))
-display(loo.set_index("country_left_out").round(3))
+display(us.present.table(loo, columns={c: ("Country left out" if c == "country_left_out"
+                         else us.present.humanise(c)) for c in loo.columns},
+                         number_dp=3, kinds={c: "pvalue" for c in loo.columns if "pvalue" in c}
+                         | {c: "int" for c in loo.columns if c.startswith("n_")}))
 """),
     md("""
 ### By city size
@@ -1672,8 +1691,10 @@ regression with the exposure interacted with the class.
 het, p_equal = sc.by_size_class(panel)
 rec.record("by_size_class", het)
 rec.record("by_size_class_p_equal", p_equal)
-display(het.set_index("size_class").round(3))
-display(Markdown(f"Test that the slopes are equal across classes: p = {p_equal:.3f}."))
+display(us.present.table(het, labels={"size_class": {}}, number_dp=3,
+                         kinds={c: "pvalue" for c in het.columns if "pvalue" in c}
+                         | {c: "int" for c in het.columns if c.startswith("n_")}))
+display(Markdown(f"Test that the slopes are equal across classes: {us.present.fmt_p_inline(p_equal)}."))
 """),
     md("""
 ## Omitted variables
@@ -1727,9 +1748,11 @@ rec.record("multilevel_null_icc", {"unit": m_null.icc_unit, "neighbourhood": m_n
 rec.record("ordinal", o.table())
 display(Markdown("Without covariates: " + m_null.summary()))
 display(Markdown("With collective efficacy and controls: " + m.summary() + " " + "; ".join(m.notes)))
-display(m.table().set_index("term").round(3))
+display(us.present.table(m.table(), labels={"term": {}}, number_dp=3,
+                         kinds={c: "pvalue" for c in m.table().columns if "pvalue" in c}))
 display(Markdown(o.summary()))
-display(o.table().set_index("term").round(3))
+display(us.present.table(o.table(), labels={"term": {}}, number_dp=3,
+                         kinds={c: "pvalue" for c in o.table().columns if "pvalue" in c}))
 """),
     md("""
 ## About the data
