@@ -201,7 +201,7 @@ display(Markdown(coh_text))
 if coh_fig is not None:
     us.reports.show_figure(coh_fig, alt=f"Trust and feeling safe in {unit['name']} wave to wave, "
                            "against the median of its peers")
-    display(us.social_cohesion.trajectory_table(coh_traj).round(1))
+    display(us.present.table(us.social_cohesion.trajectory_table(coh_traj), number_dp=1))
 """),
     md("""
 ## Data coverage
@@ -438,10 +438,10 @@ if sc_study is not None:
     display(Markdown("**Donor weights** (regions with a weight above 0.001, in data order) "
                      "and **pre-period fit**: each predictor for the region, its synthetic "
                      "twin and the donors' average, with the predictor's weight V."))
-    display(sc.weights_table(min_weight=0.001).set_index("unit")
-            .style.format({"weight": "{:.3f}"}))
-    display(sc.balance.rename(columns={"treated": sc_study.name, "donor_mean": "donor average",
-                                       "v": "weight V"}))
+    display(us.present.table(sc.weights_table(min_weight=0.001), kinds={"weight": ("number", 3)}))
+    display(us.present.table(sc.balance.rename(columns={"treated": sc_study.name,
+                                                        "donor_mean": "donor average",
+                                                        "v": "weight V"}), number_dp=3))
     us.reports.show_figure(
         sc.plot_gaps(), alt=f"Gap between {sc_study.name} and its synthetic control by year")
 """),
@@ -451,11 +451,13 @@ if sc_study is not None:
     rec.record("synth_placebo_pvalue", pl.pvalue)
     us.reports.show_figure(
         pl.plot(), alt=f"Placebo gaps of the donor regions (grey) and of {sc_study.name} (black)")
-    display(Markdown(f"Permutation p-value: **{pl.pvalue:.2f}** ({pl.rank} of {pl.n_compared} "
+    display(Markdown(f"Permutation p-value: **{pl.pvalue:.3f}** ({pl.rank} of {pl.n_compared} "
                      "regions have a post/pre gap ratio at least the unit's). Regions in "
                      "data order:"))
-    display(pl.table()[["name", "pre_rmspe", "post_rmspe", "ratio", "mean_post_gap",
-                        "included"]].set_index("name"))
+    display(us.present.table(pl.table(), columns={
+        "name": "Region", "pre_rmspe": "Pre-period RMSPE", "post_rmspe": "Post-period RMSPE",
+        "ratio": "Post/pre ratio", "mean_post_gap": "Mean post-period gap",
+        "included": "Included"}, number_dp=3))
 """),
     code("""
 if sc_study is not None:
@@ -463,8 +465,9 @@ if sc_study is not None:
     rec.record("synth_leave_one_out", loo.table()[["dropped", "estimate", "pre_rmspe"]])
     us.reports.show_figure(
         loo.plot(), alt=f"{sc_study.name}: synthetic controls leaving out one donor at a time")
-    display(loo.table()[["name", "dropped_weight", "estimate", "pre_rmspe", "weights"]]
-            .set_index("name"))
+    display(us.present.table(loo.table(), columns={
+        "name": "Donor left out", "dropped_weight": "Its weight", "estimate": "Estimate",
+        "pre_rmspe": "Pre-period RMSPE", "weights": "Weights of the others"}, number_dp=3))
 """),
     code("""
 if sc_study is not None:
@@ -473,7 +476,7 @@ if sc_study is not None:
     us.reports.show_figure(
         sd.plot(), alt=f"{sc_study.name}: synthetic difference-in-differences trajectories "
         "with the pre-period time weights")
-    display(sc_study.table().set_index("design"))
+    display(us.present.table(sc_study.table(), number_dp=3))
     display(Markdown(sc_study.reading()))
 """),
 ]
@@ -500,7 +503,11 @@ else:
     rec.source("Neighbourhood rollout panel (SYNTHETIC, planted effects)")
     stag = us.staggered.evaluate_rollout(rollout, outcome_label="incidents per 1,000 residents")
     rec.record("staggered_effects", stag.table())
-    display(stag.table().set_index("design")[["estimate", "ci_low", "ci_high", "pvalue", "n"]])
+    display(us.present.table(stag.table(), columns={"design": "Design", "estimate": "Estimate",
+                                                    "ci_low": "95% CI", "pvalue": "p-value",
+                                                    "n": "n"},
+                             ci={"95% CI": ("ci_low", "ci_high")}, labels={"design": {}},
+                             kinds={"estimate": ("number", 2), "n": "int"}))
     display(Markdown(stag.reading()))
 """),
     code("""
@@ -513,7 +520,8 @@ if rollout is not None:
         alt=f"Event study for {unit_id}: change in incidents per 1,000 residents by years "
             "since adoption, with 95% confidence intervals")
     rec.record("staggered_event_study", stag.dynamic.table())
-    display(stag.dynamic.table().set_index("e").rename_axis("years since adoption"))
+    display(us.present.table(stag.dynamic.table().rename(columns={"e": "years since adoption"}),
+                             number_dp=2))
 """),
     md("""
 ### What the TWFE estimate is made of
@@ -529,7 +537,7 @@ if rollout is not None:
                         ylabel="2x2 DiD estimate\\n(incidents per 1,000 residents)"),
         alt=f"2x2 DiD estimates against their weights in the TWFE estimate for {unit_id}")
     rec.record("bacon_by_type", stag.bacon.by_type)
-    display(stag.bacon.by_type.set_index("type"))
+    display(us.present.table(stag.bacon.by_type, number_dp=3))
 """),
 ]
 

@@ -330,6 +330,19 @@ def frame(
     df = df.rename(columns=str)
     if columns is None:
         columns = {c: humanise(c) for c in df.columns}
+        # defaults for a table without a column spec: one CI column, ids humanised
+        if {"ci_low", "ci_high"} <= set(df.columns) and not ci:
+            ci = {"95% CI": ("ci_low", "ci_high")}
+            columns = {c: v for c, v in columns.items() if c != "ci_high"}
+        for c in df.columns:
+            vals = df[c].dropna()
+            if (
+                c not in labels
+                and len(vals)
+                and vals.map(lambda v: isinstance(v, str)).all()
+                and vals.str.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+").any()
+            ):
+                labels[c] = {}
     elif not isinstance(columns, Mapping):
         columns = {c: humanise(c) for c in columns}
     columns = dict(columns)
