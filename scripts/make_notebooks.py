@@ -91,6 +91,7 @@ us.pipeline.check_unit_inputs(inputs, unit_id)
 unit = us.self_assessment.unit_record(inputs.units, unit_id)
 rec.record("unit_name", unit["name"])
 display(Markdown(us.self_assessment.unit_intro(unit, inputs, fw)))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 """),
     md("""
 ## The framework
@@ -124,6 +125,9 @@ pos = us.peers.position(prof, unit_id, groups, nodes=us.self_assessment.dimensio
 rec.record("scores", prof.scores.query("unit_id == @unit_id"))
 rec.record("position", pos)
 rec.record("peer_group", groups.to_dict())
+comparators = us.self_assessment.comparators(prof, unit_id, inputs.units, fw)
+rec.record("comparators", comparators)
+display(Markdown(us.self_assessment.comparators_text(comparators, inputs.units, unit_id)))
 display(Markdown(us.self_assessment.peer_text(unit_id, groups, inputs.units)))
 us.reports.show_figure(
     us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw),
@@ -165,11 +169,13 @@ display(us.present.table(us.self_assessment.funding_table(funding, fw, inputs.un
     md("""
 ## Change over time
 
-The unit compared with itself: change in each dimension score between its two most recent
-periods with data.
+The unit compared with itself, like with like: between its two latest periods, only the
+indicators observed anew in the later period and with a value in the earlier one enter
+(a statistic carried forward from the same year is not a change), both periods are scored
+on that same set, and the table names the data years compared.
 """),
     code("""
-change = us.self_assessment.latest_change(prof, unit_id, fw)
+change = us.self_assessment.latest_change(prof, unit_id, fw, inputs.indicators)
 rec.record("change", change)
 if len(change):
     p0, p1 = int(change["period_from"].iloc[0]), int(change["period_to"].iloc[0])
@@ -180,8 +186,9 @@ if len(change):
         + "; ".join(f"{us.self_assessment.node_labels(fw)[r.node_id]} {r.change:+.1f} points"
                     for r in change.itertuples()),
     )
+    display(us.present.table(us.self_assessment.change_table(change, fw)))
 else:
-    display(Markdown("_Only one period with data: no change can be shown yet._"))
+    display(Markdown("_No indicator has new data in two periods: no change can be shown yet._"))
 """),
     md("""
 ## Social cohesion and feeling safe, against peers
@@ -224,6 +231,8 @@ display(us.present.table(
     caption="Survey indicators of this unit per wave (share of respondents in %, or mean)",
     notes=[f"n<{min_n}: withheld, fewer than {min_n} respondents answered."], number_dp=1,
 ))
+display(Markdown("Every value of the latest profile period with the year it is from:"))
+display(us.present.table(us.self_assessment.indicator_years(inputs.indicators, unit_id, fw)))
 """),
     md("""
 ## Coherence notes
@@ -285,8 +294,8 @@ display(us.present.table(us.self_assessment.sensitivity_table(sa, unit_id, fw),
 Public statistics are Eurostat's (police-recorded offences per 100,000 inhabitants of the
 NUTS 3 region the unit lies in, `crim_gen_reg`; Quality of Life in European Cities
 perception shares, `urb_percep`). Police-recorded crime differs in definitions and recording
-practice between countries: compare trends, not levels. **The self-assessment survey answers
-of the pilot units are SYNTHETIC**, produced by a seeded generator for demonstration.
+practice between countries: compare trends, not levels. Each value keeps its own reference
+year: a profile for a period uses, per indicator, the latest value up to that period.
 """),
     code("""
 for d in us.self_assessment.datasets(inputs):
@@ -295,6 +304,8 @@ display(us.present.table(us.self_assessment.sources_table(inputs).rename_axis("d
                          columns={"dataset and series": "Dataset and series",
                                   "values": "Values", "units": "Units covered"},
                          kinds={"dataset and series": "code"}))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
     code(
         """
@@ -315,8 +326,7 @@ measurement, mutually reinforcing activities, continuous communication, backbone
 three preconditions (an influential champion, adequate financial resources, urgency for
 change) and five phases. This report reads the city's filled self-assessment workbook:
 readiness on the 1-4 scale ("just begun" ... "completely achieved"), the SWOT matrix, and
-what recurs across the pilot cities. **The demo workbooks are illustrative**, not the
-cities' actual assessments.
+what recurs across the cities that filled in the template.
 """),
     params("""
 unit_id: str = "BE212"  # unit code
@@ -327,15 +337,19 @@ results_path: str = ""  # set by `urbansec run`
 """),
     code(SETUP),
     code("""
-cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
+cis = us.pipeline.read_collective_impact(data_dir, recorder=rec, unit_id=unit_id)
 a = cis[unit_id]
-rec.source("Collective Impact self-assessment workbook (illustrative demo)")
-names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}
-unit_name = a.meta.get("unit_name") or names.get(unit_id, unit_id)
+if cis.skipped:
+    display(Markdown(us.pipeline.skipped_note(cis)))
+ci_file = us.pipeline.collective_impact_files(data_dir)[unit_id]
+rec.source(us.pipeline.source_label("Collective Impact self-assessment workbook", ci_file, data_dir))
+unit_name = us.pipeline.unit_name(unit_id, data_dir)
+unit_name = a.meta.get("unit_name") or unit_name if unit_name == unit_id else unit_name
 rec.record("unit_name", unit_name)
-rec.dataset("Collective Impact self-assessment workbooks of the pilot cities",
-            a.meta.get("date", "not stated"),
-            "ILLUSTRATIVE: invented content (scripts/make_demo_ci.py), not the cities' assessments")
+display(Markdown(us.pipeline.provenance_banner([ci_file], data_dir)))
+names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}
+rec.dataset("Collective Impact self-assessment workbook", a.meta.get("date", "not stated"),
+            a.meta.get("status", "as declared by the workspace's sources"))
 display(Markdown(f"**Policy problem:** {problem or a.problem}"))
 display(Markdown(f"**Phase:** {a.phase_name}"))
 if a.initiatives:
@@ -372,7 +386,7 @@ display(us.present.table(
     labels={"sector": us.collective_impact.sector_label}))
 """),
     md("""
-## Across the pilot cities
+## Across the cities of this workspace
 
 What recurs across the cities that filled in the template: conditions by SWOT quadrant,
 readiness side by side (cities in file order, not sorted), and the lessons that recur,
@@ -380,20 +394,25 @@ with the cities they come from. There is no score table ordering the cities.
 """),
     code("""
 units = list(cis)
-us.reports.show_figure(
-    us.figures.relabel(us.collective_impact.plot_condition_heatmap(list(cis.values())), names,
-                       title="SWOT items per condition and quadrant, all pilot cities"),
-    alt="Number of SWOT items per condition and quadrant, summed over the pilot cities "
-    + ", ".join(names.values()),
-)
-us.reports.show_figure(
-    us.figures.relabel(us.collective_impact.plot_readiness(list(cis.values())), names,
-                       title="Readiness of the pilot cities per condition (1-4), in file order"),
-    alt="Readiness ratings of " + ", ".join(names.values()) + " on the 1-4 scale, side by side",
-)
-syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
-rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(us.collective_impact.lessons_table(syn, names=names))
+rec.record("n_cities", len(units))
+if len(units) >= 2:
+    us.reports.show_figure(
+        us.figures.relabel(us.collective_impact.plot_condition_heatmap(list(cis.values())), names,
+                           title="SWOT items per condition and quadrant, all pilot cities"),
+        alt="Number of SWOT items per condition and quadrant, summed over the pilot cities "
+        + ", ".join(names.values()),
+    )
+    us.reports.show_figure(
+        us.figures.relabel(us.collective_impact.plot_readiness(list(cis.values())), names,
+                           title="Readiness of the pilot cities per condition (1-4), in file order"),
+        alt="Readiness ratings of " + ", ".join(names.values()) + " on the 1-4 scale, side by side",
+    )
+    syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
+    rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
+    display(us.collective_impact.lessons_table(syn, names=names))
+else:
+    display(Markdown(f"_Only {unit_name}'s workbook is in this workspace: lessons across cities "
+                     "appear when other cities' filled workbooks are added._"))
 """),
     code(
         """
@@ -549,9 +568,8 @@ Action 5 of the Partnership gives local security managers a common method to mea
 impact of local social-cohesion actions on security and on **feelings of insecurity**:
 first map the city's policies on the integrated urban security policy pyramid (quality of
 life, general prevention, specific prevention, reaction), then evaluate at least one
-initiative. The policy inventories of the demo cities are **illustrative** (drafted from the
-pyramid manual's example measures) and their outcome data are **synthetic with planted
-effects**, so the report shows what each design can and cannot recover.
+initiative. Without an impact evaluation the report maps the pyramid, its coverage and gaps,
+and says which data would let the impact be measured.
 """),
     params("""
 unit_id: str = "BE212"  # unit code (NUTS 3 region of the city)
@@ -564,13 +582,19 @@ results_path: str = ""  # set by `urbansec run`
 """),
     code(SETUP),
     code("""
-classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid)
+classified = us.pipeline.read_orpheus(data_dir, recorder=rec, pyramid=pyramid, unit_id=unit_id)
+if classified.attrs.get("skipped"):
+    display(Markdown(us.pipeline.skipped_note(classified)))
 cov = us.orpheus.coverage(classified, measure=measure)
-rec.source("Policy inventory (illustrative demo)")
+inv_file = us.pipeline.orpheus_files(data_dir)[unit_id]
+rec.source(us.pipeline.source_label("Policy inventory", inv_file, data_dir))
 unit_name = us.pipeline.unit_name(unit_id, data_dir)
 rec.record("unit_name", unit_name)
-rec.dataset("Policy inventory of the city's initiatives", "demo",
-            "ILLUSTRATIVE: drafted from the pyramid manual's example measures")
+has_eval = us.pipeline.has_evaluation(unit_id, data_dir)
+display(Markdown(us.pipeline.provenance_banner(
+    [inv_file] + ([us.pipeline.evaluation_file(unit_id, data_dir)] if has_eval else []), data_dir)))
+rec.dataset("Policy inventory of the city's initiatives", "as filed",
+            "as declared by the workspace's sources (demo: ILLUSTRATIVE)")
 rec.record("coverage", cov[cov["unit_id"] == unit_id])
 rec.record("domains", sorted(classified.loc[classified["unit_id"] == unit_id, "domain"].unique()))
 """),
@@ -642,21 +666,28 @@ Outcomes: the share of residents feeling safe walking alone in their area after 
 area, its control, a displacement buffer and the buffer's control).
 """),
     code("""
-spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
-rec.source("Outcome survey and incident counts (SYNTHETIC, planted effects)")
-rec.dataset("Outcome survey waves and monthly incident counts", "demo",
-            "SYNTHETIC with planted effects (scripts/make_demo_outcomes.py)")
-init_id = initiative or spec.initiative_id
-display(us.present.table(mine[mine["initiative_id"] == init_id],
-                         columns={"name": "Initiative", "description": "Description",
-                                  "layer_name": "Layer"}))
-ev = us.outcomes.evaluate(spec, survey, incidents)
-rec.record("effects", ev.table())
-display(us.outcomes.effects_table(ev.table()))
-display(Markdown(us.outcomes.reading(ev)))
+survey = None
+ev = None
+if has_eval:
+    spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
+    rec.source(us.pipeline.source_label("Outcome survey and incident counts",
+                                        us.pipeline.evaluation_file(unit_id, data_dir), data_dir))
+    rec.dataset("Outcome survey waves and monthly incident counts", "as filed",
+                "as declared by the workspace's sources (demo: SYNTHETIC, planted effects)")
+    init_id = initiative or spec.initiative_id
+    display(us.present.table(mine[mine["initiative_id"] == init_id],
+                             columns={"name": "Initiative", "description": "Description",
+                                      "layer_name": "Layer"}))
+    ev = us.outcomes.evaluate(spec, survey, incidents)
+    rec.record("effects", ev.table())
+    display(us.outcomes.effects_table(ev.table()))
+    display(Markdown(us.outcomes.reading(ev)))
+else:
+    rec.record("effects", None)
+    display(Markdown(us.outcomes.data_needed_text(unit_name)))
 """),
     code("""
-did_res = ev.results.get("did")
+did_res = ev.results.get("did") if has_eval else None
 wb = did_res.wild_bootstrap if did_res is not None else None
 if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
     rec.record("did_wild_bootstrap", wb.table())
@@ -673,9 +704,10 @@ if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
     ))
 """),
     code("""
-for name in ev.results:
-    us.reports.show_figure(us.outcomes.plot_design(ev, name, place=unit_name),
-                           alt=us.outcomes.design_alt(ev, name, place=unit_name))
+if has_eval:
+    for name in ev.results:
+        us.reports.show_figure(us.outcomes.plot_design(ev, name, place=unit_name),
+                               alt=us.outcomes.design_alt(ev, name, place=unit_name))
 """),
     *ORPHEUS_SYNTH,
     *ORPHEUS_STAGGERED,
@@ -690,6 +722,9 @@ intervention starts.
 """),
     code("""
 baseline = us.outcomes.baseline_share(survey) if survey is not None else 0.6
+if survey is None:
+    display(Markdown("_No outcome survey yet: the table assumes a baseline share of 60 % "
+                     "feeling safe; replace it with the city's own figure when known._"))
 mde = us.impact.mde_table(n_per_area=[50, 100, 200], n_areas=[3, 6, 10], waves=4, icc=0.05,
                           baseline_share=baseline)
 rec.record("mde_table", mde[["n_per_area", "n_areas", "mde"]])
@@ -703,7 +738,7 @@ display(us.present.table(
 ))
 """),
     md("""
-## Across the pilot cities
+## Across the cities of this workspace
 
 The same method in every city, side by side and in a fixed order (never sorted): the
 pyramids on one scale, and each city's evaluated initiative with its confidence interval.
@@ -711,15 +746,22 @@ pyramids on one scale, and each city's evaluated initiative with its confidence 
     code("""
 units = list(cov["unit_id"].unique())
 names = {u: us.pipeline.unit_name(u, data_dir) for u in units}
-us.reports.show_figure(
-    us.orpheus.plot_pyramids(cov, units, measure=measure, names=names),
-    alt="Prevention pyramids of " + ", ".join(names.values()) + " side by side on one scale: "
-    + "; ".join(f"{names[u]} " + ", ".join(f"{r.layer_name} {r.n_initiatives}"
-                for r in cov[cov["unit_id"] == u].itertuples()) for u in units),
-)
-effects = us.pipeline.all_effects(data_dir, units)
-rec.record("effects_all_units", effects)
-display(us.outcomes.effects_table(effects, by_unit=names))
+if len(units) >= 2:
+    us.reports.show_figure(
+        us.orpheus.plot_pyramids(cov, units, measure=measure, names=names),
+        alt="Prevention pyramids of " + ", ".join(names.values()) + " side by side on one scale: "
+        + "; ".join(f"{names[u]} " + ", ".join(f"{r.layer_name} {r.n_initiatives}"
+                    for r in cov[cov["unit_id"] == u].itertuples()) for u in units),
+    )
+    effects = us.pipeline.all_effects(data_dir, units, recorder=rec)
+    if effects.attrs.get("skipped"):
+        display(Markdown(us.pipeline.skipped_note(effects)))
+    rec.record("effects_all_units", effects)
+    if len(effects):
+        display(us.outcomes.effects_table(effects, by_unit=names))
+else:
+    display(Markdown(f"_Only {unit_name}'s inventory is in this workspace: other cities' "
+                     "pyramids appear here when their inventories are added._"))
 """),
     code(
         """
@@ -1031,9 +1073,12 @@ display(us.present.key_findings(training.key_findings(res)))
 
 The questionnaire is `urbansec_lib/instruments/training_pre_post.yaml` (version recorded
 above); the competence framework is `urbansec_lib/instruments/competences.yaml`, a proposal
-for the Action 4 trainers to review. **The demo exports are SYNTHETIC**, produced by
-`scripts/make_demo_actions.py` with a fixed seed; no real participant is described.
-Participant codes are never shown; free-text comments are not read into the analysis.
+for the Action 4 trainers to review. Participant codes are never shown; free-text
+comments are not read into the analysis.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -1090,7 +1135,7 @@ space, threat, measure and partner, and the same list as CSV.
     code("""
 page = good_practices.inventory_html(
     gp, Path(data_dir) / "processed" / "good_practices" / "inventory.html",
-    note="Demo inventory: SYNTHETIC practices generated for testing the toolkit.",
+    note=us.pipeline.provenance_banner(rec.inputs, data_dir).removeprefix("> ").replace("**", ""),
 )
 display(Markdown(f"Inventory written to `processed/good_practices/{page.name}` "
                  f"and `{page.with_suffix('.csv').name}`."))
@@ -1143,9 +1188,12 @@ display(us.present.table(
     md("""
 ## About the data
 
-The questionnaire is `urbansec_lib/instruments/good_practice.yaml`. **The demo inventory is
-SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): the practices and "Demo city" names
-are invented. Free-text outcome descriptions are not read into this report.
+The questionnaire is `urbansec_lib/instruments/good_practice.yaml`. Free-text outcome
+descriptions are not read into this report.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -1247,9 +1295,9 @@ for tab, by in ((bn_size, "size_class"), (bn_country, "country")):
 ## National positions
 
 A user-maintained file of national positions (`data/raw/ai/national_positions.csv`) beside
-each country's share of authorities using at least one technology. **The positions shipped
-with the demo are ILLUSTRATIVE placeholders** (status column) that only restate the EU-level
-baseline of the AI Act; replace them with each country's position and source.
+each country's share of authorities using at least one technology. The status column says
+whether a position is verified, a draft or an illustrative placeholder; replace placeholders
+with each country's position and source.
 """),
     code("""
 positions = ai_survey.read_national_positions(rec.use(raw / "national_positions.csv"))
@@ -1267,9 +1315,12 @@ display(us.present.table(
     md("""
 ## About the data
 
-The questionnaire is `urbansec_lib/instruments/ai_technologies.yaml`. **The demo survey is
-SYNTHETIC** (`scripts/make_demo_actions.py`, fixed seed): no authority answered it. Free-text
-comments are not read into this report.
+The questionnaire is `urbansec_lib/instruments/ai_technologies.yaml`. Free-text comments
+are not read into this report.
+"""),
+    code("""
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
+                 or "All data used here are real (as declared by the workspace's sources)."))
 """),
 ]
 
@@ -1293,7 +1344,7 @@ results_path: str = ""  # set by `urbansec run`
     code("""
 fw = us.load_framework(framework_path or None)
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
-rec.record("unit_name", "All units of the demo")
+rec.record("unit_name", "All units of this workspace")
 prof = us.self_assessment.profile(inputs.indicators, fw)
 groups = us.peers.peer_groups(us.pipeline.unit_context(inputs.units, data_dir), seed=seed)
 dims = us.self_assessment.dimension_ids(fw)
@@ -1366,7 +1417,6 @@ PILOT = [
 How did the pilot of the self-assessment go? Response counts per unit and wave, item
 non-response, indicators with poor coverage or poor coherence, and a recommendation per
 indicator ("keep / revise / drop") with its reason, for the next version of the framework.
-**The pilot answers of the demo are synthetic.**
 """),
     params("""
 unit_id: str = "EU"  # the evaluation covers all pilots
@@ -1381,6 +1431,7 @@ results_path: str = ""  # set by `urbansec run`
 fw = us.load_framework(framework_path or None)
 rec.record("unit_name", "Self-assessment pilots")
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 responses = inputs.responses
 prof = us.self_assessment.profile(inputs.indicators, fw)
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
@@ -1473,8 +1524,7 @@ CI_SYNTHESIS = [
 
 The Collective Impact self-assessments of all pilot cities side by side: readiness on the
 1-4 scale (cities in file order, never sorted), SWOT items per condition and quadrant, and
-the lessons that recur, with the cities they come from. **The demo workbooks are
-illustrative.**
+the lessons that recur, with the cities they come from.
 """),
     params("""
 unit_id: str = "EU"  # the synthesis covers every workbook in raw/collective_impact
@@ -1485,9 +1535,14 @@ results_path: str = ""  # set by `urbansec run`
     code(SETUP),
     code("""
 cis = us.pipeline.read_collective_impact(data_dir, recorder=rec)
-rec.source("Collective Impact self-assessment workbooks (illustrative demo)")
+if cis.skipped:
+    display(Markdown(us.pipeline.skipped_note(cis)))
+rec.source(us.pipeline.source_label("Collective Impact self-assessment workbooks",
+                                    next(iter(us.pipeline.collective_impact_files(data_dir).values())),
+                                    data_dir))
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))
+display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
 rec.dataset("Collective Impact self-assessment workbooks of the pilot cities", "demo",
             "ILLUSTRATIVE: invented content (scripts/make_demo_ci.py), not the cities' assessments")
 names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}

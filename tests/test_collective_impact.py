@@ -302,7 +302,7 @@ EXPECTED = {
         (4, "Cover!value", "Phase 6"),
         (5, "SWOT!quadrant", "Risk"),
     },
-    "not_a_workbook.xlsx": {(None, None, "BadZipFile")},
+    "not_a_workbook.xlsx": {(None, None, "not a zip archive")},
 }
 
 

@@ -466,7 +466,8 @@ def survey_alpha(
             {
                 "node_id": d.id,
                 "n_items": len(items),
-                "n_respondents": len(V),
+                # a count under 10 respondents is withheld (disclosure control)
+                "n_respondents": len(V) if len(V) >= 10 else np.nan,
                 "alpha_standardised": cronbach_alpha(V, True) if ok else np.nan,
             }
         )

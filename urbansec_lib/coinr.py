@@ -27,6 +27,7 @@ import pandas as pd
 
 from .errors import Problem, ValidationError
 from .framework import AGGREGATIONS, Framework
+from .ingest import read_bytes, read_frame, write_csv, xlsx_sheets
 
 __all__ = [
     "CoinrTables",
@@ -49,21 +50,15 @@ def _read_table(obj: Any, sheet: str) -> tuple[pd.DataFrame, str]:
         return obj.copy(), sheet
     p = Path(obj)
     if p.suffix.lower() in (".xlsx", ".xls"):
-        try:
-            sheets = pd.ExcelFile(p).sheet_names
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a located error
-            raise ValidationError(
-                [Problem(p.name, None, None, type(exc).__name__, "a readable XLSX workbook")],
-                p.name,
-            ) from None
+        sheets = xlsx_sheets(read_bytes(p, p.name), p.name)  # bounded, located errors
         # the named sheet, else the only sheet of the workbook
         use = sheet if sheet in sheets else (sheets[0] if len(sheets) == 1 else None)
         if use is None:
             raise ValidationError(
                 [Problem(p.name, None, None, ", ".join(sheets), f"a sheet named {sheet!r}")], p.name
             )
-        return pd.read_excel(p, sheet_name=use), f"{p.name}!{use}"
-    return pd.read_csv(p), p.name
+        return read_frame(p, p.name, sheet=use, infer=True), f"{p.name}!{use}"
+    return read_frame(p, p.name, infer=True), p.name
 
 
 def _blank(v: Any) -> bool:
@@ -72,6 +67,65 @@ def _blank(v: Any) -> bool:
         or (isinstance(v, float) and np.isnan(v))
         or (isinstance(v, str) and not v.strip())
     )
+
+
+def check_imeta_rows(df: pd.DataFrame, fname: str) -> list[Problem]:
+    """Located problems for a blank or non-numeric ``Level``, an infinite ``Weight`` and a
+    ``Parent`` chain that loops (a cycle never reaches the index); an empty iMeta raises.
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"iCode": ["a", "b"], "Level": [2, "x"], "Direction": [1, 1],
+    ...                   "Weight": [1, 1], "Parent": ["b", "a"], "Type": ["Aggregate"] * 2})
+    >>> [(p.row, p.column) for p in check_imeta_rows(t, "iMeta.csv")]
+    [(3, 'Level'), (2, 'Parent'), (3, 'Parent')]
+    """
+    if len(df) == 0:
+        raise ValidationError(
+            [Problem(fname, 2, None, None, "at least one row below the header (iMeta is empty)")],
+            f"iMeta {fname}",
+        )
+    problems: list[Problem] = []
+    for col, exp in (("Level", "a whole number >= 1"), ("Weight", "a finite number >= 0")):
+        v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+        if col == "Level":
+            # COINr 1.x: Group / Denominator / Other rows carry no level
+            tree = (
+                df["Type"].astype(str).isin(["Indicator", "Aggregate"]).to_numpy()
+                if "Type" in df
+                else np.ones(len(df), dtype=bool)
+            )
+            bad = tree & (~np.isfinite(v) | (np.isfinite(v) & ((v != np.round(v)) | (v < 1))))
+        else:  # NaN and negatives are reported with the tree checks below
+            bad = np.isinf(v)
+        for r in np.flatnonzero(bad):
+            val = df.at[r, col]
+            problems.append(Problem(fname, int(r) + 2, col, None if _blank(val) else val, exp))
+    parent = {
+        str(code): (None if _blank(par) else str(par))
+        for code, par in zip(df["iCode"], df["Parent"])
+    }
+    row_of = {str(code): int(r) + 2 for r, code in enumerate(df["iCode"])}
+    in_cycle: set[str] = set()
+    for start in parent:
+        seen: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent and node not in seen:
+            seen.append(node)
+            node = parent[node]
+        if node is not None and node in seen:
+            in_cycle.update(seen[seen.index(node) :])
+    for code in sorted(in_cycle, key=lambda c: row_of[c]):
+        problems.append(
+            Problem(
+                fname,
+                row_of[code],
+                "Parent",
+                parent[code],
+                "a parent chain that ends at the index (this one loops back on itself)",
+            )
+        )
+    return problems
 
 
 def imeta_to_framework(
@@ -108,6 +162,7 @@ def imeta_to_framework(
     if problems:
         raise ValidationError(problems, f"iMeta {fname}")
     df = df.reset_index(drop=True)
+    problems += check_imeta_rows(df, fname)
     types = df["Type"].astype(str)
     for r in np.flatnonzero(~types.isin(_TREE_TYPES | _OTHER_TYPES)):
         problems.append(
@@ -401,8 +456,9 @@ def read_coinr(
         problems.append(Problem(fname, r + 2, "uCode", None, "a unit code"))
     for c in codes + den_codes:
         num = pd.to_numeric(idata[c], errors="coerce")
-        for r in np.flatnonzero((num.isna() & idata[c].notna()).to_numpy()):
-            problems.append(Problem(fname, r + 2, c, idata.at[r, c], "a number"))
+        bad = (num.isna() & idata[c].notna()) | np.isinf(num.astype(float))
+        for r in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(fname, r + 2, c, idata.at[r, c], "a finite number"))
     if problems:
         raise ValidationError(problems, f"iData {fname}")
     period = idata["Time"] if "Time" in idata.columns else pd.Series(0, index=idata.index)
@@ -462,8 +518,8 @@ def write_coinr(
     imeta = framework_to_imeta(fw)
     if fmt == "csv":
         p1, p2 = out / "iData.csv", out / "iMeta.csv"
-        wide.to_csv(p1, index=False)
-        imeta.to_csv(p2, index=False)
+        write_csv(wide, p1)
+        write_csv(imeta, p2)
         return [p1, p2]
     p = out / "coinr.xlsx"
     with pd.ExcelWriter(p) as xw:

@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 import html
+import io
 import re
 import textwrap
 import unicodedata
@@ -955,8 +956,12 @@ def read(path: str | Path, model: CIModel | str | Path | None = None) -> CIAsses
 
     model = _resolve_model(model)
     f = str(path)
+    from .ingest import check_xlsx, read_bytes
+
+    data = read_bytes(path, f)
+    check_xlsx(data, f)  # zip bomb / uncalculated formula -> located error before openpyxl
     try:
-        wb = load_workbook(path, data_only=True)
+        wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is one located problem
         raise ValidationError(
             [

@@ -512,7 +512,12 @@ def read_units(
     """
     p = Path(path) if path is not None else _raw_dir_from(data_dir) / PUBLIC_FILES["units"]
     f = str(p)
-    df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+    from .ingest import read_table
+
+    t = read_table(p, label=f)  # the one bounded reader (encoding, delimiter, limits)
+    df = t.frame()
+    rows = np.asarray(df.attrs["source_row"])
+    df.attrs = {}
     missing = [c for c in UNIT_COLUMNS if c not in df.columns]
     if missing:
         raise ValidationError(
@@ -523,7 +528,9 @@ def read_units(
 
     def flag(mask: pd.Series, col: str, expected: str) -> None:
         problems.extend(
-            Problem(f, int(i) + 2, col, df[col].iat[i] if df[col].iat[i] != "" else None, expected)
+            Problem(
+                f, int(rows[i]), col, df[col].iat[i] if df[col].iat[i] != "" else None, expected
+            )
             for i in np.flatnonzero(mask.to_numpy())
         )
 

@@ -88,6 +88,44 @@ class ValidationError(ValueError):
             lines.append(f"  ... and {len(self.problems) - 200} more")
         super().__init__("\n".join(lines))
 
+    def redacted(self, limit: int = 20) -> str:
+        """The message without the offending values (file, row, column and what was
+        expected only): safe to store or show where a value might be personal data.
+
+        Example
+        -------
+        >>> e = ValidationError([Problem("a.csv", 3, "age", "Jane Doe", "integer 16-110")])
+        >>> e.redacted()
+        "1 problem(s): a.csv, row 3, column 'age': expected integer 16-110"
+        """
+        parts = []
+        for p in self.problems[:limit]:
+            where = [str(p.file)]
+            if p.row is not None:
+                where.append(f"row {p.row}")
+            if p.column is not None:
+                where.append(f"column {p.column!r}")
+            parts.append(f"{', '.join(where)}: expected {p.expected}")
+        more = f"; ... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
+        return f"{len(self.problems)} problem(s): " + "; ".join(parts) + more
+
+    def without_values(self) -> ValidationError:
+        """The same problems with every offending value replaced by ``"(withheld)"``: for
+        errors that end up in shared places (report folders, run summaries), where a value
+        typed into a survey answer may be personal data.
+
+        Example
+        -------
+        >>> e = ValidationError([Problem("a.csv", 3, "age", "Jane Doe", "integer 16-110")])
+        >>> str(e.without_values().problems[0])
+        "a.csv, row 3, column 'age': got '(withheld)', expected integer 16-110"
+        """
+        from dataclasses import replace
+
+        return ValidationError(
+            [replace(p, value=None if p.value is None else "(withheld)") for p in self.problems]
+        )
+
     def table(self) -> pd.DataFrame:
         """All problems as a tidy frame (file, row, column, value, expected, severity)."""
         cols = ["file", "row", "column", "value", "expected", "severity"]
@@ -107,35 +145,17 @@ def read_yaml_mapping(path, file: str | None = None) -> dict:
     Raises
     ------
     ValidationError
-        Unreadable file, invalid YAML (with the line as ``row``), or not a mapping.
+        Unreadable file, invalid YAML (with the line as ``row``), or not a mapping; and
+        everything :func:`urbansec_lib.ingest.read_yaml` refuses (duplicate keys, NaN /
+        infinity, alias bombs, self-referencing anchors, deep nesting, non-UTF-8 bytes).
 
     Example
     -------
     >>> read_yaml_mapping("missing.yaml")  # doctest: +SKIP
     """
-    from pathlib import Path
+    from .ingest import read_yaml
 
-    import yaml
-
-    p = Path(path)
-    f = file or str(p)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(
-            [Problem(f, None, None, type(exc).__name__, "a readable file")], f
-        ) from None
-    except UnicodeDecodeError:
-        raise ValidationError([Problem(f, None, None, "bytes", "a UTF-8 text file")], f) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise ValidationError(
-            [Problem(f, row, None, str(exc).splitlines()[0], "valid YAML")], f
-        ) from None
-    if not isinstance(doc, dict):
-        raise ValidationError([Problem(f, None, None, type(doc).__name__, "a YAML mapping")], f)
-    return doc
+    return read_yaml(path, label=file or str(path), mapping=True)
 
 
 _SEMVER = __import__("re").compile(r"^\d+\.\d+\.\d+$")

@@ -28,9 +28,37 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from .errors import Problem, ValidationError, check_version_block
+from .ingest import check_keys, finite_number
+
+#: Fields of a dimension and of the ``framework:`` header (others are misspellings).
+_DIM_KEYS = (
+    "id",
+    "label",
+    "description",
+    "weight",
+    "direction",
+    "aggregation",
+    "children",
+    "indicators",
+    "notes",
+)
+_META_KEYS = (
+    "id",
+    "name",
+    "version",
+    "description",
+    "changelog",
+    "index",
+    "license",
+    "authors",
+    "source",
+    "sources",
+    "notes",
+    "references",
+    "date",
+)
 
 __all__ = [
     "Indicator",
@@ -470,21 +498,26 @@ def load_framework(path: str | Path | None = None) -> Framework:
     if path is None:
         path = "urban_security"
     p = Path(path)
+    from .ingest import read_yaml
+
     if p.suffix == "" and not p.exists():
         res = resources.files("urbansec_lib") / "frameworks" / f"{path}.yaml"
-        text = res.read_text(encoding="utf-8")
         source = f"urbansec_lib/frameworks/{path}.yaml"
+        try:
+            text = res.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise ValidationError(
+                [
+                    Problem(
+                        source, None, None, str(path), "a packaged framework name or a YAML file"
+                    )
+                ],
+                source,
+            ) from None
+        doc = read_yaml(text=text, label=source, mapping=False)
     else:
-        text = p.read_text(encoding="utf-8")
         source = str(p)
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise ValidationError(
-            [Problem(source, row, None, str(exc).splitlines()[0], "valid YAML")], source
-        ) from None
+        doc = read_yaml(p, label=source, mapping=False)
     fw = _build(doc, source)
     return fw
 
@@ -505,6 +538,9 @@ def _build(doc: Any, source: str) -> Framework:
 
     if not isinstance(doc, dict):
         raise ValidationError([Problem(source, None, "<root>", type(doc).__name__, "a mapping")])
+    check_keys(doc, ("framework", "dimensions"), "<root>", bad)
+    if isinstance(doc.get("framework"), dict):
+        check_keys(doc["framework"], _META_KEYS, "framework", bad)
     meta = doc.get("framework")
     version, changelog = check_version_block(meta, "framework", bad)
     meta = meta if isinstance(meta, dict) else {}
@@ -522,11 +558,14 @@ def _build(doc: Any, source: str) -> Framework:
         return value
 
     def weight_of(path: str, d: dict) -> float:
-        w = d.get("weight", 1.0)
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
-            bad(f"{path}.weight", w, "a number >= 0")
-            return 1.0
+        w = finite_number(d.get("weight", 1.0), f"{path}.weight", bad, low=0.0, default=1.0)
         return float(w)
+
+    def check_weights(path: str, nodes: list) -> None:
+        ws = [n.get("weight", 1.0) for n in nodes if isinstance(n, dict)]
+        nums = [w for w in ws if isinstance(w, (int, float)) and not isinstance(w, bool)]
+        if nums and len(nums) == len(ws) and all(w == 0 for w in nums):
+            bad(f"{path}[*].weight", 0, "at least one weight > 0 among siblings (all are 0)")
 
     def build_indicator(path: str, d: Any, parent: str) -> Indicator | None:
         if not isinstance(d, dict):
@@ -589,13 +628,14 @@ def _build(doc: Any, source: str) -> Framework:
                 bad(f"{path}.range", rng, "[low, high]")
                 rng = None
             else:
-                rng = tuple(rng)
+                lo = finite_number(rng[0], f"{path}.range[0]", bad)
+                hi = finite_number(rng[1], f"{path}.range[1]", bad)
+                if lo is not None and hi is not None and not lo < hi:
+                    bad(f"{path}.range", rng, "[low, high] with low < high")
+                rng = tuple(rng) if lo is not None and hi is not None and lo < hi else None
         target = d.get("target")
-        if target is not None and (
-            isinstance(target, bool) or not isinstance(target, (int, float))
-        ):
-            bad(f"{path}.target", target, "a number")
-            target = None
+        if target is not None:
+            target = finite_number(target, f"{path}.target", bad)
         known = {
             "id",
             "label",
@@ -621,9 +661,7 @@ def _build(doc: Any, source: str) -> Framework:
         ):
             bad(f"{path}.normalisation", norm, "a mapping with a 'method' (and its parameters)")
             norm = None
-        for k in d:
-            if k not in known:
-                bad(f"{path}.{k}", k, f"a known indicator field ({', '.join(sorted(known))})")
+        check_keys(d, known, path, bad)
         return Indicator(
             id=iid,
             label=str(d.get("label", "")),
@@ -649,6 +687,7 @@ def _build(doc: Any, source: str) -> Framework:
             bad(path, d, "a mapping")
             return None
         did = check_id(path, d.get("id"))
+        check_keys(d, _DIM_KEYS, path, bad)
         if not d.get("label"):
             bad(f"{path}.label", d.get("label"), "a non-empty string")
         agg = d.get("aggregation", "arithmetic")
@@ -663,6 +702,8 @@ def _build(doc: Any, source: str) -> Framework:
         inds_raw = d.get("indicators") or []
         if not kids_raw and not inds_raw:
             bad(f"{path}.indicators", None, "at least one indicator or sub-dimension")
+        if isinstance(kids_raw, list) and isinstance(inds_raw, list):
+            check_weights(f"{path}.children+indicators", list(kids_raw) + list(inds_raw))
         kids = [build_dim(f"{path}.children[{j}]", c, did) for j, c in enumerate(kids_raw)]
         inds = [build_indicator(f"{path}.indicators[{j}]", c, did) for j, c in enumerate(inds_raw)]
         return Dimension(
@@ -681,6 +722,7 @@ def _build(doc: Any, source: str) -> Framework:
     if not isinstance(dims_raw, list) or not dims_raw:
         bad("dimensions", dims_raw, "a non-empty list of dimensions")
         dims_raw = []
+    check_weights("dimensions", dims_raw)
     dims = [build_dim(f"dimensions[{j}]", d, None) for j, d in enumerate(dims_raw)]
     index_id = str(index.get("id", "index")) if isinstance(index, dict) else "index"
     if index_id in seen:

@@ -562,7 +562,9 @@ def inventory_html(
                 )
             )
     path.parent.mkdir(parents=True, exist_ok=True)
-    csv.to_csv(path.with_suffix(".csv"), index=False)
+    from .ingest import write_csv
+
+    write_csv(csv, path.with_suffix(".csv"))
 
     def esc(v: Any) -> str:
         return (

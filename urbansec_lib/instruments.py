@@ -55,7 +55,6 @@ Example
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -499,7 +498,9 @@ def to_template(instr: Instrument | str | Path, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     header = [*instr.names, VERSION_FIELD]
     if path.suffix.lower() == ".csv":
-        pd.DataFrame(columns=header).to_csv(path, index=False)
+        from .ingest import write_csv
+
+        write_csv(pd.DataFrame(columns=header), path)
         return path
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"template must be .csv or .xlsx, got {path.name}")
@@ -528,64 +529,12 @@ def to_template(instr: Instrument | str | Path, path: str | Path) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1", errors="replace")  # pragma: no cover - latin-1 never fails
-
-
 def _read_table(path: Path, label: str) -> tuple[pd.DataFrame, str]:
     """All cells as stripped strings; the index is the spreadsheet row number."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(
-            [Problem(label, None, None, type(exc).__name__, "a readable file")], what=label
-        ) from exc
-    sep = ","
-    try:
-        if data[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
-            df = pd.read_excel(
-                io.BytesIO(data),
-                sheet_name=0,
-                dtype=str,
-                header=None,
-                keep_default_na=False,
-                engine="openpyxl",
-            )
-        else:
-            if b"\x00" in data[:4096]:
-                raise ValueError("binary data")
-            text = _decode(data).lstrip("\ufeff")
-            first = next((ln for ln in text.splitlines() if ln.strip()), "")
-            first = re.sub(r'"[^"]*"', "", first)
-            counts = {d: first.count(d) for d in (",", ";", "\t")}
-            sep = max(counts, key=lambda d: (counts[d], d == ","))
-            df = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                header=None,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                engine="python",
-            )
-    except Exception as exc:  # noqa: BLE001 - pandas/openpyxl raise many types on bad input
-        raise ValidationError(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"{type(exc).__name__}: {str(exc)[:80]}",
-                    "a CSV (',' or ';' separated) or XLSX survey export",
-                )
-            ],
-            what=label,
-        ) from exc
+    from .ingest import read_table
+
+    t = read_table(path, label=label)  # the one bounded reader: encoding, delimiter, limits
+    df, sep = t.grid(), t.delimiter or ","
     if df.empty or df.shape[0] < 1:
         raise ValidationError(
             [Problem(label, None, None, None, "a header row and data rows (the file is empty)")],

@@ -48,7 +48,6 @@ Example
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -580,7 +579,8 @@ def _parse_number(s: pd.Series) -> pd.Series:
     t = t.mask(group_comma, t.str.replace(",", "", regex=False))
     t = t.str.replace(",", ".", regex=False)
     plain = t.str.fullmatch(r"-?\d+(\.\d+)?([eE][+-]?\d+)?").fillna(False)
-    return pd.to_numeric(t.where(plain), errors="coerce").astype(float)
+    x = pd.to_numeric(t.where(plain), errors="coerce").astype(float)
+    return x.where(np.isfinite(x))  # 1e400 overflows to infinity: unreadable, not accepted
 
 
 def _parse_date(s: pd.Series) -> pd.Series:
@@ -605,46 +605,24 @@ def _norm_header(name: Any) -> str:
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a CSV/XLSX file into raw cells; index = spreadsheet row number."""
+    from .ingest import read_bytes, read_table, xlsx_sheets
+
     file = path.name
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        try:
-            sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is an input error
-            exp = f"an XLSX workbook ({exc})"
-            raise ValidationError([Problem(file, None, None, None, exp)], what=file) from exc
-        sheet = "inventory" if "inventory" in sheets else sheets[0]
-        grid = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        data = path.read_bytes()
-        for enc in ("utf-8-sig", "cp1252", "latin-1"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        sep = max([",", ";", "\t"], key=first.count)
-        try:
-            grid = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                header=None,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-            )
-        except pd.errors.ParserError as exc:
-            m = re.search(r"line (\d+), saw (\d+)", str(exc))
-            row = int(m.group(1)) if m else None
-            exp = "as many fields as the header row (check the delimiter and quotes)"
-            raise ValidationError([Problem(file, row, None, None, exp)], what=file) from exc
-        except pd.errors.EmptyDataError:
-            grid = pd.DataFrame()
-    else:
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
         raise ValueError(f"{file}: inventory must be .csv or .xlsx, got {suffix!r}")
+    data = read_bytes(path, file)
+    sheet = None
+    if suffix in (".xlsx", ".xlsm"):
+        sheets = xlsx_sheets(data, file)
+        sheet = "inventory" if "inventory" in sheets else sheets[0]
+    try:
+        grid = read_table(path, data=data, label=file, sheet=sheet).grid()
+    except ValidationError as exc:
+        if any("empty" in p.expected for p in exc.problems):
+            grid = pd.DataFrame()
+        else:
+            raise
     if grid.empty:
         exp = "a header row with the inventory columns (see inventory_template())"
         raise ValidationError([Problem(file, 1, None, None, exp)], what=file)

@@ -37,8 +37,10 @@ import pandas as pd
 
 from . import impact, present
 from .errors import Problem, ValidationError, read_yaml_mapping
+from .ingest import Column, TableSchema, check_keys
 
 __all__ = [
+    "data_needed_text",
     "EvaluationSpec",
     "read_spec",
     "read_survey_outcomes",
@@ -64,26 +66,12 @@ ROLLOUT_COLUMNS = ("area", "year", "first_year", "population", "incidents", "inc
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a small CSV as strings (`,` or `;`, UTF-8 with/without BOM or Latin-1)."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    first = text.splitlines()[0] if text.strip() else ""
-    sep = ";" if first.count(";") > first.count(",") else ","
-    from io import StringIO
+    """Read a small table as strings through the one reader (:mod:`urbansec_lib.ingest`):
+    CSV/TSV/XLSX, encoding and delimiter sniffed, bounded; ``attrs["source_row"]`` holds the
+    spreadsheet row of each row."""
+    from .ingest import read_table
 
-    try:
-        df = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValidationError(
-            [
-                Problem(
-                    str(path), None, None, str(exc).splitlines()[0], "a CSV table with a header row"
-                )
-            ]
-        ) from None
+    df = read_table(path, label=str(path)).frame()
     df.columns = [c.strip() for c in df.columns]
     return df
 
@@ -123,39 +111,28 @@ def read_survey_outcomes(path: str | Path, outcome: str = "feel_safe") -> pd.Dat
     path = Path(path)
     df = _read_csv(path)
     file = str(path)
-    problems = _need_columns(df, ["area", "area_type", "wave", outcome], file)
-    if problems:
-        raise ValidationError(problems, file)
-    wave = _int_col(df, "wave", file, lo=1990, hi=2100, problems=problems)
-    y = _int_col(df, outcome, file, lo=1, hi=4, problems=problems)
-    at = df["area_type"].str.strip().str.lower()
-    for i in np.flatnonzero(~at.isin(AREA_TYPES).to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                int(i) + 2,
-                "area_type",
-                df["area_type"].iloc[i] or None,
-                "intervention or comparison",
-            )
-        )
-    for i in np.flatnonzero((df["area"].str.strip() == "").to_numpy()):
-        problems.append(Problem(file, int(i) + 2, "area", None, "an area code"))
-    out = pd.DataFrame({"area": df["area"].str.strip(), "area_type": at, "wave": wave, outcome: y})
-    if "weight" in df:
-        w = pd.to_numeric(df["weight"], errors="coerce")
-        for i in np.flatnonzero((w.isna() | (w <= 0)).to_numpy()):
-            problems.append(
-                Problem(
-                    file, int(i) + 2, "weight", df["weight"].iloc[i] or None, "a positive number"
-                )
-            )
-        out["weight"] = w
-    if problems:
-        raise ValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), file)
+    schema = TableSchema(
+        "survey outcomes",
+        [
+            Column("area", expected="an area code"),
+            Column(
+                "area_type", "choice", choices=AREA_TYPES, expected="intervention or comparison"
+            ),
+            Column("wave", "int", low=1990, high=2100),
+            Column(outcome, "int", low=1, high=4),
+            Column("weight", "float", required=False, gt=0),
+        ],
+        extra="keep",
+    )
+    t = schema.validate(df, file)
+    out = pd.DataFrame(
+        {"area": t["area"], "area_type": t["area_type"], "wave": t["wave"], outcome: t[outcome]}
+    )
+    if "weight" in t:
+        out["weight"] = t["weight"]
     out["wave"] = out["wave"].astype(int)
     out[outcome] = out[outcome].astype(int)
-    return out
+    return out.reset_index(drop=True)
 
 
 def read_incidents(path: str | Path) -> pd.DataFrame:
@@ -163,42 +140,25 @@ def read_incidents(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     df = _read_csv(path)
     file = str(path)
-    problems = _need_columns(df, ["month", "area", "count", "population"], file)
-    if problems:
-        raise ValidationError(problems, file)
-    month = pd.to_datetime(df["month"].str.strip(), format="%Y-%m", errors="coerce")
-    for i in np.flatnonzero(month.isna().to_numpy()):
-        problems.append(
-            Problem(file, int(i) + 2, "month", df["month"].iloc[i] or None, "a month as YYYY-MM")
-        )
-    area = df["area"].str.strip().str.lower()
-    for i in np.flatnonzero(~area.isin(AREA_ROLES).to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                int(i) + 2,
-                "area",
-                df["area"].iloc[i] or None,
-                "one of " + ", ".join(AREA_ROLES),
-            )
-        )
-    count = _int_col(df, "count", file, lo=0, problems=problems)
-    pop = pd.to_numeric(df["population"], errors="coerce")
-    for i in np.flatnonzero((pop.isna() | (pop <= 0)).to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                int(i) + 2,
-                "population",
-                df["population"].iloc[i] or None,
-                "a positive number",
-            )
-        )
+    schema = TableSchema(
+        "incidents",
+        [
+            Column("month", "date", fmt="%Y-%m"),
+            Column("area", "choice", choices=AREA_ROLES),
+            Column("count", "int", low=0),
+            Column("population", "float", gt=0),
+        ],
+        extra="keep",
+    )
+    t = schema.validate(df, file, raise_=False)
+    problems = list(schema.problems)
+    month, area, count, pop = t["month"], t["area"], t["count"], t["population"]
     out = pd.DataFrame({"month": month, "area": area, "count": count, "population": pop})
-    dup = out.duplicated(["month", "area"], keep="first") & month.notna()
+    dup = out.duplicated(["month", "area"], keep="first") & month.notna() & area.notna()
+    rows = t.attrs["source_row"]
     for i in np.flatnonzero(dup.to_numpy()):
         problems.append(
-            Problem(file, int(i) + 2, "month", df["month"].iloc[i], "one row per month and area")
+            Problem(file, int(rows[i]), "month", df["month"].iloc[i], "one row per month and area")
         )
     if problems:
         raise ValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), file)
@@ -301,13 +261,51 @@ class EvaluationSpec:
         return None if not name else Path(self.path).parent / name
 
 
+def data_needed_text(unit_name: str) -> str:
+    """What data would let the impact of an initiative be measured (for a report that has
+    a policy inventory but no evaluation yet).
+
+    Example
+    -------
+    >>> "comparison areas" in data_needed_text("Torun")
+    True
+    """
+    return (
+        f"**No impact evaluation for {unit_name} yet.** The pyramid above maps the policies; "
+        "measuring one initiative's impact needs an evaluation spec "
+        "(`data/raw/orpheus/<unit>_evaluation.yaml`) "
+        "with at least one of: (1) an outcome survey in intervention and comparison areas, "
+        "before and after the start (difference-in-differences on the share feeling safe); "
+        "(2) monthly recorded incidents in the treated area, a control area and a "
+        "displacement buffer, for a year or more before and after (interrupted time series, "
+        "weighted displacement difference). The table below helps size such a survey."
+    )
+
+
 def read_spec(path: str | Path) -> EvaluationSpec:
     """Read an evaluation spec YAML (unit_id, initiative_id, start_month, first_post_wave,
     survey_file, incidents_file, note) with located errors."""
     path = Path(path)
     file = str(path)
     doc = read_yaml_mapping(path, file)
-    problems = []
+    problems: list[Problem] = []
+    check_keys(
+        doc,
+        (
+            "unit_id",
+            "initiative_id",
+            "start_month",
+            "first_post_wave",
+            "survey_file",
+            "incidents_file",
+            "note",
+            "design",
+            "rollout_file",
+            "synthetic_control",  # read by urbansec_lib.synth_study
+        ),
+        "spec",
+        lambda where, v, exp: problems.append(Problem(file, None, where.split(".", 1)[1], v, exp)),
+    )
     for key in ("unit_id", "initiative_id", "start_month", "first_post_wave"):
         if not doc.get(key):
             problems.append(Problem(file, None, key, doc.get(key), "a value"))

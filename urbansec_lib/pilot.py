@@ -37,12 +37,14 @@ def response_counts(
 ) -> pd.DataFrame:
     """Respondents per unit and wave (and per respondent role), small cells suppressed.
 
-    Returns one row per group with ``respondents`` and one column per role; role counts
-    under ``min_n`` are shown as missing (``<NA>``) and flagged in ``suppressed_roles``.
+    Returns one row per group with ``respondents`` and one column per role; counts under
+    ``min_n`` (a wave's total too, flagged in ``suppressed``) are shown as missing
+    (``<NA>``); role counts withheld are counted in ``suppressed_roles``.
     """
     by = [c for c in by if c in responses]
     total = responses.groupby(by).size().rename("respondents")
-    out = total.to_frame()
+    out = total.mask(total < min_n).astype("Int64").to_frame()  # a wave of 3: withheld
+    out["suppressed"] = (total < min_n).to_numpy()
     if "respondent_role" in responses:
         roles = responses.groupby(by + ["respondent_role"]).size().unstack(fill_value=0)
         small = roles < min_n

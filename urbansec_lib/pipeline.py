@@ -23,6 +23,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -39,18 +40,53 @@ __all__ = [
     "raw_dir",
     "processed_dir",
     "check_unit_inputs",
+    "workspace",
+    "provenance_note",
+    "source_label",
+    "provenance_banner",
+    "read_each",
+    "skipped_note",
+    "UnitFiles",
 ]
 
 
 def data_dir(path: str | Path | None = None) -> Path:
-    """The data folder: ``path``, ``$URBANSEC_DATA`` or ``<project>/data``."""
+    """The data folder: ``path``, ``$URBANSEC_DATA`` or the current workspace's data folder."""
     if path:
         return Path(path).resolve()
     if os.environ.get("URBANSEC_DATA"):
         return Path(os.environ["URBANSEC_DATA"]).resolve()
-    from .reports import project_root
+    from .workspace import current
 
-    return project_root() / "data"
+    return current().data_dir
+
+
+def workspace(data: str | Path | None = None):
+    """The :class:`~urbansec_lib.workspace.Workspace` of a data folder (default: the
+    current workspace's): its units, comparators, public data and provenance."""
+    from .workspace import for_data_dir
+
+    return for_data_dir(data_dir(data))
+
+
+def provenance_note(path: str | Path, data: str | Path | None = None) -> str:
+    """The declared provenance of an input (``"real"`` unless the workspace says otherwise)."""
+    return workspace(data).provenance_of(path)
+
+
+def source_label(what: str, path: str | Path, data: str | Path | None = None) -> str:
+    """A source line for a report header: ``what``, plus the provenance when not real."""
+    ws = workspace(data)
+    return what if ws.is_real(path) else f"{what} ({ws.provenance_of(path)})"
+
+
+def provenance_banner(paths, data: str | Path | None = None) -> str:
+    """A Markdown warning naming every input that is not real data (empty when all are)."""
+    ws = workspace(data)
+    notes = sorted({ws.provenance_of(p) for p in paths if p is not None and not ws.is_real(p)})
+    if not notes:
+        return ""
+    return "> **Not real data.** " + "; ".join(n[0].upper() + n[1:] for n in notes) + "."
 
 
 def raw_dir(path: str | Path | None = None) -> Path:
@@ -166,45 +202,74 @@ def load_inputs(
     skip_units: tuple[str, ...] = (),
     periods: tuple[int, ...] | None = None,
     max_lag: int = 6,
+    min_n: int = 10,
 ) -> StudyInputs:
     """Read every raw input of the self-assessment study into tidy indicator data.
 
     Indicators are aligned on reference ``periods`` (default: the survey waves) with
     :func:`align_periods`; the unaligned values are kept in ``raw_indicators``. A survey
     export that fails validation is reported in ``problems`` and left out; it never stops
-    the other units.
+    the other units. Survey indicator values over fewer than ``min_n`` respondents are
+    withheld (missing) before anything is scored, so no published score rests on them.
     """
     from . import data as usdata
     from . import survey
     from .errors import ValidationError
 
     fw = fw or load_framework()
-    raw = raw_dir(data)
+    ws = workspace(data)
+    raw = ws.raw_dir
     track = recorder.use if recorder is not None else (lambda p: Path(p))
-    units_path = track(raw / "units.csv")
-    units = usdata.read_units(units_path)
     public_frames: dict = {}
+    if ws.units_file.is_file():
+        track(ws.units_file)
+    units = ws.comparator_units()  # declared: this workspace's units (+ reference units)
     public = usdata.build_public_indicators(
-        raw, fw, units=units, track=track, fallback_to_parent=True, frames=public_frames
+        ws.public_raw_dir(),
+        fw,
+        units=units,
+        track=track,
+        fallback_to_parent=True,
+        frames=public_frames,
     )
     frames = [public.assign(n=pd.NA)] if "n" not in public else [public]
     problems: dict[str, str] = {}
     errors: dict = {}
     answers: list[pd.DataFrame] = []
     valid_units = set(units["unit_id"])
-    for unit, path in survey_exports(raw).items():
-        if unit in skip_units:
+    own_units = set(units.loc[units["origin"] == "workspace", "unit_id"])
+    read: set[str] = set()
+    # raw exports named <unit>_*.csv are read only in the demo; others come from imports
+    for unit, path in (survey_exports(raw) if ws.demo else {}).items():
+        if unit in skip_units or unit not in own_units:
             continue
         try:
             resp = survey.read_responses(track(path), fw, unit_id=unit, units=valid_units)
             frames.append(survey.aggregate(resp.data, fw))
             # respondent ids are not needed downstream: never carried along
             answers.append(resp.data.drop(columns=["respondent"], errors="ignore"))
+            read.add(unit)
         except ValidationError as exc:
-            problems[path.name] = str(exc)
+            problems[path.name] = exc.redacted()  # shown in reports: no cell values
             errors[path.name] = exc
+            if recorder is not None and hasattr(recorder, "skip") and unit not in skip_units:
+                recorder.skip(path.name, exc.redacted())
+    # surveys imported with `urbansec survey import` (any export file name)
+    for unit, folder in ws.survey_imports().items():
+        if unit in skip_units or unit in read or unit not in own_units:
+            continue
+        resp = survey._typed(
+            pd.read_csv(track(folder / "responses.csv"), dtype=str, keep_default_na=False), fw
+        )
+        frames.append(survey.aggregate(resp, fw))
+        answers.append(resp.drop(columns=["respondent", "source_file"], errors="ignore"))
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
+    # disclosure control before anything is scored: a survey value over fewer than min_n
+    # respondents is withheld (its n is kept, so tables can say "n<min_n")
+    n_resp = pd.to_numeric(raw_ind["n"], errors="coerce")
+    small = raw_ind["source"].astype(str).str.startswith("survey") & (n_resp < min_n).fillna(False)
+    raw_ind.loc[small.to_numpy(), "value"] = float("nan")
     if periods is None:
         survey_ids = {i.id for i in fw.survey_indicators()}
         waves = raw_ind.loc[raw_ind["indicator_id"].isin(survey_ids), "period"].dropna()
@@ -223,7 +288,11 @@ def load_inputs(
         sources=sources,
         raw_indicators=raw_ind,
         errors=errors,
-        responses=pd.concat(answers, ignore_index=True) if answers else pd.DataFrame(),
+        responses=(
+            pd.concat(answers, ignore_index=True)
+            if answers
+            else pd.DataFrame(columns=["unit_id", "area", "wave", "area_type", "respondent_role"])
+        ),
         public=public_frames,
     )
 
@@ -236,30 +305,41 @@ def check_unit_inputs(inputs: StudyInputs, unit_id: str) -> None:
     """
     for name, exc in inputs.errors.items():
         if name.split("_")[0] == unit_id:
-            raise exc
+            # the message goes to the report folder and run summary: no cell values
+            raise exc.without_values() from None
 
 
 def study_units(study: str, data: str | Path | None = None) -> list[str]:
-    """The demo units of a study (``all`` on the command line)."""
-    from . import data as usdata
+    """The units of a study in a workspace (``all`` on the command line).
 
-    raw = raw_dir(data)
-    if study == "city_self_assessment":
-        units = usdata.read_units(raw / "units.csv")
-        return units.loc[units["pilot"].astype(bool), "unit_id"].tolist()
-    if study == "orpheus_impact":
-        return sorted(p.name.split("_")[0] for p in (raw / "orpheus").glob("*_inventory.csv"))
-    if study == "collective_impact_swot":
-        return sorted(p.name.split("_")[0] for p in (raw / "collective_impact").glob("*_ci.xlsx"))
-    from .reports import STUDIES
+    Per-unit studies: the workspace's units that have the study's required inputs (the
+    self-assessment: every unit of the workspace; in the demo, the pilots). Partnership-wide
+    studies: ``["EU"]``. Trainings: the trainings with pre and post exports.
+    """
+    from . import studies
 
-    if study == "training_evaluation":
+    decl = studies.get(study)
+    ws = workspace(data)
+    if decl.scope == "partnership":
+        from .defaults import PARTNERSHIP_UNIT
+
+        return [PARTNERSHIP_UNIT]
+    if decl.scope == "training":
         from .training import available_trainings
 
-        return list(available_trainings(data_dir(data)))
-    if study in STUDIES and STUDIES[study].get("units") == "EU":
-        return ["EU"]
-    raise KeyError(f"unknown study {study!r}")
+        return list(available_trainings(ws.data_dir))
+    units = ws.units()
+    if study == "city_self_assessment" and ws.demo:
+        return units.loc[units["pilot"].astype(bool), "unit_id"].tolist()
+    if study == "orpheus_impact":
+        return list(orpheus_files(data))
+    if study == "collective_impact_swot":
+        return list(collective_impact_files(data))
+    out = []
+    for u in units["unit_id"]:
+        if all(studies._input_present(i, u, ws) for i in decl.inputs if i.required):
+            out.append(u)
+    return out
 
 
 def build_processed(data: str | Path | None = None, key: bytes | None = None) -> Path:
@@ -272,88 +352,190 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     from . import data as usdata
     from . import privacy, survey
     from .errors import ValidationError
+    from .ingest import check_output, write_csv
 
-    fw = load_framework()
-    raw, out = raw_dir(data), processed_dir(data)
+    ws = workspace(data)
+    fw = load_framework(ws.framework_path())
+    raw, out = ws.raw_dir, ws.processed_dir
+    check_output(out, what="processed folder", forbidden=[raw])
     out.mkdir(parents=True, exist_ok=True)
-    units = usdata.read_units(raw / "units.csv")
-    public = usdata.build_public_indicators(raw, fw, units=units, fallback_to_parent=True)
-    public.to_csv(out / "indicators_public.csv", index=False, lineterminator="\n")
+    units = ws.comparator_units()
+    public = usdata.build_public_indicators(
+        ws.public_raw_dir(), fw, units=units, fallback_to_parent=True
+    )
+    write_csv(public, out / "indicators_public.csv")
     key = key if key is not None else privacy.load_key(create=True)
     report: dict[str, str] = {}
-    for unit, path in survey_exports(raw).items():
+    for unit, path in (survey_exports(raw) if ws.demo else {}).items():
         try:
             survey.import_export(path, fw, unit, out, key, on_error="split")
             report[path.name] = "imported"
         except ValidationError as exc:
-            report[path.name] = f"rejected: {exc}"
+            report[path.name] = f"rejected: {exc.redacted()}"  # no cell values in processed/
     (out / "build_report.json").write_text(
         json.dumps(report, indent=1, sort_keys=True), encoding="utf-8"
     )
     return out
 
 
-def demo(jobs: int | None = None, progress: bool = True) -> int:
-    """Build processed data and run every demo study; print where the reports are.
+def demo(
+    jobs: int | None = None, progress: bool = True, workspace_dir: str | Path | None = None
+) -> int:
+    """Build processed data and run every study on the demo workspace (the repository, or
+    ``workspace_dir``); print where the reports are.
 
     Returns the exit code: 0 when every report was written, 3 when some failed.
     """
-    from . import reports
+    from . import reports, studies
+    from .workspace import current
 
-    build_processed()
+    ws = current(workspace_dir)
+    build_processed(ws.data_dir)
     code = 0
-    for study in reports.STUDIES:
-        nb = reports.project_root() / "notebooks" / reports.STUDIES[study]["notebook"]
+    for name in studies.all_studies():
+        nb = reports._notebook_path(name, ws.root)
         if not nb.exists():
             continue
-        units = study_units(study)
-        summary = reports.run(study, units, jobs=jobs, progress=progress)
+        units = study_units(name, ws.data_dir)
+        if not units:
+            continue
+        summary = reports.run(
+            name, units, jobs=jobs, progress=progress, root=ws.root, reports_dir=ws.reports_dir
+        )
         print(summary.summary())
         if not summary.ok:
             code = 3
     try:
         from . import site
 
-        print(f"dashboard: {site.build()}")
+        print(f"dashboard: {site.build(root=ws.root)}")
     except ImportError:
         pass
-    print(f"reports written under {reports.project_root() / 'reports'}")
+    print(f"reports written under {ws.reports_dir}")
     return code
 
 
 def collective_impact_files(data: str | Path | None = None) -> dict[str, Path]:
     """Filled Collective Impact workbooks in ``raw/collective_impact``: unit id -> file."""
-    folder = raw_dir(data) / "collective_impact"
-    return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_ci.xlsx"))}
+    return _unit_files(data, "ci_workbook", "raw/collective_impact/{unit}_ci.xlsx", "*_ci.xlsx")
 
 
-def read_collective_impact(data: str | Path | None = None, recorder=None) -> dict:
+class UnitFiles(dict):
+    """unit id -> what was read from the unit's file; broken files in :attr:`skipped`.
+
+    ``skipped`` maps file name -> the located problems (redacted: no cell values).
+    """
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.skipped: dict[str, str] = {}
+
+
+def read_each(
+    files: dict[str, Path],
+    reader,
+    unit_id: str | None = None,
+    recorder=None,
+) -> UnitFiles:
+    """Read every unit's file on its own: one broken file never stops the others.
+
+    ``reader(path, unit)`` reads one file. A file that raises :class:`ValidationError` is
+    left out and listed in ``result.skipped`` (and declared to ``recorder.skip``, so the
+    report and the run's ``summary.json`` list it), except the file of ``unit_id`` itself:
+    that unit's report must not silently lack its own data, so its error is raised.
+    """
+    from .errors import ValidationError
+
+    track = recorder.use if recorder is not None else (lambda p: Path(p))
+    out = UnitFiles()
+    for u, p in files.items():
+        try:
+            out[u] = reader(track(p), u)
+        except ValidationError as exc:
+            if unit_id is not None and u == unit_id:
+                raise exc.without_values() from None  # shown in shared report folders
+            out.skipped[p.name] = exc.redacted()
+            if recorder is not None and hasattr(recorder, "skip"):
+                recorder.skip(p.name, exc.redacted())
+    return out
+
+
+def skipped_note(obj) -> str:
+    """Markdown listing the inputs left out of a partnership-wide view ("" when none)."""
+    skipped = getattr(obj, "skipped", None)
+    if skipped is None and hasattr(obj, "attrs"):
+        skipped = obj.attrs.get("skipped")
+    if not skipped:
+        return ""
+    lines = [f"- `{k}`: {v}" for k, v in skipped.items()]
+    return "**Inputs left out (they failed validation):**\n\n" + "\n".join(lines)
+
+
+def read_collective_impact(
+    data: str | Path | None = None, recorder=None, unit_id: str | None = None
+) -> UnitFiles:
     """Read every demo/pilot CI workbook (unit id -> CIAssessment), in file-name order.
 
+    Each workbook is read and validated on its own (:func:`read_each`): a broken one is
+    skipped and listed in ``result.skipped``, except ``unit_id``'s own, which raises.
     Each file is declared to ``recorder`` (its sha256 goes to the report manifest).
     """
     from . import collective_impact as ci
 
-    track = recorder.use if recorder is not None else (lambda p: Path(p))
-    return {u: ci.read(track(p)) for u, p in collective_impact_files(data).items()}
+    return read_each(
+        collective_impact_files(data), lambda p, u: ci.read(p), unit_id=unit_id, recorder=recorder
+    )
 
 
 def orpheus_files(data: str | Path | None = None) -> dict[str, Path]:
     """Policy inventories in ``raw/orpheus``: unit id -> file."""
-    folder = raw_dir(data) / "orpheus"
-    return {p.name.split("_")[0]: p for p in sorted(folder.glob("*_inventory.csv"))}
+    return _unit_files(data, "orpheus_inventory", "raw/orpheus/{unit}_inventory.csv", "")
 
 
-def read_orpheus(data: str | Path | None = None, recorder=None, pyramid: str = "partnership_4"):
-    """Read and classify every policy inventory (one tidy frame for all units)."""
+def _unit_files(data, kind: str, default: str, _unused: str = "") -> dict[str, Path]:
+    """unit id -> file of one per-unit input, for the workspace's own units (declared under
+    ``[inputs.<unit>]`` in urbansec.toml or at the default name), in the units' order."""
+    ws = workspace(data)
+    out = {}
+    if ws.demo:  # the demo names its files <unit>_...: every such file, as before
+        for p in sorted(ws.data_dir.glob(default.replace("{unit}", "*"))):
+            out.setdefault(p.name.split("_")[0], p)
+    for u in ws.units()["unit_id"]:
+        p = ws.input_path(kind, u, default)
+        if p is not None and p.is_file():
+            out[u] = p
+    return dict(sorted(out.items()))
+
+
+def read_orpheus(
+    data: str | Path | None = None,
+    recorder=None,
+    pyramid: str = "partnership_4",
+    unit_id: str | None = None,
+):
+    """Read and classify every policy inventory (one tidy frame for all units).
+
+    Each inventory is read and validated on its own (:func:`read_each`): a broken one is
+    left out and listed in ``result.attrs["skipped"]``, except ``unit_id``'s own.
+    """
     from . import orpheus
 
-    track = recorder.use if recorder is not None else (lambda p: Path(p))
-    frames = [
-        orpheus.read_inventory(track(p), unit_id=u, pyramid=pyramid)
-        for u, p in orpheus_files(data).items()
-    ]
-    return orpheus.classify(pd.concat(frames, ignore_index=True), pyramid=pyramid)
+    got = read_each(
+        orpheus_files(data),
+        lambda p, u: orpheus.read_inventory(p, unit_id=u, pyramid=pyramid),
+        unit_id=unit_id,
+        recorder=recorder,
+    )
+    if not got:
+        from .errors import Problem, ValidationError
+
+        raise ValidationError(
+            [Problem("orpheus", None, None, list(got.skipped), "at least one valid inventory")],
+            "policy inventories",
+        )
+    out = orpheus.classify(pd.concat(list(got.values()), ignore_index=True), pyramid=pyramid)
+    out.attrs["skipped"] = dict(got.skipped)
+    return out
 
 
 def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None):
@@ -365,7 +547,7 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
     from . import outcomes
 
     track = recorder.use if recorder is not None else (lambda p: Path(p))
-    spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
+    spec = outcomes.read_spec(track(evaluation_file(unit_id, data)))
     survey = (
         outcomes.read_survey_outcomes(track(spec.resolve(spec.survey_file)))
         if spec.survey_file
@@ -379,6 +561,19 @@ def read_evaluation(unit_id: str, data: str | Path | None = None, recorder=None)
     return spec, survey, incidents
 
 
+def evaluation_file(unit_id: str, data: str | Path | None = None) -> Path:
+    """The unit's impact-evaluation spec (declared in urbansec.toml or the default name)."""
+    return workspace(data).input_path(
+        "orpheus_evaluation", unit_id, "raw/orpheus/{unit}_evaluation.yaml"
+    )
+
+
+def has_evaluation(unit_id: str, data: str | Path | None = None) -> bool:
+    """Whether the unit has an impact evaluation (spec file) to report on."""
+    p = evaluation_file(unit_id, data)
+    return p is not None and p.is_file()
+
+
 def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
     """The staggered-rollout panel of a unit whose evaluation declares ``design: staggered``.
 
@@ -388,20 +583,33 @@ def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
     from . import outcomes
 
     track = recorder.use if recorder is not None else (lambda p: Path(p))
-    spec = outcomes.read_spec(track(raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"))
+    spec = outcomes.read_spec(track(evaluation_file(unit_id, data)))
     if spec.design != "staggered":
         return spec, None
     return spec, outcomes.read_rollout(track(spec.resolve(spec.rollout_file)))
 
 
-def all_effects(data: str | Path | None = None, units: list[str] | None = None) -> pd.DataFrame:
-    """Effect table of every unit's evaluated initiative (unit order as given)."""
+def all_effects(
+    data: str | Path | None = None, units: list[str] | None = None, recorder=None
+) -> pd.DataFrame:
+    """Effect table of every unit's evaluated initiative (unit order as given); a unit whose
+    evaluation inputs fail validation is left out and listed in ``attrs["skipped"]``."""
     from . import outcomes
+    from .errors import ValidationError
 
     units = units if units is not None else sorted(orpheus_files(data))
     frames = []
+    skipped: dict[str, str] = {}
     for u in units:
-        spec, survey, incidents = read_evaluation(u, data)
+        if not has_evaluation(u, data):
+            continue
+        try:
+            spec, survey, incidents = read_evaluation(u, data)
+        except ValidationError as exc:  # one unit's broken evaluation never hides the others
+            skipped[f"{u}_evaluation"] = exc.redacted()
+            if recorder is not None and hasattr(recorder, "skip"):
+                recorder.skip(f"{u}_evaluation", exc.redacted())
+            continue
         t = outcomes.evaluate(spec, survey, incidents).table()
         frames.append(t.assign(unit_id=u, initiative_id=spec.initiative_id))
     cols = [
@@ -416,20 +624,21 @@ def all_effects(data: str | Path | None = None, units: list[str] | None = None) 
         "msms_level",
         "scale",
     ]
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out.attrs["skipped"] = skipped
+    return out
 
 
 def unit_name(unit_id: str, data: str | Path | None = None) -> str:
-    """A unit's name from the registry, else from the NUTS table, else the code itself."""
-    raw = raw_dir(data)
+    """A unit's name from the workspace's units, else the bundled reference units, else the
+    NUTS table, else the code itself."""
+    ws = workspace(data)
     try:
-        units = pd.read_csv(raw / "units.csv", dtype=str)
+        units = ws.comparator_units()
         hit = units.loc[units["unit_id"] == unit_id, "name"]
         if len(hit):
             return str(hit.iloc[0])
-        nuts = pd.read_csv(
-            raw / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv", dtype=str
-        )
+        nuts = pd.read_csv(ws.public_file("nuts"), dtype=str)
         hit = nuts.loc[nuts["NUTS_ID"] == unit_id, "NAME_LATN"]
         if len(hit):
             return str(hit.iloc[0])
@@ -448,9 +657,7 @@ def unit_context(units: pd.DataFrame, data: str | Path | None = None) -> pd.Data
     from . import data as usdata
     from .peers import context_features
 
-    nuts = usdata.read_nuts(
-        raw_dir(data) / "public" / "nuts2021_gisco" / "NUTS_RG_20M_2021_attributes.csv"
-    )
+    nuts = usdata.read_nuts(workspace(data).public_file("nuts"))
     n3 = nuts.set_index("nuts_id")
     key = units["nuts3"].where(units["nuts3"].notna() & (units["nuts3"] != ""), units["unit_id"])
     u = units.assign(
@@ -483,16 +690,14 @@ def region_crime(
     (e.g. France is not in this extraction)."""
     from . import data as usdata
 
-    raw = raw_dir(data)
+    ws = workspace(data)
     track = recorder.use if recorder is not None else (lambda p: Path(p))
     geo = unit_id
-    units = pd.read_csv(raw / "units.csv", dtype=str)
+    units = ws.comparator_units()
     hit = units.loc[units["unit_id"] == unit_id, "nuts3"].dropna()
     if len(hit) and hit.iloc[0]:
         geo = hit.iloc[0]
-    tsv = usdata.read_eurostat_tsv(
-        track(raw / "public" / "eurostat_crim_gen_reg" / "estat_crim_gen_reg.tsv")
-    )
+    tsv = usdata.read_eurostat_tsv(track(ws.public_file("crim_gen_reg")))
     sel = tsv[(tsv["geo"] == geo) & (tsv["unit"] == unit) & tsv["value"].notna()]
     return pd.DataFrame(
         {
@@ -513,8 +718,7 @@ def initiatives_without_impact(
     """
     from . import orpheus, outcomes
 
-    path = raw_dir(data) / "orpheus" / f"{unit_id}_evaluation.yaml"
-    if not path.exists():
+    if not has_evaluation(unit_id, data):
         return []
     spec, survey, incidents = read_evaluation(unit_id, data)
     tab = outcomes.evaluate(spec, survey, incidents).table()

@@ -57,7 +57,13 @@ __all__ = [
     "suppress",
     "secondary_suppress",
     "scan_html",
+    "scan_results",
+    "MIN_UNITS",
 ]
+
+#: Fewest units a published distribution may be computed over.
+MIN_UNITS = 3
+_COUNT_COLUMNS = ("respondents", "n_respondents", "participants", "n_participants")
 
 #: Environment variable holding the pseudonymisation key itself.
 KEY_ENV = "URBANSEC_PSEUDONYM_KEY"
@@ -235,11 +241,9 @@ def _is_text(s: pd.Series) -> bool:
 
 
 def _write_private_csv(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        df.to_csv(fh, index=False, lineterminator="\n")
+    from .ingest import write_csv
+
+    write_csv(df, path, private=True)  # 0600, formula prefixes neutralised, atomic
 
 
 def strip_identifiers(
@@ -481,3 +485,68 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
         if int(m.group(1)) < min_n:
             add("small_n", m.group(0), m.start())
     return sorted(found.values(), key=lambda f: (f.position, f.kind))
+
+
+def scan_results(results, min_n: int = 10, min_units: int = MIN_UNITS) -> list[Finding]:
+    """Scan a report's recorded numbers for statistics that disclosure control must withhold.
+
+    Walks the recorded results (as :class:`urbansec_lib.reports.Recorder` stores them:
+    frames as ``{"__frame__": True, "columns", "data"}``) and reports
+
+    * ``small_count``: a respondent count (``respondents``, ``n_respondents``,
+      ``participants``) between 1 and ``min_n - 1`` that is published;
+    * ``small_survey_value``: a survey value (``source`` starting with ``survey``) with
+      ``n < min_n`` that is not missing;
+    * ``small_distribution``: quartiles / median of fewer than ``min_units`` units
+      (``peer_n`` with ``peer_q25`` / ``peer_median`` / ``peer_q75``, or ``n`` with
+      ``q25`` / ``median`` / ``q75``) that are not missing.
+
+    Example
+    -------
+    >>> res = {"counts": {"__frame__": True, "columns": ["wave", "respondents"],
+    ...                   "data": [[2023, 3], [2025, 40]]}}
+    >>> [f.kind for f in scan_results(res)]
+    ['small_count']
+    """
+    found: list[Finding] = []
+
+    def num(v):
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    def frame(name: str, cols: list[str], data: list[list]) -> None:
+        ix = {c: k for k, c in enumerate(cols)}
+        for r, row in enumerate(data):
+            for c in _COUNT_COLUMNS:
+                if c in ix:
+                    v = num(row[ix[c]])
+                    if v is not None and 0 < v < min_n:
+                        found.append(Finding("small_count", f"{c}={v}", r, f"{name} row {r}"))
+            if "n" in ix and "value" in ix and "source" in ix:
+                n, v, src = num(row[ix["n"]]), row[ix["value"]], str(row[ix["source"]])
+                if src.startswith("survey") and n is not None and n < min_n and v is not None:
+                    found.append(Finding("small_survey_value", f"n={n}", r, f"{name} row {r}"))
+            for ncol, qs in (
+                ("peer_n", ("peer_q25", "peer_median", "peer_q75")),
+                ("n", ("q25", "median", "q75")),
+            ):
+                if ncol in ix and any(q in ix for q in qs):
+                    n = num(row[ix[ncol]])
+                    shown = [q for q in qs if q in ix and num(row[ix[q]]) is not None]
+                    if n is not None and n < min_units and shown:
+                        found.append(
+                            Finding("small_distribution", f"{ncol}={n}", r, f"{name} row {r}")
+                        )
+
+    def walk(name: str, obj) -> None:
+        if isinstance(obj, dict):
+            if obj.get("__frame__") and isinstance(obj.get("columns"), list):
+                frame(name, [str(c) for c in obj["columns"]], obj.get("data") or [])
+                return
+            for k, v in obj.items():
+                walk(f"{name}.{k}" if name else str(k), v)
+        elif isinstance(obj, list):
+            for k, v in enumerate(obj):
+                walk(f"{name}[{k}]", v)
+
+    walk("", results)
+    return found

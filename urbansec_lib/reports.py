@@ -46,6 +46,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import defaults
+from .errors import Problem, ValidationError
+from .ingest import RUN_ID_PATTERN
+
 __all__ = [
     "STUDIES",
     "Recorder",
@@ -63,6 +67,9 @@ __all__ = [
 ]
 
 #: Study name -> notebook file (relative to ``notebooks/``) and whether it runs per unit.
+#: A compatibility view: the declarations of :mod:`urbansec_lib.studies` are the source
+#: (each declared study's entry is refreshed from its declaration below, with ``scope``
+#: and ``summary``); a study added here only gets a default declaration from its entry.
 STUDIES: dict[str, dict[str, Any]] = {
     "city_self_assessment": {
         "notebook": "city_self_assessment.ipynb",
@@ -121,6 +128,16 @@ STUDIES: dict[str, dict[str, Any]] = {
     },
 }
 
+
+def _derive_studies() -> None:
+    from .studies import DECLARED
+
+    for _name, _decl in DECLARED.items():
+        STUDIES.setdefault(_name, {}).update(_decl.as_legacy())
+
+
+_derive_studies()
+
 _PACKAGES = (
     "urbansec",
     "numpy",
@@ -141,10 +158,19 @@ _PACKAGES = (
 
 # ------------------------------------------------------------------ helpers
 def project_root() -> Path:
-    """The project directory: ``$URBANSEC_HOME`` or the nearest parent holding ``notebooks/``."""
+    """The workspace folder the reports belong to (see :func:`urbansec_lib.workspace.current`):
+    ``$URBANSEC_HOME``, else the nearest ``urbansec.toml`` at or above the current folder,
+    else the repository (its demo workspace), else the current folder."""
     env = os.environ.get("URBANSEC_HOME")
     if env:
         return Path(env).resolve()
+    from .errors import ValidationError
+    from .workspace import current
+
+    try:
+        return current().root
+    except ValidationError:
+        pass
     for p in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parent.parent]:
         if (p / "notebooks").is_dir() and (p / "pyproject.toml").is_file():
             return p
@@ -271,6 +297,7 @@ class Recorder:
         self.inputs: dict[str, str] = {}
         self.sources: list[str] = []
         self.datasets: list[dict[str, str]] = []
+        self.skipped: dict[str, str] = {}
 
     def use(self, path: str | Path) -> Path:
         """Declare an input file (its sha256 goes to the manifest); returns the path."""
@@ -298,6 +325,12 @@ class Recorder:
             self.datasets.append(entry)
             self._flush()
 
+    def skip(self, file: str, problem: str) -> None:
+        """Declare an input left out because it failed validation (listed in the report's
+        results and in the run's ``summary.json``)."""
+        self.skipped[str(file)] = str(problem)
+        self._flush()
+
     def record(self, name: str, value: Any) -> None:
         """Record a number, list, Series or DataFrame under ``name``."""
         self.results[name] = _jsonable(value)
@@ -311,6 +344,8 @@ class Recorder:
                 "sources": self.sources,
                 "datasets": self.datasets,
             }
+            if self.skipped:
+                doc["skipped_inputs"] = self.skipped
             _atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True))
 
 
@@ -457,13 +492,29 @@ def _add_toc(body: str) -> str:
 
 # ------------------------------------------------------------------ one unit
 def _notebook_path(study: str, root: Path) -> Path:
-    """The notebook of a study: a key of :data:`STUDIES` or a path to an ``.ipynb`` file."""
+    """The notebook of a study: a declared study name or a path to an ``.ipynb`` file.
+
+    A declared study's notebook is ``<root>/notebooks/<file>`` when the workspace carries
+    its own copy (the repository), else the packaged one (an installed package).
+    """
     if study.endswith(".ipynb"):
         p = Path(study)
         return p if p.is_absolute() else (root / p)
-    if study not in STUDIES:
-        raise KeyError(f"unknown study {study!r}; known: {', '.join(STUDIES)}")
-    return root / "notebooks" / STUDIES[study]["notebook"]
+    from .studies import all_studies
+    from .workspace import package_notebooks_dir
+
+    decl = all_studies().get(study)
+    if decl is None:
+        raise KeyError(f"unknown study {study!r}; known: {', '.join(all_studies())}")
+    local = Path(root) / "notebooks" / decl.notebook
+    return local if local.is_file() else package_notebooks_dir() / decl.notebook
+
+
+def _notebook_parameters(nb: Path) -> dict[str, Any]:
+    """The parameters a notebook declares (its ``parameters`` cell), by name."""
+    import papermill as pm
+
+    return dict(pm.inspect_notebook(str(nb)))
 
 
 def _study_name(study: str) -> str:
@@ -471,7 +522,10 @@ def _study_name(study: str) -> str:
 
 
 def _study_title(study: str) -> str:
-    return STUDIES.get(study, {}).get("title", _study_name(study).replace("_", " ").capitalize())
+    from .studies import all_studies
+
+    decl = all_studies().get(study)
+    return decl.title if decl else _study_name(study).replace("_", " ").capitalize()
 
 
 def _error_info(nb) -> dict[str, Any]:
@@ -490,7 +544,7 @@ def run_unit(
     run_id: str | None = None,
     root: str | Path | None = None,
     kernel_name: str = "python3",
-    min_n: int = 10,
+    min_n: int = defaults.MIN_N,
     timeout: int = 600,
     engine: str = "papermill",
     lint: bool = True,
@@ -516,17 +570,32 @@ def run_unit(
     if engine not in ("papermill", "warm"):
         raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
 
+    from .studies import safe_id
+    from .workspace import for_data_dir
+
+    safe_id(unit_id)  # a unit id becomes a folder name: checked before any path is built
     root = Path(root or project_root())
-    reports_dir = Path(reports_dir or root / "reports")
-    run_id = run_id or new_run_id()
-    out_dir = reports_dir / unit_id
-    out_dir.mkdir(parents=True, exist_ok=True)
-    nb_in = _notebook_path(study, root)
-    name = _study_name(study)
-    params = {"unit_id": unit_id, "data_dir": str(root / "data"), "seed": 20261124}
+    params = {"unit_id": unit_id, "data_dir": str(root / defaults.DATA_DIR)}
     params.update(parameters or {})
     if not Path(params["data_dir"]).is_absolute():  # manifests record it relative to the root
         params["data_dir"] = str((root / params["data_dir"]).resolve())
+    ws = for_data_dir(params["data_dir"])
+    params.setdefault("seed", ws.seed)
+    reports_dir = Path(reports_dir or root / defaults.REPORTS_DIR)
+    run_id = run_id or new_run_id()
+    from .ingest import check_name, check_output
+
+    check_name(unit_id, "unit id")  # before any path is built from it
+    out_dir = reports_dir / unit_id
+    check_output(out_dir, [reports_dir], what="report folder")
+    nb_in = _notebook_path(study, root)
+    name = _study_name(study)
+    nb_params = _notebook_parameters(nb_in)
+    if "min_n" in nb_params:
+        params.setdefault("min_n", ws.min_n)
+    if "framework_path" in nb_params and ws.framework_path():
+        params.setdefault("framework_path", ws.framework_path())
+    out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / f"{name}.results.json"
     params["results_path"] = str(results_path)
     t0 = time.perf_counter()
@@ -536,7 +605,7 @@ def run_unit(
         tmp_results = Path(tmp) / "results.json"
         exec_params = dict(params, results_path=str(tmp_results))
         try:
-            known = pm.inspect_notebook(str(nb_in))
+            known = nb_params
             unknown = sorted(set(exec_params) - set(known))
             if unknown:
                 raise ValueError(f"unknown notebook parameter(s) {unknown} for {nb_in.name}")
@@ -587,10 +656,11 @@ def run_unit(
             "results": f"{name}.results.json",
             "html": f"{name}.html",
         }
+        uname = rec.get("results", {}).get("unit_name") or _unit_name(unit_id, params)
         context = {
-            "title": f"{_study_title(study)}: {rec.get('results', {}).get('unit_name', unit_id)}",
+            "title": f"{_study_title(study)}: {uname}",
             "unit_id": unit_id,
-            "unit_name": rec.get("results", {}).get("unit_name", unit_id),
+            "unit_name": uname,
             "study": study,
             "date": manifest_entry["created"][:10],
             "sources": manifest_entry["sources"],
@@ -604,6 +674,9 @@ def run_unit(
         }
         html = render_html(nb, context)
         findings = _privacy_findings(html, min_n=min_n)
+        from .privacy import scan_results
+
+        findings += [str(f) for f in scan_results(rec.get("results", {}), min_n=min_n)]
         if findings:
             status["status"] = "blocked"
             status["error"] = {
@@ -633,10 +706,21 @@ def run_unit(
                     "message": f"{len(problems)} finding(s): "
                     + "; ".join(str(f) for f in problems[:10]),
                 }
+    status["skipped_inputs"] = rec.get("skipped_inputs", {})
     status["html"] = str(out_dir / f"{name}.html")
     status["html_bytes"] = len(html.encode("utf-8"))
     status["seconds"] = round(time.perf_counter() - t0, 2)
     return status
+
+
+def _unit_name(unit_id: str, params: dict[str, Any]) -> str:
+    """The unit's name from its workspace (the code itself when unknown)."""
+    try:
+        from .pipeline import unit_name
+
+        return unit_name(unit_id, params.get("data_dir"))
+    except Exception:  # noqa: BLE001 - a title never fails a report
+        return unit_id
 
 
 def _rel(path: str, root: Path) -> str:
@@ -736,7 +820,7 @@ def run(
     executor: str = "process",
     scheduler: str | None = None,
     progress: bool = True,
-    min_n: int = 10,
+    min_n: int = defaults.MIN_N,
     engine: str = "warm",
     lint: bool = True,
 ) -> RunSummary:
@@ -770,12 +854,33 @@ def run(
     if engine not in ("papermill", "warm"):
         raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
     root = Path(root or project_root())
-    nb = _notebook_path(study, root)  # unknown study: KeyError before any work starts
+    units = list(dict.fromkeys(units))
+    if not study.endswith(".ipynb"):
+        # unknown study or unit, a unit given to a partnership-wide study, a missing
+        # required input: ValidationError before any notebook starts or folder is made
+        from .studies import check_request
+        from .workspace import for_data_dir
+
+        ddir = (parameters or {}).get("data_dir") or root / defaults.DATA_DIR
+        ddir = ddir if Path(ddir).is_absolute() else root / ddir
+        units = check_request(study, units, for_data_dir(ddir))
+    else:
+        from .studies import safe_id
+
+        for u in units:
+            safe_id(u)
+    nb = _notebook_path(study, root)
     if not nb.exists():
         raise FileNotFoundError(f"notebook of study {study!r} not found: {nb}")
-    reports_dir = Path(reports_dir or root / "reports")
+    reports_dir = Path(reports_dir or root / defaults.REPORTS_DIR)
     run_id = run_id or new_run_id()
     units = list(dict.fromkeys(units))
+    from .ingest import check_name, check_output
+
+    for u in units:  # every unit id checked before any folder is made
+        check_name(u, "unit id")
+    check_output(reports_dir, what="reports folder")
+    check_name(run_id, "run id", pattern=RUN_ID_PATTERN)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
     tasks = [
         {
@@ -838,6 +943,9 @@ def run(
         "seconds": round(summary.seconds, 2),
         "n_ok": int((table["status"] == "ok").sum()),
         "failed": summary.failed,
+        "skipped_inputs": {
+            k: v for row in results for k, v in (row.get("skipped_inputs") or {}).items()
+        },
         "parameters": parameters or {},
         "results": _jsonable(table.to_dict("records")),
     }
@@ -864,7 +972,10 @@ def _tick(bar, results: list[dict[str, Any]]) -> None:
 def failed_units(run_id: str, reports_dir: str | Path | None = None) -> tuple[str, list[str]]:
     """Study and failed unit ids of an earlier run (for ``--retry-failed``)."""
     reports_dir = Path(reports_dir or project_root() / "reports")
-    doc = json.loads((reports_dir / "_runs" / run_id / "summary.json").read_text("utf-8"))
+    from .ingest import check_name, read_json
+
+    check_name(run_id, "run id", pattern=RUN_ID_PATTERN)
+    doc = read_json(reports_dir / "_runs" / run_id / "summary.json")
     return doc["study"], list(doc["failed"])
 
 
@@ -911,6 +1022,57 @@ def _compare(a: Any, b: Any, path: str, out: list[str], rtol: float) -> None:
         out.append(f"{path}: {a!r} != {b!r}")
 
 
+_MANIFEST_ENTRY = {
+    "study": str,
+    "unit_id": str,
+    "run_id": str,
+    "notebook": str,
+    "notebook_sha256": str,
+    "parameters": dict,
+    "inputs": dict,
+    "results": str,
+}
+
+
+def read_manifest(path: str | Path) -> dict[str, dict]:
+    """The ``studies`` of a report manifest, validated (located errors, never a traceback):
+    valid JSON, a ``studies`` mapping whose entries hold every field :func:`reproduce`
+    needs with the right type, safe unit ids and relative result paths."""
+    from .ingest import NAME_PATTERN, read_json
+
+    f = str(path)
+    doc = read_json(path, f)
+    problems: list[Problem] = []
+    studies = doc.get("studies") if isinstance(doc, dict) else None
+    if not isinstance(studies, dict) or not studies:
+        raise ValidationError(
+            [Problem(f, None, "studies", type(studies).__name__, "a mapping of study entries")], f
+        )
+    for name, e in studies.items():
+        if not isinstance(e, dict):
+            problems.append(Problem(f, None, f"studies.{name}", type(e).__name__, "a mapping"))
+            continue
+        for key, typ in _MANIFEST_ENTRY.items():
+            if not isinstance(e.get(key), typ):
+                problems.append(
+                    Problem(f, None, f"studies.{name}.{key}", e.get(key), f"a {typ.__name__}")
+                )
+        uid = e.get("unit_id")
+        if isinstance(uid, str) and not NAME_PATTERN.match(uid):
+            problems.append(Problem(f, None, f"studies.{name}.unit_id", uid, "a unit id"))
+        res = e.get("results")
+        if isinstance(res, str) and (Path(res).is_absolute() or ".." in Path(res).parts):
+            problems.append(
+                Problem(f, None, f"studies.{name}.results", res, "a file name next to the manifest")
+            )
+        for k, v in (e.get("inputs") or {}).items() if isinstance(e.get("inputs"), dict) else []:
+            if not isinstance(v, str) or not re.fullmatch(r"[0-9a-f]{64}", v):
+                problems.append(Problem(f, None, f"studies.{name}.inputs.{k}", v, "a sha256"))
+    if problems:
+        raise ValidationError(problems, f)
+    return studies
+
+
 def reproduce(
     manifest_path: str | Path,
     study: str | None = None,
@@ -925,8 +1087,12 @@ def reproduce(
     """
     manifest_path = Path(manifest_path)
     root = Path(root or project_root())
-    doc = json.loads(manifest_path.read_text("utf-8"))
-    entries = doc["studies"]
+    entries = read_manifest(manifest_path)
+    if study is not None and study not in entries:
+        raise ValidationError(
+            [Problem(str(manifest_path), None, "studies", study, f"one of {sorted(entries)}")],
+            str(manifest_path),
+        )
     names = [study] if study else sorted(entries)
     changed: list[str] = []
     diffs: list[str] = []
@@ -938,7 +1104,11 @@ def reproduce(
                 changed.append(f"{rel} (missing)")
             elif sha256_file(p) != digest:
                 changed.append(rel)
-        nb = root / entry["notebook"]
+        nb = (
+            _notebook_path(entry["study"], root)
+            if not str(entry["study"]).endswith(".ipynb")
+            else root / entry["notebook"]
+        )
         if sha256_file(nb) != entry["notebook_sha256"]:
             changed.append(f"{entry['notebook']} (notebook changed)")
         original = json.loads((manifest_path.parent / entry["results"]).read_text("utf-8"))

@@ -34,6 +34,10 @@ __all__ = [
     "position_table",
     "partners_table",
     "latest_change",
+    "change_table",
+    "comparators",
+    "comparators_text",
+    "indicator_years",
     "group_members",
     "network_table",
     "weak_dimensions",
@@ -87,7 +91,6 @@ def unit_intro(unit: dict, inputs, fw: Framework) -> str:
     own = ind[ind["unit_id"] == unit["unit_id"]]
     n_ind = own["indicator_id"].nunique()
     periods = sorted(own["period"].dropna().unique().tolist())
-    synthetic = (own["source"].astype(str).str.contains("synthetic", case=False)).any()
     pop = unit.get("population")
     pop_txt = f"about {float(pop):,.0f} inhabitants in its NUTS 3 region; " if pd.notna(pop) else ""
     text = (
@@ -96,11 +99,6 @@ def unit_intro(unit: dict, inputs, fw: Framework) -> str:
         f"{n_ind} of the framework's {len(fw.indicators)} indicators have data, "
         f"for periods {', '.join(str(p) for p in periods) or 'none'}."
     )
-    if synthetic:
-        text += (
-            "\n\n> **Synthetic data.** The self-assessment survey answers used here are "
-            "synthetic (seeded generator), for demonstration only."
-        )
     if inputs.problems:
         text += "\n\n" + "\n".join(
             f"> Survey export `{k}` was not used: {v.splitlines()[0]}"
@@ -376,22 +374,206 @@ def network_table(net: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> pd.D
     )
 
 
-def latest_change(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
-    """Change of the unit's dimension scores between its two latest periods with data."""
-    ch = prof.change(unit_id=unit_id)
+def latest_change(
+    prof, unit_id: str, fw: Framework, indicators: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Change of the unit's dimension scores between its two latest periods, like with like.
+
+    With ``indicators`` (aligned values carrying ``source_period``, as
+    :func:`urbansec_lib.pipeline.load_inputs` returns them), only indicators observed anew
+    in the later period *and* with a value in the earlier one enter (a public statistic
+    carried forward from the same year into both periods is not a change), both periods
+    are re-scored on that same set, and the columns ``n_indicators``, ``years_from`` and
+    ``years_to`` say which indicators and source years are compared. Without it, the
+    profile's own scores are differenced (older behaviour).
+
+    Example
+    -------
+    >>> ch = latest_change(prof, "ES001C", fw, inputs.indicators)  # doctest: +SKIP
+    """
     ids = [d.id for d in fw.dimensions]
-    ch = ch[ch["node_id"].isin(ids)].dropna(subset=["change"])
+    if indicators is None or "source_period" not in indicators.columns:
+        ch = prof.change(unit_id=unit_id)
+        ch = ch[ch["node_id"].isin(ids)].dropna(subset=["change"])
+        if ch.empty:
+            return ch
+        last = ch["period_to"].max()
+        ch = ch[ch["period_to"] == last]
+        ch = ch[ch["period_from"] == ch["period_from"].max()]
+        order = {d: i for i, d in enumerate(ids)}
+        return (
+            ch.assign(_o=ch["node_id"].map(order))
+            .sort_values("_o")
+            .drop(columns="_o")
+            .reset_index(drop=True)
+        )
+    cols = [
+        "unit_id",
+        "node_id",
+        "period_from",
+        "period_to",
+        "score_from",
+        "score_to",
+        "change",
+        "n_indicators",
+        "years_from",
+        "years_to",
+    ]
+    own = indicators[(indicators["unit_id"] == unit_id) & indicators["value"].notna()]
+    periods = sorted(own["period"].dropna().unique().tolist())
+    if len(periods) < 2:
+        return pd.DataFrame(columns=cols)
+    p0, p1 = periods[-2], periods[-1]
+    a = own[own["period"] == p0].set_index("indicator_id")["source_period"]
+    b = own[own["period"] == p1].set_index("indicator_id")["source_period"]
+    common = a.index.intersection(b.index)
+    fresh = [i for i in common if b[i] > a[i]]
+    if not fresh:
+        return pd.DataFrame(columns=cols)
+    sub = indicators[indicators["indicator_id"].isin(fresh) & indicators["period"].isin([p0, p1])]
+    ch = profile(sub, fw).change(unit_id=unit_id)
+    ch = ch[ch["node_id"].isin(ids) & (ch["period_from"] == p0) & (ch["period_to"] == p1)]
+    ch = ch.dropna(subset=["change"])
     if ch.empty:
-        return ch
-    last = ch["period_to"].max()
-    ch = ch[ch["period_to"] == last]
-    ch = ch[ch["period_from"] == ch["period_from"].max()]
+        return pd.DataFrame(columns=cols)
+    dim_of = {i: fw.dimension_of(i) for i in fresh}
+    rows = []
+    for r in ch.itertuples(index=False):
+        inds = [i for i in fresh if dim_of[i] == r.node_id]
+        rows.append(
+            {
+                **r._asdict(),
+                "n_indicators": len(inds),
+                "years_from": ", ".join(str(int(y)) for y in sorted(set(a[inds]))),
+                "years_to": ", ".join(str(int(y)) for y in sorted(set(b[inds]))),
+            }
+        )
     order = {d: i for i, d in enumerate(ids)}
+    out = pd.DataFrame(rows, columns=cols)
     return (
-        ch.assign(_o=ch["node_id"].map(order))
+        out.assign(_o=out["node_id"].map(order))
         .sort_values("_o")
         .drop(columns="_o")
         .reset_index(drop=True)
+    )
+
+
+def change_table(change: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """The like-for-like change per dimension with the indicators and years compared."""
+    if change.empty:
+        return change
+    labels = node_labels(fw)
+    return pd.DataFrame(
+        {
+            "dimension": change["node_id"].map(labels),
+            "change (points)": change["change"].round(1),
+            "indicators compared": change["n_indicators"],
+            "data years (earlier)": change["years_from"],
+            "data years (later)": change["years_to"],
+        }
+    ).set_index("dimension")
+
+
+def comparators(prof, unit_id: str, units: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Per dimension, how many other units have a score to compare with (latest period).
+
+    Columns: node_id, n_comparators, needed (:data:`urbansec_lib.defaults.MIN_COMPARATORS`),
+    short_by (how many are missing; 0 when enough), workspace, reference (ids of the
+    comparators by origin, alphabetical).
+
+    Example
+    -------
+    >>> comparators(prof, "PL013C", inputs.units, fw)  # doctest: +SKIP
+    """
+    from .defaults import MIN_COMPARATORS
+
+    sc = prof.scores
+    last = sc.loc[sc["unit_id"] == unit_id, "period"].max()
+    sc = sc[(sc["period"] == last) & sc["score"].notna() & (sc["unit_id"] != unit_id)]
+    origin = (
+        units.set_index("unit_id")["origin"]
+        if "origin" in units.columns
+        else pd.Series("workspace", index=units["unit_id"])
+    )
+    rows = []
+    for d in fw.dimensions:
+        ids = sorted(sc.loc[sc["node_id"] == d.id, "unit_id"].unique())
+        org = origin.reindex(ids).fillna("workspace")
+        rows.append(
+            {
+                "node_id": d.id,
+                "n_comparators": len(ids),
+                "needed": MIN_COMPARATORS,
+                "short_by": max(0, MIN_COMPARATORS - len(ids)),
+                "workspace": [u for u in ids if org[u] == "workspace"],
+                "reference": [u for u in ids if org[u] == "reference"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def comparators_text(comp: pd.DataFrame, units: pd.DataFrame, unit_id: str) -> str:
+    """Markdown declaring what the unit is compared with, and where too few comparators have
+    a dimension (and by how many)."""
+    from .defaults import MIN_COMPARATORS
+
+    ws = sorted({u for lst in comp["workspace"] for u in lst})
+    ref = sorted({u for lst in comp["reference"] for u in lst})
+    names = units.set_index("unit_id")["name"].to_dict()
+    parts = []
+    if ws:
+        parts.append(
+            f"{len(ws)} unit(s) of this workspace ("
+            + ", ".join(f"{names.get(u, u)}" for u in ws)
+            + ")"
+        )
+    if ref:
+        parts.append(
+            f"{len(ref)} reference unit(s) with bundled real public data only (Eurostat "
+            "crim_gen_reg, urb_percep; never survey data): "
+            + ", ".join(names.get(u, u) for u in ref)
+        )
+    text = "**Compared with:** " + ("; ".join(parts) if parts else "no other unit") + "."
+    few = comp[comp["short_by"] > 0]
+    if len(few):
+        labels = dict(zip(few["node_id"], few["node_id"]))
+        text += (
+            f"\n\n**Too few comparators** (at least {MIN_COMPARATORS} other units with a score "
+            "are needed to place a unit): "
+            + "; ".join(
+                f"{labels[r.node_id].replace('_', ' ')}: {r.n_comparators} ({r.short_by} short)"
+                for r in few.itertuples()
+            )
+            + ". These dimensions are not positioned."
+        )
+    return text
+
+
+def indicator_years(indicators: pd.DataFrame, unit_id: str, fw: Framework, period=None):
+    """The unit's indicator values in a profile period with the year each value is from.
+
+    Example
+    -------
+    >>> indicator_years(inputs.indicators, "ES001C", fw)  # doctest: +SKIP
+    """
+    own = indicators[(indicators["unit_id"] == unit_id) & indicators["value"].notna()]
+    if own.empty:
+        return pd.DataFrame({"note": ["No indicator data for this unit."]})
+    period = period if period is not None else own["period"].max()
+    own = own[own["period"] == period]
+    labels = node_labels(fw)
+    year = own["source_period"] if "source_period" in own.columns else own["period"]
+    return (
+        pd.DataFrame(
+            {
+                "indicator": own["indicator_id"].map(labels).fillna(own["indicator_id"]),
+                "dimension": own["indicator_id"].map(lambda i: labels.get(fw.dimension_of(i), "")),
+                "data year": year.astype(int).to_numpy(),
+                "source": own["source"].astype(str).str.split(" \\(").str[0].to_numpy(),
+            }
+        )
+        .sort_values(["dimension", "indicator"])
+        .set_index("indicator")
     )
 
 

@@ -184,18 +184,22 @@ def build(
     reports_dir: str | Path | None = None,
     data_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
+    root: str | Path | None = None,
 ) -> Path:
-    """Build the static site from ``reports/`` and the unit registry; returns its index path."""
-    from .data import read_units
+    """Build the static site from a workspace's ``reports/`` and its units; returns its
+    index path (``root``: the workspace folder, default the current workspace)."""
     from .framework import load_framework
-    from .pipeline import raw_dir
-    from .reports import _atomic_write, project_root
+    from .reports import _atomic_write
+    from .workspace import current, for_data_dir, load
 
-    root = project_root()
-    reports_dir = Path(reports_dir or root / "reports")
+    if data_dir is not None:
+        ws = for_data_dir(data_dir)
+    else:
+        ws = load(root) if root is not None else current()
+    reports_dir = Path(reports_dir or ws.reports_dir)
     out = Path(out_dir or reports_dir / "site")
-    units = read_units(raw_dir(data_dir) / "units.csv").sort_values("name", kind="stable")
-    fw = load_framework()
+    units = ws.units().sort_values("name", kind="stable")
+    fw = load_framework(ws.framework_path())
     dim_labels = {d.id: d.label for d in fw.dimensions}
     info = collect(reports_dir, units)
     rows = []
@@ -264,6 +268,8 @@ def build(
             continue
         for study, entry in sorted(_read_json(man).get("studies", {}).items()):
             title = STUDIES.get(study, {}).get("title", study.replace("_", " "))
+            if study not in STUDIES:  # only declared studies appear on the dashboard
+                continue
             href = f"../{man.parent.name}/{entry.get('html', study + '.html')}"
             wide_items.append(
                 f'<li><a href="{_esc(href)}">{_esc(title)}</a> '

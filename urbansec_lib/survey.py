@@ -45,13 +45,11 @@ import gc
 import hashlib
 import html
 import io
-import itertools
 import json
 import os
 import re
 import tempfile
 import uuid as _uuid
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,7 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import privacy
+from . import ingest, privacy
 from .errors import Problem, ValidationError
 from .framework import Framework, Indicator
 
@@ -77,6 +75,9 @@ __all__ = [
     "template_columns",
     "to_xlsform",
     "to_questionnaire_html",
+    "write_unit_forms",
+    "available_languages",
+    "check_language",
     "to_template",
     "read_responses",
     "aggregate",
@@ -85,6 +86,8 @@ __all__ = [
     "write_kobo_export",
 ]
 
+#: Columns of ``rejected.csv``: where each problem is, never the cells.
+REJECTED_COLUMNS = ("file", "row", "column", "problem")
 #: Metadata questions asked first, in this order (all required).
 METADATA_COLUMNS = ("unit", "area", "wave", "area_type", "respondent_role")
 #: Area types (choice name -> label).
@@ -122,6 +125,15 @@ _SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+$")
 _GROUP_SEP = re.compile(r"[/:.\-]")
 _CODED = ("likert4", "likert5", "yes_no")
 _NA_TOKENS = {"", "n/a"}
+_AREA_RE = re.compile(r"^\w[\w .'’()\-]*$")
+
+
+def _area_ok(u: str) -> bool:
+    """An area code, not free text: word characters and a few separators, fewer than six
+    digits (a phone number or street address is not an area code), no e-mail."""
+    if u.lower() in _NA_TOKENS:
+        return True
+    return bool(_AREA_RE.match(u)) and sum(ch.isdigit() for ch in u) < 6
 
 
 def form_version(fw: Framework) -> str:
@@ -212,12 +224,68 @@ def _positive(ind: Indicator) -> list[int]:
     return list(_codes(ind) or [])
 
 
-def _survey_items(fw: Framework, levels: Sequence[str] | None) -> list[Indicator]:
+def _is_staff_item(ind: Indicator) -> bool:
+    """A city-level fact answered by the authority's staff (``source.respondent``)."""
+    return str(ind.source.get("respondent", "resident")) == "city_staff"
+
+
+def _survey_items(
+    fw: Framework, levels: Sequence[str] | None, respondents: str = "all"
+) -> list[Indicator]:
+    if respondents not in ("all", "residents", "staff"):
+        raise ValueError(f"respondents must be 'all', 'residents' or 'staff', not {respondents!r}")
     items = fw.survey_indicators(list(levels) if levels else None)
+    if respondents == "residents":
+        items = [i for i in items if not _is_staff_item(i)]
+    elif respondents == "staff":
+        items = [i for i in items if _is_staff_item(i)]
     clash = [i.id for i in items if i.id in METADATA_COLUMNS or i.id in SYSTEM_COLUMNS]
     if clash:
         raise ValueError(f"indicator ids clash with survey metadata columns: {clash}")
     return items
+
+
+def available_languages(fw: Framework | None = None) -> list[str]:
+    """Languages the survey forms can be written in: English, plus every language in which
+    each survey question of the framework has a translation (``source.translations``).
+
+    Example
+    -------
+    >>> from urbansec_lib import load_framework
+    >>> available_languages(load_framework())
+    ['en']
+    """
+    if fw is None:
+        from .framework import load_framework
+
+        fw = load_framework()
+    items = fw.survey_indicators()
+    langs = None
+    for ind in items:
+        tr = ind.source.get("translations") or {}
+        have = {k for k, v in tr.items() if isinstance(v, dict) and v.get("question")}
+        langs = have if langs is None else langs & have
+    return ["en"] + sorted((langs or set()) - {"en"})
+
+
+def check_language(fw: Framework, language: str) -> str:
+    """``language`` if the forms can be written in it, else a one-line ValidationError."""
+    langs = available_languages(fw)
+    if language not in langs:
+        raise ValidationError(
+            [
+                Problem(
+                    "<arguments>",
+                    None,
+                    "--language",
+                    language,
+                    f"a language with translations of every question: {', '.join(langs)} "
+                    f"(add source.translations.{language} to the framework for more)",
+                )
+            ],
+            f"no {language!r} translation of the survey",
+        )
+    return language
 
 
 def _text(ind: Indicator, language: str) -> tuple[str, list[str]]:
@@ -256,6 +324,8 @@ def to_xlsform(
     levels: Sequence[str] | None = None,
     language: str = "en",
     units: Iterable[str] | None = None,
+    unit: str | None = None,
+    respondents: str = "all",
 ) -> Path:
     """Write the survey as an XLSForm workbook (KoboToolbox / ODK / Enketo).
 
@@ -271,6 +341,13 @@ def to_xlsform(
     units : iterable of str, optional
         Unit codes to offer as a ``select_one`` list; default a text question constrained to
         :data:`UNIT_CODE_PATTERN`.
+    unit : str, optional
+        Fix the unit: a hidden ``calculate`` field carries it into every submission (no
+        respondent types a code).
+    respondents : {"all", "residents", "staff"}
+        ``"residents"``: the resident/stakeholder questionnaire (perceptions, without the
+        city-level facts); ``"staff"``: the short staff questionnaire of city-level facts
+        (``source.respondent: city_staff``), answered once per unit, role fixed.
 
     Returns
     -------
@@ -293,7 +370,7 @@ def to_xlsform(
     """
     from openpyxl import Workbook
 
-    items = _survey_items(fw, levels)
+    items = _survey_items(fw, levels, respondents)
     stamp = form_version(fw)
     survey: list[dict[str, str]] = []
     choices: list[tuple[str, str, str]] = []
@@ -302,7 +379,11 @@ def to_xlsform(
         survey.append(kw)
 
     unit_list = sorted(set(units)) if units else None
-    if unit_list:
+    if unit is not None:
+        if not re.match(UNIT_CODE_PATTERN, str(unit)):
+            raise ValueError(f"unit {unit!r} is not a unit code")
+        q(type="calculate", name="unit", label="", calculation=f"'{unit}'")
+    elif unit_list:
         q(type="select_one units", name="unit", label="Unit (city or region code)", required="yes")
         choices.extend(("units", u, u) for u in unit_list)
     else:
@@ -315,15 +396,19 @@ def to_xlsform(
             constraint=f"regex(., '{UNIT_CODE_PATTERN}')",
             constraint_message="Upper-case letters and digits, starting with the country code",
         )
-    q(
-        type="text",
-        name="area",
-        label="Area (neighbourhood or area code)",
-        hint="The code of the area agreed for this survey, not an address",
-        required="yes",
-        constraint=f"string-length(.) >= 1 and string-length(.) <= {_AREA_MAX}",
-        constraint_message=f"At most {_AREA_MAX} characters",
-    )
+    staff = respondents == "staff"
+    if staff:  # one answer per authority: no area, no role to choose
+        q(type="calculate", name="area", label="", calculation="'citywide'")
+    else:
+        q(
+            type="text",
+            name="area",
+            label="Area (neighbourhood or area code)",
+            hint="The code of the area agreed for this survey, not an address",
+            required="yes",
+            constraint=f"string-length(.) >= 1 and string-length(.) <= {_AREA_MAX}",
+            constraint_message=f"At most {_AREA_MAX} characters",
+        )
     q(
         type="integer",
         name="wave",
@@ -332,15 +417,24 @@ def to_xlsform(
         constraint=f". >= {WAVE_RANGE[0]} and . <= {WAVE_RANGE[1]}",
         constraint_message=f"A year between {WAVE_RANGE[0]} and {WAVE_RANGE[1]}",
     )
-    q(type="select_one area_type", name="area_type", label="Type of area", required="yes")
-    choices.extend(("area_type", k, v) for k, v in AREA_TYPES.items())
-    q(
-        type="select_one respondent_role",
-        name="respondent_role",
-        label="Which best describes you?",
-        required="yes",
-    )
-    choices.extend(("respondent_role", k, v) for k, v in RESPONDENT_ROLES.items())
+    if staff:
+        q(type="calculate", name="area_type", label="", calculation="'none'")
+        q(type="calculate", name="respondent_role", label="", calculation="'city_staff'")
+    else:
+        q(type="select_one area_type", name="area_type", label="Type of area", required="yes")
+        choices.extend(("area_type", k, v) for k, v in AREA_TYPES.items())
+        q(
+            type="select_one respondent_role",
+            name="respondent_role",
+            label="Which best describes you?",
+            required="yes",
+        )
+        roles_offered = {
+            k: v
+            for k, v in RESPONDENT_ROLES.items()
+            if not (respondents == "residents" and k == "city_staff")
+        }
+        choices.extend(("respondent_role", k, v) for k, v in roles_offered.items())
 
     lists: dict[tuple, str] = {}
     counters: dict[str, int] = {}
@@ -420,6 +514,57 @@ def to_xlsform(
     return path
 
 
+def write_unit_forms(
+    fw: Framework,
+    out_dir: str | Path,
+    unit: str,
+    levels: Sequence[str] | None = None,
+    language: str = "en",
+) -> list[Path]:
+    """The forms of one unit: a resident/stakeholder form with the unit fixed (XLSForm and
+    printable HTML) and a short staff questionnaire of the city-level facts (answered once
+    per unit; its answers are facts about the authority, never suppressed as small cells).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from urbansec_lib import load_framework
+    >>> [p.name for p in write_unit_forms(load_framework(), tempfile.mkdtemp(), "PL013C")][:2]
+    ['urban_security-1.0.0-PL013C-residents-xlsform.xlsx', 'urban_security-1.0.0-PL013C-residents-questionnaire.html']
+    """
+    check_language(fw, language)
+    out = Path(out_dir)
+    stem = f"{fw.id}-{fw.version}-{unit}"
+    written = []
+    for who, title in (
+        ("residents", f"{fw.name} - questionnaire for residents and stakeholders ({unit})"),
+        ("staff", f"{fw.name} - city facts, answered once by the authority's staff ({unit})"),
+    ):
+        if not _survey_items(fw, levels, who):
+            continue
+        written.append(
+            to_xlsform(
+                fw,
+                out / f"{stem}-{who}-xlsform.xlsx",
+                levels=levels,
+                language=language,
+                unit=unit,
+                respondents=who,
+            )
+        )
+        written.append(
+            to_questionnaire_html(
+                fw,
+                out / f"{stem}-{who}-questionnaire.html",
+                levels=levels,
+                language=language,
+                title=title,
+                respondents=who,
+            )
+        )
+    return written
+
+
 # ============================================================ HTML questionnaire
 _HTML_CSS = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:48em;margin:2em auto;padding:0 1em;
@@ -445,8 +590,11 @@ def to_questionnaire_html(
     levels: Sequence[str] | None = None,
     language: str = "en",
     title: str | None = None,
+    respondents: str = "all",
 ) -> Path:
     """Write a printable, self-contained HTML questionnaire (no external assets).
+
+    ``respondents`` selects the questions as in :func:`to_xlsform`.
 
     Each question shows its answer codes so paper answers can be typed into the
     template (:func:`to_template`) and imported with :func:`read_responses`.
@@ -455,7 +603,7 @@ def to_questionnaire_html(
     -------
     >>> to_questionnaire_html(fw, "questionnaire.html")  # doctest: +SKIP
     """
-    items = _survey_items(fw, levels)
+    items = _survey_items(fw, levels, respondents)
     esc = html.escape
     title = title or f"{fw.name} - self-assessment questionnaire"
     out: list[str] = [
@@ -575,7 +723,8 @@ class Responses:
         numbers; select_multiple as canonical space-separated codes ``"1 3"``).
         ``respondent`` is the keyed pseudonym when a key was given, else the source id.
     rejected : DataFrame
-        Rejected rows (original cells and headers) with ``source_row`` and ``problems``.
+        Rejected rows: ``respondent`` (pseudonym once a key is given), ``source_row`` and
+        ``problems`` (column and what was expected; never the rows' cells or values).
     problems : list of Problem
         Every problem found (errors and warnings), in file order.
     identifiers : DataFrame
@@ -657,132 +806,8 @@ class _Fatal(Exception):
         self.problems = problems
 
 
-_CONTROL = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
-_DROP_CONTROL = str.maketrans("", "", _CONTROL)
-_CONTROL_BYTES = _CONTROL.encode("ascii")
-
-
 def _col_letter(pos: int) -> str:
-    s, n = "", pos + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def _decode(data: bytes, label: str) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    try:
-        enc = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-        return data.decode("utf-8-sig"), enc
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-def _sniff(text: str) -> str:
-    first = next((ln for ln in text.split("\n", 50)[:50] if ln.strip()), "")
-    first = re.sub(r'"[^"]*"', "", first)
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] > 0 else ","
-
-
-def _csv_rows(data: bytes, label: str) -> tuple[list[list[str]] | list[tuple], str, str]:
-    text, enc = _decode(data, label)
-    if "\x00" in text:
-        raise _Fatal(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "binary data",
-                    "a text CSV export (the file contains NUL bytes)",
-                )
-            ]
-        )
-    if enc == "utf-16":
-        n_ctrl = len(text) - len(text.translate(_DROP_CONTROL))
-    else:  # same count on the bytes (control characters are single bytes), much faster
-        n_ctrl = len(data) - len(data.translate(None, _CONTROL_BYTES))
-    if n_ctrl > max(2, len(text) // 1000):
-        raise _Fatal(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"{n_ctrl} control characters",
-                    "a text CSV export in UTF-8 or Latin-1 (this looks binary)",
-                )
-            ]
-        )
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise _Fatal(
-            [Problem(label, None, None, None, "a header row and data rows (the file is empty)")]
-        )
-    sep = _sniff(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
-    except csv.Error as exc:
-        raise _Fatal([Problem(label, None, None, str(exc), "well-formed CSV")]) from None
-    return rows, enc, sep
-
-
-def _xlsx_cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    if isinstance(v, datetime):
-        return v.isoformat()
-    return str(v)
-
-
-def _xlsx_rows(data: bytes, label: str) -> list[list[str]]:
-    try:
-        from openpyxl import load_workbook
-
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            ws = wb.worksheets[0]
-            rows = [[_xlsx_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
-        raise _Fatal(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    type(exc).__name__,
-                    "a readable .xlsx workbook (first sheet = responses)",
-                )
-            ]
-        ) from None
-    return rows
-
-
-def _xls_rows(data: bytes, label: str) -> list[list[str]]:
-    try:
-        df = pd.read_excel(io.BytesIO(data), header=None, dtype=str, engine="xlrd")
-    except Exception as exc:  # xlrd raises its own error types for corrupt files
-        raise _Fatal(
-            [Problem(label, None, None, type(exc).__name__, "a readable .xls workbook")]
-        ) from None
-    return df.fillna("").astype(str).values.tolist()
+    return ingest.col_letter(pos)
 
 
 @dataclass
@@ -814,42 +839,44 @@ class _Col:
         return self.per_row(m, True).astype(bool)
 
 
-def _table(rows: list, label: str) -> tuple[list[str], list[_Col], np.ndarray, list[Problem]]:
-    """Header, factorised columns (blank rows removed), row numbers, ragged-row problems."""
-    if not rows or not any(str(c).strip() for c in rows[0]):
-        if not rows or not any(any(str(c).strip() for c in r) for r in rows):
+def _table(t: ingest.Table, label: str) -> tuple[list[str], list[_Col], np.ndarray, list[Problem]]:
+    """Header, factorised stripped columns (blank rows removed), row numbers, ragged rows."""
+    header = t.header
+    if not header or not any(header):
+        if t.n_rows == 0 or not any(
+            (np.array([str(u).strip() != "" for u in uq], dtype=bool)).any() for uq in t.uniq
+        ):
             raise _Fatal(
                 [Problem(label, None, None, None, "a header row and data rows (the file is empty)")]
             )
         raise _Fatal([Problem(label, 1, None, None, "a header row with the column names in row 1")])
-    header = [str(h).strip().lstrip("\ufeff").removeprefix("ï»¿") for h in rows[0]]
+    header = [h.removeprefix("ï»¿") for h in header]
     named = [k for k, h in enumerate(header) if h != ""]
     width = named[-1] + 1  # cells a row must have (trailing unnamed columns are optional)
-    body = rows[1:]
-    n = len(body)
-    lens = np.fromiter(map(len, body), dtype=np.int64, count=n)
-    columns = list(itertools.zip_longest(*body, fillvalue=None)) if n else []
-    del body
+    n = t.n_rows
+    lens = t.lengths.astype(np.int64)
     cols: list[_Col] = []
     blank = np.ones(n, dtype=bool)
     extra_nonempty = np.zeros(n, dtype=bool)
-    for pos, col in enumerate(columns):
-        codes, uniq = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=True)
-        clean = np.array([str(u).strip() for u in uniq], dtype=object)
+    for pos in range(max(len(header), len(t.codes))):
+        if pos < len(t.codes):
+            codes = t.codes[pos]  # int32: half the memory of int64 for a 1e6-row export
+            clean = np.array([str(u).strip() for u in t.uniq[pos]], dtype=object)
+        else:
+            codes = np.full(n, -1, dtype=np.int32)
+            clean = np.array([], dtype=object)
         empty_u = np.array([u == "" for u in clean], dtype=bool)
-        empty = np.where(
-            codes >= 0, empty_u[np.where(codes >= 0, codes, 0)] if len(clean) else True, True
+        empty = (
+            np.where(codes >= 0, empty_u[np.where(codes >= 0, codes, 0)], True)
+            if len(clean)
+            else np.ones(n, dtype=bool)
         )
         blank &= empty
         if pos < len(header):
-            cols.append(_Col(header[pos], pos, codes.astype(np.int64), clean))
+            cols.append(_Col(header[pos], pos, codes, clean))
         else:
             extra_nonempty |= ~empty
-    for pos in range(len(cols), len(header)):  # header wider than every data row
-        cols.append(
-            _Col(header[pos], pos, np.full(n, -1, dtype=np.int64), np.array([], dtype=object))
-        )
-    rownums = np.arange(2, n + 2)
+    rownums = t.rownums
     problems: list[Problem] = []
     keep = ~blank
     short = keep & (lens < width)
@@ -929,8 +956,12 @@ def _classify(header: str, schema: _Schema) -> tuple[str, str, int | None, str |
             return "sm_opt", sid, code, None
     if privacy.is_identifier(header):
         return "ident", header, None, None
-    if last in SYSTEM_COLUMNS or header.lstrip("_") != header:
+    if last in SYSTEM_COLUMNS:
         return "system", last, None, None
+    if header.lstrip("_") != header:
+        # an unknown ``_``-prefixed column (``_passport_no``): not a declared system column,
+        # so treated as an identifier: kept apart, never stored in processed data
+        return "ident", header, None, None
     return "unknown", header, None, None
 
 
@@ -1057,18 +1088,15 @@ def read_responses(
         raise ValueError("on_error must be 'raise' or 'split'")
     path = Path(path)
     label = file_label or path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(
-            [Problem(label, None, None, exc.strerror or str(exc), "a readable file")], label
-        ) from None
+    data = ingest.read_bytes(path, label)
     sha = hashlib.sha256(data).hexdigest()
     # millions of short-lived cells: the cyclic GC only slows parsing down (no cycles here)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read(data, sha, path, label, fw, unit_id, units, on_error, key)
+        holder = [data]  # _read takes ownership: the bytes are freed once parsed
+        del data
+        return _read(holder, sha, path, label, fw, unit_id, units, on_error, key)
     except _Fatal as exc:
         raise ValidationError(exc.problems, label) from None
     finally:
@@ -1077,7 +1105,7 @@ def read_responses(
 
 
 def _read(
-    data: bytes,
+    holder: list[bytes],
     sha: str,
     path: Path,
     label: str,
@@ -1087,32 +1115,26 @@ def _read(
     on_error: str,
     key: bytes | str | None,
 ) -> Responses:
+    data = holder.pop()
     if not data:
         raise _Fatal(
             [Problem(label, None, None, None, "a header row and data rows (the file is empty)")]
         )
-    suffix = path.suffix.lower()
-    enc, sep = "", ""
-    if data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm"):
-        if not zipfile.is_zipfile(io.BytesIO(data)):
-            raise _Fatal(
-                [
-                    Problem(
-                        label,
-                        None,
-                        None,
-                        "not a zip archive",
-                        "a readable .xlsx workbook (first sheet = responses)",
-                    )
-                ]
-            )
-        rows, enc = _xlsx_rows(data, label), "xlsx"
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or suffix == ".xls":
-        rows, enc = _xls_rows(data, label), "xls"
-    else:
-        rows, enc, sep = _csv_rows(data, label)
-    header, cols, rownums, ragged = _table(rows, label)
-    del rows
+    schema = _Schema.of(fw)
+    used_system = {*_ID_COLUMNS, "_id", *_VERSION_COLUMNS}
+
+    def unused(h: str) -> bool:  # Kobo timestamps, indexes, statuses: never read
+        kind, name, _c, _e = _classify(h, schema)
+        return kind == "system" and name not in used_system and h not in used_system
+
+    try:
+        t = ingest.read_table(path, data=data, label=label, skip=unused)
+    except ValidationError as exc:
+        raise _Fatal(exc.problems) from None
+    del data
+    enc, sep = t.encoding, t.delimiter
+    header, cols, rownums, ragged = _table(t, label)
+    del t
     if len(rownums) == 0:
         raise _Fatal(
             [
@@ -1125,7 +1147,6 @@ def _read(
                 )
             ]
         )
-    schema = _Schema.of(fw)
     stamp = form_version(fw)
     col = _Collector(label, rownums)
     n = len(rownums)
@@ -1233,6 +1254,17 @@ def _read(
         np.array([len(u) > _AREA_MAX for u in c.uniq], dtype=bool), False
     ).astype(bool)
     col.cells(long_, c, f"an area code of at most {_AREA_MAX} characters")
+    free = (
+        ~miss
+        & ~long_
+        & c.per_row(np.array([not _area_ok(u) for u in c.uniq], dtype=bool), False).astype(bool)
+    )
+    col.cells(
+        free,
+        c,
+        "an area code (letters, digits, spaces, . - ' ( ); no e-mail, phone number or free text)",
+        values=np.full(n, "(withheld)", dtype=object),
+    )
     out["area"] = c.values
 
     c = by_name["wave"]
@@ -1317,7 +1349,12 @@ def _read(
             exp = np.array(
                 [f"a unique submission id (first seen in row {r})" for r in first_row], dtype=object
             )
-            col.cells(dup, id_col, exp)
+            shown = (
+                privacy.pseudonymise(ids, key).to_numpy(dtype=object)
+                if key is not None
+                else np.full(n, "(submission id withheld)", dtype=object)
+            )
+            col.cells(dup, id_col, exp, values=shown)
     for vname in _VERSION_COLUMNS:
         if vname not in system:
             continue
@@ -1368,17 +1405,15 @@ def _read(
     for c in ident:
         idf[c.header] = c.values[good]
 
-    rej_cols = {c.header: c.values[bad] for c in cols if c.header != ""}
-    rejected = pd.DataFrame(
-        {"respondent": raw_id.to_numpy()[bad], "source_row": rownums[bad], **rej_cols}
-    )
+    # rejected rows keep no cells: a name typed into an answer must not travel on
+    rejected = pd.DataFrame({"respondent": raw_id.to_numpy()[bad], "source_row": rownums[bad]})
     if bad.any():
         text: dict[int, list[str]] = {}
         for p in errors:
             if p.row is not None:
                 where = f"column {p.column!r}: " if p.column else ""
-                val = "missing" if p.value is None else f"got {p.value!r}"
-                text.setdefault(p.row, []).append(f"{where}{val}, expected {p.expected}")
+                val = "missing, " if p.value is None else ""
+                text.setdefault(p.row, []).append(f"{where}{val}expected {p.expected}")
         rejected.insert(2, "problems", ["; ".join(text.get(int(r), [])) for r in rownums[bad]])
     else:
         rejected.insert(2, "problems", pd.Series([], dtype=object))
@@ -1604,7 +1639,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return ingest.csv_bytes(df)  # formula prefixes neutralised
 
 
 def _as_strings(df: pd.DataFrame) -> pd.DataFrame:
@@ -1682,8 +1717,26 @@ def import_export(
             [Problem("<arguments>", None, "unit_id", unit_id, "a unit code like DE001C or BE212")],
             "import arguments",
         )
+    ingest.check_output(processed_dir, what="processed_dir")
     out_dir = Path(processed_dir) / unit
     in_dir = path.resolve().parent
+    if side_file is not None:
+        ingest.check_output(side_file, what="side_file")
+        if _within(Path(side_file), Path(processed_dir)):
+            raise ValidationError(
+                [
+                    Problem(
+                        "<arguments>",
+                        None,
+                        "side_file",
+                        str(side_file),
+                        f"a location outside {processed_dir} (free text and identifiers never "
+                        "go into processed data; keep the side file with the raw data's "
+                        "access controls)",
+                    )
+                ],
+                "import arguments",
+            )
     for what, target in (
         ("processed_dir", out_dir),
         ("side_file", Path(side_file) if side_file else None),
@@ -1741,30 +1794,28 @@ def import_export(
     ind["value"] = ind["value"].round(8)
     ind_bytes = _csv_bytes(ind)
 
-    # ---- rejected rows (identifiers and raw ids removed)
+    # ---- rejected rows: file, row, column, problem; never their cells or values
     rej_path = out_dir / "rejected.csv"
-    rej = r.rejected.copy()
-    raw_id_cols = [
-        c
-        for c in rej.columns
-        if c in SYSTEM_COLUMNS and c not in ("form_version", "FormVersion", "__version__")
-    ]
-    rej = rej.drop(columns=raw_id_cols)
-    rej = privacy.strip_identifiers(
-        rej, keep=[c for c in rej.columns if not privacy.is_identifier(c)]
+    rej = pd.DataFrame(
+        [
+            {"file": r.source_file, "row": p.row, "column": p.column or "", "problem": p.expected}
+            for p in r.errors
+            if p.row is not None and p.row in set(r.rejected["source_row"].tolist())
+        ],
+        columns=REJECTED_COLUMNS,
     )
-    rej.insert(1, "source_file", r.source_file)
-    rej_new = _as_strings(rej) if len(rej) else rej.iloc[0:0].astype(str)
+    rej_new = _as_strings(rej) if len(rej) else rej.astype(str)
     if rej_path.exists():
         old = pd.read_csv(rej_path, dtype=str, keep_default_na=False)
-        if "source_file" in old.columns:
-            old = old[old["source_file"] != r.source_file]
+        if list(old.columns) != list(REJECTED_COLUMNS):  # an older layout kept cells: drop it
+            old = old.iloc[0:0].reindex(columns=REJECTED_COLUMNS)
+        old = old[old["file"] != r.source_file]
         rej_all = pd.concat([old, rej_new], ignore_index=True).fillna("")
     else:
         rej_all = rej_new
     if len(rej_all):
-        rej_all = rej_all.assign(_o=pd.to_numeric(rej_all["source_row"], errors="coerce"))
-        rej_all = rej_all.sort_values(["source_file", "_o"], kind="mergesort").drop(columns="_o")
+        rej_all = rej_all.assign(_o=pd.to_numeric(rej_all["row"], errors="coerce"))
+        rej_all = rej_all.sort_values(["file", "_o"], kind="mergesort").drop(columns="_o")
         rej_bytes: bytes | None = _csv_bytes(rej_all.reset_index(drop=True))
     else:
         rej_bytes = None

@@ -14,9 +14,9 @@ Example
 >>> import pandas as pd
 >>> sc = pd.DataFrame({"unit_id": list("ABCD"), "period": 2025, "node_id": "d", "level": 2,
 ...                    "score": [10.0, 20.0, 30.0, 40.0]})
->>> g = pd.Series([1, 1, 2, 2], index=list("ABCD"))
->>> group_distribution(sc, g, nodes=["d"])["median"].tolist()
-[15.0, 35.0]
+>>> g = pd.Series([1, 1, 1, 2], index=list("ABCD"))
+>>> group_distribution(sc, g, nodes=["d"])[["median", "withheld"]].values.tolist()
+[[20.0, False], [nan, True]]
 """
 
 from __future__ import annotations
@@ -27,7 +27,16 @@ from matplotlib.figure import Figure
 
 from . import peers
 
-__all__ = ["group_distribution", "partner_network", "common_gaps", "plot_group_distributions"]
+__all__ = [
+    "MIN_UNITS",
+    "group_distribution",
+    "partner_network",
+    "common_gaps",
+    "plot_group_distributions",
+]
+
+#: Fewest units a published distribution may be computed over.
+MIN_UNITS = peers.MIN_PEERS
 
 
 def _scores(profile, nodes: list[str] | None, period) -> pd.DataFrame:
@@ -45,7 +54,9 @@ def group_distribution(
 ) -> pd.DataFrame:
     """Per peer group and node: n, quartiles, min and max of the scores (latest period).
 
-    Returns a tidy frame ordered by group label, then by ``nodes`` order.
+    Returns a tidy frame ordered by group label, then by ``nodes`` order. Where fewer than
+    :data:`MIN_UNITS` units have a score, the statistics are withheld (missing, and
+    ``withheld`` is true): a "distribution" of one or two units is their scores.
     """
     sc = _scores(profile, nodes, period)
     sc = sc.assign(group=sc["unit_id"].map(groups)).dropna(subset=["group", "score"])
@@ -61,6 +72,10 @@ def group_distribution(
         )
         .reset_index()
     )
+    # a distribution over fewer than MIN_UNITS units reveals their scores: withheld
+    few = out["n"] < MIN_UNITS
+    out.loc[few, ["min", "q25", "median", "q75", "max"]] = np.nan
+    out["withheld"] = few.to_numpy()
     if nodes is not None:
         order = {n: i for i, n in enumerate(nodes)}
         out = (
@@ -185,7 +200,7 @@ def plot_group_distributions(
         for ni, node in enumerate(nodes):
             y = len(nodes) - 1 - ni + (gi - (len(gl) - 1) / 2) * height
             vals = sub.loc[sub["node_id"] == node, "score"].to_numpy()
-            if len(vals) == 0:
+            if len(vals) < MIN_UNITS:  # withheld: too few units to show a distribution
                 continue
             jitter = (np.arange(len(vals)) % 5 - 2) * height * 0.12
             ax.scatter(

@@ -660,16 +660,21 @@ def evaluate_all(
     key: bytes | str | None = None,
     recorder: Any = None,
 ) -> list[TrainingEvaluation]:
-    """:func:`evaluate` every training of ``<data_dir>/raw/training`` (same method for all)."""
-    return [
-        evaluate(
-            *read_training(data_dir, t, key=key, recorder=recorder),
-            training_id=t,
-            min_n=min_n,
-            alpha=alpha,
-        )
-        for t in available_trainings(data_dir)
-    ]
+    """:func:`evaluate` every training of ``<data_dir>/raw/training`` (same method for all).
+
+    A training whose exports fail validation is left out (declared to ``recorder.skip``,
+    so the report and the run's ``summary.json`` list it): it never hides the others.
+    """
+    out = []
+    for t in available_trainings(data_dir):
+        try:
+            pre, post = read_training(data_dir, t, key=key, recorder=recorder)
+        except ValidationError as exc:
+            if recorder is not None and hasattr(recorder, "skip"):
+                recorder.skip(t, exc.redacted())
+            continue
+        out.append(evaluate(pre, post, training_id=t, min_n=min_n, alpha=alpha))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
