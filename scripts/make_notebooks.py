@@ -100,7 +100,8 @@ Framework version and the number of indicators per dimension (objective statisti
 perceptions side by side).
 """),
     code("""
-display(us.self_assessment.framework_overview(fw))
+display(us.present.table(us.self_assessment.framework_overview(fw),
+                         caption=f"Indicators per dimension, framework version {fw.version}"))
 rec.record("framework_version", fw.version)
 """),
     md("""
@@ -129,10 +130,13 @@ rec.record("comparators", comparators)
 display(Markdown(us.self_assessment.comparators_text(comparators, inputs.units, unit_id)))
 display(Markdown(us.self_assessment.peer_text(unit_id, groups, inputs.units)))
 us.reports.show_figure(
-    us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw), title=unit["name"]),
+    us.plots.plot_profile(pos, labels=us.self_assessment.node_labels(fw),
+                          title=f"{unit['name']}: dimension scores against the peer group"),
     alt=us.self_assessment.profile_alt_text(unit["name"], pos, fw),
 )
-display(us.self_assessment.position_table(pos, fw))
+ptab = us.self_assessment.position_table(pos, fw)
+display(us.present.table(ptab, kinds={"score (0-100)": "score", "peers' median": "score"},
+                         notes=[ptab.attrs["note"]] if "note" in ptab.attrs else []))
 """),
     md("""
 ## Learning partners
@@ -144,7 +148,8 @@ exchanges, not an ordering of cities.
     code("""
 partners = us.peers.learning_partners(prof, unit_id, groups, nodes=us.self_assessment.dimension_ids(fw))
 rec.record("learning_partners", partners)
-display(us.self_assessment.partners_table(partners, fw, inputs.units))
+display(us.present.table(us.self_assessment.partners_table(partners, fw, inputs.units),
+                         kinds={"difference (points)": "score"}))
 """),
     md("""
 ## Funding to work on the weaker dimensions
@@ -158,7 +163,8 @@ learning partners strong in that dimension. Instruments in catalogue order; fact
 weak = us.self_assessment.weak_dimensions(pos)
 funding = us.funding.match(weak, learning_partners=partners)
 rec.record("funding_matches", funding[["dimension", "instrument_id"]])
-display(us.self_assessment.funding_table(funding, fw, inputs.units))
+display(us.present.table(us.self_assessment.funding_table(funding, fw, inputs.units),
+                         kinds={"link": "url"}))
 """),
     md("""
 ## Change over time
@@ -174,10 +180,13 @@ rec.record("change", change)
 if len(change):
     p0, p1 = int(change["period_from"].iloc[0]), int(change["period_to"].iloc[0])
     us.reports.show_figure(
-        us.plots.plot_change(change, labels=us.self_assessment.node_labels(fw)),
-        alt=f"Change in dimension scores of {unit['name']} from {p0} to {p1}, same indicators",
+        us.plots.plot_change(change, labels=us.self_assessment.node_labels(fw),
+                             title=f"{unit['name']}: change in dimension scores, {p0} to {p1}"),
+        alt=f"Change in the dimension scores of {unit['name']} from {p0} to {p1}: "
+        + "; ".join(f"{us.self_assessment.node_labels(fw)[r.node_id]} {r.change:+.1f} points"
+                    for r in change.itertuples()),
     )
-    display(us.self_assessment.change_table(change, fw))
+    display(us.present.table(us.self_assessment.change_table(change, fw)))
 else:
     display(Markdown("_No indicator has new data in two periods: no change can be shown yet._"))
 """),
@@ -199,7 +208,7 @@ display(Markdown(coh_text))
 if coh_fig is not None:
     us.reports.show_figure(coh_fig, alt=f"Trust and feeling safe in {unit['name']} wave to wave, "
                            "against the median of its peers")
-    display(us.social_cohesion.trajectory_table(coh_traj).round(1))
+    display(us.present.table(us.social_cohesion.trajectory_table(coh_traj), number_dp=1))
 """),
     md("""
 ## Data coverage
@@ -211,12 +220,19 @@ indicators based on fewer than the suppression threshold of respondents are not 
 cov = us.self_assessment.unit_coverage(prof, unit_id, fw)
 rec.record("coverage", cov)
 us.reports.show_figure(
-    us.plots.plot_coverage(cov, labels=us.self_assessment.node_labels(fw)),
-    alt=f"Share of indicators with data per dimension for {unit['name']}",
+    us.plots.plot_coverage(cov, labels=us.self_assessment.node_labels(fw),
+                           title=f"{unit['name']}: indicators with data per dimension"),
+    alt=f"Indicators with data per dimension for {unit['name']}: "
+    + "; ".join(f"{us.self_assessment.node_labels(fw)[r.node_id]} {r.n_available} of "
+                f"{r.n_indicators}" for r in cov.itertuples()),
 )
-display(us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n))
+display(us.present.table(
+    us.self_assessment.survey_table(inputs.indicators, unit_id, fw, min_n=min_n),
+    caption="Survey indicators of this unit per wave (share of respondents in %, or mean)",
+    notes=[f"n<{min_n}: withheld, fewer than {min_n} respondents answered."], number_dp=1,
+))
 display(Markdown("Every value of the latest profile period with the year it is from:"))
-display(us.self_assessment.indicator_years(inputs.indicators, unit_id, fw))
+display(us.present.table(us.self_assessment.indicator_years(inputs.indicators, unit_id, fw)))
 """),
     md("""
 ## Coherence notes
@@ -230,14 +246,19 @@ about the city.
     code("""
 coh = us.coherence.coherence(prof, period=prof.scores["period"].max(), min_coverage=0.2)
 rec.record("coherence", coh.alpha)
-display(us.self_assessment.coherence_table(coh, fw))
+display(us.present.table(us.self_assessment.coherence_table(coh, fw),
+                         missing={"weak or negative indicators": "none"}))
 own = inputs.responses[inputs.responses["unit_id"] == unit_id]
 own_alpha, _ = us.coherence.survey_alpha(own, fw)
 rec.record("survey_alpha", own_alpha)
-display(Markdown("Survey items of each dimension, on this unit's own respondents "
-                 "(Cronbach's alpha, standardised; not estimated under 30 complete answers):"))
-display(own_alpha.assign(dimension=own_alpha["node_id"].map(us.self_assessment.node_labels(fw)))
-        .set_index("dimension")[["n_items", "n_respondents", "alpha_standardised"]].round(2))
+display(us.present.table(
+    own_alpha, columns={"node_id": "Dimension", "n_items": "Items",
+                        "n_respondents": "Respondents (complete answers)",
+                        "alpha_standardised": "Cronbach's alpha (standardised)"},
+    labels={"node_id": us.self_assessment.node_labels(fw)},
+    missing={"alpha_standardised": "not estimated (fewer than 30 complete answers)"},
+    caption="Survey items of each dimension, on this unit's own respondents",
+))
 """),
     md("""
 ## Robustness
@@ -253,10 +274,19 @@ sa = us.sensitivity.run(inputs.indicators, fw, assumptions=us.self_assessment.DE
                         n=n_draws, seed=seed, dat_thresh=us.self_assessment.DAT_THRESH)
 rec.record("robustness_bands", sa.bands.query("unit_id == @unit_id"))
 rec.record("sensitivity_indices", sa.indices)
-us.reports.show_figure(sa.plot_bands(unit_id),
-                       alt=f"Uncertainty bands of the dimension scores of {unit['name']}")
-display(us.self_assessment.robustness_table(sa, unit_id, fw))
-display(us.self_assessment.sensitivity_table(sa, unit_id, fw))
+us.reports.show_figure(
+    us.figures.relabel(sa.plot_bands(unit_id), us.self_assessment.node_labels(fw),
+                       title=f"{unit['name']}: how the dimension scores move with the "
+                       "modelling choices", xlabel="score (0-100)",
+                       legend={"5-95%": "5th-95th percentile of the runs",
+                               "nominal": "published score", "median": "median of the runs"}),
+    alt=us.self_assessment.robustness_alt_text(sa, unit_id, fw, unit["name"]),
+)
+display(us.present.table(us.self_assessment.robustness_table(sa, unit_id, fw),
+                         kinds={"score": "score", "median of replicates": "score"},
+                         missing={"score": "no score"}))
+display(us.present.table(us.self_assessment.sensitivity_table(sa, unit_id, fw),
+                         kinds={"first-order index": ("number", 2), "total index": ("number", 2)}))
 """),
     md("""
 ## About the data
@@ -268,10 +298,22 @@ practice between countries: compare trends, not levels. Each value keeps its own
 year: a profile for a period uses, per indicator, the latest value up to that period.
 """),
     code("""
-display(us.self_assessment.sources_table(inputs))
+for d in us.self_assessment.datasets(inputs):
+    rec.dataset(**d)
+display(us.present.table(us.self_assessment.sources_table(inputs).rename_axis("dataset and series"),
+                         columns={"dataset and series": "Dataset and series",
+                                  "values": "Values", "units": "Units covered"},
+                         kinds={"dataset and series": "code"}))
 display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)
                  or "All data used here are real (as declared by the workspace's sources)."))
 """),
+    code(
+        """
+display(us.present.key_findings(us.self_assessment.key_findings(
+    unit, pos, fw, partners=partners, change=change, coverage=cov)))
+""",
+        ["key-findings"],
+    ),
 ]
 
 CI = [
@@ -305,6 +347,9 @@ unit_name = us.pipeline.unit_name(unit_id, data_dir)
 unit_name = a.meta.get("unit_name") or unit_name if unit_name == unit_id else unit_name
 rec.record("unit_name", unit_name)
 display(Markdown(us.pipeline.provenance_banner([ci_file], data_dir)))
+names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}
+rec.dataset("Collective Impact self-assessment workbook", a.meta.get("date", "not stated"),
+            a.meta.get("status", "as declared by the workspace's sources"))
 display(Markdown(f"**Policy problem:** {problem or a.problem}"))
 display(Markdown(f"**Phase:** {a.phase_name}"))
 if a.initiatives:
@@ -315,22 +360,30 @@ if a.initiatives:
     code("""
 rec.record("readiness", a.readiness[["block", "item_id", "rating", "evidence_count", "gap"]])
 rec.record("strengths", us.collective_impact.strengths(a))
-us.reports.show_figure(us.collective_impact.plot_readiness([a]),
-                       alt=f"Readiness ratings on the 1-4 scale for {unit_name}")
-display(a.readiness[["block", "item_name", "rating_label", "evidence_count", "gap"]]
-        .rename(columns={"item_name": "item", "rating_label": "rating",
-                         "evidence_count": "evidence"}).set_index(["block", "item"]))
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_readiness([a]), names,
+                       title=f"{unit_name}: readiness per condition and precondition (1-4)"),
+    alt=f"Readiness of {unit_name} on the 1-4 scale: "
+    + "; ".join(f"{r.item_name} {r.rating_label}" for r in a.readiness.itertuples()
+                if r.block != "backbone_functions"),
+)
+display(us.collective_impact.readiness_table(a))
 """),
     md("## SWOT matrix"),
     code("""
-us.reports.show_figure(us.collective_impact.plot_swot_matrix(a),
-                       alt=f"SWOT matrix of {unit_name}: strengths, weaknesses, opportunities, threats")
+display(us.collective_impact.swot_table(a))
 rec.record("swot_counts", a.swot.groupby("quadrant").size())
 """),
     md("## Next actions and stakeholders"),
     code("""
-display(a.next_actions.drop(columns=["unit_id"], errors="ignore").set_index("action"))
-display(a.stakeholders.groupby("sector").size().rename("organisations").to_frame())
+items = dict(zip(a.readiness["item_id"], a.readiness["item_name"]))
+display(us.present.table(a.next_actions, columns={"action": "Next action", "owner": "Owner",
+                                                  "due": "Due", "item_id": "Addresses"},
+                         labels={"item_id": items}, missing={"item_id": "general"}))
+display(us.present.table(
+    a.stakeholders.groupby("sector", sort=False).size().rename("organisations").reset_index(),
+    columns={"sector": "Sector", "organisations": "Organisations"},
+    labels={"sector": us.collective_impact.sector_label}))
 """),
     md("""
 ## Across the cities of this workspace
@@ -343,17 +396,30 @@ with the cities they come from. There is no score table ordering the cities.
 units = list(cis)
 rec.record("n_cities", len(units))
 if len(units) >= 2:
-    us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
-                           alt="Number of SWOT items per condition and quadrant, all cities")
-    us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
-                           alt="Readiness ratings of all cities on the 1-4 scale")
+    us.reports.show_figure(
+        us.figures.relabel(us.collective_impact.plot_condition_heatmap(list(cis.values())), names,
+                           title="SWOT items per condition and quadrant, all pilot cities"),
+        alt="Number of SWOT items per condition and quadrant, summed over the pilot cities "
+        + ", ".join(names.values()),
+    )
+    us.reports.show_figure(
+        us.figures.relabel(us.collective_impact.plot_readiness(list(cis.values())), names,
+                           title="Readiness of the pilot cities per condition (1-4), in file order"),
+        alt="Readiness ratings of " + ", ".join(names.values()) + " on the 1-4 scale, side by side",
+    )
     syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
     rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-    display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
+    display(us.collective_impact.lessons_table(syn, names=names))
 else:
     display(Markdown(f"_Only {unit_name}'s workbook is in this workspace: lessons across cities "
                      "appear when other cities' filled workbooks are added._"))
 """),
+    code(
+        """
+display(us.present.key_findings(us.collective_impact.key_findings(a, unit_name)))
+""",
+        ["key-findings"],
+    ),
 ]
 
 # One region against the others' public data (synthetic control, SDID): shown where the
@@ -391,10 +457,10 @@ if sc_study is not None:
     display(Markdown("**Donor weights** (regions with a weight above 0.001, in data order) "
                      "and **pre-period fit**: each predictor for the region, its synthetic "
                      "twin and the donors' average, with the predictor's weight V."))
-    display(sc.weights_table(min_weight=0.001).set_index("unit")
-            .style.format({"weight": "{:.3f}"}))
-    display(sc.balance.rename(columns={"treated": sc_study.name, "donor_mean": "donor average",
-                                       "v": "weight V"}))
+    display(us.present.table(sc.weights_table(min_weight=0.001), kinds={"weight": ("number", 3)}))
+    display(us.present.table(sc.balance.rename(columns={"treated": sc_study.name,
+                                                        "donor_mean": "donor average",
+                                                        "v": "weight V"}), number_dp=3))
     us.reports.show_figure(
         sc.plot_gaps(), alt=f"Gap between {sc_study.name} and its synthetic control by year")
 """),
@@ -404,11 +470,13 @@ if sc_study is not None:
     rec.record("synth_placebo_pvalue", pl.pvalue)
     us.reports.show_figure(
         pl.plot(), alt=f"Placebo gaps of the donor regions (grey) and of {sc_study.name} (black)")
-    display(Markdown(f"Permutation p-value: **{pl.pvalue:.2f}** ({pl.rank} of {pl.n_compared} "
+    display(Markdown(f"Permutation p-value: **{pl.pvalue:.3f}** ({pl.rank} of {pl.n_compared} "
                      "regions have a post/pre gap ratio at least the unit's). Regions in "
                      "data order:"))
-    display(pl.table()[["name", "pre_rmspe", "post_rmspe", "ratio", "mean_post_gap",
-                        "included"]].set_index("name"))
+    display(us.present.table(pl.table(), columns={
+        "name": "Region", "pre_rmspe": "Pre-period RMSPE", "post_rmspe": "Post-period RMSPE",
+        "ratio": "Post/pre ratio", "mean_post_gap": "Mean post-period gap",
+        "included": "Included"}, number_dp=3))
 """),
     code("""
 if sc_study is not None:
@@ -416,8 +484,9 @@ if sc_study is not None:
     rec.record("synth_leave_one_out", loo.table()[["dropped", "estimate", "pre_rmspe"]])
     us.reports.show_figure(
         loo.plot(), alt=f"{sc_study.name}: synthetic controls leaving out one donor at a time")
-    display(loo.table()[["name", "dropped_weight", "estimate", "pre_rmspe", "weights"]]
-            .set_index("name"))
+    display(us.present.table(loo.table(), columns={
+        "name": "Donor left out", "dropped_weight": "Its weight", "estimate": "Estimate",
+        "pre_rmspe": "Pre-period RMSPE", "weights": "Weights of the others"}, number_dp=3))
 """),
     code("""
 if sc_study is not None:
@@ -426,7 +495,7 @@ if sc_study is not None:
     us.reports.show_figure(
         sd.plot(), alt=f"{sc_study.name}: synthetic difference-in-differences trajectories "
         "with the pre-period time weights")
-    display(sc_study.table().set_index("design"))
+    display(us.present.table(sc_study.table(), number_dp=3))
     display(Markdown(sc_study.reading()))
 """),
 ]
@@ -453,7 +522,11 @@ else:
     rec.source("Neighbourhood rollout panel (SYNTHETIC, planted effects)")
     stag = us.staggered.evaluate_rollout(rollout, outcome_label="incidents per 1,000 residents")
     rec.record("staggered_effects", stag.table())
-    display(stag.table().set_index("design")[["estimate", "ci_low", "ci_high", "pvalue", "n"]])
+    display(us.present.table(stag.table(), columns={"design": "Design", "estimate": "Estimate",
+                                                    "ci_low": "95% CI", "pvalue": "p-value",
+                                                    "n": "n"},
+                             ci={"95% CI": ("ci_low", "ci_high")}, labels={"design": {}},
+                             kinds={"estimate": ("number", 2), "n": "int"}))
     display(Markdown(stag.reading()))
 """),
     code("""
@@ -466,7 +539,8 @@ if rollout is not None:
         alt=f"Event study for {unit_id}: change in incidents per 1,000 residents by years "
             "since adoption, with 95% confidence intervals")
     rec.record("staggered_event_study", stag.dynamic.table())
-    display(stag.dynamic.table().set_index("e").rename_axis("years since adoption"))
+    display(us.present.table(stag.dynamic.table().rename(columns={"e": "years since adoption"}),
+                             number_dp=2))
 """),
     md("""
 ### What the TWFE estimate is made of
@@ -482,7 +556,7 @@ if rollout is not None:
                         ylabel="2x2 DiD estimate\\n(incidents per 1,000 residents)"),
         alt=f"2x2 DiD estimates against their weights in the TWFE estimate for {unit_id}")
     rec.record("bacon_by_type", stag.bacon.by_type)
-    display(stag.bacon.by_type.set_index("type"))
+    display(us.present.table(stag.bacon.by_type, number_dp=3))
 """),
 ]
 
@@ -519,6 +593,8 @@ rec.record("unit_name", unit_name)
 has_eval = us.pipeline.has_evaluation(unit_id, data_dir)
 display(Markdown(us.pipeline.provenance_banner(
     [inv_file] + ([us.pipeline.evaluation_file(unit_id, data_dir)] if has_eval else []), data_dir)))
+rec.dataset("Policy inventory of the city's initiatives", "as filed",
+            "as declared by the workspace's sources (demo: ILLUSTRATIVE)")
 rec.record("coverage", cov[cov["unit_id"] == unit_id])
 rec.record("domains", sorted(classified.loc[classified["unit_id"] == unit_id, "domain"].unique()))
 """),
@@ -530,18 +606,33 @@ x timing before/after incidents); a reviewer's layer always wins and is shown as
 Width is proportional to the number of initiatives (or budget / reach).
 """),
     code("""
-us.reports.show_figure(us.orpheus.plot_pyramid(cov, unit_id, measure=measure),
-                       alt=f"Prevention pyramid of {unit_name}: initiatives per layer, bottom to top")
+mine_cov = cov[cov["unit_id"] == unit_id]
+us.reports.show_figure(
+    us.orpheus.plot_pyramid(cov, unit_id, measure=measure,
+                            title=f"{unit_name}: prevention pyramid (bar width = {measure})"),
+    alt=f"Prevention pyramid of {unit_name}, bottom to top: "
+    + "; ".join(f"{r.layer_name} {r.n_initiatives}" for r in mine_cov.itertuples())
+    + " initiatives",
+)
 mine = classified[classified["unit_id"] == unit_id]
-display(mine[["initiative_id", "name", "layer_name", "secondary_layer", "confidence",
-              "layer_source", "rationale"]].set_index("initiative_id"))
+layer_names = dict(zip(classified["layer"], classified["layer_name"]))
+display(us.present.table(
+    mine, columns={"initiative_id": "Code", "name": "Initiative", "layer_name": "Layer",
+                   "secondary_layer": "Also touches", "confidence": "Confidence",
+                   "layer_source": "Classified by", "rationale": "Why this layer"},
+    labels={"secondary_layer": layer_names,
+            "layer_source": {"rule": "rule", "reviewer": "reviewer (overrides the rule)"}},
+    missing={"secondary_layer": "no other layer"},
+))
 """),
     md("## Gaps"),
     code("""
 gaps = us.orpheus.gaps(classified)
 gaps = gaps[gaps["unit_id"] == unit_id]
 rec.record("gaps", gaps["sentence"].tolist())
-display(us.orpheus.gap_summary(gaps).set_index("layer_name")[["missing"]])
+display(us.present.table(us.orpheus.gap_summary(gaps),
+                         columns={"layer_name": "Layer", "missing": "No initiative for"},
+                         empty="No gaps: every layer has initiatives in every domain."))
 """),
     md("""
 ## Recorded crime in the region (real data)
@@ -555,11 +646,15 @@ crime = us.pipeline.region_crime(unit_id, data_dir, recorder=rec)
 if len(crime):
     rec.source("Eurostat crim_gen_reg")
     rec.record("region_crime_latest", crime[crime["year"] == crime["year"].max()])
-    region = crime["geo"].iloc[0]
-    years = f"{crime['year'].min()}-{crime['year'].max()}"
+    y0, y1 = int(crime["year"].min()), int(crime["year"].max())
+    rec.dataset("Eurostat crim_gen_reg: police-recorded offences per 100,000 inhabitants, NUTS 3",
+                f"{y0}-{y1}", "Eurostat (real data, bundled extraction)",
+                "https://ec.europa.eu/eurostat/databrowser/view/crim_gen_reg/default/table?lang=en")
     us.reports.show_figure(
-        us.plots.plot_trend(crime, title=f"{unit_name} ({region}): recorded offences, {years}"),
-        alt=f"Police-recorded offences per 100,000 inhabitants in {region}, {years}, by year")
+        us.plots.plot_trend(crime, title=f"{unit_name}: police-recorded offences, {y0}-{y1}"),
+        alt=f"Police-recorded offences per 100,000 inhabitants in {unit_name}, {y0} to {y1}, "
+        "one panel per offence",
+    )
 else:
     display(Markdown("_Eurostat has no regional crime data for this unit in the bundled extraction._"))
 """),
@@ -572,15 +667,20 @@ area, its control, a displacement buffer and the buffer's control).
 """),
     code("""
 survey = None
+ev = None
 if has_eval:
     spec, survey, incidents = us.pipeline.read_evaluation(unit_id, data_dir, recorder=rec)
     rec.source(us.pipeline.source_label("Outcome survey and incident counts",
                                         us.pipeline.evaluation_file(unit_id, data_dir), data_dir))
+    rec.dataset("Outcome survey waves and monthly incident counts", "as filed",
+                "as declared by the workspace's sources (demo: SYNTHETIC, planted effects)")
     init_id = initiative or spec.initiative_id
-    display(mine.set_index("initiative_id").loc[[init_id], ["name", "description", "layer_name"]])
+    display(us.present.table(mine[mine["initiative_id"] == init_id],
+                             columns={"name": "Initiative", "description": "Description",
+                                      "layer_name": "Layer"}))
     ev = us.outcomes.evaluate(spec, survey, incidents)
     rec.record("effects", ev.table())
-    display(ev.table().set_index("design"))
+    display(us.outcomes.effects_table(ev.table()))
     display(Markdown(us.outcomes.reading(ev)))
 else:
     rec.record("effects", None)
@@ -597,15 +697,17 @@ if wb is not None and wb.n_clusters < us.impact.FEW_CLUSTERS:
         "are then too optimistic. The restricted wild cluster bootstrap "
         f"({wb.weights} weights, {wb.B:,} draws"
         f"{', every sign pattern enumerated' if wb.full_enumeration else ''}) gives "
-        f"p = {wb.pvalue:.3f} and a 95 % CI of {100 * wb.ci[0]:+.1f} to {100 * wb.ci[1]:+.1f} "
-        f"points (CRV1: p = {did_res.pvalue:.3f}, {100 * did_res.ci[0]:+.1f} to "
+        f"{us.present.fmt_p_inline(wb.pvalue)} and a 95 % CI of {100 * wb.ci[0]:+.1f} to "
+        f"{100 * wb.ci[1]:+.1f} "
+        f"points (CRV1: {us.present.fmt_p_inline(did_res.pvalue)}, {100 * did_res.ci[0]:+.1f} to "
         f"{100 * did_res.ci[1]:+.1f}); read the bootstrap figures."
     ))
 """),
     code("""
 if has_eval:
-    for name, r in ev.results.items():
-        us.reports.show_figure(r.plot(), alt=f"{name} result for initiative {init_id} in {unit_name}")
+    for name in ev.results:
+        us.reports.show_figure(us.outcomes.plot_design(ev, name, place=unit_name),
+                               alt=us.outcomes.design_alt(ev, name, place=unit_name))
 """),
     *ORPHEUS_SYNTH,
     *ORPHEUS_STAGGERED,
@@ -626,9 +728,14 @@ if survey is None:
 mde = us.impact.mde_table(n_per_area=[50, 100, 200], n_areas=[3, 6, 10], waves=4, icc=0.05,
                           baseline_share=baseline)
 rec.record("mde_table", mde[["n_per_area", "n_areas", "mde"]])
-display(mde.assign(mde_points=(mde["mde"] * 100).round(1))
-        .pivot(index="n_per_area", columns="n_areas", values="mde_points")
-        .rename_axis(index="respondents per area and wave", columns="areas per arm"))
+wide = (mde.assign(mde_points=mde["mde"] * 100)
+        .pivot(index="n_per_area", columns="n_areas", values="mde_points"))
+display(us.present.table(
+    wide.rename(columns=lambda a: f"{a} areas per arm").rename_axis(
+        "respondents per area and wave").reset_index(),
+    kinds={c: ("number", 1) for c in [f"{a} areas per arm" for a in wide.columns]},
+    caption="Minimum detectable effect (percentage points of residents feeling safe)",
+))
 """),
     md("""
 ## Across the cities of this workspace
@@ -638,19 +745,30 @@ pyramids on one scale, and each city's evaluated initiative with its confidence 
 """),
     code("""
 units = list(cov["unit_id"].unique())
+names = {u: us.pipeline.unit_name(u, data_dir) for u in units}
 if len(units) >= 2:
-    us.reports.show_figure(us.orpheus.plot_pyramids(cov, units, measure=measure),
-                           alt="Prevention pyramids of the cities side by side, same scale")
+    us.reports.show_figure(
+        us.orpheus.plot_pyramids(cov, units, measure=measure, names=names),
+        alt="Prevention pyramids of " + ", ".join(names.values()) + " side by side on one scale: "
+        + "; ".join(f"{names[u]} " + ", ".join(f"{r.layer_name} {r.n_initiatives}"
+                    for r in cov[cov["unit_id"] == u].itertuples()) for u in units),
+    )
     effects = us.pipeline.all_effects(data_dir, units, recorder=rec)
     if effects.attrs.get("skipped"):
         display(Markdown(us.pipeline.skipped_note(effects)))
     rec.record("effects_all_units", effects)
     if len(effects):
-        display(effects.set_index(["unit_id", "design"]))
+        display(us.outcomes.effects_table(effects, by_unit=names))
 else:
     display(Markdown(f"_Only {unit_name}'s inventory is in this workspace: other cities' "
                      "pyramids appear here when their inventories are added._"))
 """),
+    code(
+        """
+display(us.present.key_findings(us.orpheus.key_findings(unit_name, mine_cov, gaps, ev)))
+""",
+        ["key-findings"],
+    ),
 ]
 
 
@@ -699,6 +817,11 @@ rec.record("n_indices", len(cat.entries))
 rec.record("n_facts", len(cat.facts()))
 rec.record("facts_by_status", cat.facts()["status"].value_counts())
 rec.record("n_framework_indicators", len(fw.indicators))
+rec.dataset(f"urbansec catalogue of existing indices v{cat.version}", "2026",
+            "compiled from the publishers' documents; every fact cites its source (listed below)")
+index_labels = {e["id"]: e["label"] for e in cat.entries}
+labels = us.self_assessment.node_labels(fw)
+with_labels = lambda s: us.present.replace_ids(s, {**index_labels, **labels})  # noqa: E731
 """),
     md("""
 ## The catalogue
@@ -729,6 +852,7 @@ us.reports.show_figure(
     indices.plot_coverage_heatmap(matrix),
     alt="Heatmap of the six framework dimensions by ten existing indices: number of framework "
     "indicators each index carries, with declared coverage outlined",
+    title="Framework indicators each existing index carries, per dimension",
 )
 """),
     md("""
@@ -744,8 +868,21 @@ gaps = indices.gaps(fw, cat)
 rec.record("dimension_status", status)
 rec.record("gaps", gaps)
 rec.record("n_gaps", len(gaps))
-display(status.drop(columns=["dimension"]).set_index("label"))
-display(gaps[["gap", "label", "indices", "detail"]].set_index("gap"))
+display(us.present.table(
+    status, columns={"label": "Dimension", "n_indicators": "Framework indicators",
+                     "n_indicators_carried": "Carried by some index", "n_indices": "Indices",
+                     "indices": "Which indices", "perception_only": "Only perceptions",
+                     "ranking_only": "Only league tables", "status": "Status"},
+    labels={"indices": with_labels}, missing={"indices": "none"}))
+GAP_KINDS = {"unit_not_covered": "Unit no index covers", "unit_method_only": "Unit only a method covers",
+             "index_only_ranks": "Index that only ranks",
+             "indicator_without_index": "Indicator no index carries"}
+display(us.present.table(
+    gaps[gaps["gap"] != "indicator_without_index"],
+    columns={"gap": "Gap", "label": "Subject", "indices": "Indices", "detail": "Detail"},
+    labels={"gap": GAP_KINDS, "indices": with_labels, "detail": with_labels},
+    missing={"indices": "none"},
+    notes=["The framework indicators no index carries are listed under 'What the framework adds'."]))
 """),
     md("""
 ## Indices that only rank
@@ -756,7 +893,8 @@ does not: it profiles a unit against its peers and its own past.
     code("""
 ranking_only = gaps.query("gap == 'index_only_ranks'")
 rec.record("ranking_only_indices", ranking_only["subject"].tolist())
-display(ranking_only[["label", "detail"]].set_index("label"))
+display(us.present.table(ranking_only, columns={"label": "Index", "detail": "Detail"},
+                         labels={"detail": with_labels}))
 """),
     md("""
 ## Unit sizes no index covers
@@ -773,8 +911,14 @@ us.reports.show_figure(
     indices.plot_unit_coverage(cat),
     alt="Dot matrix of the geographic units (country, NUTS 1-3, city, neighbourhood, small and "
     "medium cities) each existing index covers",
+    title="Geographic units each existing index reports on",
 )
-display(units.drop(columns=["unit"]).set_index("label"))
+display(us.present.table(
+    units, columns={"label": "Geographic unit", "n_indices": "Indices", "indices": "Which indices",
+                    "unknown": "Coverage unknown for", "method_only": "Only a method",
+                    "perception_only": "Only perceptions", "status": "Status"},
+    labels={"indices": with_labels, "unknown": with_labels},
+    missing={"indices": "none", "unknown": "none"}))
 """),
     md("""
 ## What the framework adds
@@ -786,7 +930,9 @@ self-assessment.
 added = gaps.query("gap == 'indicator_without_index'")
 rec.record("indicators_without_index", added["subject"].tolist())
 rec.record("n_indicators_without_index", len(added))
-display(added[["subject", "label", "dimension", "detail"]].set_index("subject"))
+display(us.present.table(added, columns={"label": "Indicator", "dimension": "Dimension",
+                                         "detail": "Detail"},
+                         labels={"dimension": labels, "detail": with_labels}))
 """),
     md("""
 ## Sources
@@ -803,7 +949,15 @@ rec.record("open_facts", to_check)
 rec.record("n_facts_to_verify", int((to_check["status"] == "recall").sum()))
 rec.record("n_facts_unknown", int((to_check["status"] == "unknown").sum()))
 display(Markdown("### Facts to verify or to find"))
-display(to_check.set_index(["index_id", "field"]))
+FIELDS = {path: name for _, cols in indices._TABLES for name, path in cols}
+display(us.present.table(
+    to_check, columns={"index_id": "Index", "field": "Fact", "status": "Status",
+                       "value_text": "Value", "sources": "Sources", "note": "Note"},
+    labels={"index_id": index_labels,
+            "field": lambda f: FIELDS.get(f, us.present.humanise(f.split(".")[-1])),
+            "sources": lambda s: ", ".join(cat.sources[k]["title"] for k in s.split(",") if k)
+            or "none"},
+    missing={"sources": "none", "note": ""}))
 """),
 ]
 
@@ -845,6 +999,8 @@ results_path: str = ""  # where recorded numbers go (set by `urbansec run`)
 pre, post = training.read_training(data_dir, unit_id, recorder=rec)
 res = training.evaluate(pre, post, training_id=unit_id, min_n=min_n)
 rec.source("Training questionnaire exports (KoboToolbox), data/raw/training; see its README.md")
+rec.dataset(f"Training questionnaire exports of {unit_id} (before and after)", unit_id.split("-")[-1],
+            "SYNTHETIC: scripts/make_demo_actions.py (fixed seed); no real participant")
 rec.record("unit_name", f"training {unit_id}")
 rec.record("instrument_version", instruments.load_instrument("training_pre_post").stamp)
 rec.record("competence_framework_version", res.params["competences_version"])
@@ -860,7 +1016,9 @@ small, 0.5 a medium and 0.8 a large change (Cohen's conventions, which are only 
 """),
     code("""
 rec.record("areas", res.table())
-display(res.report_table())
+display(us.present.table(res.report_table(),
+                         kinds={"before": ("number", 2), "after": ("number", 2),
+                                "change": ("number", 2), "d_z": ("number", 2)}))
 us.reports.show_figure(
     res.plot(),
     alt=f"Mean self-assessed confidence before and after training {unit_id} per competence "
@@ -875,7 +1033,7 @@ Profiles with fewer participants than the suppression threshold are not shown.
 """),
     code("""
 rec.record("by_profile", res.by_profile)
-display(res.by_profile.dropna(subset=["mean_diff"]).round(2))
+display(training.profile_table(res))
 """),
     md("""
 ## Satisfaction
@@ -885,7 +1043,7 @@ scale and the share who agree or strongly agree.
 """),
     code("""
 rec.record("satisfaction", res.satisfaction)
-display(res.satisfaction.round(2))
+display(training.satisfaction_table(res))
 """),
     md("""
 ## This training beside the others
@@ -899,9 +1057,17 @@ comparison = training.compare(all_trainings)
 rec.record("comparison", comparison)
 us.reports.show_figure(
     training.plot_compare(comparison),
-    alt="Effect size d_z with 95% confidence intervals per competence area for every training",
+    alt="Effect size d_z with 95% confidence intervals per competence area for every training: "
+    + "; ".join(f"{r.training_id} {r.area_name} {r.dz:.2f}" for r in comparison.itertuples()
+                if not r.suppressed),
 )
 """),
+    code(
+        """
+display(us.present.key_findings(training.key_findings(res)))
+""",
+        ["key-findings"],
+    ),
     md("""
 ## About the data
 
@@ -950,7 +1116,15 @@ rec.record("instrument_version", instruments.load_instrument("good_practice").st
 rec.record("n_practices", len(gp))
 overview = good_practices.overview(gp)
 rec.record("overview", overview)
-display(overview.set_index(["question", "label"])[["n_practices"]])
+gp_q = instruments.load_instrument("good_practice")
+def _q(name):
+    try:
+        return gp_q.question(name).label
+    except KeyError:
+        return us.present.humanise(name)
+display(us.present.table(overview, columns={"question": "Question", "label": "Answer",
+                                            "n_practices": "Practices"},
+                         labels={"question": _q}))
 """),
     md("""
 ## The inventory page
@@ -989,6 +1163,7 @@ us.reports.show_figure(
     sf.plot(),
     alt="Odds ratio of high self-rated success with exact 95% confidence interval for each "
     "practice attribute",
+    title="Odds ratio of high self-rated success per practice attribute (exact 95% CI)",
 )
 """),
     md("""
@@ -1002,7 +1177,13 @@ official page before use).
 fund = funding.match(["public_space_liveability", "urban_security"])
 rec.record("funding_catalogue_version", fund.attrs["catalogue_version"])
 rec.record("funding", fund[["dimension", "instrument_id", "verify"]])
-display(fund[["dimension", "name", "programme_period", "typical_grant", "link", "verify"]])
+labels = us.self_assessment.node_labels(us.load_framework())
+display(us.present.table(
+    fund, columns={"dimension": "Dimension", "name": "Instrument", "programme_period": "Period",
+                   "typical_grant": "Typical grant", "link": "Link", "verify": "To verify"},
+    labels={"dimension": labels, "verify": lambda s: ", ".join(
+        us.present.humanise(v.strip()).lower() for v in str(s).split(",") if v.strip())},
+    kinds={"link": "url"}, missing={"verify": "nothing"}))
 """),
     md("""
 ## About the data
@@ -1045,14 +1226,24 @@ rec.source("AI technologies survey export (KoboToolbox), data/raw/ai; see its RE
 rec.record("unit_name", "European survey of urban authorities")
 rec.record("instrument_version", instruments.load_instrument("ai_technologies").stamp)
 rec.record("n_authorities", len(ai))
+rec.dataset("AI technologies survey of urban authorities (KoboToolbox export)", "demo",
+            "SYNTHETIC: scripts/make_demo_actions.py (fixed seed); no authority answered it")
 """),
     md("## Technologies used and tested"),
     code("""
 prev = ai_survey.prevalence(ai, min_n=min_n)
 rec.record("prevalence", prev)
-display(ai_survey.report_table(prev))
-us.reports.show_figure(ai_survey.plot_prevalence(prev, status="used"),
-                       alt="Share of authorities using each technology, with 95% intervals")
+display(us.present.table(ai_survey.report_table(prev),
+                         columns={"label": "Technology", "status": "Status",
+                                  "authorities": "Authorities answering",
+                                  "share [95% CI]": "Share [95% CI]"}))
+used = prev[(prev["status"] == "used") & ~prev["suppressed"]]
+us.reports.show_figure(
+    ai_survey.plot_prevalence(prev, status="used"),
+    alt="Share of authorities using each technology: "
+    + "; ".join(f"{r.label} {100 * r.share:.0f} %" for r in used.itertuples()),
+    title="Share of authorities using each technology, with 95% intervals",
+)
 """),
     md("## By size of the authority"),
     code("""
@@ -1061,6 +1252,7 @@ rec.record("prevalence_by_size", prev_size)
 us.reports.show_figure(
     ai_survey.plot_prevalence(prev_size, status="used", by="size_class"),
     alt="Share of authorities using each technology by size class, with 95% intervals",
+    title="Share of authorities using each technology, by size class (95% intervals)",
 )
 """),
     md("""
@@ -1073,7 +1265,10 @@ contacted.
     code("""
 safe = ai_survey.safeguards(ai, min_n=min_n)
 rec.record("safeguards", safe)
-display(ai_survey.report_table(safe))
+display(us.present.table(ai_survey.report_table(safe),
+                         columns={"question": "Question", "label": "Answer",
+                                  "authorities": "Authorities answering",
+                                  "share [95% CI]": "Share [95% CI]"}))
 """),
     md("""
 ## Bottlenecks
@@ -1086,8 +1281,15 @@ bn_size = ai_survey.bottlenecks(ai, by="size_class", min_n=min_n)
 bn_country = ai_survey.bottlenecks(ai, by="country", min_n=min_n)
 rec.record("bottlenecks_by_size", bn_size)
 rec.record("bottlenecks_by_country", bn_country)
-display(ai_survey.report_table(bn_size, by="size_class"))
-display(ai_survey.report_table(bn_country, by="country"))
+for tab, by in ((bn_size, "size_class"), (bn_country, "country")):
+    rep = ai_survey.report_table(tab, by=by)
+    kept = rep[rep["authorities"] != "too few"]
+    n_out = rep.loc[rep["authorities"] == "too few", by.replace("_", " ")].nunique()
+    display(us.present.table(
+        kept, columns={"label": "Bottleneck", by.replace("_", " "): us.present.humanise(by),
+                       "authorities": "Authorities answering", "share [95% CI]": "Share [95% CI]"},
+        notes=[f"{n_out} group(s) with fewer than {min_n} authorities are withheld."] if n_out else [],
+        empty=f"Every group has fewer than {min_n} authorities: nothing can be shown."))
 """),
     md("""
 ## National positions
@@ -1101,7 +1303,14 @@ with each country's position and source.
 positions = ai_survey.read_national_positions(rec.use(raw / "national_positions.csv"))
 joined = ai_survey.join_national_positions(ai, positions, min_n=min_n)
 rec.record("national_positions", joined.drop(columns=["position_summary"]))
-display(joined.round(2))
+display(us.present.table(
+    joined, columns={"country": "Country", "n": "Authorities", "share_any_used": "Using any",
+                     "ci_low": "95% CI", "status": "Status of the position",
+                     "position_summary": "National position", "source": "Source",
+                     "date": "Date"},
+    kinds={"n": "int", "share_any_used": "share", "source": "url"},
+    ci={"95% CI": ("ci_low", "ci_high")}, dp={"95% CI": 2},
+    missing={"n": f"fewer than {min_n}", "share_any_used": "withheld", "95% CI": "withheld"}))
 """),
     md("""
 ## About the data
@@ -1144,16 +1353,26 @@ rec.record("peer_groups", groups.to_dict())
 """),
     md("## Peer groups"),
     code("""
-display(us.self_assessment.group_members(groups, inputs.units))
+for d in us.self_assessment.datasets(inputs):
+    rec.dataset(**d)
+names = inputs.units.set_index("unit_id")["name"].to_dict()
+display(us.present.table(us.self_assessment.group_members(groups, inputs.units),
+                         columns={"group": "Peer group", "units": "Units", "members": "Members"}))
 """),
     md("## Each group's distribution per dimension"),
     code("""
 dist = us.synthesis.group_distribution(prof, groups, nodes=dims)
 rec.record("group_distribution", dist)
-us.reports.show_figure(us.synthesis.plot_group_distributions(prof, groups, dims, labels),
-                       alt="Scores per dimension for each peer group: units as dots, group medians as bars")
-display(dist.assign(dimension=dist["node_id"].map(labels)).set_index(["group", "dimension"])
-        [["n", "q25", "median", "q75"]])
+us.reports.show_figure(
+    us.synthesis.plot_group_distributions(prof, groups, dims, labels),
+    alt="Scores per dimension for each peer group: units as dots, group medians as bars",
+    title="Scores per dimension in each peer group (units as dots, medians as bars)",
+)
+display(us.present.table(
+    dist, columns={"group": "Peer group", "node_id": "Dimension", "n": "Units with a score",
+                   "q25": "25th percentile", "median": "Median", "q75": "75th percentile"},
+    labels={"node_id": labels}, kinds={"q25": "score", "median": "score", "q75": "score"},
+    caption="Spread of the scores (0-100) per peer group and dimension"))
 """),
     md("""
 ## Learning partners
@@ -1164,14 +1383,31 @@ peers' median. Units alphabetically.
     code("""
 net = us.synthesis.partner_network(prof, groups, nodes=dims)
 rec.record("partner_network", net[["unit_id", "node_id", "partner_id", "gap"]])
-display(us.self_assessment.network_table(net, fw, inputs.units))
+display(us.present.table(us.self_assessment.network_table(net, fw, inputs.units)))
 """),
     md("## Common gaps"),
     code("""
 gaps = us.synthesis.common_gaps(prof, groups, dims, fw=fw)
 rec.record("common_gaps", gaps[["gap", "group", "subject", "share_of_units"]])
-display(gaps.assign(subject=gaps["subject"].map(labels)).set_index(["gap", "group"]))
+display(us.present.table(
+    gaps, columns={"gap": "Gap", "group": "Peer group", "subject": "Dimension or indicator",
+                   "share_of_units": "Share of the group's units", "units": "Units"},
+    labels={"subject": labels, "units": lambda s: ", ".join(
+        names.get(u.strip(), u.strip()) for u in str(s).split(",")),
+            "gap": {"data": "no data for the dimension", "weak spot": "weak spot",
+                    "indicator data": "no data for the indicator"}},
+    kinds={"share_of_units": "share"}))
 """),
+    code(
+        """
+display(us.present.key_findings([
+    f"{groups.nunique()} peer groups of units alike in context; {len(groups)} units in all.",
+    f"{net['unit_id'].nunique()} units have at least one learning partner in a weaker dimension.",
+    f"{len(gaps)} gaps are shared by many units of a group (no data or low scores).",
+]))
+""",
+        ["key-findings"],
+    ),
 ]
 
 PILOT = [
@@ -1206,14 +1442,31 @@ if inputs.problems:
     code("""
 counts = us.pilot.response_counts(responses, min_n=min_n)
 rec.record("response_counts", counts)
-display(counts.set_index(["unit_id", "wave"]))
+for d in us.self_assessment.datasets(inputs):
+    rec.dataset(**d)
+names = inputs.units.set_index("unit_id")["name"].to_dict()
+roles = [c for c in counts.columns if c not in ("unit_id", "wave", "respondents", "suppressed_roles")]
+shown = [c for c in roles if counts[c].notna().any()]
+display(us.present.table(
+    counts, columns={"unit_id": "Unit", "wave": "Wave", "respondents": "Respondents",
+                     **{c: us.present.humanise(c) for c in shown},
+                     "suppressed_roles": "Roles withheld"},
+    labels={"unit_id": names},
+    missing={c: f"< {min_n}" for c in shown},
+    notes=[f"Respondents by role are shown only for roles with at least {min_n} respondents; "
+           "roles never reaching the threshold in any unit ("
+           + ", ".join(us.present.humanise(c).lower() for c in roles if c not in shown)
+           + ") are left out."]))
 """),
     md("## Item non-response"),
     code("""
 nr = us.pilot.item_nonresponse(responses, [i.id for i in fw.survey_indicators()])
 rec.record("item_nonresponse", nr)
-display(nr.assign(item=nr["indicator_id"].map(us.self_assessment.node_labels(fw)))
-        .set_index("item")[["nonresponse", "worst_unit_nonresponse"]].round(3))
+display(us.present.table(
+    nr, columns={"indicator_id": "Item", "nonresponse": "Skipped (all respondents)",
+                 "worst_unit_nonresponse": "Skipped (unit with most skips)"},
+    labels={"indicator_id": us.self_assessment.node_labels(fw)},
+    kinds={"nonresponse": ("share", 1), "worst_unit_nonresponse": ("share", 1)}))
 """),
     md("""
 ## Keep, revise or drop
@@ -1229,15 +1482,40 @@ is not analysed here.
 survey_alpha, item_stats = us.coherence.survey_alpha(responses, fw)
 rec.record("survey_alpha", survey_alpha)
 display(Markdown("Internal consistency of each dimension's rating-scale items, on all pilot respondents:"))
-display(survey_alpha.assign(dimension=survey_alpha["node_id"].map(us.self_assessment.node_labels(fw)))
-        .set_index("dimension")[["n_items", "n_respondents", "alpha_standardised"]].round(2))
+display(us.present.table(
+    survey_alpha, columns={"node_id": "Dimension", "n_items": "Items",
+                           "n_respondents": "Respondents (complete answers)",
+                           "alpha_standardised": "Cronbach's alpha (standardised)"},
+    labels={"node_id": us.self_assessment.node_labels(fw)},
+    missing={"alpha_standardised": "not estimated"}))
 review = us.pilot.indicator_review(fw, prof, coh, nr, item_stats=item_stats)
 rec.record("indicator_review", review[["indicator_id", "recommendation"]])
 rec.record("recommendation_counts", review["recommendation"].value_counts())
-display(review["recommendation"].value_counts().rename("indicators").to_frame())
-display(review.set_index("label")[["dimension", "source", "unit_coverage", "nonresponse",
-                                    "r_parent", "recommendation", "reason"]].round(2))
+display(us.present.table(
+    review["recommendation"].value_counts().rename("indicators").rename_axis("recommendation"),
+    columns={"recommendation": "Recommendation", "indicators": "Indicators"}))
+display(us.present.table(
+    review, columns={"label": "Indicator", "dimension": "Dimension", "source": "Source",
+                     "unit_coverage": "Units with data", "nonresponse": "Skipped",
+                     "r_parent": "Correlation with its dimension",
+                     "recommendation": "Recommendation", "reason": "Reason"},
+    labels={"dimension": us.self_assessment.node_labels(fw),
+            "source": {"statistic": "public statistic", "survey": "survey",
+                       "administrative": "administrative data"}},
+    kinds={"unit_coverage": "share", "nonresponse": ("share", 1), "r_parent": ("number", 2)},
+    missing={"nonresponse": "not a survey item", "r_parent": "not estimated"}))
 """),
+    code(
+        """
+rc = review["recommendation"].value_counts()
+display(us.present.key_findings([
+    f"{int(responses['unit_id'].nunique())} pilot units answered the self-assessment survey.",
+    "Recommendations for the next framework version: "
+    + ", ".join(f"{k} {int(v)}" for k, v in rc.items()) + " indicators.",
+]))
+""",
+        ["key-findings"],
+    ),
 ]
 
 CI_SYNTHESIS = [
@@ -1265,26 +1543,59 @@ rec.source(us.pipeline.source_label("Collective Impact self-assessment workbooks
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))
 display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
-display(us.collective_impact.overview(list(cis.values())))
+rec.dataset("Collective Impact self-assessment workbooks of the pilot cities", "demo",
+            "ILLUSTRATIVE: invented content (scripts/make_demo_ci.py), not the cities' assessments")
+names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}
+display(us.present.table(
+    us.collective_impact.overview(list(cis.values())),
+    columns={"unit_id": "City", "phase": "Phase", "problem": "Policy problem",
+             "items_rated": "Items rated", "gaps": "Readiness gaps", "swot_items": "SWOT items"},
+    labels={"unit_id": names}))
 """),
     md("## Readiness"),
     code("""
-us.reports.show_figure(us.collective_impact.plot_readiness(list(cis.values())),
-                       alt="Readiness ratings of all pilot cities on the 1-4 scale")
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_readiness(list(cis.values())), names,
+                       title="Readiness of the pilot cities per condition (1-4), in file order"),
+    alt="Readiness ratings of " + ", ".join(names.values()) + " on the 1-4 scale, side by side",
+)
 """),
     md("## SWOT items per condition and quadrant"),
     code("""
-us.reports.show_figure(us.collective_impact.plot_condition_heatmap(list(cis.values())),
-                       alt="Number of SWOT items per condition and quadrant, all pilot cities")
+us.reports.show_figure(
+    us.figures.relabel(us.collective_impact.plot_condition_heatmap(list(cis.values())), names,
+                       title="SWOT items per condition and quadrant, all pilot cities"),
+    alt="Number of SWOT items per condition and quadrant, summed over "
+    + ", ".join(names.values()),
+)
 """),
     md("## Recurring strengths, weaknesses, opportunities and threats, and lessons"),
     code("""
 syn = us.collective_impact.synthesis(list(cis.values()), seed=seed)
 rec.record("lessons", syn.lessons[["kind", "quadrant", "n_cities", "cities", "lesson"]])
-display(syn.lessons[["quadrant", "cities", "lesson"]].set_index("quadrant"))
-display(syn.recurring[["quadrant", "grouping", "theme", "n_cities", "cities", "examples"]]
-        .set_index(["quadrant", "grouping"]))
+display(us.collective_impact.lessons_table(syn, names=names))
+city_names = lambda s: ", ".join(names.get(c.strip(), c.strip()) for c in str(s).split(","))  # noqa: E731
+display(us.present.table(
+    syn.recurring.assign(examples=syn.recurring["examples"].str.split(" | ", regex=False)),
+    columns={"quadrant": "SWOT quadrant", "grouping": "Found by", "theme": "Theme",
+             "n_cities": "Cities (number)", "cities": "Cities", "examples": "Examples"},
+    labels={"quadrant": {"S": "Strengths", "W": "Weaknesses", "O": "Opportunities",
+                         "T": "Threats"},
+            "grouping": {"item": "same condition", "text_cluster": "similar wording",
+                         "keyword": "shared keyword"},
+            "cities": city_names},
+    kinds={"examples": "lines"}))
 """),
+    code(
+        """
+display(us.present.key_findings([
+    f"{len(cis)} pilot cities filled in the Collective Impact self-assessment: "
+    + ", ".join(names.values()) + ".",
+    *[f"{r.lesson.split(':')[0]}." for r in syn.lessons.itertuples() if r.n_cities >= 3][:5],
+]))
+""",
+        ["key-findings"],
+    ),
 ]
 
 COHESION = [
@@ -1332,20 +1643,27 @@ checks: "strongly agree" only, and agreement among those with an opinion (don't 
 excluded). A city-wave counts only where every answer code it needs is published.
 """),
     code("""
-display(sc.coding_table().set_index("item"))
+display(us.present.table(sc.coding_table(), labels={"item": {}}, kinds={"agree_codes": "code",
+    "strongly_code": "code", "dont_know_code": "code"}))
 rec.record("labels_confirmed", int(len(cdata.labels)))
 display(Markdown(f"All {len(cdata.labels)} answer codes carry the expected label in Eurostat's code list."))
 cov = cdata.coverage()
 rec.record("coverage", cov)
 display(Markdown("Cities with a value, per wave:"))
-display(cov)
+display(us.present.table(
+    cov.rename(index=us.present.humanise).rename_axis(cov.index.name or "measure").reset_index()
+    if not isinstance(cov.index, pd.RangeIndex) else cov,
+    labels={c: {} for c in ("question", "item", "outcome", "variable") if c in cov.columns}))
 ctx_years = cdata.context_years()
 rec.record("context_years", ctx_years)
 display(Markdown("Context values are taken in the wave year or the nearest year with data "
                  "(population: any year, the series starts in 2013; crime: within 2 years). "
                  "Cities with both questions, by the year their context value comes from:"))
-display(ctx_years.pivot_table(index=["context", "source_year"], columns="wave", values="n_cities",
-                              fill_value=0).astype(int))
+display(us.present.table(
+    ctx_years.pivot_table(index=["context", "source_year"], columns="wave", values="n_cities",
+                          fill_value=0).astype(int).rename(columns=lambda w: f"cities in wave {w}")
+    .reset_index(),
+    columns=None, labels={"context": {}}, kinds={"context": "code"}))
 """),
     md("""
 ## Primary estimate: within cities
@@ -1365,8 +1683,12 @@ display(Markdown(f"Estimated by: {prim.method}. {prim.n_obs_with_both} city-wave
                  "with both in at least two waves carry the within-city information and are used "
                  "(a city seen once leaves the estimate unchanged)."))
 display(Markdown(prim.wild_summary()))
-display(prim.table().set_index("spec")[["estimate", "se", "ci_low", "ci_high", "pvalue",
-                                        "wild_pvalue", "n_units", "n_obs", "years"]])
+display(us.present.table(
+    prim.table(), columns={"spec": "Specification", "estimate": "Estimate", "se": "SE",
+                           "ci_low": "95% CI", "pvalue": "p-value",
+                           "wild_pvalue": "p-value (wild bootstrap)", "n_units": "Cities",
+                           "n_obs": "City-waves", "years": "Years"},
+    labels={"spec": {}}, kinds={"estimate": ("number", 3), "se": ("number", 3), "pvalue": "pvalue", "wild_pvalue": "pvalue", "n_units": "int", "n_obs": "int"}, ci={"95% CI": ("ci_low", "ci_high")}, dp={"95% CI": 3}))
 """),
     md("""
 ### Within-city changes
@@ -1397,7 +1719,12 @@ tab = specs.table()
 rec.record("specifications", tab[["spec", "design", "outcome", "exposure", "estimate", "se", "ci_low",
                                   "ci_high", "pvalue", "n_units", "n_obs", "years"]])
 us.reports.show_figure(specs.plot(), alt="Coefficient plot of the association across all specifications")
-display(tab.set_index("spec")[["design", "estimate", "ci_low", "ci_high", "n_units", "n_obs", "years"]])
+display(us.present.table(
+    tab, columns={"spec": "Specification", "design": "Design", "estimate": "Estimate",
+                  "ci_low": "95% CI", "pvalue": "p-value", "n_units": "Cities",
+                  "n_obs": "City-waves", "years": "Years"},
+    labels={"spec": {}, "design": {}}, kinds={"estimate": ("number", 3), "se": ("number", 3), "pvalue": "pvalue", "wild_pvalue": "pvalue", "n_units": "int", "n_obs": "int"}, ci={"95% CI": ("ci_low", "ci_high")},
+    dp={"95% CI": 3}))
 """),
     md("""
 ### Leave one country out
@@ -1411,7 +1738,10 @@ rec.record("leave_one_country_out", loo)
 rec.record("leave_one_country_out_range", [float(loo["estimate"].min()), float(loo["estimate"].max())])
 display(Markdown(f"Without any single country the estimate stays between {loo['estimate'].min():.2f} "
                  f"and {loo['estimate'].max():.2f}."))
-display(loo.set_index("country_left_out").round(3))
+display(us.present.table(loo, columns={c: ("Country left out" if c == "country_left_out"
+                         else us.present.humanise(c)) for c in loo.columns},
+                         number_dp=3, kinds={c: "pvalue" for c in loo.columns if "pvalue" in c}
+                         | {c: "int" for c in loo.columns if c.startswith("n_")}))
 """),
     md("""
 ### By city size
@@ -1424,8 +1754,10 @@ regression with the exposure interacted with the class.
 het, p_equal = sc.by_size_class(panel)
 rec.record("by_size_class", het)
 rec.record("by_size_class_p_equal", p_equal)
-display(het.set_index("size_class").round(3))
-display(Markdown(f"Test that the slopes are equal across classes: p = {p_equal:.3f}."))
+display(us.present.table(het, labels={"size_class": {}}, number_dp=3,
+                         kinds={c: "pvalue" for c in het.columns if "pvalue" in c}
+                         | {c: "int" for c in het.columns if c.startswith("n_")}))
+display(Markdown(f"Test that the slopes are equal across classes: {us.present.fmt_p_inline(p_equal)}."))
 """),
     md("""
 ## Omitted variables
@@ -1479,9 +1811,11 @@ rec.record("multilevel_null_icc", {"unit": m_null.icc_unit, "neighbourhood": m_n
 rec.record("ordinal", o.table())
 display(Markdown("Without covariates: " + m_null.summary()))
 display(Markdown("With collective efficacy and controls: " + m.summary() + " " + "; ".join(m.notes)))
-display(m.table().set_index("term").round(3))
+display(us.present.table(m.table(), labels={"term": {}}, number_dp=3,
+                         kinds={c: "pvalue" for c in m.table().columns if "pvalue" in c}))
 display(Markdown(o.summary()))
-display(o.table().set_index("term").round(3))
+display(us.present.table(o.table(), labels={"term": {}}, number_dp=3,
+                         kinds={c: "pvalue" for c in o.table().columns if "pvalue" in c}))
 """),
     md("""
 ## About the data

@@ -137,3 +137,36 @@ def test_site_filter_and_links(demo_reports, tmp_path):
         assert page.url.endswith(".html") and "/site/" not in page.url
         browser.close()
     assert errors == []
+
+
+def test_every_demo_report_passes_the_report_linter(demo_reports):
+    from urbansec_lib import lint_report
+
+    folder, _ = demo_reports
+    findings = lint_report.lint_reports(folder)
+    assert findings == {}, {k: [str(f) for f in v[:5]] for k, v in findings.items()}
+
+
+@pytest.mark.browser
+def test_reports_fit_desktop_and_phone_widths(demo_reports, tmp_path):
+    """Screenshots at 1280 px and at 390 px (phone): no report overflows horizontally;
+    wide tables scroll inside their own box, figures shrink to the column."""
+    exe, pw = _browser()
+    folder, _ = demo_reports
+    dashboard = site.build(reports_dir=folder)
+    overflow = []
+    with pw.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=ARGS)
+        for width in (1280, 390):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for html in [*_htmls(folder), dashboard]:
+                page.goto(html.as_uri())
+                extra = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                if extra > 1:
+                    overflow.append((width, f"{html.parent.name}/{html.name}", extra))
+                page.screenshot(path=str(tmp_path / f"{width}-{html.parent.name}-{html.stem}.png"))
+            page.close()
+        browser.close()
+    assert overflow == []

@@ -28,32 +28,32 @@ IDS = [
     "oecd_regional_wellbeing", "sdg_16_1_4", "icvs_eu_ics", "efus_safety_audit",
     "unhabitat_safer_cities", "numbeo",
 ]  # fmt: skip
-# Every URL DOMAIN.md (sections 0 and 3) gives for the existing indices: a catalogue source
-# must be one of them (copied from /work/shared/DOMAIN.md, 2026-11-24).
+# Every URL DOMAIN.md (sections 0 and 3) gives for the existing indices (copied from
+# /work/shared/DOMAIN.md, 2026-11-24), except that links to document-mirror sites are replaced
+# by the publisher's or an official page (issue 14; see tests/test_citations.py).
 DOMAIN_URLS = {
     "https://portico.urban-initiative.eu/urban-agenda-eu/action-1-report-approaches-and-tools-assess-and-measure-security-and-safety-urban-areas-5401",
-    "https://slidelegend.com/safe-cities-index-2017_5a25b8e91723ddb90f9cd3b5.html",
-    "https://de.scribd.com/document/423822513/Aug-5-ENG-NEC-Safe-Cities-2019-270x210-19-Screen",
+    "https://www.nec.com/en/global/ad/campaign/safecitiesindex/",
+    "https://impact.economist.com/projects/safe-cities/",
     "https://impact-safecities.econ-asia.com/projects/safe-cities/safe-cities-2021-whitepaper/",
-    "https://vdocument.in/012714-eiu-safe-cities-index-report-designed-to-nec-final-18-12-14.html",
     "https://portico.urban-initiative.eu/european-commission/quality-life-european-cities-2023-report",
     "https://greekcitytimes.com/2024/02/21/athens-rome-and-naples-rank-low/",
-    "http://www.slideshare.net/PatriciaMellin/perception-survey",
+    "https://ec.europa.eu/regional_policy/en/information/maps/quality_of_life",
     "https://ec.europa.eu/eurostat/cache/metadata/en/crim_gen_reg_esms.htm",
     "https://ec.europa.eu/eurostat/statistics-explained/index.php?title=Crime_statistics",
-    "http://epp.eurostat.ec.europa.eu/portal/page/portal/region_cities/city_urban/urban_audit_data_collections",
-    "https://docest.com/regional-crime-figures",
+    "https://ec.europa.eu/eurostat/web/cities/database",
+    "https://ec.europa.eu/eurostat/databrowser/view/crim_gen_reg/default/table?lang=en",
     "https://oecd.org/en/publications/how-s-life/volume-/issue-_9870c393-en/full-report/component-12",
     "http://www.oecdbetterlifeindex.org/topics/safety/",
     "https://oecd.org/en/publications/2018/10/oecd-regions-and-cities-at-a-glance-2018_g1g94710/full-report/component-23.html",
     "https://worldbank.github.io/sdg-metadata/metadata/en/16-1-4",
     "https://snyf.dst.dk/en/Statistik/temaer/SDG/globale-verdensmaal/16-fred-retfaerdighed-og-staerke-institutioner/delmaal-01/indikator-4",
     "https://www2.unil.ch/icvs/2013/04/445/index.html",
-    "https://docsbay.net/the-current-revised-eu-security-survey-questionnaire-has-the-following-parts",
+    "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:52011PC0335",
     "https://www.cuttingcrimeimpact.eu/news-events/news/the-efus-safety-audit-guide-how-the-cci-project-has-helped-in-adapting-the-guide-to-new-challenges-in-urban-security-/",
     "https://efus.eu/topics/audits-methodology/methods-and-tools-for-a-strategic-approach-to-urban-security-publication/",
     "https://uni.unhabitat.org/safer-cities-partners/",
-    "https://praeventionstag.de./nano.cms/daily-prevention-news/details/9728",
+    "https://www.praeventionstag.de/nano.cms/daily-prevention-news/details/9728",
     "https://unhabitat.org/news/28-oct-2020/international-experts-and-un-habitat-with-the-support-of-the-madrid-city-council",
     "https://www.numbeo.com/crime/indices_explained.jsp",
 }

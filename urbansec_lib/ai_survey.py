@@ -290,15 +290,19 @@ def report_table(table: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
     Suppressed cells read "suppressed (fewer than min_n authorities)".
     """
-    pct = (
-        (100 * table["share"]).map("{:.0f}%".format)
-        + " ("
-        + (100 * table["ci_low"]).map("{:.0f}".format)
-        + "-"
-        + (100 * table["ci_high"]).map("{:.0f}%".format)
-        + ")"
+    from .present import fmt_share
+
+    pct = pd.Series(
+        [
+            f"{fmt_share(s)} [{fmt_share(lo)}, {fmt_share(hi)}]"
+            for s, lo, hi in zip(table["share"], table["ci_low"], table["ci_high"])
+        ],
+        index=table.index,
     )
-    cols = {"label": table["label"].str.replace(r"\s*\(.*\)", "", regex=True)}
+    cols = {}
+    if "question" in table.columns:
+        cols["question"] = table["question"].map(_question_label)
+    cols["label"] = table["label"].str.replace(r"\s*\(.*\)", "", regex=True)
     if "status" in table.columns:
         cols["status"] = table["status"]
     if by is not None:
@@ -306,10 +310,18 @@ def report_table(table: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     cols["authorities"] = (
         table["n"].astype(int).astype(object).where(~table["suppressed"], "too few")
     )
-    cols["share (95% CI)"] = pct.where(
-        ~table["suppressed"], "suppressed (fewer than min_n authorities)"
+    cols["share [95% CI]"] = pct.where(
+        ~table["suppressed"], "withheld (too few authorities to publish)"
     )
     return pd.DataFrame(cols).reset_index(drop=True)
+
+
+def _question_label(name: str) -> str:
+    try:
+        q = _instr.load_instrument(_INSTRUMENT).question(name)
+        return q.label
+    except (KeyError, AttributeError):
+        return str(name).replace("_", " ")
 
 
 # --------------------------------------------------------------------------------------------

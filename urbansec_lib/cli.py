@@ -19,6 +19,9 @@ Examples
     urbansec ci template --unit BE212 --problem "..."
     urbansec key init                               # create the pseudonymisation key
     urbansec site                                   # static joint dashboard
+    urbansec run --unit ES001C --pdf                # ... and print the report to PDF
+    urbansec pdf reports/                           # print every report to PDF
+    urbansec lint reports/                          # check every report with the linter
 """
 
 from __future__ import annotations
@@ -97,6 +100,10 @@ def _add_run(sub, common) -> None:
         "--seed", type=int, default=None, help=f"seed (default: the workspace's, else {SEED})"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--pdf", action="store_true", help="also print each report to PDF (Chromium)")
+    p.add_argument(
+        "--no-lint", action="store_true", help="do not block reports the report linter flags"
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -257,6 +264,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "action", choices=["init", "fingerprint"], help="init: create; fingerprint: show"
     )
+    p = sub.add_parser("pdf", parents=[common], help="print reports to PDF with headless Chromium")
+    p.add_argument("paths", nargs="+", help="HTML reports or folders of <unit>/<study>.html")
+    p = sub.add_parser("lint", parents=[common], help="check produced reports with the linter")
+    p.add_argument("paths", nargs="+", help="HTML reports or folders of <unit>/<study>.html")
     p = sub.add_parser(
         "site", parents=[common], help="build the static joint dashboard from the reports"
     )
@@ -334,10 +345,29 @@ def _cmd_run(a) -> int:
         scheduler=a.scheduler,
         progress=not a.no_progress,
         engine=a.engine,
+        lint=not a.no_lint,
     )
     print(summary.summary())
     print(f"summary: {summary.path}")
+    if a.pdf:
+        from .pdf import html_to_pdf
+
+        for html in summary.table["html"].dropna():
+            print(f"pdf: {html_to_pdf(html)}")
     return 0 if summary.ok else 3
+
+
+def _cmd_lint(a) -> int:
+    from .lint_report import lint_file
+    from .pdf import _htmls
+
+    n = 0
+    for p in _htmls(a.paths):
+        for f in lint_file(p):
+            n += 1
+            print(f"{p}: {f}")
+    print(f"{n} finding(s)")
+    return 0 if n == 0 else 1
 
 
 def _cmd_init(a) -> int:
@@ -515,6 +545,14 @@ def _dispatch(a, ap) -> int:
         key = privacy.load_key(create=a.action == "init")
         print(f"pseudonymisation key ready (fingerprint {privacy.key_fingerprint(key)})")
         return 0
+    if a.cmd == "pdf":
+        from .pdf import reports_to_pdf
+
+        for out in reports_to_pdf(a.paths):
+            print(out)
+        return 0
+    if a.cmd == "lint":
+        return _cmd_lint(a)
     if a.cmd == "site":
         from . import site
 

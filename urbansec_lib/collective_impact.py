@@ -1806,7 +1806,7 @@ def synthesis(
                 continue  # the same items already make an item-level lesson
             text = (
                 f"A similar {qword[r['quadrant']]} ('{r['theme']}') recurs in {where}, "
-                f"across items {r['item_id']}: {r['examples']}"
+                f"across items {_item_names(model, r['item_id'])}: {r['examples']}"
             )
         else:
             if r["n_cities"] < max(min_cities, int(np.ceil(0.75 * n))):
@@ -1846,3 +1846,127 @@ def synthesis(
     return CISynthesis(
         units=units, recurring=recurring, lessons=pd.DataFrame(lessons, columns=lcols), seed=seed
     )
+
+
+def swot_table(assessment: CIAssessment, model: CIModel | str | Path | None = None):
+    """The SWOT matrix of one unit as a display-ready 2x2 table (internal / external by
+    helpful / harmful), every item in full with the condition it concerns; no empty space
+    and no cut text (:func:`urbansec_lib.present.table`)."""
+    from .present import table
+
+    model = _resolve_model(model if model is not None else getattr(assessment, "model", None))
+    swot = _frames(assessment, "swot")
+
+    def items(q: str) -> list[str]:
+        rows = swot[swot["quadrant"] == q]
+        return [
+            f"{r['item']} ({r['item_name']})" if r.get("item_name") else str(r["item"])
+            for _, r in rows.iterrows()
+        ] or ["(none named)"]
+
+    q = model.quadrants
+    df = pd.DataFrame(
+        {
+            "": ["Internal (the partnership)", "External (its environment)"],
+            "helpful": [items("S"), items("O")],
+            "harmful": [items("W"), items("T")],
+        }
+    )
+    return table(
+        df,
+        columns={
+            "": "",
+            "helpful": f"{q.get('S', 'Strengths')} / {q.get('O', 'Opportunities')} (helpful)",
+            "harmful": f"{q.get('W', 'Weaknesses')} / {q.get('T', 'Threats')} (harmful)",
+        },
+        kinds={"helpful": "lines", "harmful": "lines"},
+        caption=f"SWOT of {getattr(assessment, 'meta', {}).get('unit_name') or assessment.unit_id}",
+    )
+
+
+def sector_label(sector: str) -> str:
+    """Readable stakeholder sector: ``police_justice -> 'Police and justice'``."""
+    return _SECTORS.get(sector, str(sector).replace("_", " ").capitalize())
+
+
+_SECTORS = {
+    "public": "Public authorities",
+    "police_justice": "Police and justice",
+    "civil_society": "Civil society",
+    "research": "Research",
+    "community": "Community",
+    "private": "Private sector",
+    "business": "Business",
+}
+
+
+def readiness_table(assessment: CIAssessment):
+    """Display-ready readiness ratings of one unit: block and item names, rating label,
+    pieces of evidence, whether the item is a gap (rating 2 or lower)."""
+    from .present import table
+
+    model = _resolve_model(getattr(assessment, "model", None))
+    blocks = {b.id: b.name for b in model.blocks}
+    r = assessment.readiness
+    return table(
+        r,
+        columns={
+            "block": "Block",
+            "item_name": "Condition or function",
+            "rating_label": "Rating (1-4)",
+            "evidence_count": "Pieces of evidence",
+            "gap": "Gap (rated 2 or lower)",
+        },
+        labels={"block": blocks},
+        kinds={"evidence_count": "int"},
+        missing={"rating_label": "not rated"},
+    )
+
+
+def lessons_table(syn, model: CIModel | str | Path | None = None, names: dict | None = None):
+    """Display-ready recurring lessons of a :func:`synthesis`: quadrant, cities (by name)
+    and the lesson in full (wrapped, never cut)."""
+    from .present import table
+
+    model = _resolve_model(model)
+    lessons = syn.lessons.assign(
+        cities=syn.lessons["cities"].map(
+            lambda s: ", ".join((names or {}).get(c.strip(), c.strip()) for c in str(s).split(","))
+        ),
+        lesson=syn.lessons["lesson"].str.replace(" | ", "; ", regex=False),
+    )
+    return table(
+        lessons,
+        columns={"quadrant": "SWOT quadrant", "cities": "Cities", "lesson": "Lesson"},
+        labels={"quadrant": model.quadrants},
+    )
+
+
+def key_findings(assessment: CIAssessment, name: str | None = None) -> list[str]:
+    """Generated key findings for one unit: phase, readiness gaps and strengths, SWOT size."""
+    name = name or assessment.unit_id
+    r = assessment.readiness
+    out = [f"{name} is in the phase '{assessment.phase_name}' of the Collective Impact model."]
+    rated = r[r["rating"].notna()]
+    gaps = rated[rated["gap"].astype(bool)]
+    if len(gaps):
+        out.append(
+            f"{len(gaps)} of {len(rated)} rated items are readiness gaps (rated 2 or lower): "
+            + ", ".join(gaps["item_name"])
+            + "."
+        )
+    strong = rated[rated["rating"] >= 3]
+    if len(strong):
+        out.append("Rated 3 or 4: " + ", ".join(strong["item_name"]) + ".")
+    counts = assessment.swot.groupby("quadrant").size()
+    q = _resolve_model(getattr(assessment, "model", None)).quadrants
+    out.append(
+        "SWOT items named: " + ", ".join(f"{q[k].lower()} {int(counts.get(k, 0))}" for k in q) + "."
+    )
+    return out
+
+
+def _item_names(model: CIModel, ids: str) -> str:
+    """Readable names for comma-separated item ids ("general" for items outside the model)."""
+    names = {it.id: it.name for b in model.blocks for it in b.items}
+    return ", ".join(names.get(i.strip(), i.strip().replace("_", " ")) for i in str(ids).split(","))

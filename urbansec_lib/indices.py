@@ -1038,6 +1038,8 @@ def _cell(cat: Catalogue, fact: dict, numbers: dict[str, int], text: str | None 
     import html
 
     text = html.escape(_fmt(fact["value"]) if text is None else text)
+    # dataset codes (crim_gen_reg) are identifiers a reader looks up: shown as code
+    text = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", r"<code>\g<0></code>", text)
     mark = _STATUS_MARK.get(fact.get("status", ""), "")
     refs = ",".join(
         f'<a href="#src-{numbers[k]}">{numbers[k]}</a>' for k in _source_keys(fact.get("source"))

@@ -1381,8 +1381,9 @@ def plot_pyramid(
     measure: str = "count",
     *,
     relative: bool = False,
+    title: str | None = None,
 ) -> Figure:
-    """Draw one unit's prevention pyramid.
+    """Draw one unit's prevention pyramid (``title`` default: "<unit_id>: prevention pyramid").
 
     Layers are stacked bottom (level 1) to top as centred horizontal bars whose width is
     proportional to ``measure``; an empty layer is marked "none".
@@ -1414,7 +1415,7 @@ def plot_pyramid(
     ax = fig.add_subplot()
     _draw(ax, sub, measure, relative, xmax)
     what = ("share of " if relative else "") + _MEASURE_LABEL[measure]
-    ax.set_title(f"{unit_id}: prevention pyramid, bar width = {what}", fontsize=10)
+    ax.set_title(title or f"{unit_id}: prevention pyramid, bar width = {what}", fontsize=10)
     return fig
 
 
@@ -1424,8 +1425,11 @@ def plot_pyramids(
     measure: str = "count",
     *,
     relative: bool = False,
+    names: dict[str, str] | None = None,
 ) -> Figure:
     """Side-by-side pyramids for several units, in the order given, on one scale.
+
+    ``names`` maps unit ids to the names shown above each panel.
 
     Units are drawn exactly in the order of ``units`` (never sorted by any value). All
     panels share the same bar-width scale, so widths compare across units.
@@ -1458,11 +1462,11 @@ def plot_pyramids(
     xmax = max(float(_values(s, measure, relative).max()) for s in subs)
     xmax = xmax if xmax > 0 else 1.0
     n_layers = max(len(s) for s in subs)
-    fig = Figure(figsize=(3.3 * len(units) + 1.2, 0.7 * n_layers + 1.6), layout="constrained")
+    fig = Figure(figsize=(2.6 * len(units) + 1.2, 0.7 * n_layers + 1.6), layout="constrained")
     axes = fig.subplots(1, len(units), sharey=True, squeeze=False)[0]
     for ax, u, s in zip(axes, units, subs):
         _draw(ax, s, measure, relative, xmax)
-        ax.set_title(str(u), fontsize=10)
+        ax.set_title(str((names or {}).get(u, u)), fontsize=10)
     what = ("share of " if relative else "") + _MEASURE_LABEL[measure]
     fig.suptitle(f"Prevention pyramids, bar width = {what} (same scale)", fontsize=11)
     return fig
@@ -1497,3 +1501,38 @@ def gap_summary(gaps_table: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     return out[cols]
+
+
+def key_findings(name: str, unit_coverage: pd.DataFrame, gaps_table: pd.DataFrame, evaluation):
+    """A few generated sentences for the report's key findings: the pyramid's shape, its
+    gaps and what each evaluation design can say.
+
+    ``unit_coverage`` is :func:`coverage` for one unit, ``gaps_table`` :func:`gaps` for it,
+    ``evaluation`` an :class:`urbansec_lib.outcomes.Evaluation` (or None).
+    """
+    from .present import fmt_ci, fmt_pvalue
+
+    out = []
+    cov = unit_coverage.sort_values("level")
+    total = int(cov["n_initiatives"].sum())
+    parts = ", ".join(f"{r.layer_name} {int(r.n_initiatives)}" for r in cov.itertuples())
+    out.append(f"{name} lists {total} initiatives; from the base of the pyramid up: {parts}.")
+    empty = cov.loc[cov["n_initiatives"] == 0, "layer_name"].tolist()
+    if empty:
+        out.append("No initiative in: " + ", ".join(empty) + ".")
+    n_gaps = gaps_table["layer"].nunique() if len(gaps_table) else 0
+    if n_gaps:
+        out.append(f"{n_gaps} layer(s) have domains or target groups without any initiative.")
+    if evaluation is not None:
+        from .outcomes import DESIGN_NAMES
+
+        tab = evaluation.table()
+        for r in tab.itertuples():
+            verdict = (
+                "distinguishable from no effect" if r.pvalue < 0.05 else "compatible with no effect"
+            )
+            out.append(
+                f"{DESIGN_NAMES.get(r.design, r.design)}: {r.estimate:.2f} ({r.scale}), 95% CI "
+                f"{fmt_ci(r.ci_low, r.ci_high)}, p-value {fmt_pvalue(r.pvalue)}: {verdict}."
+            )
+    return out

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import impact
+from . import impact, present
 from .errors import Problem, ValidationError, read_yaml_mapping
 from .ingest import Column, TableSchema, check_keys
 
@@ -641,13 +641,145 @@ def reading(evaluation: Evaluation, alpha: float = 0.05) -> str:
             else "not distinguishable from no effect: the data are compatible with no change"
         )
         failed = r.assumptions[r.assumptions["passed"] == False]  # noqa: E712
-        caveat = (
-            "; checks to heed: " + "; ".join(failed["check"] + " (" + failed["result"] + ")")
-            if len(failed)
-            else ""
-        )
+        checks = [
+            f"{c} ({_p_format(str(res).rstrip('.; '))})"
+            for c, res in zip(failed["check"], failed["result"])
+        ]
+        caveat = f" Checks to heed: {'; '.join(checks)}." if checks else ""
+        level = str(impact.MSMS_LEVELS[r.msms_level]).rstrip(".; ")
+        p_txt = present.fmt_pvalue(row["pvalue"])
         lines.append(
-            f"- **{names.get(design, design)}**: {what}, {verdict}. Maryland SMS level "
-            f"{r.msms_level}: {impact.MSMS_LEVELS[r.msms_level]}{caveat}"
+            f"- **{names.get(design, design)}**: {what}, p {'' if p_txt.startswith('<') else '= '}"
+            f"{p_txt}, {verdict}. Maryland SMS level {r.msms_level} (Scientific Methods Scale): "
+            f"{level}.{caveat}"
         )
     return "\n".join(lines)
+
+
+def _p_format(text: str) -> str:
+    """Write every "p = 0.0151" in a check's text in the report's one p-value format."""
+    import re
+
+    def sub(m):
+        v = present.fmt_pvalue(float(m.group(1)))
+        return f"p {v}" if v.startswith("<") else f"p = {v}"
+
+    return re.sub(r"\bp = ([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)", sub, text)
+
+
+DESIGN_NAMES = {
+    "did": "Survey difference-in-differences (linear probability)",
+    "ordinal_did": "Survey difference-in-differences (ordered logit)",
+    "its": "Interrupted time series of recorded incidents",
+    "wdd": "Weighted displacement difference",
+}
+_AREAS = {
+    "treated": "intervention area",
+    "control": "control area",
+    "buffer": "displacement\nbuffer",
+    "buffer control": "buffer's\ncontrol area",
+}
+_LEVELS = {1: "very unsafe", 2: "fairly unsafe", 3: "fairly safe", 4: "very safe"}
+
+
+def effects_table(table: pd.DataFrame, by_unit: dict | None = None):
+    """Display-ready effects (:meth:`Evaluation.table` or :func:`pipeline.all_effects`):
+    design names, estimate with its 95% CI, p-value "< 0.001"/3 dp, effect scale."""
+    df = table.assign(design=table["design"].map(DESIGN_NAMES).fillna(table["design"]))
+    cols = {}
+    if "unit_id" in df:
+        df = df.assign(unit_id=df["unit_id"].map(by_unit or {}).fillna(df["unit_id"]))
+        cols["unit_id"] = "City"
+    if "initiative_id" in df:
+        cols["initiative_id"] = "Initiative"
+    cols.update(
+        {
+            "design": "Design",
+            "estimate": "Estimate",
+            "ci_low": "95% CI",
+            "pvalue": "p-value",
+            "n": "n (answers or months)",
+            "msms_level": "Maryland scale level (1-5)",
+            "scale": "Effect measured as",
+        }
+    )
+    return present.table(
+        df,
+        columns=cols,
+        kinds={"estimate": ("number", 2), "pvalue": "pvalue", "n": "int", "msms_level": "int"},
+        ci={"95% CI": ("ci_low", "ci_high")},
+    )
+
+
+def plot_design(evaluation: Evaluation, design: str, place: str = ""):
+    """One design's figure with a title, axis labels in the outcome's units, real dates
+    and readable area and answer names (a Figure)."""
+    from matplotlib.ticker import PercentFormatter
+
+    from . import figures
+
+    r = evaluation.results[design]
+    fig = r.plot()
+    ax = fig.axes[0]
+    spec = evaluation.spec
+    where = f"{place}: " if place else ""
+    if design == "did":
+        first = spec.first_post_wave
+        figures.relabel(
+            fig,
+            {"0": f"before (waves before {first})", "1": f"after (waves from {first})"},
+            title=f"{where}residents feeling safe after dark, intervention and comparison areas",
+            xlabel="survey period",
+            ylabel="residents feeling safe after dark (%)",
+            legend={"treated": "intervention areas", "comparison": "comparison areas"},
+        )
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif design == "ordinal_did":
+        figures.relabel(
+            fig,
+            {str(k): f"{k} {v}" for k, v in _LEVELS.items()},
+            title=f"{where}answers of the intervention areas after the start, with and "
+            "without the initiative",
+            xlabel="answer to 'How safe do you feel walking alone after dark?'",
+            ylabel="predicted share of answers (%)",
+            legend={
+                "counterfactual": "without the initiative (model)",
+                "with intervention": "with the initiative",
+            },
+        )
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif design == "its":
+        start = pd.Timestamp(spec.start_month + "-01")
+        fit = r.fitted
+        # time 1..T counts months of the treated area's series
+        first = start - pd.DateOffset(months=int(fit.loc[fit["post"] == 1, "time"].min()) - 1)
+        ticks = [t for t in fit["time"] if (first + pd.DateOffset(months=int(t) - 1)).month == 1]
+        ax.set_xticks(ticks, [f"{(first + pd.DateOffset(months=int(t) - 1)).year}" for t in ticks])
+        figures.relabel(
+            fig,
+            title=f"{where}recorded incidents per month in the intervention area "
+            f"(initiative from {start:%B %Y})",
+            xlabel="year (ticks at January)",
+            ylabel="recorded incidents per month",
+            legend={"counterfactual (no intervention)": "without the initiative (model)"},
+        )
+    elif design == "wdd":
+        figures.relabel(
+            fig,
+            _AREAS,
+            title=f"{where}change in recorded incidents, 12 months before and after the start",
+            xlabel="area",
+            ylabel="change in recorded incidents (after minus before)",
+        )
+    return fig
+
+
+def design_alt(evaluation: Evaluation, design: str, place: str = "") -> str:
+    """Alt text stating a design's finding (estimate, CI, p-value)."""
+    row = evaluation.table().set_index("design").loc[design]
+    ci = present.fmt_ci(row["ci_low"], row["ci_high"])
+    return (
+        f"{DESIGN_NAMES.get(design, design)}{' in ' + place if place else ''}: estimate "
+        f"{row['estimate']:.2f} ({row['scale']}), 95% CI {ci}, p-value "
+        f"{present.fmt_pvalue(row['pvalue'])}."
+    )

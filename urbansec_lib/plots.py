@@ -22,16 +22,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 __all__ = ["plot_profile", "plot_coverage", "plot_change", "plot_trend", "set_style"]
 
-PALETTE = {"unit": "#1b6ca8", "peers": "#b8c7d6", "median": "#3d3d3d"}
+from .figures import PALETTE as _SHARED  # noqa: E402
+from .figures import apply as _apply_style  # noqa: E402
+from .figures import year_axis  # noqa: E402
+
+PALETTE = {"unit": _SHARED["unit"], "peers": _SHARED["peers"], "median": _SHARED["median"]}
 
 
 def set_style() -> None:
-    """The one place report styling lives."""
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
+    """The report style (:func:`urbansec_lib.figures.apply`: Okabe-Ito palette)."""
+    _apply_style()
 
 
 def _labels(nodes: pd.Series, labels: dict[str, str] | None) -> list[str]:
@@ -84,7 +87,7 @@ def plot_profile(
     ax.set_yticks(y, _labels(df.index.to_series(), labels))
     ax.set_xlim(0, 100)
     ax.set_xlabel("score (0-100, normalised across all units; higher is better)")
-    ax.set_title(title)
+    ax.set_title(title or "Dimension scores against the peer group")
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize="small"
     )
@@ -125,7 +128,7 @@ def plot_change(
     set_style()
     df = change.reset_index(drop=True)
     y = np.arange(len(df))[::-1]
-    colors = np.where(df["change"] >= 0, "#2e7d32", "#c62828")
+    colors = np.where(df["change"] >= 0, _SHARED["positive"], _SHARED["negative"])
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
     ax.barh(y, df["change"], color=colors, height=0.55)
     ax.axvline(0, color="black", lw=0.8)
@@ -157,10 +160,12 @@ def plot_trend(
         ax.set_title(str(lev), fontsize="small")
         ax.set_ylim(bottom=0)
         ax.tick_params(labelsize="x-small")
+        if x == "year":
+            year_axis(ax, "x")
     for ax in list(axes.flat)[len(levels) :]:
         ax.set_visible(False)
     fig.supylabel(ylabel, fontsize="small")
-    if title:
-        fig.suptitle(title)
+    fig.supxlabel(x, fontsize="small")
+    fig.suptitle(title or f"{ylabel} by {x}")
     fig.tight_layout()
     return fig

@@ -307,6 +307,7 @@ class Recorder:
         self.results: dict[str, Any] = {}
         self.inputs: dict[str, str] = {}
         self.sources: list[str] = []
+        self.datasets: list[dict[str, str]] = []
         self.skipped: dict[str, str] = {}
 
     def use(self, path: str | Path) -> Path:
@@ -322,6 +323,19 @@ class Recorder:
             self.sources.append(text)
             self._flush()
 
+    def dataset(self, name: str, year: str | int, provenance: str, url: str | None = None) -> None:
+        """Declare a dataset for the report's "Methods and data sources" section.
+
+        ``year`` is the reference year or period of the data (e.g. "2008-2022"),
+        ``provenance`` who produced it and whether it is real, illustrative or synthetic.
+        """
+        entry = {"name": str(name), "year": str(year), "provenance": str(provenance)}
+        if url:
+            entry["url"] = str(url)
+        if entry not in self.datasets:
+            self.datasets.append(entry)
+            self._flush()
+
     def skip(self, file: str, problem: str) -> None:
         """Declare an input left out because it failed validation (listed in the report's
         results and in the run's ``summary.json``)."""
@@ -335,23 +349,58 @@ class Recorder:
 
     def _flush(self) -> None:
         if self.path is not None:
-            doc = {"results": self.results, "inputs": self.inputs, "sources": self.sources}
+            doc = {
+                "results": self.results,
+                "inputs": self.inputs,
+                "sources": self.sources,
+                "datasets": self.datasets,
+            }
             if self.skipped:
                 doc["skipped_inputs"] = self.skipped
             _atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True))
 
 
-def show_figure(fig, alt: str, dpi: int = 110) -> None:
-    """Display a matplotlib figure as an embedded PNG with alt text, then close it."""
+#: Widest figure (px) embedded in a report; wider figures are rendered at a lower dpi.
+MAX_FIGURE_PX = 1100
+
+
+def show_figure(fig, alt: str, dpi: int = 110, title: str | None = None) -> None:
+    """Display a matplotlib figure as an embedded PNG with a title and alt text, then close it.
+
+    ``title`` (default: the figure's own title, :func:`urbansec_lib.figures.title_of`) is
+    shown as the figure's caption; ``alt`` should state the finding, not only the topic. A
+    figure wider than :data:`MAX_FIGURE_PX` is rendered at a lower resolution so that it
+    fits the page.
+    """
     import io
 
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    from .figures import title_of
+
+    title = title or title_of(fig)
+    # the title is shown once, as the caption above the image (selectable, searchable text)
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip() == title:
+        sup.set_text("")
+    elif len(fig.axes) >= 1 and fig.axes[0].get_title().strip() == title:
+        fig.axes[0].set_title("")
+
+    def _png(d: float) -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=d, bbox_inches="tight", metadata={"Software": None})
+        return buf.getvalue()
+
+    data = _png(dpi)
+    width = int.from_bytes(data[16:20], "big")
+    if width > MAX_FIGURE_PX:
+        data = _png(dpi * MAX_FIGURE_PX / width * 0.995)
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": alt}})
+    meta = {"alt": alt}
+    if title:
+        meta["title"] = title
+    display(Image(data=data, format="png"), metadata={"image/png": meta})
 
 
 # ------------------------------------------------------------------ rendering
@@ -363,9 +412,15 @@ def render_html(nb, context: dict[str, Any]) -> str:
     packages, manifest_relpath).
     """
     exporter = _html_exporter()
+    nb = _key_findings_first(nb)
     nb.metadata["title"] = context.get("title", "urbansec report")
+    context = dict(context)
+    if "glossary" not in context:
+        from .present import glossary_terms
+
+        context["glossary"] = glossary_terms(_reader_text(nb))
     body, _ = exporter.from_notebook_node(nb, resources={"urbansec": context})
-    return body
+    return _scroll_tables(_add_toc(body))
 
 
 @functools.lru_cache(maxsize=1)
@@ -386,6 +441,71 @@ def _html_exporter():
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = ("parameters", "injected-parameters", "remove")
     return HTMLExporter(config=c)
+
+
+def _scroll_tables(body: str) -> str:
+    """Wrap every table in a box that scrolls sideways on a narrow screen (a phone), so that
+    a wide table never makes the whole page overflow."""
+    body = re.sub(r"<table\b", '<div class="us-scroll"><table', body)
+    return body.replace("</table>", "</table></div>")
+
+
+def _reader_text(nb) -> str:
+    """The text a reader sees (markdown cells and text outputs), for the glossary."""
+    parts = []
+    for c in nb.cells:
+        if c.get("cell_type") == "markdown":
+            parts.append(c.get("source", ""))
+        for out in c.get("outputs", []):
+            data = out.get("data", {})
+            for mime in ("text/html", "text/markdown"):
+                if mime in data:
+                    v = data[mime]
+                    parts.append("".join(v) if isinstance(v, list) else v)
+            alt = out.get("metadata", {}).get("image/png", {})
+            parts.append(f"{alt.get('title', '')} {alt.get('alt', '')}")
+    return re.sub(r"<[^>]+>", " ", "\n".join(parts))
+
+
+def _key_findings_first(nb):
+    """A copy of ``nb`` with cells tagged ``key-findings`` right after the title cell."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    tagged = [c for c in nb.cells if "key-findings" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        return nb
+    rest = [c for c in nb.cells if c not in tagged]
+    first = next((i for i, c in enumerate(rest) if c.get("cell_type") == "markdown"), -1)
+    nb.cells = rest[: first + 1] + tagged + rest[first + 1 :]
+    return nb
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', re.S)
+
+
+def _add_toc(body: str) -> str:
+    """Insert a table of contents (the report's level-2 headings) at ``<!--us-toc-->``."""
+    import html as _html
+
+    heads = [(i, re.sub(r"<[^>]+>", "", t).strip()) for i, t in _H2.findall(body)]
+    heads = [(i, t) for i, t in heads if t and i != "key-findings"]
+    if len(heads) < 2:
+        return body.replace("<!--us-toc-->", "")
+    items = "".join(
+        f'<li><a href="#{_html.escape(i)}">{_html.escape(_html.unescape(t))}</a></li>'
+        for i, t in heads
+    )
+    nav = f'<nav class="us-toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+    kf = body.find('<section class="us-key-findings">')
+    if kf >= 0:  # contents follow the key findings
+        end = body.find("</section>", kf) + len("</section>")
+        return (
+            body.replace("<!--us-toc-->", "", 1)[: end - len("<!--us-toc-->")]
+            + nav
+            + (body.replace("<!--us-toc-->", "", 1)[end - len("<!--us-toc-->") :])
+        )
+    return body.replace("<!--us-toc-->", nav, 1)
 
 
 # ------------------------------------------------------------------ one unit
@@ -445,6 +565,7 @@ def run_unit(
     min_n: int = defaults.MIN_N,
     timeout: int = 600,
     engine: str = "papermill",
+    lint: bool = True,
 ) -> dict[str, Any]:
     """Execute one study notebook for one unit and write its report files.
 
@@ -456,6 +577,10 @@ def run_unit(
     ``engine="warm"`` runs it in this process's long-lived kernel
     (:func:`urbansec_lib.executor.get_executor`): same executed notebook and results,
     without the kernel start and imports per unit.
+
+    After the privacy scan the report linter (:mod:`urbansec_lib.lint_report`) reads the
+    HTML; with ``lint=True`` (default) a report with findings is written but its status is
+    "blocked" (exception ``ReportLintFailed``, the findings in the message).
     """
     import nbformat
     import papermill as pm
@@ -563,6 +688,7 @@ def run_unit(
             "inputs": manifest_entry["inputs"],
             "packages": manifest_entry["packages"],
             "manifest_relpath": f"reports/{unit_id}/manifest.json",
+            "datasets": rec.get("datasets", []),
         }
         html = render_html(nb, context)
         findings = _privacy_findings(html, min_n=min_n)
@@ -586,6 +712,18 @@ def run_unit(
         (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
         manifest_entry["html_sha256"] = hashlib.sha256(html.encode("utf-8")).hexdigest()
         _update_manifest(out_dir / "manifest.json", name, manifest_entry)
+        if lint:
+            from .lint_report import lint_html
+
+            problems = lint_html(html)
+            if problems:
+                status["status"] = "blocked"
+                status["error"] = {
+                    "cell": None,
+                    "exception": "ReportLintFailed",
+                    "message": f"{len(problems)} finding(s): "
+                    + "; ".join(str(f) for f in problems[:10]),
+                }
     status["skipped_inputs"] = rec.get("skipped_inputs", {})
     status["html"] = str(out_dir / f"{name}.html")
     status["html_bytes"] = len(html.encode("utf-8"))
@@ -702,6 +840,7 @@ def run(
     progress: bool = True,
     min_n: int = defaults.MIN_N,
     engine: str = "warm",
+    lint: bool = True,
 ) -> RunSummary:
     """Run a study for many units in parallel; one unit's failure never stops the others.
 
@@ -722,6 +861,9 @@ def run(
         one after another (:mod:`urbansec_lib.executor`; the namespace and library
         settings are reset between units, the kernel is replaced after a failure).
         ``"papermill"``: a new kernel per unit.
+    lint : bool
+        Run the report linter on every report (default); a report with findings is
+        "blocked".
 
     Returns
     -------
@@ -768,6 +910,7 @@ def run(
             "root": str(root),
             "min_n": min_n,
             "engine": engine,
+            "lint": lint,
         }
         for u in units
     ]

@@ -176,22 +176,37 @@ def profile_alt_text(name: str, pos: pd.DataFrame, fw: Framework) -> str:
 
 
 def position_table(pos: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    """The unit's position per dimension in readable form (framework order)."""
+    """The unit's position per dimension in readable form (framework order).
+
+    Dimensions without a score (too few indicators with data) are left out and named in
+    ``attrs["note"]``; scores are rounded to one decimal, the peers' middle half is written
+    "q25 - q75".
+    """
+    from .present import fmt_score
+
     labels = node_labels(fw)
     order = {d.id: i for i, d in enumerate(fw.nodes)}
     df = pos.assign(_o=pos["node_id"].map(order)).sort_values("_o")
-    return pd.DataFrame(
+    none = df["score"].isna()
+    out = pd.DataFrame(
         {
             "dimension": df["node_id"].map(labels),
-            "score": df["score"].round(1),
+            "score (0-100)": df["score"].round(1),
             "peers' median": df["peer_median"].round(1),
-            "peers' middle half": df["peer_q25"].round(1).astype(str)
-            + " - "
-            + df["peer_q75"].round(1).astype(str),
+            "peers' middle half": [
+                f"{fmt_score(a)} - {fmt_score(b)}" if pd.notna(a) and pd.notna(b) else pd.NA
+                for a, b in zip(df["peer_q25"], df["peer_q75"])
+            ],
             "position": df["band"],
             "compared with": df.get("compared_with", "peer group"),
         }
-    ).set_index("dimension")
+    )[~none.to_numpy()].set_index("dimension")
+    if none.any():
+        names = ", ".join(df.loc[none, "node_id"].map(labels))
+        out.attrs["note"] = (
+            f"No score for {names}: fewer than half of the indicators have data for this unit."
+        )
+    return out
 
 
 def partners_table(partners: pd.DataFrame, fw: Framework, units: pd.DataFrame) -> pd.DataFrame:
@@ -221,6 +236,78 @@ def partners_table(partners: pd.DataFrame, fw: Framework, units: pd.DataFrame) -
             ),
         }
     ).reset_index(drop=True)
+
+
+def key_findings(
+    unit: dict,
+    pos: pd.DataFrame,
+    fw: Framework,
+    partners: pd.DataFrame | None = None,
+    change: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | None = None,
+) -> list[str]:
+    """A few generated sentences saying what the numbers show for this unit (no ranking).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from urbansec_lib import load_framework
+    >>> fw = load_framework()
+    >>> pos = pd.DataFrame({"node_id": ["quality_of_life", "social_cohesion"],
+    ...                     "score": [40.0, 80.0], "peer_median": [55.0, 60.0],
+    ...                     "band": ["lower quarter of peers", "upper quarter of peers"]})
+    >>> print(key_findings({"name": "Madrid"}, pos, fw)[0])
+    Madrid is below its peers' median in 1 of 2 scored dimensions: Quality of life (40.0 against a median of 55.0).
+    """
+    from .present import fmt_score
+
+    labels = node_labels(fw)
+    name = unit.get("name", unit.get("unit_id", "The unit"))
+    scored = pos[pos["score"].notna() & pos["peer_median"].notna()]
+    below = scored[scored["score"] < scored["peer_median"]]
+    above = scored[scored["score"] >= scored["peer_median"]]
+    out = []
+    if len(below):
+        items = ", ".join(
+            f"{labels.get(r.node_id, r.node_id)} ({fmt_score(r.score)} against a median of "
+            f"{fmt_score(r.peer_median)})"
+            for r in below.itertuples()
+        )
+        out.append(
+            f"{name} is below its peers' median in {len(below)} of {len(scored)} scored "
+            f"dimensions: {items}."
+        )
+    else:
+        out.append(
+            f"{name} is not below its peers' median in any of its {len(scored)} scored dimensions."
+        )
+    if len(above):
+        out.append(
+            "At or above the peers' median: "
+            + ", ".join(labels.get(n, n) for n in above["node_id"])
+            + "."
+        )
+    missing = pos.loc[pos["score"].isna(), "node_id"]
+    if len(missing):
+        out.append(
+            "No score (too few indicators with data): "
+            + ", ".join(labels.get(n, n) for n in missing)
+            + "."
+        )
+    if partners is not None and len(partners):
+        n = partners["partner_id"].nunique()
+        out.append(
+            f"{n} peer(s) clearly stronger in a weaker dimension are suggested as "
+            "learning partners."
+        )
+    if change is not None and len(change):
+        up = change[change["change"] > 0]
+        p0, p1 = int(change["period_from"].iloc[0]), int(change["period_to"].iloc[0])
+        out.append(f"Between {p0} and {p1}, {len(up)} of {len(change)} dimension scores rose.")
+    if coverage is not None and len(coverage):
+        a, n = int(coverage["n_available"].sum()), int(coverage["n_indicators"].sum())
+        out.append(f"{a} of the framework's {n} indicators have data for this unit.")
+    return out
 
 
 def weak_dimensions(pos: pd.DataFrame) -> list[str]:
@@ -575,7 +662,18 @@ def sensitivity_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFr
         period = idx["period"].max()
     idx = idx[idx["period"] == period]
     out = idx.groupby("assumption")[["S1", "ST"]].mean().round(2)
+    out.index = out.index.map(lambda a: _ASSUMPTIONS.get(a, str(a).replace("_", " ")))
+    out.index.name = "assumption varied"
     return out.rename(columns={"S1": "first-order index", "ST": "total index"})
+
+
+_ASSUMPTIONS = {
+    "weights": "weights (plus or minus 25 %)",
+    "normalisation": "normalisation (min-max or percentile rank)",
+    "aggregation": "aggregation (framework's own or geometric)",
+    "removal": "one indicator left out",
+    "indicator_set": "one indicator left out",
+}
 
 
 def robustness_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFrame:
@@ -590,7 +688,12 @@ def robustness_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFra
             "dimension": [d.label for d in rows],
             "score": [round(b.at[d.id, "nominal"], 1) for d in rows],
             "median of replicates": [round(b.at[d.id, "median"], 1) for d in rows],
-            "5-95% band": [f"{b.at[d.id, 'q05']:.1f} - {b.at[d.id, 'q95']:.1f}" for d in rows],
+            "5-95% band": [
+                f"{b.at[d.id, 'q05']:.1f} - {b.at[d.id, 'q95']:.1f}"
+                if pd.notna(b.at[d.id, "q05"]) and pd.notna(b.at[d.id, "q95"])
+                else pd.NA
+                for d in rows
+            ],
         }
     ).set_index("dimension")
 
@@ -607,3 +710,59 @@ def sources_table(inputs) -> pd.DataFrame:
 
 def _alpha_text(v) -> str:
     return "not estimable (fewer than 10 units with complete data)" if pd.isna(v) else f"{v:.2f}"
+
+
+_DATASETS = {
+    "Eurostat crim_gen_reg": (
+        "Eurostat crim_gen_reg: police-recorded offences per 100,000 inhabitants, NUTS 3",
+        "Eurostat (real data, bundled extraction)",
+        "https://ec.europa.eu/eurostat/databrowser/view/crim_gen_reg/default/table?lang=en",
+    ),
+    "Eurostat urb_percep": (
+        "Eurostat urb_percep: Quality of Life in European Cities perception survey",
+        "European Commission, DG REGIO / Eurostat (real data, bundled extraction)",
+        "https://ec.europa.eu/eurostat/databrowser/view/urb_percep/default/table?lang=en",
+    ),
+    "survey": (
+        "Self-assessment survey of the pilot units",
+        "SYNTHETIC: seeded generator (scripts/make_demo_survey.py), for demonstration",
+        None,
+    ),
+}
+
+
+def datasets(inputs) -> list[dict]:
+    """The datasets behind the indicators, each with its reference years and provenance
+    (for :meth:`urbansec_lib.reports.Recorder.dataset`)."""
+    ind = inputs.indicators
+    src = ind["source"].fillna("unknown").astype(str)
+    key = src.str.replace(r"\),.*$", ")", regex=True).str.extract(r"^([^(]+)")[0].str.strip()
+    years = pd.to_numeric(ind.get("source_period", ind["period"]), errors="coerce")
+    years = years.fillna(pd.to_numeric(ind["period"], errors="coerce"))
+    out = []
+    for k, yrs in years.groupby(key, sort=False):
+        name, prov, url = _DATASETS.get(k, (k, "see the source column", None))
+        lo, hi = yrs.min(), yrs.max()
+        year = "not stated" if pd.isna(lo) else (f"{lo:.0f}" if lo == hi else f"{lo:.0f}-{hi:.0f}")
+        d = {"name": name, "year": year, "provenance": prov}
+        if url:
+            d["url"] = url
+        out.append(d)
+    return out
+
+
+def robustness_alt_text(sa, unit_id: str, fw: Framework, name: str) -> str:
+    """Alt text for the uncertainty bands: each scored dimension's score and 5-95% band."""
+    b = sa.bands[sa.bands["unit_id"] == unit_id]
+    if not len(b):
+        return f"No uncertainty analysis for {name}."
+    b = b[b["period"] == b["period"].max()]
+    labels = node_labels(fw)
+    dims = {d.id for d in fw.dimensions}
+    parts = [
+        f"{labels.get(r.node_id, r.node_id)}: published {r.nominal:.1f}, runs "
+        f"{r.q05:.1f} to {r.q95:.1f}"
+        for r in b.itertuples()
+        if r.node_id in dims and pd.notna(r.nominal)
+    ]
+    return f"Uncertainty of the dimension scores of {name}: " + "; ".join(parts)

@@ -313,7 +313,8 @@ def build(
         "peers; open a unit to see its reports and its progress between periods.</p>"
         + filt
         + '<p><span id="count"></span> units shown.</p>'
-        + '<table id="units"><caption>Units (alphabetical)</caption><thead><tr>'
+        + '<div style="overflow-x:auto"><table id="units"><caption>Units (alphabetical)</caption>'
+        + "<thead><tr>"
         + "".join(
             f'<th scope="col">{h}</th>'
             for h in (
@@ -329,7 +330,7 @@ def build(
         )
         + "</tr></thead><tbody>"
         + "".join(trs)
-        + "</tbody></table>"
+        + "</tbody></table></div>"
         + wide
         + f"<script>{_JS}</script>"
     )

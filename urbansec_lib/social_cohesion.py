@@ -809,7 +809,12 @@ class CohesionEstimate:
                 "the cluster-robust interval is shown._"
             )
         p = w["pvalue"]
-        ptxt = f"p < {1 / w['B']:.4g}" if p == 0 else f"p = {p:.4f}"
+        from .present import fmt_p_inline
+
+        if p == 0:  # no draw as extreme: p below 1/B (the report's one p-value format)
+            ptxt = "p < 0.001" if 1 / w["B"] <= 0.001 else f"p < {1 / w['B']:.3f}"
+        else:
+            ptxt = fmt_p_inline(p)
         return (
             f"Wild cluster bootstrap (restricted, {w['weights']} weights, {w['B']} draws, seed "
             f"{w['seed']}): {ptxt}, 95 % interval {w['ci_low']:+.2f} to {w['ci_high']:+.2f} "

@@ -1702,7 +1702,7 @@ class RolloutEvaluation:
             )
             lines.append(
                 f"- **Before adoption.** Test that all pre-adoption effects are zero: "
-                f"p = {g.pretest_pvalue:.2f} ({verdict})."
+                f"p = {g.pretest_pvalue:.3f} ({verdict})."
             )
         forbidden = b.terms.loc[b.terms["type"].str.startswith("later vs"), "weight"].sum()
         lines.append(

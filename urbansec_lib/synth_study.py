@@ -327,7 +327,7 @@ class SynthStudy:
             f"{abs(r.estimate):.3g} per 100,000 {direction} its synthetic twin.",
             f"- **Placebo test**: giving the start date to each donor region in turn, "
             f"{p.rank} of {p.n_compared} regions (the unit included) show a post/pre gap "
-            f"ratio at least as large as {self.name}'s (permutation p = {p.pvalue:.2f}; with "
+            f"ratio at least as large as {self.name}'s (permutation p = {p.pvalue:.3f}; with "
             f"{p.n_compared} regions the smallest possible is {1 / p.n_compared:.2f}): "
             f"{placebo_text}",
             f"- **Leaving out one donor at a time**, the estimate ranges from {lo:.3g} to "

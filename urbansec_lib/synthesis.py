@@ -220,7 +220,9 @@ def plot_group_distributions(
     ax.set_yticks(np.arange(len(nodes))[::-1], [labels.get(n, n) if labels else n for n in nodes])
     ax.set_xlim(0, 100)
     ax.set_xlabel("score (0-100); dots are units, bars the group median")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=max(min(len(gl), 4), 1), frameon=False)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=max(min(len(gl), 4), 1), frameon=False
+    )
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -1106,7 +1106,7 @@ class PlaceboResult:
             treated_label=name,
             ylabel=ylabel or f"unit minus its synthetic ({self.outcome_label})",
             title=title
-            or f"Placebo gaps: {name} against {len(cols) - 1} donors (p = {self.pvalue:.2g})",
+            or f"Placebo gaps: {name} against {len(cols) - 1} donors (p = {self.pvalue:.3f})",
         )
 
 

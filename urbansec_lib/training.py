@@ -326,7 +326,10 @@ class TrainingEvaluation:
 
     def plot(self):
         """Before/after means and d_z with CI per area; returns a matplotlib Figure."""
-        return plot_evaluation(self.areas, title=f"Training {self.training_id}")
+        return plot_evaluation(
+            self.areas,
+            title=f"Training {self.training_id}: self-assessed confidence before and after",
+        )
 
     def matching_text(self) -> str:
         """One paragraph (Markdown) on who was matched and who was left out."""
@@ -341,8 +344,10 @@ class TrainingEvaluation:
 
     def report_table(self) -> pd.DataFrame:
         """The per-area table rounded for a report (suppressed areas say so)."""
+        from .present import fmt_ci
+
         t = self.areas
-        ci = t["dz_low"].map("{:.2f}".format) + " to " + t["dz_high"].map("{:.2f}".format)
+        ci = pd.Series([fmt_ci(a, b) for a, b in zip(t["dz_low"], t["dz_high"])], index=t.index)
         out = pd.DataFrame(
             {
                 "competence area": t["area_name"],
@@ -363,7 +368,9 @@ class TrainingEvaluation:
 
 
 def _fmt_p(p: float) -> str:
-    return "" if not np.isfinite(p) else f"{p:.3g}"
+    from .present import fmt_pvalue
+
+    return "not tested" if not np.isfinite(p) else fmt_pvalue(p)
 
 
 def _check_frame(
@@ -689,8 +696,8 @@ def plot_evaluation(areas: pd.DataFrame, title: str = ""):
     )
     ok = ~df["suppressed"].to_numpy()
     ax1.hlines(y[ok], df["mean_pre"][ok], df["mean_post"][ok], color="#999999", lw=2)
-    ax1.scatter(df["mean_pre"][ok], y[ok], color="#8da0cb", s=50, label="before", zorder=3)
-    ax1.scatter(df["mean_post"][ok], y[ok], color="#1b5e96", s=50, label="after", zorder=3)
+    ax1.scatter(df["mean_pre"][ok], y[ok], color="#E69F00", s=50, label="before", zorder=3)
+    ax1.scatter(df["mean_post"][ok], y[ok], color="#0072B2", s=50, label="after", zorder=3)
     for yy in y[~ok]:
         ax1.text(
             3,
@@ -711,11 +718,11 @@ def plot_evaluation(areas: pd.DataFrame, title: str = ""):
         y[ok],
         xerr=[(df["dz"] - df["dz_low"])[ok], (df["dz_high"] - df["dz"])[ok]],
         fmt="o",
-        color="#1b5e96",
+        color="#0072B2",
         capsize=3,
     )
     ax2.axvline(0, color="#444444", lw=0.8)
-    ax2.set_xlabel("Cohen's d_z with 95% CI")
+    ax2.set_xlabel("effect size d_z (mean change / SD of changes), 95% CI")
     for ax in (ax1, ax2):
         ax.grid(axis="x", color="#eeeeee")
         ax.spines[["top", "right"]].set_visible(False)
@@ -734,7 +741,8 @@ def plot_compare(table: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(areas) + 1.5))
     base = np.arange(len(areas))[::-1].astype(float)
     step = 0.7 / max(1, len(trainings))
-    colours = plt.get_cmap("tab10").colors
+    from .figures import CATEGORICAL as colours
+
     for k, tr in enumerate(trainings):
         sub = table[table["training_id"] == tr].set_index("area_name").reindex(areas)
         yy = base + 0.35 - step * (k + 0.5)
@@ -745,14 +753,96 @@ def plot_compare(table: pd.DataFrame):
             xerr=[(sub["dz"] - sub["dz_low"])[ok], (sub["dz_high"] - sub["dz"])[ok]],
             fmt="o",
             capsize=3,
-            color=colours[k % 10],
+            color=colours[k % len(colours)],
             label=tr,
         )
     ax.axvline(0, color="#444444", lw=0.8)
     ax.set_yticks(base)
     ax.set_yticklabels(areas)
-    ax.set_xlabel("Cohen's d_z with 95% CI")
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_xlabel("effect size d_z (mean change / SD of changes), 95% CI")
+    ax.set_title("Effect size per competence area, every training (codes in order)")
+    ax.legend(fontsize=8, frameon=False, title="training")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def profile_table(result, instrument=None):
+    """Display-ready mean change per staff profile and competence area (suppressed groups
+    say so), with readable profile and area names."""
+    from . import instruments
+    from .present import table
+
+    inst = instrument or instruments.load_instrument("training_pre_post")
+    profiles = inst.choices.get("profiles", {})
+    areas = dict(zip(result.areas["area"], result.areas["area_name"]))
+    bp = result.by_profile
+    min_n = result.params["min_n"]
+    withheld = sorted(
+        set(bp.loc[bp["suppressed"], "profile"]) - set(bp.loc[~bp["suppressed"], "profile"])
+    )
+    note = f"Groups with fewer than {min_n} matched participants are withheld" + (
+        ": " + ", ".join(profiles.get(w, w) for w in withheld) + "." if withheld else "."
+    )
+    bp = bp[~bp["profile"].isin(withheld)]
+    return table(
+        bp,
+        columns={
+            "profile": "Staff profile",
+            "area": "Competence area",
+            "n_pairs": "Pairs",
+            "mean_diff": "Mean change (points on 1-5)",
+        },
+        labels={"profile": profiles, "area": areas},
+        kinds={"n_pairs": "int", "mean_diff": ("number", 2)},
+        missing={"n_pairs": f"fewer than {min_n}", "mean_diff": "withheld"},
+        notes=[note],
+    )
+
+
+def satisfaction_table(result, instrument=None):
+    """Display-ready satisfaction items: the question, answers, mean (1-5), share agreeing."""
+    from . import instruments
+    from .present import table
+
+    inst = instrument or instruments.load_instrument("training_pre_post")
+
+    def label(name):
+        try:
+            return inst.question(name).label
+        except KeyError:
+            return str(name).replace("_", " ")
+
+    return table(
+        result.satisfaction,
+        columns={
+            "item": "Statement",
+            "n": "Answers",
+            "mean": "Mean (1-5)",
+            "share_agree": "Agree or strongly agree",
+        },
+        labels={"item": label},
+        kinds={"n": "int", "mean": ("number", 2), "share_agree": "share"},
+        missing="withheld",
+    )
+
+
+def key_findings(result) -> list[str]:
+    """Generated key findings: matched participants and which areas changed clearly."""
+    m = result.matching
+    a = result.areas[~result.areas["suppressed"]]
+    out = [f"{m['n_matched']} participants answered before and after the training."]
+    clear = a[(a["p_holm"] < 0.05) & (a["mean_diff"] > 0)]
+    if len(clear):
+        out.append(
+            "Self-assessed confidence rose clearly (Holm-adjusted p < 0.05) in: "
+            + ", ".join(f"{r.area_name} (d_z {r.dz:.2f})" for r in clear.itertuples())
+            + "."
+        )
+    rest = a[~a.index.isin(clear.index)]
+    if len(rest):
+        out.append("No clear change in: " + ", ".join(rest["area_name"]) + ".")
+    out.append(
+        "The change is self-assessed confidence, not measured skill, without a comparison group."
+    )
+    return out

@@ -1,0 +1,225 @@
+"""The presentation layer: one number format per kind, labels, no NaN, no cut text (issue 14);
+the figure style; the report linter; PDF printing."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from urbansec_lib import figures, lint_report, present
+
+
+# ------------------------------------------------------------------ number formats
+@pytest.mark.parametrize(
+    "p, shown",
+    [(0.0004, "< 0.001"), (0.001, "0.001"), (0.04812, "0.048"), (0.05, "0.050"),
+     (0.103, "0.103"), (1.0, "1.000"), (float("nan"), "no data"), (None, "no data")],
+)  # fmt: skip
+def test_pvalue_one_format(p, shown):
+    assert present.fmt_pvalue(p) == shown
+
+
+def test_formats_per_kind():
+    assert present.fmt_score(55.249) == "55.2" and present.fmt_score(55.25, dp=0) == "55"
+    assert present.fmt_share(0.423) == "42 %" and present.fmt_share(0.4251, dp=1) == "42.5 %"
+    assert present.fmt_percent(42.3) == "42 %"
+    assert present.fmt_ci(0.1234, 0.5678) == "[0.12, 0.57]"
+    assert present.fmt_ci(12.34, 56.78, dp=1) == "[12.3, 56.8]"
+    assert present.fmt_ci(np.nan, 1) == "no data"
+    assert present.fmt_int(1234.0) == "1,234"
+    link = present.fmt_url("https://www.urbact.eu/a?b=1&c=2")
+    assert link == '<a href="https://www.urbact.eu/a?b=1&amp;c=2">urbact.eu</a>'
+
+
+def test_humanise_and_join_sentences():
+    assert present.humanise("alpha_standardised") == "Alpha standardised"
+    assert present.humanise("ci_low") == "CI low" and present.humanise("pvalue") == "p-value"
+    assert present.join_sentences(["A holds.", "b is checked."]) == "A holds; b is checked."
+    assert ".;" not in present.join_sentences(["x.", "y.;", "z"])
+
+
+def test_frame_labels_missing_ci_and_no_index():
+    df = pd.DataFrame(
+        {
+            "node_id": ["quality_of_life", "background_conditions"],
+            "score": [55.219, np.nan],
+            "ci_low": [40.01, np.nan],
+            "ci_high": [60.55, np.nan],
+            "pvalue": [0.0001, 0.2345],
+            "note": ["x" * 300, None],
+        },
+        index=[7, 8],
+    )
+    f = present.frame(
+        df,
+        columns={"node_id": "Dimension", "score": "Score (0-100)", "ci_low": "95% CI",
+                 "pvalue": "p-value", "note": "Note"},
+        kinds={"score": "score"},
+        labels={"node_id": {"quality_of_life": "Quality of life"}},
+        ci={"95% CI": ("ci_low", "ci_high")},
+        dp={"95% CI": 1},
+    )  # fmt: skip
+    assert f.columns.tolist() == ["Dimension", "Score (0-100)", "95% CI", "p-value", "Note"]
+    assert f.iloc[0].tolist()[:4] == ["Quality of life", "55.2", "[40.0, 60.5]", "< 0.001"]
+    # an id without a label is humanised, never shown raw; NaN/None read "no data"
+    assert f.iloc[1].tolist()[:4] == ["Background conditions", "no data", "no data", "0.234"]
+    assert f.iloc[1, 4] == "no data"
+    assert f.iloc[0, 4] == "x" * 300  # long text kept whole (wrapped by CSS, never cut)
+    assert f.index.tolist() == [0, 1] and f.attrs["numeric"] == [
+        "Score (0-100)",
+        "95% CI",
+        "p-value",
+    ]
+
+
+def test_table_html_reads_clean():
+    df = pd.DataFrame(
+        {"item": ["a <b>", "c"], "n": [3.0, np.nan], "share": [0.5, 0.25],
+         "link": ["https://ec.europa.eu/x", None], "items": [["one", "two"], []]}
+    )  # fmt: skip
+    st = present.table(
+        df,
+        columns={"item": "Item", "n": "Answers", "share": "Share", "link": "Link",
+                 "items": "Examples"},
+        kinds={"share": "share", "link": "url", "items": "lines"},
+        caption="A caption",
+        notes=["Withheld: fewer than 10."],
+    )  # fmt: skip
+    html = st.to_html()
+    assert "a &lt;b&gt;" in html and "<li>one</li>" in html
+    assert '<a href="https://ec.europa.eu/x">ec.europa.eu</a>' in html
+    assert "50 %" in html and "A caption" in html and "Withheld" in html
+    assert lint_report.lint_html(html) == [], lint_report.lint_html(html)
+    # no row index: the first cell of a body row is a td, not a th with 0, 1, ...
+    assert not re.search(r'<th[^>]*class="row_heading[^"]*"[^>]*>0</th>', html)
+    # deterministic (same table, same HTML: reports stay reproducible byte for byte)
+    assert (
+        present.table(df, kinds={"share": "share"}).to_html()
+        == present.table(df, kinds={"share": "share"}).to_html()
+    )
+
+
+def test_table_empty_and_index():
+    st = present.table(pd.DataFrame({"a": []}), empty="Nothing here.")
+    assert "Nothing here." in st.to_html()
+    st = present.table(pd.DataFrame({"dim": ["X"], "v": [1.0]}), index="Dim")
+    assert "row_heading" in st.to_html()
+
+
+def test_replace_ids_whole_words_only():
+    m = {"qol": "Quality of life", "qol_eu": "QoL survey"}
+    assert present.replace_ids("qol_eu and qol, not qolx", m) == (
+        "QoL survey and Quality of life, not qolx"
+    )
+
+
+def test_glossary_has_framework_dimensions_and_used_terms():
+    terms = dict(present.glossary_terms("the peer group and a confidence interval"))
+    assert "Quality of life" in terms and "Peer group" in terms
+    assert "Confidence interval" in terms and "Collective Impact" not in terms
+
+
+# ------------------------------------------------------------------ figure style
+def test_palette_is_okabe_ito_and_problems_are_found():
+    assert figures.CATEGORICAL[:3] == ["#0072B2", "#E69F00", "#009E73"]
+    fig, ax = plt.subplots()
+    ax.plot([2007, 2008], [1, 2])
+    ax.set_xlabel("n_items")
+    assert "no title" in figures.problems(fig)
+    assert any("internal name" in p for p in figures.problems(fig))
+    figures.finish(ax, "T", xlabel="year", ylabel="count per month", years="x")
+    fig.canvas.draw()
+    assert figures.problems(fig) == []
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"\d{4}", t) for t in ticks), ticks  # never 2007.5
+    plt.close(fig)
+
+
+def test_show_figure_caption_width_and_alt(monkeypatch):
+    from urbansec_lib import reports
+
+    shown = []
+    monkeypatch.setattr(
+        "IPython.display.display", lambda obj, metadata=None: shown.append(metadata)
+    )
+    fig, ax = plt.subplots(figsize=(16, 3))
+    ax.plot([1, 2], [3, 4])
+    ax.set_title("A wide figure")
+    reports.show_figure(fig, alt="Two points rising from 3 to 4")
+    meta = shown[0]["image/png"]
+    assert meta["title"] == "A wide figure" and meta["alt"].startswith("Two points")
+
+
+# ------------------------------------------------------------------ linter
+BAD = """<html><body>
+<header class="us-header"><code>unit_id</code></header>
+<table><thead><tr><th></th><th>n_items</th><th>p-value</th></tr></thead>
+<tbody><tr><th>0</th><td>NaN</td><td>1.03e-01</td></tr>
+<tr><th>1</th><td>Satisfied with the life one leads; Satisfied w...</td><td>0.05</td></tr>
+</tbody></table>
+<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAABQAAAAAKCAYAAAA=" alt="">
+<p>It holds.; then p = 0.0151 and 45 nan% of cases.</p>
+<footer class="us-footer"><td>city_self_assessment</td></footer>
+</body></html>"""
+
+
+def test_linter_finds_every_kind_of_problem():
+    rules = {f.rule for f in lint_report.lint_html(BAD)}
+    assert rules == {
+        "identifier", "missing-value", "cut-text", "p-value-format", "row-index",
+        "figure-alt", "figure-title", "figure-width", "punctuation",
+    }, rules  # fmt: skip
+    found = lint_report.lint_html(BAD)
+    # header and footer (file names, parameters) are not read as labels
+    assert not any("unit_id" in f.text or "city_self" in f.text for f in found)
+    width = [f for f in found if f.rule == "figure-width"][0]
+    assert "1280 px" in width.text  # read from the PNG header
+
+
+def test_linter_accepts_clean_report():
+    good = """<table><thead><tr><th>Dimension</th><th>p-value</th><th>Dataset</th></tr></thead>
+    <tbody><tr><td>Quality of life</td><td>&lt; 0.001</td><td>Eurostat crim_gen_reg</td></tr>
+    <tr><td>Social cohesion</td><td>0.048</td><td><code>urb_percep</code></td></tr></tbody>
+    </table><figure><figcaption>Scores</figcaption><img alt="Scores of Madrid: 55 and 77"
+    src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAlgAAAAKCAYAAAA="></figure>
+    <p>Effect size d_z 0.4; thresholds p &lt; 0.05 and None of the cities rank.</p>"""
+    assert lint_report.lint_html(good) == []
+
+
+# ------------------------------------------------------------------ PDF
+@pytest.mark.slow
+@pytest.mark.browser
+def test_pdf_has_a4_pages_numbers_and_text(tmp_path):
+    from urbansec_lib import pdf
+
+    if pdf.find_chromium() is None:
+        pytest.skip("Debian chromium not installed")
+    pypdf = pytest.importorskip("pypdf")
+    from importlib import resources
+
+    css = resources.files("urbansec_lib") / "templates" / "urbansec_report" / "index.html.j2"
+    style = re.search(r"<style[^>]*>(.*?)</style>", css.read_text(), re.S).group(1)
+    rows = "".join(f"<tr><td>Row {i}</td><td>{i * 1.5:.1f}</td></tr>" for i in range(120))
+    html = tmp_path / "r.html"
+    html.write_text(
+        f"<html><head><style>{style}</style></head><body><h1>Urban security profile</h1>"
+        f"<table class='us-table'><thead><tr><th>Item</th><th>Score</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></body></html>",
+        encoding="utf-8",
+    )
+    out = pdf.html_to_pdf(html, tmp_path / "r.pdf")
+    reader = pypdf.PdfReader(out)
+    assert 2 <= len(reader.pages) <= 6
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595.3) < 2 and abs(float(box.height) - 841.9) < 2  # A4
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Urban security profile" in text and "Row 119" in text
+    assert f"Page 1 of {len(reader.pages)}" in text  # the print stylesheet numbers pages
+    # no table row cut across a page: every row's two cells are on the same page
+    for i in (0, 60, 119):
+        page = next(p for p in reader.pages if f"Row {i}" in p.extract_text())
+        assert f"{i * 1.5:.1f}" in page.extract_text()

@@ -1,0 +1,200 @@
+"""A linter for produced HTML reports: what a reader should never see.
+
+:func:`lint_html` reads a report as a reader sees it (the header and the reproducibility
+footer, which show file names and parameters on purpose, are left out) and returns one
+:class:`LintFinding` per problem:
+
+``missing-value``
+    a visible ``NaN``, ``nan``, ``None``, ``<NA>``, ``NaT`` or ``nan%``.
+``identifier``
+    a snake_case identifier (``n_items``, ``quality_of_life``) in a table header or cell,
+    a caption or a figure's title or alt text, i.e. an internal name shown as a label.
+``cut-text``
+    a table cell ending in "…" or "...": text cut instead of wrapped.
+``figure-title`` / ``figure-alt``
+    a figure without a title (caption) or without alt text.
+``figure-width``
+    an embedded image wider than the page (:data:`MAX_IMAGE_PX` CSS pixels).
+``p-value-format``
+    a p-value not written as "< 0.001" or with three decimals (0.05, 1.03e-01).
+``row-index``
+    a bare 0, 1, 2, ... row index (an index that carries no meaning).
+``punctuation``
+    ".;" or ";." left by joined sentences.
+
+:func:`lint_file` / :func:`lint_reports` apply it to files; ``urbansec run`` runs it on every
+report after the privacy scan and blocks a report with findings.
+
+Example
+-------
+>>> html = "<table><tr><th>n_items</th><td>NaN</td></tr></table>"
+>>> sorted({f.rule for f in lint_html(html)})
+['identifier', 'missing-value']
+>>> lint_html("<table><tr><th>Items</th><td>4</td></tr></table>")
+[]
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LintFinding", "lint_html", "lint_file", "lint_reports", "MAX_IMAGE_PX"]
+
+#: Widest embedded image (CSS px at 1x) that fits the report column without scaling down
+#: beyond legibility; matches the template's content width.
+MAX_IMAGE_PX = 1200
+
+_MISSING_CELL = re.compile(r"^\s*None\s*$|(?:^|[\s(\[])(NaN|nan|<NA>|NaT|nan%)(?:$|[\s,;)\]%])")
+_MISSING_TEXT = re.compile(r"\bNaN\b|\bnan%|\bnan\b|<NA>|\bNaT\b")
+_SNAKE = re.compile(r"(?<![\w./@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./@-])")
+#: Statistical notation written with an underscore on purpose (Cohen's d_z).
+NOTATION = frozenset({"d_z", "d_av", "r_s"})
+_CUT = re.compile(r"(…|\.\.\.)\s*$")
+_PUNCT = re.compile(r"\.\s*;|;\s*\.(?!\d)")
+_P_HEADER = re.compile(r"(?i)(\bp[- ]?values?\b|^p$|^p\s*\(|\bp \(|holm|adjusted p|^p adj)")
+_P_OK = re.compile(r"^(< ?0\.001|0\.\d{3}|1\.000|no data|not estimated|—|-|)$")
+_P_INLINE = re.compile(r"\bp\s*(=|<|≤)\s*([0-9][0-9.eE+-]*)")
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One problem: rule name, where (a short locator) and the offending text."""
+
+    rule: str
+    where: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.where}: {self.text[:80]!r}"
+
+
+def _png_width(src: str) -> int | None:
+    if not src.startswith("data:image/png;base64,"):
+        return None
+    try:
+        head = base64.b64decode(src.split(",", 1)[1][:64] + "==", validate=False)[:24]
+        return struct.unpack(">I", head[16:20])[0]
+    except (ValueError, struct.error):
+        return None
+
+
+def _identifiers(text: str) -> list[str]:
+    """snake_case tokens, except a dataset code named with its publisher ("Eurostat
+    crim_gen_reg"), which readers need to find the data."""
+    return [
+        m.group(0)
+        for m in _SNAKE.finditer(text)
+        if m.group(0) not in NOTATION and not re.search(r"Eurostat\s*$", text[: m.start()])
+    ]
+
+
+def _visible(soup):
+    for sel in ("header.us-header", "footer.us-footer", "style", "script", "code", "pre"):
+        for el in soup.select(sel):
+            el.decompose()
+    return soup
+
+
+def lint_html(html: str, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
+    """Findings for one report's HTML (empty list: the report reads clean)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    # figures first: images keep their data before the visible-text pass
+    out: list[LintFinding] = []
+    for i, img in enumerate(soup.find_all("img"), 1):
+        if img.find_parent(["header", "footer"]):
+            continue
+        alt = (img.get("alt") or "").strip()
+        where = f"figure {i}"
+        if not alt or alt.lower() in ("figure", "image", "png"):
+            out.append(LintFinding("figure-alt", where, alt))
+        fig = img.find_parent("figure")
+        cap = fig.find("figcaption") if fig is not None else None
+        title = (cap.get_text(" ", strip=True) if cap is not None else "") or (
+            img.get("title") or ""
+        ).strip()
+        if not title:
+            out.append(LintFinding("figure-title", where, alt[:60]))
+        for text, kind in ((alt, "alt"), (title, "title")):
+            for m in _identifiers(text):
+                out.append(LintFinding("identifier", f"{where} {kind}", m))
+        width = _png_width(img.get("src") or "")
+        declared = img.get("width")
+        if declared and str(declared).isdigit():
+            width = int(declared)
+        if width is not None and width > max_image_px:
+            out.append(LintFinding("figure-width", where, f"{width} px > {max_image_px} px"))
+    soup = _visible(soup)
+    for t, table in enumerate(soup.find_all("table"), 1):
+        tw = f"table {t}"
+        cap = table.find("caption")
+        if cap is not None:
+            for m in _identifiers(cap.get_text(" ", strip=True)):
+                out.append(LintFinding("identifier", f"{tw} caption", m))
+        heads = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+        p_cols = {j for j, h in enumerate(heads) if _P_HEADER.search(h)}
+        row_heads: list[str] = []
+        for r, tr in enumerate(table.find_all("tr"), 1):
+            cells = tr.find_all(["th", "td"], recursive=False)
+            n_th_lead = 0
+            for j, cell in enumerate(cells):
+                text = cell.get_text(" ", strip=True)
+                loc = f"{tw} row {r} col {j + 1}"
+                if _MISSING_CELL.search(text):
+                    out.append(LintFinding("missing-value", loc, text))
+                for m in _identifiers(text):
+                    out.append(LintFinding("identifier", loc, m))
+                if cell.name == "td" and _CUT.search(text):
+                    out.append(LintFinding("cut-text", loc, text[-60:]))
+                if cell.name == "td" and j in p_cols and not _P_OK.match(text):
+                    out.append(LintFinding("p-value-format", loc, text))
+                if cell.name == "th" and j == n_th_lead and tr.find_parent("tbody") is not None:
+                    n_th_lead += 1
+                    if j == 0:
+                        row_heads.append(text)
+        if len(row_heads) >= 2 and row_heads == [str(i) for i in range(len(row_heads))]:
+            out.append(LintFinding("row-index", tw, "0, 1, 2, ..."))
+    text = soup.get_text(" ", strip=False)
+    for m in _MISSING_TEXT.finditer(text):
+        ctx = text[max(0, m.start() - 30) : m.end() + 30].replace("\n", " ")
+        out.append(LintFinding("missing-value", "text", ctx))
+    for m in _PUNCT.finditer(text):
+        ctx = text[max(0, m.start() - 30) : m.end() + 30].replace("\n", " ")
+        out.append(LintFinding("punctuation", "text", ctx))
+    for m in _P_INLINE.finditer(text):
+        v = m.group(2).rstrip(".")
+        ok = (m.group(1) in "<≤" and v == "0.001") or re.fullmatch(r"0\.\d{3}|1\.000", v)
+        # thresholds in prose (p < 0.05, p < 0.10) are definitions, not reported p-values
+        if not ok and not (m.group(1) in "<≤" and re.fullmatch(r"0\.\d{1,2}", v)):
+            out.append(LintFinding("p-value-format", "text", m.group(0)))
+    # de-duplicate while keeping order
+    seen: set[tuple[str, str, str]] = set()
+    uniq = []
+    for f in out:
+        key = (f.rule, f.where, f.text)
+        if key not in seen:
+            seen.add(key)
+            uniq.append(f)
+    return uniq
+
+
+def lint_file(path: str | Path, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
+    """Findings for one HTML file."""
+    return lint_html(Path(path).read_text(encoding="utf-8"), max_image_px=max_image_px)
+
+
+def lint_reports(reports_dir: str | Path) -> dict[str, list[LintFinding]]:
+    """Findings per report under ``reports_dir/<unit>/<study>.html`` (only reports with any)."""
+    out = {}
+    for p in sorted(Path(reports_dir).glob("*/*.html")):
+        if p.parent.name in ("site", "_runs"):
+            continue
+        found = lint_file(p)
+        if found:
+            out[f"{p.parent.name}/{p.name}"] = found
+    return out
