@@ -1880,7 +1880,7 @@ us.reports.show_figure(
                           title=f"{view.unit['name']}: dimension scores, reference period {period}"),
     alt=us.self_assessment.profile_alt_text(view.unit["name"], pos, fw),
 )
-display(us.existing_data.position_table(pos, fw))
+display(us.present.table(us.existing_data.position_table(pos, fw).reset_index(), index="Dimension"))
 display(Markdown(us.existing_data.no_score_text(pos, fw)))
 """),
     md("""
@@ -1892,7 +1892,7 @@ observation up to that period, at most six years older) and its source.
     code("""
 values = us.existing_data.indicator_table(view.aligned, unit_id, period, fw)
 rec.record("values", values[["indicator", "value", "year"]])
-display(values.set_index(["dimension", "indicator"]))
+display(us.present.table(values, index="Indicator"))
 """),
     md("""
 ## Change over time, like with like
@@ -1907,13 +1907,14 @@ change = (us.existing_data.like_for_like_change(view.aligned, unit_id, periods[0
 rec.record("change", change)
 if len(change):
     display(Markdown(f"Reference periods {periods[0]} and {period}."))
-    display(us.existing_data.change_table(change, fw).set_index("indicator"))
+    display(us.present.table(us.existing_data.change_table(change, fw), index="Indicator"))
 else:
     display(Markdown("_No indicator observed in two different years: no change can be shown._"))
 """),
     md("## Data coverage"),
     code("""
-display(us.existing_data.coverage_table(view.aligned, unit_id, period, fw).set_index("dimension"))
+display(us.present.table(us.existing_data.coverage_table(view.aligned, unit_id, period, fw),
+                         index="Dimension"))
 display(Markdown(us.existing_data.sources_text(view.indicators, store.manifest)))
 """),
 ]
@@ -1952,7 +1953,7 @@ display(Markdown(us.existing_data.synthesis_intro(units, store.manifest)))
     code("""
 summary = us.existing_data.group_summary(units, groups)
 rec.record("groups", summary)
-display(summary.set_index(["level", "peer group"]))
+display(us.present.table(summary))
 """),
     md("""
 ## Each group's distribution per dimension
@@ -1973,8 +1974,9 @@ for level in us.existing_data.LEVEL_ORDER:
     us.reports.show_figure(
         us.synthesis.plot_group_distributions(sc, members, scored, labels, period=period),
         alt=f"Scores per dimension for each peer group of {level} units, {period}",
+        title=f"{level} units: scores per dimension in each peer group, {period}",
     )
-    display(us.existing_data.distribution_table(dist, labels).set_index(["peer group", "dimension"]))
+    display(us.present.table(us.existing_data.distribution_table(dist, labels)))
 """),
     md("""
 ## Common data gaps
@@ -1985,7 +1987,7 @@ survey (the self-assessment) adds the most.
     code("""
 gaps = us.existing_data.data_gaps(scores, units, groups, dims, labels)
 rec.record("data_gaps", gaps)
-display(gaps.set_index(["level", "dimension"]))
+display(us.present.table(gaps, empty="No dimension lacks a score for half of a level's units."))
 """),
 ]
 
