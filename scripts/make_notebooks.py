@@ -1880,7 +1880,8 @@ us.reports.show_figure(
                           title=f"{view.unit['name']}: dimension scores, reference period {period}"),
     alt=us.self_assessment.profile_alt_text(view.unit["name"], pos, fw),
 )
-display(us.present.table(us.existing_data.position_table(pos, fw).reset_index(), index="Dimension"))
+display(us.present.table(us.existing_data.position_table(pos, fw).reset_index(), index="Dimension",
+                         kinds={"score (0-100)": "score", "peers' median": "score"}))
 display(Markdown(us.existing_data.no_score_text(pos, fw)))
 """),
     md("""
@@ -1892,7 +1893,7 @@ observation up to that period, at most six years older) and its source.
     code("""
 values = us.existing_data.indicator_table(view.aligned, unit_id, period, fw)
 rec.record("values", values[["indicator", "value", "year"]])
-display(us.present.table(values, index="Indicator"))
+display(us.present.table(values, index="Indicator", kinds={"year": "text"}))
 """),
     md("""
 ## Change over time, like with like
