@@ -199,7 +199,7 @@ beside the median of the cities of the same population size class. The partnersh
 study "Social cohesion and (feelings of) security" analyses all cities together.
 """),
     code("""
-coh = us.social_cohesion.load_panels(Path(data_dir) / "raw", track=rec.use,
+coh = us.social_cohesion.load_panels(us.workspace.for_data_dir(data_dir).public_raw_dir(), track=rec.use,
                                      percep=inputs.public.get("urb_percep"),
                                      crime=inputs.public.get("crim_gen_reg"))
 coh_text, coh_traj, coh_fig = us.social_cohesion.unit_section(coh, unit)
@@ -1626,7 +1626,7 @@ fw = us.load_framework(framework_path or None)
 rec.record("unit_name", "Cities of the Quality of Life in European Cities survey")
 inputs = us.pipeline.load_inputs(data_dir, fw, recorder=rec)
 sc = us.social_cohesion
-cdata = sc.load_panels(Path(data_dir) / "raw", track=rec.use, percep=inputs.public.get("urb_percep"),
+cdata = sc.load_panels(us.workspace.for_data_dir(data_dir).public_raw_dir(), track=rec.use, percep=inputs.public.get("urb_percep"),
                        crime=inputs.public.get("crim_gen_reg"))
 for s in (sc.SOURCE_PERCEP, sc.SOURCE_CONTEXT, "Eurostat indic_ur code list (labels of the answer codes)"):
     rec.source(s)

@@ -255,7 +255,7 @@ def test_city_results_byte_identical_to_cold_papermill(tmp_path):
                 if "image/png" in o.get("data", {})
             ]
 
-        assert pngs(nb) == pngs(cold[u]) and len(pngs(nb)) == 4
+        assert pngs(nb) == pngs(cold[u]) and len(pngs(nb)) >= 4
 
 
 @pytest.mark.slow

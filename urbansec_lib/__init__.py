@@ -20,10 +20,13 @@ _SUBMODULES = (
     "coinr",
     "collective_impact",
     "data",
+    "defaults",
+    "errors",
     "executor",
     "existing_data",
     "figures",
     "fixed_effects",
+    "framework",
     "funding",
     "good_practices",
     "impact",
@@ -52,6 +55,7 @@ _SUBMODULES = (
     "stages",
     "staggered",
     "store",
+    "studies",
     "survey",
     "synth_study",
     "synthesis",
@@ -59,6 +63,7 @@ _SUBMODULES = (
     "training",
     "trends",
     "wildboot",
+    "workspace",
 )
 
 #: Public names defined in submodules: name -> submodule.
@@ -102,10 +107,13 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         coinr,
         collective_impact,
         data,
+        defaults,
+        errors,
         executor,
         existing_data,
         figures,
         fixed_effects,
+        framework,
         funding,
         good_practices,
         impact,
@@ -134,6 +142,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         stages,
         staggered,
         store,
+        studies,
         survey,
         synth_study,
         synthesis,
@@ -141,6 +150,7 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         training,
         trends,
         wildboot,
+        workspace,
     )
     from .errors import Problem, ValidationError  # noqa: F401
     from .framework import Dimension, Framework, Indicator, load_framework  # noqa: F401

@@ -731,9 +731,12 @@ def _fast_csv(
     width = int(counts.max())
     keep = list(range(width))
     if skip is not None:  # columns the caller never reads (e.g. Kobo's timestamps)
-        head = next(
-            csv.reader(_lines(buf[: 1 << 20].decode("utf-8", "replace")), delimiter=sep), []
-        )
+        try:
+            head = next(
+                csv.reader(_lines(buf[: 1 << 20].decode("utf-8", "replace")), delimiter=sep), []
+            )
+        except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field
+            raise _fatal(label, str(exc), "a well-formed CSV file") from None
         head = [h.strip().lstrip("\ufeff") for h in head]
         if len(head) == int(counts[0]):
             keep = [j for j in range(width) if j >= len(head) or not skip(head[j])]
