@@ -425,7 +425,10 @@ display(us.present.key_findings(us.collective_impact.key_findings(a, unit_name))
 # One region against the others' public data (synthetic control, SDID): shown where the
 # unit's evaluation YAML declares `synthetic_control:`; self-contained cells.
 ORPHEUS_SYNTH = [
-    md("""
+    code('''
+sc_study = us.synth_study.run(unit_id, data_dir, recorder=rec)
+if sc_study is not None:
+    display(Markdown("""
 ## One region against the other regions: synthetic control (real public data)
 
 When one city introduces a policy alone, its comparison can be built from other regions'
@@ -434,13 +437,7 @@ reproduces the city's recorded crime before the policy started. The gap after th
 is the estimated effect. Giving the same start date to each donor region in turn
 (*placebos*) shows how unusual that gap is; leaving out one donor at a time shows whether
 one region drives it; synthetic difference-in-differences is a second estimate beside it.
-This section appears where the unit's evaluation file declares `design: synthetic_control`.
-"""),
-    code("""
-sc_study = us.synth_study.run(unit_id, data_dir, recorder=rec)
-if sc_study is None:
-    display(Markdown("_This unit's evaluation file declares no synthetic-control design._"))
-else:
+"""))
     sc = sc_study.result
     rec.source("Eurostat crim_gen_reg (real data; synthetic control"
                + (", policy start illustrative)" if sc_study.spec.illustrative else ")"))
@@ -451,7 +448,7 @@ else:
     us.reports.show_figure(
         sc.plot(), alt=f"{sc_study.name} and its synthetic control: {sc.outcome_label} by year, "
         f"treatment from {sc.treatment_time}")
-"""),
+'''),
     code("""
 if sc_study is not None:
     display(Markdown("**Donor weights** (regions with a weight above 0.001, in data order) "
@@ -503,7 +500,10 @@ if sc_study is not None:
 # Staggered rollout section of the orpheus report (self-contained: shown where the unit's
 # evaluation spec declares `design: staggered`).
 ORPHEUS_STAGGERED = [
-    md("""
+    code('''
+rollout_spec, rollout = us.pipeline.read_rollout(unit_id, data_dir, recorder=rec)
+if rollout is not None:
+    display(Markdown("""
 ## Staggered rollout across neighbourhoods
 
 Where an initiative reaches neighbourhoods one after another, the usual two-way
@@ -511,15 +511,11 @@ fixed-effects (TWFE) regression compares some neighbourhoods with others that al
 the initiative; when effects change over time it can mislead, even in sign. The
 Callaway & Sant'Anna estimator compares each cohort of adopting neighbourhoods only with
 neighbourhoods that never adopted, year by year, and averages those comparisons. The
-Goodman-Bacon decomposition shows which comparisons the TWFE estimate is made of. Shown
-only when the unit's evaluation declares a staggered design.
-"""),
-    code("""
-rollout_spec, rollout = us.pipeline.read_rollout(unit_id, data_dir, recorder=rec)
-if rollout is None:
-    display(Markdown("_This unit's evaluation declares no staggered rollout._"))
-else:
-    rec.source("Neighbourhood rollout panel (SYNTHETIC, planted effects)")
+Goodman-Bacon decomposition shows which comparisons the TWFE estimate is made of.
+"""))
+    rollout_file = rollout_spec.resolve(rollout_spec.rollout_file)
+    rollout_prov = us.pipeline.provenance_note(rollout_file, data_dir)
+    rec.source(us.pipeline.source_label("Neighbourhood rollout panel", rollout_file, data_dir))
     stag = us.staggered.evaluate_rollout(rollout, outcome_label="incidents per 1,000 residents")
     rec.record("staggered_effects", stag.table())
     display(us.present.table(stag.table(), columns={"design": "Design", "estimate": "Estimate",
@@ -528,36 +524,37 @@ else:
                              ci={"95% CI": ("ci_low", "ci_high")}, labels={"design": {}},
                              kinds={"estimate": ("number", 2), "n": "int"}))
     display(Markdown(stag.reading()))
-"""),
+'''),
     code("""
 if rollout is not None:
     years = f"{rollout['year'].min()}-{rollout['year'].max()}"
     us.reports.show_figure(
-        stag.dynamic.plot(title=f"{unit_id}: effect by years since adoption "
-                                f"(synthetic data, {years})",
+        stag.dynamic.plot(title=f"{unit_name}: effect by years since adoption "
+                                f"({rollout_prov}, {years})",
                           ylabel="change in incidents per 1,000 residents"),
-        alt=f"Event study for {unit_id}: change in incidents per 1,000 residents by years "
+        alt=f"Event study for {unit_name}: change in incidents per 1,000 residents by years "
             "since adoption, with 95% confidence intervals")
     rec.record("staggered_event_study", stag.dynamic.table())
     display(us.present.table(stag.dynamic.table().rename(columns={"e": "years since adoption"}),
                              number_dp=2))
 """),
-    md("""
+    code('''
+if rollout is not None:
+    display(Markdown("""
 ### What the TWFE estimate is made of
 
 Each point is one 2x2 comparison inside the TWFE regression: its estimate against its weight.
 "Later vs earlier treated" comparisons use neighbourhoods that already have the initiative
 as controls; with effects that grow over time they pull the TWFE estimate towards zero.
-"""),
-    code("""
-if rollout is not None:
+"""))
     us.reports.show_figure(
-        stag.bacon.plot(title=f"{unit_id}: the 2x2 comparisons inside TWFE (synthetic, {years})",
+        stag.bacon.plot(title=f"{unit_name}: the 2x2 comparisons inside TWFE "
+                              f"({rollout_prov}, {years})",
                         ylabel="2x2 DiD estimate\\n(incidents per 1,000 residents)"),
-        alt=f"2x2 DiD estimates against their weights in the TWFE estimate for {unit_id}")
+        alt=f"2x2 DiD estimates against their weights in the TWFE estimate for {unit_name}")
     rec.record("bacon_by_type", stag.bacon.by_type)
     display(us.present.table(stag.bacon.by_type, number_dp=3))
-"""),
+'''),
 ]
 
 ORPHEUS = [
@@ -594,7 +591,7 @@ has_eval = us.pipeline.has_evaluation(unit_id, data_dir)
 display(Markdown(us.pipeline.provenance_banner(
     [inv_file] + ([us.pipeline.evaluation_file(unit_id, data_dir)] if has_eval else []), data_dir)))
 rec.dataset("Policy inventory of the city's initiatives", "as filed",
-            "as declared by the workspace's sources (demo: ILLUSTRATIVE)")
+            us.pipeline.declared_provenance(inv_file, data_dir))
 rec.record("coverage", cov[cov["unit_id"] == unit_id])
 rec.record("domains", sorted(classified.loc[classified["unit_id"] == unit_id, "domain"].unique()))
 """),
@@ -673,7 +670,8 @@ if has_eval:
     rec.source(us.pipeline.source_label("Outcome survey and incident counts",
                                         us.pipeline.evaluation_file(unit_id, data_dir), data_dir))
     rec.dataset("Outcome survey waves and monthly incident counts", "as filed",
-                "as declared by the workspace's sources (demo: SYNTHETIC, planted effects)")
+                us.pipeline.declared_provenance(us.pipeline.evaluation_file(unit_id, data_dir),
+                                                data_dir))
     init_id = initiative or spec.initiative_id
     display(us.present.table(mine[mine["initiative_id"] == init_id],
                              columns={"name": "Initiative", "description": "Description",
@@ -1000,7 +998,7 @@ pre, post = training.read_training(data_dir, unit_id, recorder=rec)
 res = training.evaluate(pre, post, training_id=unit_id, min_n=min_n)
 rec.source("Training questionnaire exports (KoboToolbox), data/raw/training; see its README.md")
 rec.dataset(f"Training questionnaire exports of {unit_id} (before and after)", unit_id.split("-")[-1],
-            "SYNTHETIC: scripts/make_demo_actions.py (fixed seed); no real participant")
+            us.pipeline.declared_provenance(Path(data_dir) / "raw" / "training", data_dir))
 rec.record("unit_name", f"training {unit_id}")
 rec.record("instrument_version", instruments.load_instrument("training_pre_post").stamp)
 rec.record("competence_framework_version", res.params["competences_version"])
@@ -1226,8 +1224,8 @@ rec.source("AI technologies survey export (KoboToolbox), data/raw/ai; see its RE
 rec.record("unit_name", "European survey of urban authorities")
 rec.record("instrument_version", instruments.load_instrument("ai_technologies").stamp)
 rec.record("n_authorities", len(ai))
-rec.dataset("AI technologies survey of urban authorities (KoboToolbox export)", "demo",
-            "SYNTHETIC: scripts/make_demo_actions.py (fixed seed); no authority answered it")
+rec.dataset("AI technologies survey of urban authorities (KoboToolbox export)", "as filed",
+            us.pipeline.declared_provenance(raw / "ai_survey_kobo.csv", data_dir))
 """),
     md("## Technologies used and tested"),
     code("""
@@ -1543,8 +1541,9 @@ rec.source(us.pipeline.source_label("Collective Impact self-assessment workbooks
 rec.record("unit_name", "Collective Impact pilot cities")
 rec.record("units", list(cis))
 display(Markdown(us.pipeline.provenance_banner(rec.inputs, data_dir)))
-rec.dataset("Collective Impact self-assessment workbooks of the pilot cities", "demo",
-            "ILLUSTRATIVE: invented content (scripts/make_demo_ci.py), not the cities' assessments")
+rec.dataset("Collective Impact self-assessment workbooks of the pilot cities", "as filed",
+            us.pipeline.declared_provenance(
+                next(iter(us.pipeline.collective_impact_files(data_dir).values())), data_dir))
 names = {u: us.pipeline.unit_name(u, data_dir) for u in cis}
 display(us.present.table(
     us.collective_impact.overview(list(cis.values())),

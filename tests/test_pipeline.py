@@ -136,3 +136,29 @@ def test_initiatives_without_impact_link_pyramid_to_collective_impact(tmp_path):
     found = pipeline.initiatives_without_impact("FI1B1", tmp_path)
     assert found == [("HEL-10", "Night-time street work")]
     assert pipeline.initiatives_without_impact("XX000", tmp_path) == []
+
+
+def test_dataset_provenance_follows_the_workspace_declaration():
+    """The survey's provenance row is the workspace's declaration, never a fixed label."""
+    from types import SimpleNamespace
+
+    from urbansec_lib import self_assessment
+
+    ind = pd.DataFrame(
+        {
+            "unit_id": ["A", "A"],
+            "indicator_id": ["x", "y"],
+            "period": [2023, 2025],
+            "value": [1.0, 2.0],
+            "source": ["survey (n=80)", "survey (n=80)"],
+        }
+    )
+    demo = SimpleNamespace(
+        indicators=ind,
+        survey_provenance={"A": "synthetic self-assessment answers (seeded generator)"},
+    )
+    (row,) = self_assessment.datasets(demo)
+    assert row["year"] == "2023-2025" and row["provenance"].startswith("Synthetic")
+    real = SimpleNamespace(indicators=ind, survey_provenance={"A": "real"})
+    (row,) = self_assessment.datasets(real)
+    assert "real data" in row["provenance"] and "ynthetic" not in row["provenance"]

@@ -571,6 +571,22 @@ def test_read_spec_staggered_design(tmp_path):
     assert outcomes.read_spec(p).design == ""
 
 
+def test_read_rollout_without_evaluation_file(tmp_path):
+    """A unit with an inventory but no evaluation file: no rollout, no error."""
+    from urbansec_lib import pipeline
+
+    (tmp_path / "raw" / "orpheus").mkdir(parents=True)
+    assert not pipeline.has_evaluation("PL013C", tmp_path)
+    assert pipeline.read_rollout("PL013C", tmp_path) == (None, None)
+    ev = tmp_path / "raw" / "orpheus" / "PL013C_evaluation.yaml"
+    ev.write_text(
+        "unit_id: PL013C\ninitiative_id: P1\nstart_month: 2022-01\nfirst_post_wave: 2023\n"
+        "incidents_file: i.csv\n"
+    )
+    spec, rollout = pipeline.read_rollout("PL013C", tmp_path)
+    assert spec.design == "" and rollout is None
+
+
 def test_simulated_rollout_recovers_planted_effect_and_shows_twfe_bias():
     """Large synthetic rollout: CS simple ATT = the planted average effect; TWFE is off."""
     from urbansec_lib.outcomes import simulate_rollout

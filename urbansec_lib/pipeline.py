@@ -80,6 +80,23 @@ def source_label(what: str, path: str | Path, data: str | Path | None = None) ->
     return what if ws.is_real(path) else f"{what} ({ws.provenance_of(path)})"
 
 
+def declared_provenance(path: str | Path, data: str | Path | None = None) -> str:
+    """The provenance column of a report's dataset table: the workspace's declared label
+    (e.g. ``"Synthetic outcome data with planted effects"``), or that the file is the unit's
+    own real data."""
+    ws = workspace(data)
+    if ws.is_real(path):
+        return "the unit's own file (real data)"
+    text = ws.provenance_of(path)
+    return text[0].upper() + text[1:]
+
+
+def provenance_note(path: str | Path, data: str | Path | None = None) -> str:
+    """A short note for a figure title: ``"real data"``, ``"synthetic data"`` or
+    ``"illustrative data"``, as the workspace declares the file."""
+    return f"{workspace(data).provenance_kind(path)} data"
+
+
 def provenance_banner(paths, data: str | Path | None = None) -> str:
     """A Markdown warning naming every input that is not real data (empty when all are)."""
     ws = workspace(data)
@@ -120,6 +137,9 @@ class StudyInputs:
     public : dict
         The public statistics as read (tidy frames ``"crim_gen_reg"``, ``"urb_percep"``
         of :func:`urbansec_lib.data.read_eurostat_tsv`), so no study reads them twice.
+    survey_provenance : dict
+        Unit -> the declared provenance of its survey answers (the workspace's
+        ``[provenance]`` label, ``"real"`` unless declared otherwise).
     """
 
     units: pd.DataFrame
@@ -131,6 +151,7 @@ class StudyInputs:
     errors: dict = field(default_factory=dict)
     responses: pd.DataFrame = field(default_factory=pd.DataFrame)
     public: dict = field(default_factory=dict)
+    survey_provenance: dict = field(default_factory=dict)
 
 
 def align_periods(
@@ -239,6 +260,7 @@ def load_inputs(
     valid_units = set(units["unit_id"])
     own_units = set(units.loc[units["origin"] == "workspace", "unit_id"])
     read: set[str] = set()
+    survey_prov: dict[str, str] = {}
     # raw exports named <unit>_*.csv are read only in the demo; others come from imports
     for unit, path in (survey_exports(raw) if ws.demo else {}).items():
         if unit in skip_units or unit not in own_units:
@@ -249,6 +271,7 @@ def load_inputs(
             # respondent ids are not needed downstream: never carried along
             answers.append(resp.data.drop(columns=["respondent"], errors="ignore"))
             read.add(unit)
+            survey_prov[unit] = ws.provenance_of(path)
         except ValidationError as exc:
             problems[path.name] = exc.redacted()  # shown in reports: no cell values
             errors[path.name] = exc
@@ -263,6 +286,7 @@ def load_inputs(
         )
         frames.append(survey.aggregate(resp, fw))
         answers.append(resp.drop(columns=["respondent", "source_file"], errors="ignore"))
+        survey_prov[unit] = ws.provenance_of(folder / "responses.csv")
     raw_ind = pd.concat(frames, ignore_index=True)
     raw_ind = raw_ind[["unit_id", "indicator_id", "period", "value", "source", "n"]]
     # disclosure control before anything is scored: a survey value over fewer than min_n
@@ -288,6 +312,7 @@ def load_inputs(
         sources=sources,
         raw_indicators=raw_ind,
         errors=errors,
+        survey_provenance=survey_prov,
         responses=(
             pd.concat(answers, ignore_index=True)
             if answers
@@ -592,10 +617,13 @@ def read_rollout(unit_id: str, data: str | Path | None = None, recorder=None):
     """The staggered-rollout panel of a unit whose evaluation declares ``design: staggered``.
 
     Returns ``(spec, rollout)``; ``rollout`` is ``None`` when the unit's evaluation declares
-    no staggered design. Every file read is declared to ``recorder``.
+    no staggered design, and both are ``None`` when the unit has no evaluation file. Every
+    file read is declared to ``recorder``.
     """
     from . import outcomes
 
+    if not has_evaluation(unit_id, data):
+        return None, None
     track = recorder.use if recorder is not None else (lambda p: Path(p))
     spec = outcomes.read_spec(track(evaluation_file(unit_id, data)))
     if spec.design != "staggered":

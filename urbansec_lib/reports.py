@@ -188,6 +188,13 @@ def project_root() -> Path:
     return Path.cwd()
 
 
+def _uses_synthetic(sources, datasets) -> bool:
+    """Whether any source or dataset of a report is declared synthetic or illustrative."""
+    texts = [str(x) for x in (sources or [])]
+    texts += [f"{d.get('name', '')} {d.get('provenance', '')}" for d in (datasets or [])]
+    return any(w in t.lower() for t in texts for w in ("synthetic", "illustrative", "demo"))
+
+
 def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file's bytes."""
     h = hashlib.sha256()
@@ -689,6 +696,8 @@ def run_unit(
             "packages": manifest_entry["packages"],
             "manifest_relpath": f"reports/{unit_id}/manifest.json",
             "datasets": rec.get("datasets", []),
+            # the methods note mentions synthetic data only where the report uses some
+            "has_synthetic": _uses_synthetic(manifest_entry["sources"], rec.get("datasets", [])),
         }
         html = render_html(nb, context)
         findings = _privacy_findings(html, min_n=min_n)

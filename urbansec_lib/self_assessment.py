@@ -723,12 +723,21 @@ _DATASETS = {
         "European Commission, DG REGIO / Eurostat (real data, bundled extraction)",
         "https://ec.europa.eu/eurostat/databrowser/view/urb_percep/default/table?lang=en",
     ),
-    "survey": (
-        "Self-assessment survey of the pilot units",
-        "SYNTHETIC: seeded generator (scripts/make_demo_survey.py), for demonstration",
-        None,
-    ),
 }
+
+
+def _survey_dataset(inputs) -> tuple[str, str, None]:
+    """Name and provenance of the self-assessment survey, from the workspace's declaration
+    (e.g. the demo's synthetic answers) of every unit's survey file."""
+    labels = sorted(set(getattr(inputs, "survey_provenance", {}).values()))
+    not_real = [x for x in labels if x.split()[0].lower().rstrip(":;,") != "real"]
+    if not labels:
+        prov = "the units' own survey exports"
+    elif not_real:
+        prov = "; ".join(x[0].upper() + x[1:] for x in not_real)
+    else:
+        prov = "the units' own survey exports, imported with pseudonymised ids (real data)"
+    return "Self-assessment survey of the units", prov, None
 
 
 def datasets(inputs) -> list[dict]:
@@ -741,7 +750,10 @@ def datasets(inputs) -> list[dict]:
     years = years.fillna(pd.to_numeric(ind["period"], errors="coerce"))
     out = []
     for k, yrs in years.groupby(key, sort=False):
-        name, prov, url = _DATASETS.get(k, (k, "see the source column", None))
+        if k == "survey":
+            name, prov, url = _survey_dataset(inputs)
+        else:
+            name, prov, url = _DATASETS.get(k, (k, "see the source column", None))
         lo, hi = yrs.min(), yrs.max()
         year = "not stated" if pd.isna(lo) else (f"{lo:.0f}" if lo == hi else f"{lo:.0f}-{hi:.0f}")
         d = {"name": name, "year": year, "provenance": prov}
