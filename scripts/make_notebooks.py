@@ -514,7 +514,7 @@ neighbourhoods that never adopted, year by year, and averages those comparisons.
 Goodman-Bacon decomposition shows which comparisons the TWFE estimate is made of.
 """))
     rollout_file = rollout_spec.resolve(rollout_spec.rollout_file)
-    rollout_prov = us.pipeline.provenance_note(rollout_file, data_dir)
+    rollout_prov = us.pipeline.data_kind(rollout_file, data_dir)
     rec.source(us.pipeline.source_label("Neighbourhood rollout panel", rollout_file, data_dir))
     stag = us.staggered.evaluate_rollout(rollout, outcome_label="incidents per 1,000 residents")
     rec.record("staggered_effects", stag.table())

@@ -53,6 +53,19 @@ def test_repository_is_the_demo_workspace():
     assert ws.is_real(ROOT / "data/raw/public/eurostat_urb_percep/urb_percep.tsv")
 
 
+def test_report_provenance_labels_follow_the_declaration(torun):
+    from urbansec_lib import pipeline
+
+    demo_inv = ROOT / "data/raw/orpheus/BE212_inventory.csv"
+    assert pipeline.declared_provenance(demo_inv, ROOT / "data").startswith("Illustrative policy")
+    assert pipeline.data_kind(ROOT / "data/raw/orpheus/ES300_rollout_areas.csv", ROOT / "data") == (
+        "synthetic data"
+    )
+    own = torun.raw_dir / "orpheus" / "PL013C_inventory.csv"
+    assert pipeline.declared_provenance(own, torun.data_dir) == "the unit's own file (real data)"
+    assert pipeline.data_kind(own, torun.data_dir) == "real data"
+
+
 def test_comparators_are_declared_and_never_demo_surveys(torun):
     units = torun.comparator_units()
     own = units[units["origin"] == "workspace"]

@@ -42,6 +42,8 @@ __all__ = [
     "check_unit_inputs",
     "workspace",
     "provenance_note",
+    "declared_provenance",
+    "data_kind",
     "source_label",
     "provenance_banner",
     "read_each",
@@ -91,7 +93,7 @@ def declared_provenance(path: str | Path, data: str | Path | None = None) -> str
     return text[0].upper() + text[1:]
 
 
-def provenance_note(path: str | Path, data: str | Path | None = None) -> str:
+def data_kind(path: str | Path, data: str | Path | None = None) -> str:
     """A short note for a figure title: ``"real data"``, ``"synthetic data"`` or
     ``"illustrative data"``, as the workspace declares the file."""
     return f"{workspace(data).provenance_kind(path)} data"

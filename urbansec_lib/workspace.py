@@ -68,6 +68,7 @@ DEMO_PROVENANCE: dict[str, str] = {
     "data/raw/orpheus/*_evaluation.yaml": "synthetic outcome data with planted effects",
     "data/raw/orpheus/*_survey_outcomes.csv": "synthetic outcome data with planted effects",
     "data/raw/orpheus/*_incidents_monthly.csv": "synthetic outcome data with planted effects",
+    "data/raw/orpheus/*_rollout_areas.csv": "synthetic outcome data with planted effects",
     "data/raw/collective_impact": "illustrative Collective Impact workbooks (demo)",
     "data/raw/training": "synthetic training exports (seeded generator)",
     "data/raw/good_practices": "synthetic good-practice inventory (seeded generator)",
