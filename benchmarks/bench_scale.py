@@ -81,9 +81,9 @@ def _plain_script(ws: Path, units: list[str]) -> float:
 
 
 def bench_reports(ws: Path, n: int, jobs: int = 2) -> dict:
-    from urbansec_lib import pipeline, reports, site
+    from urbansec_lib import reports, site, studies
 
-    units = pipeline.study_units("existing_data", ws, scope="registry")
+    units = studies.study_units("existing_data", ws, scope="registry")
     step = max(1, len(units) // n)
     sel = units[::step][:n]
     out = Path(tempfile.mkdtemp(prefix="bench-reports-"))

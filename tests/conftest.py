@@ -16,14 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def demo_reports(tmp_path_factory):
     """Run every demo study into a temporary reports folder; returns (folder, summaries)."""
-    from urbansec_lib import pipeline, reports
+    from urbansec_lib import reports, studies
 
     out = tmp_path_factory.mktemp("reports")
     summaries = {}
     for study, spec in reports.STUDIES.items():
         if not (ROOT / "notebooks" / spec["notebook"]).exists():
             continue
-        units = pipeline.study_units(study, ROOT / "data")
+        units = studies.study_units(study, ROOT / "data")
         summaries[study] = reports.run(
             study, units, jobs=os.cpu_count() or 2, reports_dir=out, root=ROOT, progress=False
         )

@@ -47,7 +47,7 @@ def test_existing_data_study_on_dask_local_cluster(tmp_path):
     """The existing-data study on a LocalCluster: the store is built once by the caller,
     every unit of the set (here a sample across levels) is reported, none is lost."""
     distributed = pytest.importorskip("dask.distributed")
-    from urbansec_lib import pipeline, store
+    from urbansec_lib import store, studies
 
     root = HERE.parent
     shutil.copytree(root / "data" / "raw", tmp_path / "raw")
@@ -57,7 +57,7 @@ def test_existing_data_study_on_dask_local_cluster(tmp_path):
     sample = [
         units.loc[units["level"] == lv, "unit_id"].iloc[0] for lv in sorted(set(units["level"]))
     ]
-    assert set(sample) <= set(pipeline.study_units("existing_data", tmp_path, scope="registry"))
+    assert set(sample) <= set(studies.study_units("existing_data", tmp_path, scope="registry"))
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:

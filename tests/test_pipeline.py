@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from urbansec_lib import pipeline, reports
+from urbansec_lib import pipeline, reports, studies
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,15 +37,15 @@ def test_align_periods_by_hand():
 
 
 def test_study_units_of_the_demo():
-    assert pipeline.study_units("orpheus_impact", ROOT / "data") == [
+    assert studies.study_units("orpheus_impact", ROOT / "data") == [
         "BE212",
         "ES300",
         "FI1B1",
         "FRL03",
     ]
-    pilots = pipeline.study_units("city_self_assessment", ROOT / "data")
+    pilots = studies.study_units("city_self_assessment", ROOT / "data")
     assert {"ES001C", "BE212", "FRL03"} <= set(pilots)
-    assert pipeline.study_units("existing_indices", ROOT / "data") == ["EU"]
+    assert studies.study_units("existing_indices", ROOT / "data") == ["EU"]
 
 
 def test_load_inputs_skips_a_broken_export_and_names_it(tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from urbansec_lib import pipeline, reports
+from urbansec_lib import reports, store
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "Zyxwanda Plantface"
@@ -79,7 +79,7 @@ def test_planted_personal_data_never_leaves_the_import(tmp_path, monkeypatch):
     _plant(data)
     raw_before = {p: p.read_bytes() for p in (data / "raw").rglob("*") if p.is_file()}
 
-    processed = pipeline.build_processed(data)
+    processed = store.build_processed(data)
     # the import of the planted exports happened (not vacuous)
     assert (processed / "ES001C" / "responses.csv").exists()
     assert (processed / "LV001C" / "rejected.csv").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from urbansec_lib import pipeline, privacy, reports
+from urbansec_lib import privacy, reports, studies
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_study_notebook_runs_and_records_primary(tmp_path):
     assert reports.STUDIES["social_cohesion_security"]["units"] == "EU"
-    assert pipeline.study_units("social_cohesion_security", ROOT / "data") == ["EU"]
+    assert studies.study_units("social_cohesion_security", ROOT / "data") == ["EU"]
     summary = reports.run(
         "social_cohesion_security", ["EU"], jobs=1, reports_dir=tmp_path, root=ROOT, progress=False
     )

@@ -1,70 +1,101 @@
 """urbansec: an open research toolkit for urban security studies in Europe.
 
+The package is layered; each layer may import only from the layers before it
+(``tests/test_layers.py`` checks it, see CONTRIBUTING.md)::
+
+    core -> model -> inputs -> engine -> methods -> presentation -> analysis -> study -> publish -> cli
+
+Every module is reachable by its short name (``us.survey``, ``urbansec_lib.survey``), the
+name it had before the layers, as well as by its place (``urbansec_lib.inputs.survey``).
+
 Example
 -------
 >>> import urbansec_lib as us
 >>> fw = us.load_framework()
 >>> [d.id for d in fw.dimensions][:2]
 ['quality_of_life', 'social_cohesion']
+>>> us.survey is us.inputs.survey
+True
 """
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 from typing import TYPE_CHECKING, Any
 
-#: Submodules, imported on first attribute access (``us.impact``) so that
-#: ``import urbansec_lib`` and the ``urbansec`` command start fast (no scipy,
-#: statsmodels, matplotlib or scikit-learn until a command needs them).
-_SUBMODULES = (
-    "ai_survey",
-    "coherence",
-    "coinr",
-    "collective_impact",
-    "data",
-    "defaults",
-    "errors",
-    "executor",
-    "existing_data",
-    "figures",
-    "fixed_effects",
-    "framework",
-    "funding",
-    "good_practices",
-    "impact",
-    "indices",
-    "ingest",
-    "instruments",
-    "lint_report",
-    "multilevel",
-    "omitted_variable",
-    "orpheus",
-    "outcomes",
-    "pdf",
-    "peers",
-    "pilot",
-    "pipeline",
-    "plots",
-    "present",
-    "privacy",
-    "registry",
-    "reports",
-    "scoring",
-    "self_assessment",
-    "sensitivity",
-    "site",
-    "social_cohesion",
-    "stages",
-    "staggered",
-    "store",
-    "studies",
-    "survey",
-    "synth_study",
-    "synthesis",
-    "synthetic_control",
-    "training",
-    "trends",
-    "wildboot",
-    "workspace",
+#: The layers, in import order (a layer may import only from those before it).
+LAYERS = (
+    "core",
+    "model",
+    "inputs",
+    "engine",
+    "methods",
+    "presentation",
+    "analysis",
+    "study",
+    "publish",
 )
+
+#: Every module, by its short name -> its layer. Imported on first attribute access
+#: (``us.impact``) so that ``import urbansec_lib`` and the ``urbansec`` command start fast
+#: (no scipy, statsmodels, matplotlib or scikit-learn until a command needs them).
+_MODULES = {
+    "ai_survey": "analysis",
+    "batch": "publish",
+    "coherence": "engine",
+    "coinr": "model",
+    "collective_impact": "analysis",
+    "data": "inputs",
+    "defaults": "core",
+    "demean": "methods",
+    "design": "methods",
+    "errors": "core",
+    "executor": "publish",
+    "existing_data": "study",
+    "figures": "presentation",
+    "fixed_effects": "methods",
+    "framework": "model",
+    "funding": "analysis",
+    "good_practices": "analysis",
+    "impact": "methods",
+    "indices": "engine",
+    "ingest": "core",
+    "instruments": "inputs",
+    "lint_report": "publish",
+    "multilevel": "methods",
+    "omitted_variable": "methods",
+    "orpheus": "analysis",
+    "outcomes": "analysis",
+    "pdf": "publish",
+    "peers": "engine",
+    "pilot": "analysis",
+    "pipeline": "study",
+    "plots": "presentation",
+    "present": "presentation",
+    "privacy": "inputs",
+    "registry": "core",
+    "reports": "publish",
+    "scoring": "engine",
+    "self_assessment": "study",
+    "sensitivity": "engine",
+    "site": "publish",
+    "social_cohesion": "analysis",
+    "stages": "engine",
+    "staggered": "methods",
+    "store": "study",
+    "studies": "study",
+    "survey": "inputs",
+    "synth_study": "study",
+    "synthesis": "engine",
+    "synthetic_control": "methods",
+    "training": "analysis",
+    "trends": "engine",
+    "versions": "core",
+    "wildboot": "methods",
+    "workspace": "inputs",
+}
+_SUBMODULES = tuple(_MODULES)
 
 #: Public names defined in submodules: name -> submodule.
 _NAMES = {
@@ -82,15 +113,41 @@ _NAMES = {
 }
 
 
+class _ShortNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import urbansec_lib.survey`` finds ``urbansec_lib.inputs.survey`` (same module object)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        head, _, rest = fullname.partition(".")
+        if head != __name__ or "." in rest or rest not in _MODULES:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        short = spec.name.rpartition(".")[2]
+        return importlib.import_module(f"{__name__}.{_MODULES[short]}.{short}")
+
+    def exec_module(self, module):  # the real module is already executed
+        pass
+
+
+if not any(isinstance(f, _ShortNames) for f in sys.meta_path):
+    sys.meta_path.insert(0, _ShortNames())
+
+
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES or name in _NAMES:
-        importlib.import_module(".errors", __name__)  # sets pandas' string storage first
-    if name in _SUBMODULES:
+    if name in _MODULES or name in _NAMES or name in LAYERS:
+        importlib.import_module(".core.errors", __name__)  # sets pandas' string storage first
+    if name in LAYERS:
         mod = importlib.import_module(f".{name}", __name__)
         globals()[name] = mod
         return mod
+    if name in _MODULES:
+        mod = importlib.import_module(f".{_MODULES[name]}.{name}", __name__)
+        globals()[name] = mod
+        return mod
     if name in _NAMES:
-        value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+        short = _NAMES[name]
+        value = getattr(importlib.import_module(f".{_MODULES[short]}.{short}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -101,62 +158,82 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
-    from . import (  # noqa: F401
-        ai_survey,
-        coherence,
-        coinr,
-        collective_impact,
-        data,
-        defaults,
-        errors,
-        executor,
-        existing_data,
-        figures,
-        fixed_effects,
-        framework,
-        funding,
-        good_practices,
-        impact,
-        indices,
-        ingest,
-        instruments,
-        lint_report,
-        multilevel,
-        omitted_variable,
-        orpheus,
-        outcomes,
-        pdf,
-        peers,
-        pilot,
-        pipeline,
-        plots,
-        present,
-        privacy,
-        registry,
-        reports,
-        scoring,
-        self_assessment,
-        sensitivity,
-        site,
-        social_cohesion,
-        stages,
-        staggered,
-        store,
-        studies,
-        survey,
-        synth_study,
-        synthesis,
-        synthetic_control,
-        training,
-        trends,
-        wildboot,
-        workspace,
+    from .analysis import (
+        ai_survey,  # noqa: F401
+        collective_impact,  # noqa: F401
+        funding,  # noqa: F401
+        good_practices,  # noqa: F401
+        orpheus,  # noqa: F401
+        outcomes,  # noqa: F401
+        pilot,  # noqa: F401
+        social_cohesion,  # noqa: F401
+        training,  # noqa: F401
     )
-    from .errors import Problem, ValidationError  # noqa: F401
-    from .framework import Dimension, Framework, Indicator, load_framework  # noqa: F401
-    from .registry import UnitRecord, load_registry, register_unit  # noqa: F401
-    from .scoring import Profile, score  # noqa: F401
+    from .core import (
+        defaults,  # noqa: F401
+        errors,  # noqa: F401
+        ingest,  # noqa: F401
+        registry,  # noqa: F401
+        versions,  # noqa: F401
+    )
+    from .core.errors import Problem, ValidationError  # noqa: F401
+    from .core.registry import UnitRecord, load_registry, register_unit  # noqa: F401
+    from .engine import (
+        coherence,  # noqa: F401
+        indices,  # noqa: F401
+        peers,  # noqa: F401
+        scoring,  # noqa: F401
+        sensitivity,  # noqa: F401
+        stages,  # noqa: F401
+        synthesis,  # noqa: F401
+        trends,  # noqa: F401
+    )
+    from .engine.scoring import Profile, score  # noqa: F401
+    from .inputs import (
+        data,  # noqa: F401
+        instruments,  # noqa: F401
+        privacy,  # noqa: F401
+        survey,  # noqa: F401
+        workspace,  # noqa: F401
+    )
+    from .methods import (
+        demean,  # noqa: F401
+        design,  # noqa: F401
+        fixed_effects,  # noqa: F401
+        impact,  # noqa: F401
+        multilevel,  # noqa: F401
+        omitted_variable,  # noqa: F401
+        staggered,  # noqa: F401
+        synthetic_control,  # noqa: F401
+        wildboot,  # noqa: F401
+    )
+    from .model import (
+        coinr,  # noqa: F401
+        framework,  # noqa: F401
+    )
+    from .model.framework import Dimension, Framework, Indicator, load_framework  # noqa: F401
+    from .presentation import (
+        figures,  # noqa: F401
+        plots,  # noqa: F401
+        present,  # noqa: F401
+    )
+    from .publish import (
+        batch,  # noqa: F401
+        executor,  # noqa: F401
+        lint_report,  # noqa: F401
+        pdf,  # noqa: F401
+        reports,  # noqa: F401
+        site,  # noqa: F401
+    )
+    from .study import (
+        existing_data,  # noqa: F401
+        pipeline,  # noqa: F401
+        self_assessment,  # noqa: F401
+        store,  # noqa: F401
+        studies,  # noqa: F401
+        synth_study,  # noqa: F401
+    )
 
 __version__ = "0.1.0"
 
-__all__ = sorted([*_SUBMODULES, *_NAMES])
+__all__ = sorted([*_SUBMODULES, *_NAMES, *LAYERS])

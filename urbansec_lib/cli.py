@@ -46,8 +46,8 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _add_run(sub, common) -> None:
-    from .defaults import SEED
-    from .studies import DEFAULT_STUDY, help_text
+    from .core.defaults import SEED
+    from .study.studies import DEFAULT_STUDY, help_text
 
     p = sub.add_parser(
         "run",
@@ -108,8 +108,8 @@ def _add_run(sub, common) -> None:
 
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .defaults import MIN_N, SEED
-    from .studies import help_text
+    from .core.defaults import MIN_N, SEED
+    from .study.studies import help_text
 
     common = _common()
     ap = argparse.ArgumentParser(
@@ -305,8 +305,9 @@ def _form_languages() -> list[str]:
 
 
 def _cmd_run(a) -> int:
-    from . import pipeline, reports
-    from .workspace import current
+    from .inputs.workspace import current
+    from .publish import reports
+    from .study import studies
 
     ws = current(a.workspace)
     params = {}
@@ -325,10 +326,10 @@ def _cmd_run(a) -> int:
     elif a.all or a.units in (None, "all"):
         # `--units all` of the existing-data study: every registry unit with public data
         scope = "registry" if (a.all or a.units == "all") else "workspace"
-        units = pipeline.study_units(study, a.data_dir or ws.data_dir, scope=scope)
+        units = studies.study_units(study, a.data_dir or ws.data_dir, scope=scope)
     else:
         units = [u.strip() for u in a.units.split(",") if u.strip()]
-    from .ingest import check_name
+    from .core.ingest import check_name
 
     for u in units:
         check_name(u, "unit id")  # before any report folder is made
@@ -350,7 +351,7 @@ def _cmd_run(a) -> int:
     print(summary.summary())
     print(f"summary: {summary.path}")
     if a.pdf:
-        from .pdf import html_to_pdf
+        from .publish.pdf import html_to_pdf
 
         for html in summary.table["html"].dropna():
             print(f"pdf: {html_to_pdf(html)}")
@@ -358,8 +359,8 @@ def _cmd_run(a) -> int:
 
 
 def _cmd_lint(a) -> int:
-    from .lint_report import lint_file
-    from .pdf import _htmls
+    from .publish.lint_report import lint_file
+    from .publish.pdf import _htmls
 
     n = 0
     for p in _htmls(a.paths):
@@ -371,7 +372,7 @@ def _cmd_lint(a) -> int:
 
 
 def _cmd_init(a) -> int:
-    from . import workspace
+    from .inputs import workspace
 
     ws = workspace.init(
         a.folder,
@@ -387,10 +388,10 @@ def _cmd_init(a) -> int:
 
 
 def _cmd_unit(a, ap) -> int:
-    from .workspace import current
+    from .inputs.workspace import current
 
     if a.unit_cmd == "search":
-        from .registry import load_registry
+        from .core.registry import load_registry
 
         for r in load_registry().search(a.text, n=a.n):
             print(f"{r.unit_id:<10} {r.level:<6} {r.country}  {r.name}")
@@ -420,13 +421,13 @@ def add_unit(ws, code: str, name: str | None = None):
     """Register ``code`` in the workspace's units file (from the official registry); returns
     the :class:`~urbansec_lib.registry.UnitRecord`. Unknown or mismatched codes raise
     :class:`~urbansec_lib.registry.UnknownUnitError` naming the nearest matches."""
-    from .registry import check_unit_id, register_unit
+    from .core.registry import check_unit_id, register_unit
 
     return register_unit(check_unit_id(code.strip(), source="CODE"), ws.units_file, name=name)
 
 
 def _cmd_studies(a) -> int:
-    from .studies import all_studies
+    from .study.studies import all_studies
 
     for s in all_studies().values():
         print(s.line())
@@ -443,11 +444,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = _build_parser()
     a = ap.parse_args(argv)
-    from .errors import ValidationError
+    from .core.errors import ValidationError
 
     old_env = os.environ.get("URBANSEC_WORKSPACE")
     if getattr(a, "workspace", None):
-        from .workspace import load
+        from .inputs.workspace import load
 
         try:
             load(a.workspace)
@@ -493,38 +494,39 @@ def _dispatch(a, ap) -> int:
     if a.cmd == "run":
         return _cmd_run(a)
     if a.cmd == "demo":
-        from . import pipeline
+        from .publish import batch
 
         target = a.workspace
         if a.into:
-            from .workspace import demo_workspace
+            from .inputs.workspace import demo_workspace
 
             target = str(demo_workspace(a.into).root)
-        return pipeline.demo(jobs=a.jobs, progress=not a.no_progress, workspace_dir=target)
+        return batch.run_workspace(jobs=a.jobs, progress=not a.no_progress, workspace_dir=target)
     if a.cmd == "reproduce":
-        from . import reports
-        from .workspace import current
+        from .inputs.workspace import current
+        from .publish import reports
 
         res = reports.reproduce(a.manifest, study=a.study, root=current(a.workspace).root)
         print(res.summary())
         return 0 if res.identical else 1
     if a.cmd == "data":
-        from . import pipeline
+        from .study import store
 
-        out = pipeline.build_processed(a.data_dir)
+        out = store.build_processed(a.data_dir)
         print(out)
         return 0
     if a.cmd == "framework":
-        from .framework import load_framework
+        from .model.framework import load_framework
 
         fw = load_framework(a.path)
         if a.action == "coinr":
-            from .ingest import check_output, write_csv
+            from .core.ingest import check_output, write_csv
 
             out = check_output(Path(a.out or "."), what="--out")
             out.mkdir(parents=True, exist_ok=True)
             if a.with_data:
-                from . import coinr, pipeline
+                from .model import coinr
+                from .study import pipeline
 
                 inputs = pipeline.load_inputs(None, fw)
                 for p in coinr.write_coinr(inputs.indicators, fw, out, fmt=a.format):
@@ -540,13 +542,13 @@ def _dispatch(a, ap) -> int:
     if a.cmd == "ci":
         return _cmd_ci(a, ap)
     if a.cmd == "key":
-        from . import privacy
+        from .inputs import privacy
 
         key = privacy.load_key(create=a.action == "init")
         print(f"pseudonymisation key ready (fingerprint {privacy.key_fingerprint(key)})")
         return 0
     if a.cmd == "pdf":
-        from .pdf import reports_to_pdf
+        from .publish.pdf import reports_to_pdf
 
         for out in reports_to_pdf(a.paths):
             print(out)
@@ -554,7 +556,7 @@ def _dispatch(a, ap) -> int:
     if a.cmd == "lint":
         return _cmd_lint(a)
     if a.cmd == "site":
-        from . import site
+        from .publish import site
 
         print(site.build(out_dir=a.out))
         return 0
@@ -563,9 +565,9 @@ def _dispatch(a, ap) -> int:
 
 
 def _cmd_survey(a, ap) -> int:
-    from . import survey
-    from .framework import load_framework
-    from .workspace import current
+    from .inputs import survey
+    from .inputs.workspace import current
+    from .model.framework import load_framework
 
     ws = current(a.workspace)
     fw = load_framework(a.framework or ws.framework_path())
@@ -590,13 +592,13 @@ def _cmd_survey(a, ap) -> int:
         print(f"wrote form, questionnaire and templates to {out}/")
         return 0
     if a.survey_cmd == "import":
-        from . import privacy
+        from .inputs import privacy
 
         unit = _workspace_unit(ws, a.unit)
         key = privacy.load_key(create=a.create_key)
         processed = Path(a.processed_dir) if a.processed_dir else ws.processed_dir
         units = set(ws.comparator_units()["unit_id"])
-        from .ingest import check_output
+        from .core.ingest import check_output
 
         check_output(processed, what="--processed-dir", forbidden=[ws.raw_dir])
         entry = survey.import_export(
@@ -618,7 +620,7 @@ def _cmd_survey(a, ap) -> int:
 
 def _workspace_unit(ws, code: str) -> str:
     """``code`` if it is a unit of the workspace, else a one-line ValidationError."""
-    from .studies import _one_line, _unknown_unit_message, safe_id
+    from .study.studies import _one_line, _unknown_unit_message, safe_id
 
     safe_id(code)
     known = set(ws.unit_ids())
@@ -628,17 +630,17 @@ def _workspace_unit(ws, code: str) -> str:
 
 
 def _cmd_ci(a, ap) -> int:
-    from . import collective_impact as ci
+    from .analysis import collective_impact as ci
 
     if a.ci_cmd == "template":
-        from .ingest import check_name, check_output
+        from .core.ingest import check_name, check_output
 
         check_name(a.unit, "unit id")  # before a file name is built from it
         out = Path(a.out or f"{a.unit}_collective_impact.xlsx")
         for p in (out, out.with_suffix(".md"), out.with_suffix(".html")):
             check_output(p, what="--out")
         if a.from_evaluation:
-            from . import pipeline
+            from .study import pipeline
 
             found = pipeline.initiatives_without_impact(a.unit)
             a.initiatives = (a.initiatives or []) + [f"{i}: {n}" for i, n in found]

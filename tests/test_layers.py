@@ -1,0 +1,171 @@
+"""The package's layers: each may import only from the layers before it, and no cycles.
+
+The rule (CONTRIBUTING.md): ``core -> model -> inputs -> engine -> methods -> presentation
+-> analysis -> study -> publish -> cli``. Imports inside functions count as much as those at
+the top of a module (a deferred import is still a dependency); only imports under
+``if TYPE_CHECKING:`` are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+import urbansec_lib as us
+
+PKG = Path(us.__file__).resolve().parent
+LAYERS = list(us.LAYERS)
+
+
+def _modules() -> dict[str, Path]:
+    """Dotted name (``inputs.survey``, ``cli``) -> file, for every library module."""
+    out = {"cli": PKG / "cli.py"}
+    for layer in LAYERS:
+        for f in sorted((PKG / layer).glob("*.py")):
+            if f.stem != "__init__":
+                out[f"{layer}.{f.stem}"] = f
+    return out
+
+
+def _resolve(name: str) -> str | None:
+    """``survey``/``inputs.survey``/``inputs`` (relative to the package) -> ``inputs.survey``."""
+    parts = name.split(".")
+    if parts[0] in us._MODULES:
+        return f"{us._MODULES[parts[0]]}.{parts[0]}"
+    if parts[0] in LAYERS and len(parts) > 1 and parts[1] in us._MODULES:
+        return f"{parts[0]}.{parts[1]}"
+    return None
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip |= {id(n) for n in ast.walk(node)}
+    return skip
+
+
+def imports_of(dotted: str, path: Path) -> set[str]:
+    """Library modules imported by one module (relative and absolute, anywhere in it)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_nodes(tree)
+    pkg_parts = dotted.split(".")[:-1]  # the module's package, relative to urbansec_lib
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        bases: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.level:
+            up = pkg_parts[: len(pkg_parts) - (node.level - 1)]
+            base = ".".join([*up, *([node.module] if node.module else [])])
+            if node.module:
+                bases.append(base)
+            bases += [f"{base}.{a.name}".lstrip(".") for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("urbansec_lib"):
+            base = node.module.removeprefix("urbansec_lib").lstrip(".")
+            bases += [base] if base else []
+            bases += [f"{base}.{a.name}".lstrip(".") for a in node.names]
+        elif isinstance(node, ast.Import):
+            bases += [
+                a.name.removeprefix("urbansec_lib.")
+                for a in node.names
+                if a.name.startswith("urbansec_lib.")
+            ]
+        for b in bases:
+            target = _resolve(b)
+            if target and target != dotted:
+                out.add(target)
+    return out
+
+
+def _layer(dotted: str) -> int:
+    return len(LAYERS) if dotted == "cli" else LAYERS.index(dotted.split(".")[0])
+
+
+GRAPH = {m: imports_of(m, p) for m, p in _modules().items()}
+
+
+def test_every_module_is_in_a_layer():
+    flat = sorted(p.name for p in PKG.glob("*.py") if p.stem not in {"__init__", "cli", "_lazy"})
+    assert flat == [], f"modules outside the layers: {flat}"
+    assert {m.split(".")[-1] for m in GRAPH if m != "cli"} == set(us._MODULES)
+
+
+def test_layer_rule():
+    bad = sorted(
+        f"{m} (layer {_layer(m)}) imports {t} (layer {_layer(t)})"
+        for m, targets in GRAPH.items()
+        for t in targets
+        if _layer(t) > _layer(m)
+    )
+    assert bad == [], "imports against the layer rule:\n" + "\n".join(bad)
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles():
+    assert _cycles(GRAPH) == []
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert imports_of("study.pipeline", PKG / "study" / "pipeline.py") >= {"model.framework"}
+
+
+def test_layer_rule_catches_an_upward_import(tmp_path):
+    f = tmp_path / "x.py"
+    f.write_text("def f():\n    from ..publish import reports\n")
+    assert imports_of("core.x", f) == {"publish.reports"}
+
+
+@pytest.mark.parametrize("short", sorted(us._MODULES))
+def test_short_and_layered_names_are_one_module(short):
+    layered = importlib.import_module(f"urbansec_lib.{us._MODULES[short]}.{short}")
+    assert importlib.import_module(f"urbansec_lib.{short}") is layered
+    assert getattr(us, short) is layered
+    assert getattr(getattr(us, us._MODULES[short]), short) is layered
+
+
+def test_public_names_resolve():
+    for name in us.__all__:
+        assert getattr(us, name) is not None
+    from urbansec_lib.framework import load_framework
+    from urbansec_lib.scoring import score
+
+    assert load_framework is us.load_framework and score is us.score

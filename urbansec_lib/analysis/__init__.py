@@ -1,0 +1,50 @@
+"""Layer 6, ``analysis``: Analyses of the Action Plan: pyramid mapping, outcomes, Collective
+Impact, social cohesion, trainings, AI survey, good practices, funding, pilot.
+
+May import from: ``core``, ``model``, ``inputs``, ``engine``, ``methods``, ``presentation``
+(and its own modules).
+
+Modules
+-------
+orpheus
+    Prevention-pyramid mapping of local security policy.
+outcomes
+    Outcome data for impact evaluations: survey waves and monthly incident counts.
+collective_impact
+    Collective Impact readiness and SWOT self-assessment (UA Partnership Action 5,
+    method 2).
+social_cohesion
+    Social cohesion and (feelings of) security across European cities (Action 5's
+    question).
+training
+    Evaluation of capacity-building trainings (UA Partnership Action 4): before/after
+    self-assessment.
+ai_survey
+    AI-inclusive technologies in public spaces (UA Partnership Action 3): survey of
+    urban authorities.
+good_practices
+    Security-by-design good practices (UA Partnership Action 6): inventory and success
+    factors.
+funding
+    EU funding instruments for urban security (UA Partnership Action 2): catalogue and
+    matching.
+pilot
+    Pilot evaluation (Action 1's third deliverable): how did the self-assessment pilot
+    go?
+"""
+
+from .._lazy import lazy_modules
+
+__all__ = [
+    "orpheus",
+    "outcomes",
+    "collective_impact",
+    "social_cohesion",
+    "training",
+    "ai_survey",
+    "good_practices",
+    "funding",
+    "pilot",
+]
+
+__getattr__, __dir__ = lazy_modules(__name__, __all__)

@@ -1,0 +1,786 @@
+"""Outcome data for impact evaluations: survey waves and monthly incident counts.
+
+Action 5 evaluates one initiative per city with two kinds of outcome data:
+
+* **survey outcomes** (repeated cross-sections, one row per respondent): ``area``,
+  ``area_type`` (intervention / comparison), ``wave`` (year), the 4-point item
+  ``feel_safe`` ("How safe do you feel walking alone in your area after dark?",
+  1 = very unsafe ... 4 = very safe), optional ``weight``;
+* **incident counts** (one row per month and area role): ``month`` (YYYY-MM), ``area``
+  (treated / control / buffer / buffer_control), ``count``, ``population``.
+
+An evaluation spec (YAML: unit_id, initiative_id, start_month, first_post_wave, files)
+ties them to an initiative of the policy inventory. A spec may also declare
+``design: staggered`` with a ``rollout_file``: a panel of neighbourhoods adopting the
+initiative in different years (``area``, ``year``, ``first_year`` = year of adoption, 0 or
+blank for never, ``population``, ``incidents``, ``incidents_per_1000``), read by
+:func:`read_rollout` and evaluated with :mod:`urbansec_lib.staggered`. Readers validate with located errors
+(file, spreadsheet row, column) like every importer; :func:`evaluate` runs the designs of
+:mod:`urbansec_lib.impact` that the data allow. :func:`simulate_survey` and
+:func:`simulate_incidents` make synthetic data with planted effects (tests, demo).
+
+Example
+-------
+>>> s = simulate_survey(n_areas=4, n_per_area=50, waves=(2022, 2024), effect=0.5, seed=1)
+>>> sorted(s["area_type"].unique())
+['comparison', 'intervention']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import Problem, ValidationError
+from ..core.ingest import Column, TableSchema, check_keys, read_yaml_mapping
+from ..methods import impact
+from ..presentation import present
+
+__all__ = [
+    "data_needed_text",
+    "EvaluationSpec",
+    "read_spec",
+    "read_survey_outcomes",
+    "read_incidents",
+    "read_rollout",
+    "simulate_survey",
+    "simulate_incidents",
+    "simulate_rollout",
+    "its_frame",
+    "wdd_counts",
+    "Evaluation",
+    "evaluate",
+    "reading",
+    "baseline_share",
+]
+
+AREA_TYPES = ("intervention", "comparison")
+AREA_ROLES = ("treated", "control", "buffer", "buffer_control")
+SAFE_LEVELS = (3, 4)
+#: Extra evaluation designs a spec may declare ("" = the default survey / incident designs).
+DESIGNS = ("", "staggered")
+ROLLOUT_COLUMNS = ("area", "year", "first_year", "population", "incidents", "incidents_per_1000")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a small table as strings through the one reader (:mod:`urbansec_lib.ingest`):
+    CSV/TSV/XLSX, encoding and delimiter sniffed, bounded; ``attrs["source_row"]`` holds the
+    spreadsheet row of each row."""
+    from ..core.ingest import read_table
+
+    df = read_table(path, label=str(path)).frame()
+    df.columns = [c.strip() for c in df.columns]
+    return df
+
+
+def _need_columns(df: pd.DataFrame, cols: list[str], file: str) -> list[Problem]:
+    return [Problem(file, 1, c, None, "this column in the header") for c in cols if c not in df]
+
+
+def _int_col(df, col, file, lo=None, hi=None, problems=None, allowed=None) -> pd.Series:
+    s = df[col].str.strip()
+    v = pd.to_numeric(s, errors="coerce")
+    bad = v.isna() | (v != v.round())
+    if lo is not None:
+        bad |= v < lo
+    if hi is not None:
+        bad |= v > hi
+    if allowed is not None:
+        bad |= ~v.isin(allowed)
+    rng = (
+        f" in {lo}..{hi}"
+        if lo is not None and hi is not None
+        else (f" >= {lo}" if lo is not None else "")
+    )
+    for i in np.flatnonzero(bad.to_numpy()):
+        problems.append(Problem(file, int(i) + 2, col, s.iloc[i] or None, f"a whole number{rng}"))
+    return v
+
+
+def read_survey_outcomes(path: str | Path, outcome: str = "feel_safe") -> pd.DataFrame:
+    """Read and validate respondent-level survey outcomes (see module docs).
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem with file, row (header = row 1) and column.
+    """
+    path = Path(path)
+    df = _read_csv(path)
+    file = str(path)
+    schema = TableSchema(
+        "survey outcomes",
+        [
+            Column("area", expected="an area code"),
+            Column(
+                "area_type", "choice", choices=AREA_TYPES, expected="intervention or comparison"
+            ),
+            Column("wave", "int", low=1990, high=2100),
+            Column(outcome, "int", low=1, high=4),
+            Column("weight", "float", required=False, gt=0),
+        ],
+        extra="keep",
+    )
+    t = schema.validate(df, file)
+    out = pd.DataFrame(
+        {"area": t["area"], "area_type": t["area_type"], "wave": t["wave"], outcome: t[outcome]}
+    )
+    if "weight" in t:
+        out["weight"] = t["weight"]
+    out["wave"] = out["wave"].astype(int)
+    out[outcome] = out[outcome].astype(int)
+    return out.reset_index(drop=True)
+
+
+def read_incidents(path: str | Path) -> pd.DataFrame:
+    """Read and validate monthly incident counts per area role (see module docs)."""
+    path = Path(path)
+    df = _read_csv(path)
+    file = str(path)
+    schema = TableSchema(
+        "incidents",
+        [
+            Column("month", "date", fmt="%Y-%m"),
+            Column("area", "choice", choices=AREA_ROLES),
+            Column("count", "int", low=0),
+            Column("population", "float", gt=0),
+        ],
+        extra="keep",
+    )
+    t = schema.validate(df, file, raise_=False)
+    problems = list(schema.problems)
+    month, area, count, pop = t["month"], t["area"], t["count"], t["population"]
+    out = pd.DataFrame({"month": month, "area": area, "count": count, "population": pop})
+    dup = out.duplicated(["month", "area"], keep="first") & month.notna() & area.notna()
+    rows = t.attrs["source_row"]
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append(
+            Problem(file, int(rows[i]), "month", df["month"].iloc[i], "one row per month and area")
+        )
+    if problems:
+        raise ValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), file)
+    out["count"] = out["count"].astype(int)
+    return out.sort_values(["area", "month"]).reset_index(drop=True)
+
+
+def read_rollout(path: str | Path) -> pd.DataFrame:
+    """Read and validate a staggered-rollout panel (one row per area and year).
+
+    Columns: ``area``, ``year``, ``first_year`` (year the area adopted the initiative; 0 or
+    blank = never), ``population``, ``incidents`` (count) and ``incidents_per_1000``. The
+    adoption year must be the same in every row of an area, and each area and year appear
+    once.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem with file, row (header = row 1) and column.
+    """
+    path = Path(path)
+    df = _read_csv(path)
+    file = str(path)
+    problems = _need_columns(df, list(ROLLOUT_COLUMNS), file)
+    if problems:
+        raise ValidationError(problems, file)
+    area = df["area"].str.strip()
+    for i in np.flatnonzero((area == "").to_numpy()):
+        problems.append(Problem(file, int(i) + 2, "area", None, "an area code"))
+    year = _int_col(df, "year", file, lo=1990, hi=2100, problems=problems)
+    first = df["first_year"].str.strip().replace("", "0")
+    first_v = pd.to_numeric(first, errors="coerce")
+    bad = first_v.isna() | (first_v != first_v.round()) | ((first_v != 0) & (first_v < 1990))
+    for i in np.flatnonzero(bad.to_numpy()):
+        problems.append(
+            Problem(
+                file,
+                int(i) + 2,
+                "first_year",
+                df["first_year"].iloc[i] or None,
+                "the adoption year, or 0 / blank for never",
+            )
+        )
+    count = _int_col(df, "incidents", file, lo=0, problems=problems)
+    for col in ("population", "incidents_per_1000"):
+        v = pd.to_numeric(df[col], errors="coerce")
+        lo_bad = (v <= 0) if col == "population" else (v < 0)
+        for i in np.flatnonzero((v.isna() | lo_bad).to_numpy()):
+            what = "a positive number" if col == "population" else "a number >= 0"
+            problems.append(Problem(file, int(i) + 2, col, df[col].iloc[i] or None, what))
+    out = pd.DataFrame(
+        {
+            "area": area,
+            "year": year,
+            "first_year": first_v,
+            "population": pd.to_numeric(df["population"], errors="coerce"),
+            "incidents": count,
+            "incidents_per_1000": pd.to_numeric(df["incidents_per_1000"], errors="coerce"),
+        }
+    )
+    dup = out.duplicated(["area", "year"], keep="first") & out["year"].notna()
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append(
+            Problem(file, int(i) + 2, "year", df["year"].iloc[i], "one row per area and year")
+        )
+    varies = out.groupby("area")["first_year"].transform("nunique") > 1
+    for i in np.flatnonzero(varies.to_numpy()):
+        problems.append(
+            Problem(
+                file,
+                int(i) + 2,
+                "first_year",
+                df["first_year"].iloc[i] or None,
+                "the same adoption year in every row of the area",
+            )
+        )
+    if problems:
+        raise ValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), file)
+    for c in ("year", "first_year", "incidents"):
+        out[c] = out[c].astype(int)
+    return out.sort_values(["area", "year"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """Which initiative is evaluated, from when, with which outcome files."""
+
+    unit_id: str
+    initiative_id: str
+    start_month: str
+    first_post_wave: int
+    survey_file: str | None
+    incidents_file: str | None
+    note: str = ""
+    path: str = ""
+    design: str = ""
+    rollout_file: str | None = None
+
+    def resolve(self, name: str | None) -> Path | None:
+        return None if not name else Path(self.path).parent / name
+
+
+def data_needed_text(unit_name: str) -> str:
+    """What data would let the impact of an initiative be measured (for a report that has
+    a policy inventory but no evaluation yet).
+
+    Example
+    -------
+    >>> "comparison areas" in data_needed_text("Torun")
+    True
+    """
+    return (
+        f"**No impact evaluation for {unit_name} yet.** The pyramid above maps the policies; "
+        "measuring one initiative's impact needs an evaluation spec "
+        "(`data/raw/orpheus/<unit>_evaluation.yaml`) "
+        "with at least one of: (1) an outcome survey in intervention and comparison areas, "
+        "before and after the start (difference-in-differences on the share feeling safe); "
+        "(2) monthly recorded incidents in the treated area, a control area and a "
+        "displacement buffer, for a year or more before and after (interrupted time series, "
+        "weighted displacement difference). The table below helps size such a survey."
+    )
+
+
+def read_spec(path: str | Path) -> EvaluationSpec:
+    """Read an evaluation spec YAML (unit_id, initiative_id, start_month, first_post_wave,
+    survey_file, incidents_file, note) with located errors."""
+    path = Path(path)
+    file = str(path)
+    doc = read_yaml_mapping(path, file)
+    problems: list[Problem] = []
+    check_keys(
+        doc,
+        (
+            "unit_id",
+            "initiative_id",
+            "start_month",
+            "first_post_wave",
+            "survey_file",
+            "incidents_file",
+            "note",
+            "design",
+            "rollout_file",
+            "synthetic_control",  # read by urbansec_lib.synth_study
+        ),
+        "spec",
+        lambda where, v, exp: problems.append(Problem(file, None, where.split(".", 1)[1], v, exp)),
+    )
+    for key in ("unit_id", "initiative_id", "start_month", "first_post_wave"):
+        if not doc.get(key):
+            problems.append(Problem(file, None, key, doc.get(key), "a value"))
+    if doc.get("start_month") and pd.isna(
+        pd.to_datetime(str(doc["start_month"]), format="%Y-%m", errors="coerce")
+    ):
+        problems.append(
+            Problem(file, None, "start_month", doc["start_month"], "a month as YYYY-MM")
+        )
+    if not (doc.get("survey_file") or doc.get("incidents_file")):
+        problems.append(
+            Problem(file, None, "survey_file", None, "survey_file and/or incidents_file")
+        )
+    design = str(doc.get("design") or "")
+    if design not in DESIGNS:
+        problems.append(Problem(file, None, "design", design, "one of " + ", ".join(DESIGNS[1:])))
+    if design == "staggered" and not doc.get("rollout_file"):
+        problems.append(
+            Problem(file, None, "rollout_file", None, "a rollout panel file (design: staggered)")
+        )
+    if problems:
+        raise ValidationError(problems, file)
+    return EvaluationSpec(
+        unit_id=str(doc["unit_id"]),
+        initiative_id=str(doc["initiative_id"]),
+        start_month=str(doc["start_month"]),
+        first_post_wave=int(doc["first_post_wave"]),
+        survey_file=doc.get("survey_file"),
+        incidents_file=doc.get("incidents_file"),
+        note=str(doc.get("note", "")),
+        path=file,
+        design=design,
+        rollout_file=doc.get("rollout_file"),
+    )
+
+
+# ------------------------------------------------------------------ simulation
+def simulate_survey(
+    n_areas: int = 6,
+    n_per_area: int = 80,
+    waves: tuple[int, ...] = (2022, 2024),
+    effect: float = 0.6,
+    first_post_wave: int | None = None,
+    icc_sd: float = 0.3,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Repeated cross-section survey with a planted ordered-logit DiD ``effect`` (log-odds).
+
+    Half the areas are intervention areas. The latent feeling of safety is
+    ``area effect + 0.2 * wave index + effect * intervention * post + logistic noise``,
+    cut at (-1, 0, 1.5) into the 4-point item. Vectorised (no loop over respondents).
+    """
+    rng = np.random.default_rng(seed)
+    first_post_wave = first_post_wave or waves[-1]
+    areas = np.array([f"A{i + 1:02d}" for i in range(n_areas)])
+    a_type = np.where(np.arange(n_areas) < n_areas // 2, "intervention", "comparison")
+    a_eff = rng.normal(0, icc_sd, n_areas)
+    n = n_areas * n_per_area * len(waves)
+    ai = np.tile(np.repeat(np.arange(n_areas), n_per_area), len(waves))
+    wi = np.repeat(np.arange(len(waves)), n_areas * n_per_area)
+    wave = np.asarray(waves)[wi]
+    treated = a_type[ai] == "intervention"
+    post = wave >= first_post_wave
+    latent = a_eff[ai] + 0.2 * wi + effect * (treated & post) + rng.logistic(size=n)
+    y = 1 + np.searchsorted(np.array([-1.0, 0.0, 1.5]), latent)
+    return pd.DataFrame(
+        {"area": areas[ai], "area_type": a_type[ai], "wave": wave, "feel_safe": y.astype(int)}
+    )
+
+
+def simulate_incidents(
+    start: str = "2019-01",
+    months: int = 60,
+    intervention: str = "2022-01",
+    level_change: float = 0.8,
+    displacement: float = 1.0,
+    base_rate: float = 40.0,
+    population: int = 20_000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Monthly Poisson counts for treated/control/buffer/buffer_control areas.
+
+    The treated area's rate is multiplied by ``level_change`` from ``intervention`` on
+    (rate ratio), the buffer's by ``displacement``; all areas share a seasonal cycle and a
+    mild trend.
+    """
+    rng = np.random.default_rng(seed)
+    idx = pd.period_range(start, periods=months, freq="M")
+    t = np.arange(months)
+    season = 1 + 0.15 * np.sin(2 * np.pi * (idx.month.to_numpy() - 1) / 12)
+    trend = 1 + 0.002 * t
+    post = idx >= pd.Period(intervention, "M")
+    mult = {
+        "treated": np.where(post, level_change, 1.0),
+        "control": np.ones(months),
+        "buffer": np.where(post, displacement, 1.0),
+        "buffer_control": np.ones(months),
+    }
+    scale = {"treated": 1.0, "control": 1.1, "buffer": 0.6, "buffer_control": 0.65}
+    rows = []
+    for role in AREA_ROLES:
+        mu = base_rate * scale[role] * season * trend * mult[role]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "month": idx.strftime("%Y-%m"),
+                    "area": role,
+                    "count": rng.poisson(mu),
+                    "population": population,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def simulate_rollout(
+    n_areas: int = 40,
+    years: tuple[int, int] = (2016, 2024),
+    cohorts: dict[int, tuple[float, float]] | None = None,
+    never_share: float = 0.35,
+    base_rate: float = 32.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Neighbourhood panel with a staggered rollout and planted, heterogeneous effects.
+
+    Areas adopt in one of the ``cohorts`` years or never (share ``never_share``). Incidents
+    are Poisson with a rate per 1,000 residents of ``area level x common trend x effect``,
+    where an area of the cohort adopting in year g has, e years after adoption, the rate
+    ratio ``rr0 - slope * e`` (``cohorts = {g: (rr0, slope)}``): effects differ between
+    cohorts and grow with exposure, the case in which two-way fixed effects mislead.
+    Vectorised (no loop over areas or years).
+
+    Examples
+    --------
+    >>> r = simulate_rollout(n_areas=12, seed=1)
+    >>> sorted(r.columns) == sorted(ROLLOUT_COLUMNS)
+    True
+    """
+    cohorts = cohorts or {2019: (0.92, 0.05), 2021: (0.85, 0.03), 2023: (0.97, 0.0)}
+    rng = np.random.default_rng(seed)
+    yrs = np.arange(years[0], years[1] + 1)
+    n_never = int(round(never_share * n_areas))
+    g = np.r_[np.zeros(n_never), rng.choice(list(cohorts), n_areas - n_never)]
+    g = rng.permutation(g)
+    level = rng.lognormal(0.0, 0.25, n_areas)
+    pop = rng.integers(6, 40, n_areas) * 1000
+    trend = 1 - 0.015 * (yrs - yrs[0])
+    G, Y = np.meshgrid(g, yrs, indexing="ij")
+    e = Y - G
+    rr0 = np.vectorize(lambda c: cohorts.get(c, (1.0, 0.0))[0])(G)
+    slope = np.vectorize(lambda c: cohorts.get(c, (1.0, 0.0))[1])(G)
+    effect = np.where((G > 0) & (e >= 0), rr0 - slope * e, 1.0)
+    noise = rng.lognormal(0.0, 0.04, G.shape)
+    mu = base_rate * level[:, None] * trend[None, :] * effect * noise * pop[:, None] / 1000
+    count = rng.poisson(mu)
+    areas = np.array([f"N{i + 1:03d}" for i in range(n_areas)])
+    out = pd.DataFrame(
+        {
+            "area": np.repeat(areas, len(yrs)),
+            "year": np.tile(yrs, n_areas),
+            "first_year": G.ravel().astype(int),
+            "population": np.repeat(pop, len(yrs)),
+            "incidents": count.ravel(),
+        }
+    )
+    out["incidents_per_1000"] = (1000 * out["incidents"] / out["population"]).round(3)
+    return out
+
+
+# ------------------------------------------------------------------ designs
+def its_frame(incidents: pd.DataFrame, start_month: str, area: str = "treated") -> pd.DataFrame:
+    """Monthly series of one area ready for :func:`urbansec_lib.impact.its`.
+
+    Columns: month, time (1..T), month_of_year, post (0/1 from ``start_month``), count,
+    population.
+    """
+    s = incidents[incidents["area"] == area].sort_values("month").reset_index(drop=True)
+    start = pd.Timestamp(start_month + "-01")
+    return s.assign(
+        time=np.arange(1, len(s) + 1),
+        month_of_year=s["month"].dt.month,
+        post=(s["month"] >= start).astype(int),
+    )
+
+
+def wdd_counts(incidents: pd.DataFrame, start_month: str, window: int = 12) -> dict[str, int]:
+    """Counts per area role in the ``window`` months before and from ``start_month``."""
+    start = pd.Timestamp(start_month + "-01")
+    before = (incidents["month"] < start) & (
+        incidents["month"] >= start - pd.DateOffset(months=window)
+    )
+    after = (incidents["month"] >= start) & (
+        incidents["month"] < start + pd.DateOffset(months=window)
+    )
+    out = {}
+    for role in AREA_ROLES:
+        r = incidents["area"] == role
+        out[f"{role}_before"] = int(incidents.loc[r & before, "count"].sum())
+        out[f"{role}_after"] = int(incidents.loc[r & after, "count"].sum())
+    return out
+
+
+@dataclass
+class Evaluation:
+    """All designs run for one initiative: results by name and a tidy overview."""
+
+    spec: EvaluationSpec
+    results: dict[str, Any]
+
+    def table(self) -> pd.DataFrame:
+        """One row per design: estimate, CI, p-value, n, MSMS level, effect scale."""
+        rows = []
+        for name, r in self.results.items():
+            pvalue = r.pvalue
+            if name == "ordinal_did":
+                est, lo, hi, scale = (
+                    r.prob_effect * 100,
+                    *(np.asarray(r.prob_effect_ci) * 100),
+                    "change in % feeling safe (ordered logit)",
+                )
+                pvalue = r.prob_effect_pvalue
+            elif name == "did":
+                est, (lo, hi), scale = (
+                    r.estimate * 100,
+                    np.asarray(r.ci) * 100,
+                    "change in % feeling safe (linear probability DiD)",
+                )
+            elif name == "its":
+                est, (lo, hi), scale = r.rate_ratio, r.rate_ratio_ci, "rate ratio, level change"
+            else:
+                est, (lo, hi), scale = r.estimate, r.ci, "difference in counts (WDD)"
+            rows.append(
+                {
+                    "design": name,
+                    "estimate": est,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "pvalue": pvalue,
+                    "n": r.n,
+                    "msms_level": r.msms_level,
+                    "scale": scale,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def evaluate(
+    spec: EvaluationSpec,
+    survey: pd.DataFrame | None = None,
+    incidents: pd.DataFrame | None = None,
+    window: int = 12,
+) -> Evaluation:
+    """Run every design the data allow for one initiative.
+
+    * survey: linear-probability DiD on "feels safe" (3-4 on the 4-point item), clustered
+      by area, and ordered-logit DiD on the raw item (effect also as change in the
+      probability of feeling safe);
+    * incidents: segmented quasi-Poisson ITS on the treated area (level change, no slope
+      change, 2 seasonal harmonics, population offset) and the WDD over ``window``
+      months before/after.
+    """
+    res: dict[str, Any] = {}
+    if survey is not None:
+        d = survey.assign(
+            treated=(survey["area_type"] == "intervention").astype(int),
+            post=(survey["wave"] >= spec.first_post_wave).astype(int),
+            safe=survey["feel_safe"].isin(SAFE_LEVELS).astype(int),
+        )
+        res["did"] = impact.did(d, "safe", "treated", post="post", cluster="area")
+        res["ordinal_did"] = impact.ordinal_did(
+            d, "feel_safe", "treated", "post", cluster="area", safe_levels=list(SAFE_LEVELS)
+        )
+    if incidents is not None:
+        f = its_frame(incidents, spec.start_month)
+        res["its"] = impact.its(
+            f,
+            "count",
+            "time",
+            "post",
+            offset="population",
+            seasonality=2,
+            season="month_of_year",
+            family="quasipoisson",
+            slope_change=False,
+        )
+        res["wdd"] = impact.wdd(*wdd_counts(incidents, spec.start_month, window).values())
+    return Evaluation(spec, res)
+
+
+def baseline_share(survey: pd.DataFrame, outcome: str = "feel_safe") -> float:
+    """Share feeling safe (answers in :data:`SAFE_LEVELS`) in the first wave, all areas.
+
+    Example
+    -------
+    >>> baseline_share(pd.DataFrame({"wave": [1, 1, 2], "feel_safe": [4, 1, 1]}))
+    0.5
+    """
+    first = survey[survey["wave"] == survey["wave"].min()]
+    return float(first[outcome].isin(SAFE_LEVELS).mean())
+
+
+def reading(evaluation: Evaluation, alpha: float = 0.05) -> str:
+    """An honest plain-language reading of each design's result and strength (Markdown)."""
+    lines = []
+    tab = evaluation.table().set_index("design")
+    names = {
+        "did": "Survey DiD (linear probability)",
+        "ordinal_did": "Survey DiD (ordered logit)",
+        "its": "Interrupted time series of recorded incidents",
+        "wdd": "Weighted displacement difference",
+    }
+    for design, r in evaluation.results.items():
+        row = tab.loc[design]
+        sig = row["pvalue"] < alpha
+        if design in ("did", "ordinal_did"):
+            what = (
+                f"the share feeling safe changed by {row['estimate']:+.1f} points "
+                f"(95% CI {row['ci_low']:+.1f} to {row['ci_high']:+.1f})"
+            )
+        elif design == "its":
+            what = (
+                f"incidents changed by a factor {row['estimate']:.2f} at the start "
+                f"(95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
+            )
+        else:
+            what = (
+                f"the weighted displacement difference is {row['estimate']:+.0f} incidents "
+                f"(95% CI {row['ci_low']:+.0f} to {row['ci_high']:+.0f})"
+            )
+        verdict = (
+            "distinguishable from no effect at the 5% level"
+            if sig
+            else "not distinguishable from no effect: the data are compatible with no change"
+        )
+        failed = r.assumptions[r.assumptions["passed"] == False]  # noqa: E712
+        checks = [
+            f"{c} ({_p_format(str(res).rstrip('.; '))})"
+            for c, res in zip(failed["check"], failed["result"])
+        ]
+        caveat = f" Checks to heed: {'; '.join(checks)}." if checks else ""
+        level = str(impact.MSMS_LEVELS[r.msms_level]).rstrip(".; ")
+        p_txt = present.fmt_pvalue(row["pvalue"])
+        lines.append(
+            f"- **{names.get(design, design)}**: {what}, p {'' if p_txt.startswith('<') else '= '}"
+            f"{p_txt}, {verdict}. Maryland SMS level {r.msms_level} (Scientific Methods Scale): "
+            f"{level}.{caveat}"
+        )
+    return "\n".join(lines)
+
+
+def _p_format(text: str) -> str:
+    """Write every "p = 0.0151" in a check's text in the report's one p-value format."""
+    import re
+
+    def sub(m):
+        v = present.fmt_pvalue(float(m.group(1)))
+        return f"p {v}" if v.startswith("<") else f"p = {v}"
+
+    return re.sub(r"\bp = ([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)", sub, text)
+
+
+DESIGN_NAMES = {
+    "did": "Survey difference-in-differences (linear probability)",
+    "ordinal_did": "Survey difference-in-differences (ordered logit)",
+    "its": "Interrupted time series of recorded incidents",
+    "wdd": "Weighted displacement difference",
+}
+_AREAS = {
+    "treated": "intervention area",
+    "control": "control area",
+    "buffer": "displacement\nbuffer",
+    "buffer control": "buffer's\ncontrol area",
+}
+_LEVELS = {1: "very unsafe", 2: "fairly unsafe", 3: "fairly safe", 4: "very safe"}
+
+
+def effects_table(table: pd.DataFrame, by_unit: dict | None = None):
+    """Display-ready effects (:meth:`Evaluation.table` or :func:`pipeline.all_effects`):
+    design names, estimate with its 95% CI, p-value "< 0.001"/3 dp, effect scale."""
+    df = table.assign(design=table["design"].map(DESIGN_NAMES).fillna(table["design"]))
+    cols = {}
+    if "unit_id" in df:
+        df = df.assign(unit_id=df["unit_id"].map(by_unit or {}).fillna(df["unit_id"]))
+        cols["unit_id"] = "City"
+    if "initiative_id" in df:
+        cols["initiative_id"] = "Initiative"
+    cols.update(
+        {
+            "design": "Design",
+            "estimate": "Estimate",
+            "ci_low": "95% CI",
+            "pvalue": "p-value",
+            "n": "n (answers or months)",
+            "msms_level": "Maryland scale level (1-5)",
+            "scale": "Effect measured as",
+        }
+    )
+    return present.table(
+        df,
+        columns=cols,
+        kinds={"estimate": ("number", 2), "pvalue": "pvalue", "n": "int", "msms_level": "int"},
+        ci={"95% CI": ("ci_low", "ci_high")},
+    )
+
+
+def plot_design(evaluation: Evaluation, design: str, place: str = ""):
+    """One design's figure with a title, axis labels in the outcome's units, real dates
+    and readable area and answer names (a Figure)."""
+    from matplotlib.ticker import PercentFormatter
+
+    from ..presentation import figures
+
+    r = evaluation.results[design]
+    fig = r.plot()
+    ax = fig.axes[0]
+    spec = evaluation.spec
+    where = f"{place}: " if place else ""
+    if design == "did":
+        first = spec.first_post_wave
+        figures.relabel(
+            fig,
+            {"0": f"before (waves before {first})", "1": f"after (waves from {first})"},
+            title=f"{where}residents feeling safe after dark, intervention and comparison areas",
+            xlabel="survey period",
+            ylabel="residents feeling safe after dark (%)",
+            legend={"treated": "intervention areas", "comparison": "comparison areas"},
+        )
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif design == "ordinal_did":
+        figures.relabel(
+            fig,
+            {str(k): f"{k} {v}" for k, v in _LEVELS.items()},
+            title=f"{where}answers of the intervention areas after the start, with and "
+            "without the initiative",
+            xlabel="answer to 'How safe do you feel walking alone after dark?'",
+            ylabel="predicted share of answers (%)",
+            legend={
+                "counterfactual": "without the initiative (model)",
+                "with intervention": "with the initiative",
+            },
+        )
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif design == "its":
+        start = pd.Timestamp(spec.start_month + "-01")
+        fit = r.fitted
+        # time 1..T counts months of the treated area's series
+        first = start - pd.DateOffset(months=int(fit.loc[fit["post"] == 1, "time"].min()) - 1)
+        ticks = [t for t in fit["time"] if (first + pd.DateOffset(months=int(t) - 1)).month == 1]
+        ax.set_xticks(ticks, [f"{(first + pd.DateOffset(months=int(t) - 1)).year}" for t in ticks])
+        figures.relabel(
+            fig,
+            title=f"{where}recorded incidents per month in the intervention area "
+            f"(initiative from {start:%B %Y})",
+            xlabel="year (ticks at January)",
+            ylabel="recorded incidents per month",
+            legend={"counterfactual (no intervention)": "without the initiative (model)"},
+        )
+    elif design == "wdd":
+        figures.relabel(
+            fig,
+            _AREAS,
+            title=f"{where}change in recorded incidents, 12 months before and after the start",
+            xlabel="area",
+            ylabel="change in recorded incidents (after minus before)",
+        )
+    return fig
+
+
+def design_alt(evaluation: Evaluation, design: str, place: str = "") -> str:
+    """Alt text stating a design's finding (estimate, CI, p-value)."""
+    row = evaluation.table().set_index("design").loc[design]
+    ci = present.fmt_ci(row["ci_low"], row["ci_high"])
+    return (
+        f"{DESIGN_NAMES.get(design, design)}{' in ' + place if place else ''}: estimate "
+        f"{row['estimate']:.2f} ({row['scale']}), 95% CI {ci}, p-value "
+        f"{present.fmt_pvalue(row['pvalue'])}."
+    )

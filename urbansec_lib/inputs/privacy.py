@@ -1,0 +1,552 @@
+"""Privacy safeguards: keyed pseudonyms, identifier stripping, small-cell suppression, scans.
+
+Respondent-level survey data must never reach a report (DESIGN.md, invariant 3). This module
+holds the four safeguards the survey import and the report pipeline use:
+
+* :func:`pseudonymise` replaces respondent ids by a keyed hash (HMAC-SHA256). Without the key
+  a pseudonym cannot be linked back to the submission id, and with another key the same
+  respondent gets another pseudonym (so two projects cannot join their data by accident).
+* :func:`load_key` finds the secret key outside the repository (env var or a 0600 key file).
+* :func:`strip_identifiers` removes direct identifiers and free text (names, e-mails, phone
+  numbers, addresses, GPS, comments, text questions not in the framework) or moves them to a
+  side file the user chooses, readable by the owner only.
+* :func:`suppress` masks aggregates over fewer than ``min_n`` respondents.
+* :func:`scan_html` searches a rendered report for things that must not be there.
+
+Limits: suppression is per cell only (no complementary suppression against differencing
+between overlapping tables); pseudonyms are not anonymisation in the GDPR sense — the
+processed data stays personal data while the key exists.
+
+Example
+-------
+>>> ids = ["uuid-1", "uuid-2", "uuid-1"]
+>>> p = pseudonymise(ids, key=b"0123456789abcdef0123456789abcdef")
+>>> p.iloc[0] == p.iloc[2], p.iloc[0].startswith("r_"), len(p.iloc[0])
+(True, True, 18)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html as _html
+import os
+import re
+import secrets
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "DEFAULT_KEY_FILE",
+    "PSEUDONYM_RE",
+    "PseudonymKeyError",
+    "Finding",
+    "pseudonymise",
+    "key_fingerprint",
+    "load_key",
+    "is_identifier",
+    "identifier_columns",
+    "strip_identifiers",
+    "suppress",
+    "secondary_suppress",
+    "scan_html",
+    "scan_results",
+    "MIN_UNITS",
+]
+
+#: Fewest units a published distribution may be computed over.
+MIN_UNITS = 3
+_COUNT_COLUMNS = ("respondents", "n_respondents", "participants", "n_participants")
+
+#: Environment variable holding the pseudonymisation key itself.
+KEY_ENV = "URBANSEC_PSEUDONYM_KEY"
+#: Environment variable naming the key file.
+KEY_FILE_ENV = "URBANSEC_KEY_FILE"
+#: Default key file (outside any repository).
+DEFAULT_KEY_FILE = Path("~/.config/urbansec/pseudonym.key")
+#: What a pseudonym looks like.
+PSEUDONYM_RE = re.compile(r"\br_[0-9a-f]{16}\b")
+#: Submission ids of Kobo/ODK exports (``_uuid``, ``meta/instanceID``) are UUIDs.
+UUID_RE = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
+_MIN_KEY_BYTES = 16
+
+
+class PseudonymKeyError(RuntimeError):
+    """The pseudonymisation key is missing or unusable."""
+
+
+# ------------------------------------------------------------------ pseudonyms
+def _key_bytes(key: bytes | str) -> bytes:
+    if isinstance(key, str):
+        key = key.strip().encode("utf-8")
+    if not isinstance(key, (bytes, bytearray)) or len(key) < _MIN_KEY_BYTES:
+        raise PseudonymKeyError(
+            f"the pseudonymisation key must be at least {_MIN_KEY_BYTES} bytes "
+            "(use load_key(create=True) to make a random one)"
+        )
+    return bytes(key)
+
+
+def pseudonymise(ids: Iterable, key: bytes | str) -> pd.Series:
+    """Keyed pseudonyms for respondent ids: ``"r_" + HMAC-SHA256(key, id)[:16]`` (hex).
+
+    Parameters
+    ----------
+    ids : iterable or Series
+        Source ids (e.g. Kobo ``_uuid``). Converted to ``str``; missing ids stay missing.
+    key : bytes or str
+        The secret key (>= 16 bytes), see :func:`load_key`.
+
+    Returns
+    -------
+    Series of str
+        Same index as ``ids`` when it is a Series. Deterministic for a key; another key
+        gives unrelated pseudonyms. 64 bits of the MAC are kept: collisions are negligible
+        below millions of respondents.
+
+    Example
+    -------
+    >>> pseudonymise(["a"], "k" * 16).iloc[0]  # doctest: +ELLIPSIS
+    'r_...'
+    """
+    k = _key_bytes(key)
+    s = ids if isinstance(ids, pd.Series) else pd.Series(list(ids), dtype=object)
+    miss = s.isna().to_numpy()
+    uniq = pd.unique(s[~miss].astype(str).to_numpy(dtype=object)).tolist()
+    # one HMAC per distinct id (hashing cannot be vectorised further)
+    macs = {u: "r_" + hmac.digest(k, u.encode("utf-8"), "sha256").hex()[:16] for u in uniq}
+    out = s.astype(object).copy()
+    out[~miss] = s[~miss].astype(str).map(macs)
+    out[miss] = None
+    return out.astype(object).rename(s.name)
+
+
+def key_fingerprint(key: bytes | str) -> str:
+    """A short, non-secret fingerprint of the key (to notice a key change in manifests)."""
+    return hmac.new(_key_bytes(key), b"urbansec-key-fingerprint", hashlib.sha256).hexdigest()[:12]
+
+
+def _in_git_repo(path: Path) -> bool:
+    return any((p / ".git").exists() for p in path.parents)
+
+
+def load_key(create: bool = False) -> bytes:
+    """Return the pseudonymisation key.
+
+    Looks in ``$URBANSEC_PSEUDONYM_KEY`` first, then in the key file named by
+    ``$URBANSEC_KEY_FILE`` (default ``~/.config/urbansec/pseudonym.key``).
+
+    Parameters
+    ----------
+    create : bool
+        When no key exists, write a random 256-bit key (hex) to the key file with
+        permissions 0600 and return it. Default ``False``: refuse.
+
+    Raises
+    ------
+    PseudonymKeyError
+        No key and ``create=False``, or the key is too short.
+
+    Notes
+    -----
+    Keep the key out of the repository and back it up with the raw data: losing it means
+    a re-import produces new pseudonyms that cannot be linked to the old ones.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return _key_bytes(env)
+    path = Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser()
+    if path.exists():
+        if _in_git_repo(path.resolve()):
+            warnings.warn(
+                f"pseudonymisation key file {path} is inside a git repository; move it out",
+                stacklevel=2,
+            )
+        if path.stat().st_mode & 0o077:
+            warnings.warn(f"key file {path} is readable by others; chmod 600 it", stacklevel=2)
+        return _key_bytes(path.read_bytes().strip())
+    if not create:
+        raise PseudonymKeyError(
+            f"no pseudonymisation key: set ${KEY_ENV}, or point ${KEY_FILE_ENV} at a key file, "
+            f"or create one at {path} with load_key(create=True) "
+            "(CLI: urbansec key init). Keep it outside the repository and back it up."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = secrets.token_hex(32).encode("ascii")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key + b"\n")
+    os.chmod(path, 0o600)
+    return key
+
+
+# ------------------------------------------------------------------ identifiers
+#: Name tokens that mark a direct identifier or free text.
+IDENTIFIER_TOKENS = frozenset(
+    """name names firstname first_name surname lastname last_name fullname full_name
+    username user email e_mail mail phone phonenumber telephone tel mobile cell msisdn
+    whatsapp address street postcode zipcode zip gps geopoint geoshape geotrace geolocation
+    location latitude longitude lat lon lng long altitude accuracy precision coordinates
+    comment comments remark remarks note notes free_text freetext text other_specify specify
+    deviceid device imei subscriberid simserial ip ip_address submitted_by submitter
+    submittername submitterid audit signature photo image audio video""".split()
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_identifier(column: str) -> bool:
+    """True when a column name looks like a direct identifier or free text.
+
+    The last path segment (``group/question``) is split into lower-case tokens at
+    ``_``, ``-``, spaces and camelCase; the column is an identifier when the whole name or
+    any token is in :data:`IDENTIFIER_TOKENS` (``respondent_name``, ``SubmitterName``,
+    ``_geolocation``, ``gps_latitude``, ``e-mail``, ``other_comments`` ...).
+
+    Example
+    -------
+    >>> is_identifier("contact/e-mail"), is_identifier("SubmitterName"), is_identifier("safe_day")
+    (True, True, False)
+    """
+    last = re.split(r"[/:]", str(column))[-1]
+    whole = _CAMEL.sub("_", last).lower().strip("_ ").replace("-", "_").replace(" ", "_")
+    if whole in IDENTIFIER_TOKENS:
+        return True
+    tokens = [t for t in re.split(r"[_\-\s.]+", whole) if t]
+    return any(t in IDENTIFIER_TOKENS for t in tokens)
+
+
+def identifier_columns(columns: Iterable[str], keep: Iterable[str] = ()) -> list[str]:
+    """Columns whose names mark identifiers or free text (see :func:`is_identifier`)."""
+    keep = set(keep)
+    return [c for c in columns if c not in keep and is_identifier(c)]
+
+
+def _is_text(s: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    v = s.dropna().astype(str).str.strip()
+    v = v[(v != "") & (v.str.lower() != "n/a")]
+    if v.empty:
+        return False
+    return bool(pd.to_numeric(v, errors="coerce").isna().any())
+
+
+def _write_private_csv(df: pd.DataFrame, path: Path) -> None:
+    from ..core.ingest import write_csv
+
+    write_csv(df, path, private=True)  # 0600, formula prefixes neutralised, atomic
+
+
+def strip_identifiers(
+    df: pd.DataFrame,
+    keep_side_file: str | Path | None = None,
+    keep: Iterable[str] | None = None,
+    id_col: str = "respondent",
+) -> pd.DataFrame:
+    """Drop direct identifiers and free text; optionally move them to a private side file.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Respondent-level data.
+    keep_side_file : path, optional
+        Where to write the dropped columns (plus ``id_col`` when present) as CSV with
+        permissions 0600. Choose a place outside the repository and outside shared folders.
+        ``None`` (default): the columns are discarded.
+    keep : iterable of str, optional
+        Columns known to be safe (framework questions and metadata). They are never
+        dropped; and when ``keep`` is given, every *other* column that holds non-numeric
+        text is treated as a free-text question and dropped too.
+    id_col : str
+        Respondent id column, copied into the side file for linkage.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` without the identifier columns; their names are in
+        ``result.attrs["stripped_columns"]``.
+
+    Example
+    -------
+    >>> d = pd.DataFrame({"respondent": ["r_1"], "email": ["a@b.eu"], "safe_day": [3]})
+    >>> list(strip_identifiers(d).columns)
+    ['respondent', 'safe_day']
+    """
+    keep_set = set(keep) if keep is not None else set()
+    keep_set.add(id_col)
+    drop = identifier_columns(df.columns, keep=keep_set)
+    if keep is not None:
+        drop += [c for c in df.columns if c not in keep_set and c not in drop and _is_text(df[c])]
+    out = df.drop(columns=drop)
+    out.attrs = {**df.attrs, "stripped_columns": list(drop)}
+    if keep_side_file is not None and drop:
+        cols = ([id_col] if id_col in df.columns else []) + drop
+        _write_private_csv(df[cols], Path(keep_side_file))
+    return out
+
+
+# ------------------------------------------------------------------ suppression
+def suppress(
+    table: pd.DataFrame,
+    n_col: str = "n",
+    min_n: int = 10,
+    value_cols: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Mask aggregates computed from fewer than ``min_n`` respondents.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Aggregates with a respondent count column ``n_col``.
+    n_col : str
+        The count column (a missing count counts as too small).
+    min_n : int
+        Threshold (default 10, DESIGN.md invariant 3).
+    value_cols : iterable of str, optional
+        Columns to mask. Default: ``value`` when present, else every numeric column except
+        ``n_col``.
+
+    Returns
+    -------
+    DataFrame
+        A copy with masked values set to NaN and a boolean ``suppressed`` column.
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"value": [50.0, 20.0], "n": [30, 4]})
+    >>> suppress(t)["value"].tolist(), suppress(t)["suppressed"].tolist()
+    ([50.0, nan], [False, True])
+    """
+    if min_n < 1:
+        raise ValueError("min_n must be >= 1")
+    if n_col not in table.columns:
+        raise KeyError(f"count column {n_col!r} not in table")
+    out = table.copy()
+    if value_cols is None:
+        value_cols = (
+            ["value"]
+            if "value" in out.columns
+            else [
+                c
+                for c in out.columns
+                if c != n_col and c != "suppressed" and pd.api.types.is_numeric_dtype(out[c])
+            ]
+        )
+    n = pd.to_numeric(out[n_col], errors="coerce")
+    mask = (n < min_n) | n.isna()
+    for c in value_cols:
+        out[c] = out[c].astype("float64").mask(mask.to_numpy())
+    prev = out["suppressed"].astype(bool) if "suppressed" in out.columns else False
+    out["suppressed"] = mask.to_numpy() | prev
+    return out
+
+
+# ------------------------------------------------------------------ report scan
+@dataclass(frozen=True)
+class Finding:
+    """Something in a rendered report that must not be there.
+
+    Attributes
+    ----------
+    kind : str
+        ``"pseudonym"``, ``"email"``, ``"phone"``, ``"known_id"`` or ``"small_n"``.
+    match : str
+        The matched text.
+    position : int
+        Character offset in the scanned text.
+    context : str
+        A few characters around the match (for the error message).
+    """
+
+    kind: str
+    match: str
+    position: int
+    context: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.match!r} at {self.position}: ...{self.context}..."
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_PHONES = (
+    # international: +49 30 1234567, 0033 1 23 45 67 89, +44 (0)20 7946 0018
+    re.compile(
+        r"(?<![\w.,+])(?:\+|00)[1-9]\d{0,2}[\s.\-/]?(?:\(0\)[\s.\-]?)?\(?\d{1,4}\)?"
+        r"(?:[\s.\-/]?\d{2,4}){2,5}(?![\w])"
+    ),
+    # national with separators: 030 1234567, 0612-345-678, 01 23 45 67 89
+    re.compile(r"(?<![\w.,/\-])0\d{1,4}[\s\-/]\d{2,8}(?:[\s\-]\d{2,4}){0,3}(?![\w/\-]|[.,]\d)"),
+    # national without separators: 0612345678
+    re.compile(r"(?<![\w.,/\-])0[1-9]\d{8,10}(?![\w/\-]|[.,]\d)"),
+)
+_SMALL_N = re.compile(r"(?<![\w])[nN]\s*(?:=|:)\s*(\d{1,6})(?![\d.])")
+_DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=\s]+")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def secondary_suppress(
+    table: pd.DataFrame,
+    by: str | list[str],
+    n_col: str = "n",
+    flag_col: str = "suppressed",
+    value_cols: list[str] | None = None,
+) -> pd.DataFrame:
+    """Complementary suppression: where a margin is published, one suppressed cell in a
+    group could be recovered by subtraction; suppress the next-smallest cell as well.
+
+    Within each group of rows sharing the ``by`` columns (e.g. one technology across size
+    classes), when exactly one cell is suppressed (``flag_col``), the unsuppressed cell with
+    the smallest ``n_col`` is suppressed too (its ``value_cols`` set to missing).
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"code": ["a"] * 3, "n": [7, 20, 30], "k": [1, 5, 9],
+    ...                   "suppressed": [True, False, False]})
+    >>> secondary_suppress(t, "code", value_cols=["k"])["suppressed"].tolist()
+    [True, True, False]
+    """
+    out = table.copy()
+    by = [by] if isinstance(by, str) else list(by)
+    key = out[by].astype(str).agg("|".join, axis=1)
+    n_supp = out[flag_col].groupby(key).transform("sum")
+    cand = out[~out[flag_col].astype(bool) & (n_supp == 1)]
+    if len(cand):
+        pick = cand.groupby(key.loc[cand.index])[n_col].idxmin()
+        out.loc[pick.to_numpy(), flag_col] = True
+        if value_cols:
+            out.loc[pick.to_numpy(), value_cols] = np.nan
+    return out
+
+
+def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) -> list[Finding]:
+    """Scan rendered report HTML for respondent-level traces.
+
+    Looks for pseudonyms (``r_`` + 16 hex digits), survey submission ids (UUIDs, as Kobo's
+    ``_uuid``), e-mail addresses, phone numbers, any of
+    ``known_ids`` (e.g. the source submission ids and pseudonyms of the unit's respondents)
+    and group sizes ``n = k`` / ``n: k`` below ``min_n``. Embedded ``data:`` URIs (base64
+    images) are blanked first so they do not produce false alarms; pseudonyms, e-mails and
+    known ids are searched everywhere (scripts and attributes included), phone numbers and
+    group sizes in the visible text.
+
+    Returns
+    -------
+    list of Finding
+        Sorted by position; empty when the report is clean.
+
+    Example
+    -------
+    >>> [f.kind for f in scan_html("<p>contact: jo@example.org, n = 4</p>")]
+    ['email', 'small_n']
+    """
+    text = _DATA_URI.sub(lambda m: " " * len(m.group(0)), str(html_text))
+    found: dict[tuple[str, int], Finding] = {}
+
+    def add(kind: str, m_text: str, pos: int) -> None:
+        ctx = text[max(0, pos - 30) : pos + len(m_text) + 30].replace("\n", " ")
+        found.setdefault((kind, pos), Finding(kind, m_text, pos, ctx))
+
+    for m in PSEUDONYM_RE.finditer(text):
+        add("pseudonym", m.group(0), m.start())
+    for m in UUID_RE.finditer(text):
+        add("submission_id", m.group(0), m.start())
+    for m in _EMAIL.finditer(text):
+        add("email", m.group(0), m.start())
+    # phone numbers: visible text only (tags blanked, offsets kept), so that digit runs in
+    # attributes such as cell ids or CSS do not raise false alarms
+    visible = _TAG.sub(lambda m: " " * len(m.group(0)), text)
+    phone_spans: list[tuple[int, int]] = []
+    for rx in _PHONES:
+        for m in rx.finditer(visible):
+            if sum(ch.isdigit() for ch in m.group(0)) < 8:
+                continue
+            if any(a <= m.start() < b for a, b in phone_spans):
+                continue
+            phone_spans.append((m.start(), m.end()))
+            add("phone", m.group(0), m.start())
+    for kid in {str(k) for k in known_ids if k is not None and str(k).strip()}:
+        for m in re.finditer(re.escape(kid), text):
+            add("known_id", kid, m.start())
+        esc = _html.escape(kid)
+        if esc != kid:
+            for m in re.finditer(re.escape(esc), text):
+                add("known_id", kid, m.start())
+    # group sizes: visible text too
+    for m in _SMALL_N.finditer(visible):
+        if int(m.group(1)) < min_n:
+            add("small_n", m.group(0), m.start())
+    return sorted(found.values(), key=lambda f: (f.position, f.kind))
+
+
+def scan_results(results, min_n: int = 10, min_units: int = MIN_UNITS) -> list[Finding]:
+    """Scan a report's recorded numbers for statistics that disclosure control must withhold.
+
+    Walks the recorded results (as :class:`urbansec_lib.reports.Recorder` stores them:
+    frames as ``{"__frame__": True, "columns", "data"}``) and reports
+
+    * ``small_count``: a respondent count (``respondents``, ``n_respondents``,
+      ``participants``) between 1 and ``min_n - 1`` that is published;
+    * ``small_survey_value``: a survey value (``source`` starting with ``survey``) with
+      ``n < min_n`` that is not missing;
+    * ``small_distribution``: quartiles / median of fewer than ``min_units`` units
+      (``peer_n`` with ``peer_q25`` / ``peer_median`` / ``peer_q75``, or ``n`` with
+      ``q25`` / ``median`` / ``q75``) that are not missing.
+
+    Example
+    -------
+    >>> res = {"counts": {"__frame__": True, "columns": ["wave", "respondents"],
+    ...                   "data": [[2023, 3], [2025, 40]]}}
+    >>> [f.kind for f in scan_results(res)]
+    ['small_count']
+    """
+    found: list[Finding] = []
+
+    def num(v):
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    def frame(name: str, cols: list[str], data: list[list]) -> None:
+        ix = {c: k for k, c in enumerate(cols)}
+        for r, row in enumerate(data):
+            for c in _COUNT_COLUMNS:
+                if c in ix:
+                    v = num(row[ix[c]])
+                    if v is not None and 0 < v < min_n:
+                        found.append(Finding("small_count", f"{c}={v}", r, f"{name} row {r}"))
+            if "n" in ix and "value" in ix and "source" in ix:
+                n, v, src = num(row[ix["n"]]), row[ix["value"]], str(row[ix["source"]])
+                if src.startswith("survey") and n is not None and n < min_n and v is not None:
+                    found.append(Finding("small_survey_value", f"n={n}", r, f"{name} row {r}"))
+            for ncol, qs in (
+                ("peer_n", ("peer_q25", "peer_median", "peer_q75")),
+                ("n", ("q25", "median", "q75")),
+            ):
+                if ncol in ix and any(q in ix for q in qs):
+                    n = num(row[ix[ncol]])
+                    shown = [q for q in qs if q in ix and num(row[ix[q]]) is not None]
+                    if n is not None and n < min_units and shown:
+                        found.append(
+                            Finding("small_distribution", f"{ncol}={n}", r, f"{name} row {r}")
+                        )
+
+    def walk(name: str, obj) -> None:
+        if isinstance(obj, dict):
+            if obj.get("__frame__") and isinstance(obj.get("columns"), list):
+                frame(name, [str(c) for c in obj["columns"]], obj.get("data") or [])
+                return
+            for k, v in obj.items():
+                walk(f"{name}.{k}" if name else str(k), v)
+        elif isinstance(obj, list):
+            for k, v in enumerate(obj):
+                walk(f"{name}[{k}]", v)
+
+    walk("", results)
+    return found

@@ -1,0 +1,45 @@
+"""Layer 4, ``methods``: Statistical and causal methods: fixed effects, wild bootstrap,
+staggered DiD, synthetic control, multilevel models, omitted-variable sensitivity.
+
+May import from: ``core``, ``model``, ``inputs``, ``engine`` (and its own modules).
+
+Modules
+-------
+impact
+    Impact evaluation of local security interventions.
+fixed_effects
+    Linear regression with fixed effects absorbed by demeaning (fast TWFE).
+wildboot
+    Wild cluster bootstrap for inference with few clusters.
+staggered
+    Staggered adoption: difference-in-differences when areas adopt a programme at
+    different times.
+synthetic_control
+    Synthetic control and synthetic difference-in-differences for one treated unit.
+multilevel
+    Respondent-level multilevel models: feeling safe and collective efficacy (pilot
+    survey).
+omitted_variable
+    Sensitivity of a regression coefficient to omitted variables.
+demean
+    The within transformation: fixed effects swept out by alternating projections.
+design
+    The shared core of the impact designs: result objects, argument checks, assumption
+    rows.
+"""
+
+from .._lazy import lazy_modules
+
+__all__ = [
+    "impact",
+    "fixed_effects",
+    "wildboot",
+    "staggered",
+    "synthetic_control",
+    "multilevel",
+    "omitted_variable",
+    "demean",
+    "design",
+]
+
+__getattr__, __dir__ = lazy_modules(__name__, __all__)

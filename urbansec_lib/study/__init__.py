@@ -1,0 +1,28 @@
+"""Layer 7, ``study``: Studies: their declarations, the pipeline from raw inputs to study
+inputs, the processed store and per-study tables.
+
+May import from: ``core``, ``model``, ``inputs``, ``engine``, ``methods``, ``presentation``,
+``analysis`` (and its own modules).
+
+Modules
+-------
+studies
+    Studies as declared objects: what each study is, what it needs, what it publishes.
+pipeline
+    The demo/study pipeline: raw inputs -> tidy indicator data -> processed files and
+    reports.
+self_assessment
+    The self-assessment study: readable tables and texts for a unit's profile report.
+existing_data
+    The existing-data study: any city or region profiled from public data alone.
+store
+    Build once, read per unit: the columnar processed store of public data (Parquet).
+synth_study
+    One region against the others' public data: a synthetic-control study of one unit.
+"""
+
+from .._lazy import lazy_modules
+
+__all__ = ["studies", "pipeline", "self_assessment", "existing_data", "store", "synth_study"]
+
+__getattr__, __dir__ = lazy_modules(__name__, __all__)
