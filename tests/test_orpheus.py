@@ -364,8 +364,8 @@ def test_missing_required_columns():
         orpheus.read_inventory(BAD / "missing_columns.csv", unit_id="X")
     got = [(p.file, p.row, p.column, p.value) for p in exc.value.problems]
     assert got == [
-        ("missing_columns.csv", None, "timing", None),
-        ("missing_columns.csv", None, "domain", None),
+        ("missing_columns.csv", 1, "timing", None),  # the header row
+        ("missing_columns.csv", 1, "domain", None),
     ]
 
 

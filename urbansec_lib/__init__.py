@@ -76,6 +76,7 @@ _MODULES = {
     "privacy": "inputs",
     "registry": "core",
     "reports": "publish",
+    "schema": "core",
     "scoring": "engine",
     "self_assessment": "study",
     "sensitivity": "engine",

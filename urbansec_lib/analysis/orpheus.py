@@ -61,6 +61,7 @@ from matplotlib.figure import Figure
 
 from ..core.errors import Problem, ValidationError
 from ..core.ingest import read_yaml_mapping
+from ..core.schema import Check, Column, TableSchema, Unique
 
 __all__ = [
     "gap_summary",
@@ -648,6 +649,92 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     return body[~empty_row], problems
 
 
+def _whole(s: pd.Series) -> pd.Series:
+    """People counts: readable numbers that are whole; NaN otherwise."""
+    x = _parse_number(s)
+    return x.where(x % 1 == 0)
+
+
+def inventory_schema(
+    pyramid: Pyramid, domains: Sequence[str] | None = None, unit_id: str | None = None
+) -> TableSchema:
+    """The policy inventory's table schema: its columns, codes, dates, amounts and rules.
+
+    Parameters
+    ----------
+    pyramid : Pyramid
+        Supplies the layer ids (or names) ``reviewer_layer`` may use.
+    domains : sequence of str, optional
+        Allowed domain codes (default :data:`DOMAINS`).
+    unit_id : str, optional
+        When given, a ``unit_id`` column may only repeat it (or be blank).
+
+    Examples
+    --------
+    >>> s = inventory_schema(load_pyramid())
+    >>> s.names[:4]
+    ['unit_id', 'initiative_id', 'name', 'description']
+    >>> raw = pd.DataFrame({"unit_id": ["X"], "initiative_id": ["a"], "name": ["A"],
+    ...     "target_group": ["everyone"], "security_aim": ["Y"], "timing": ["before"],
+    ...     "domain": ["housing"], "budget_eur": ["12.500"]})
+    >>> t = s.validate(raw, "inv.csv")
+    >>> t.security_aim[0], float(t.budget_eur[0])
+    ('yes', 12500.0)
+    """
+    domain_codes = tuple(DOMAINS) if domains is None else tuple(domains)
+    req = "a value (required)"
+    if unit_id is not None:
+        unit = Column(
+            "unit_id", "custom", required=False, nullable=True, parse=_text,
+            expected=f"{unit_id!r} or blank", checks=((lambda u: u.ne(unit_id), f"{unit_id!r} or blank"),),
+        )  # fmt: skip
+    else:
+        unit = Column("unit_id", "custom", parse=_text, expected="a unit id (e.g. BE212)")
+    cols = [unit]
+    for c in ("initiative_id", "name", "description", "lead_organisation", "partners"):
+        required = COLUMNS[c][0]
+        cols.append(Column(c, "custom", required=required, nullable=not required, parse=_text,
+                           blank_expected=req))  # fmt: skip
+    for c, vocab in [*_CODED.items(), ("domain", dict.fromkeys(domain_codes))]:
+        cols.append(Column(
+            c, "choice", choices=tuple(vocab), key=_code,
+            aliases=_AIM_SYNONYMS if c == "security_aim" else None,
+            expected="one of: " + ", ".join(vocab), blank_expected=req,
+        ))  # fmt: skip
+    date_exp = "a date YYYY-MM-DD (also YYYY-MM, YYYY, DD/MM/YYYY, DD.MM.YYYY) or blank"
+    cols += [
+        Column(c, "custom", required=False, nullable=True, parse=_parse_date, expected=date_exp)
+        for c in ("start", "end")
+    ]
+    cols += [
+        Column("budget_eur", "custom", required=False, nullable=True, parse=_parse_number,
+               expected="an amount in euro (e.g. 12500 or 12500.50) or blank",
+               checks=((lambda x: x < 0, "a non-negative amount in euro"),)),
+        Column("reach", "custom", required=False, nullable=True, parse=_whole,
+               expected="a whole number of people or blank",
+               checks=((lambda x: x < 0, "a non-negative number of people"),)),
+    ]  # fmt: skip
+    lookup = {lid: lid for lid in pyramid.layer_ids}
+    lookup |= {_norm_header(la.name): la.id for la in pyramid.layers}
+    cols.append(Column(
+        "reviewer_layer", "choice", required=False, nullable=True, choices=tuple(pyramid.layer_ids),
+        key=_code, aliases=lookup,
+        expected=f"a layer of {pyramid.name}: " + ", ".join(pyramid.layer_ids) + " (or blank)",
+    ))  # fmt: skip
+    after_start = Check(
+        "end",
+        lambda t: t["end"] < t["start"],
+        lambda t: "a date on or after start " + t["start"].dt.strftime("%Y-%m-%d"),
+    )
+    return TableSchema(
+        "policy inventory",
+        cols,
+        extra="keep",
+        checks=[after_start],
+        unique=[Unique("initiative_id", within=("unit_id",))],
+    )
+
+
 def _validate(
     raw: pd.DataFrame,
     file: str,
@@ -656,115 +743,36 @@ def _validate(
     pyramid: Pyramid,
     domains: Sequence[str] | None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check and normalise an inventory; ``raw.index`` holds spreadsheet row numbers."""
-    problems: list[Problem] = []
-    col_order = ["unit_id", *COLUMNS]
-    domain_codes = list(DOMAINS) if domains is None else list(domains)
+    """Check and normalise an inventory against :func:`inventory_schema`; ``raw.index``
+    holds spreadsheet row numbers."""
     raw = raw.copy()
     raw.columns = [_norm_header(c) for c in raw.columns]
     present = set(raw.columns)
-    for c in _REQUIRED:
-        if c not in present:
-            problems.append(
-                Problem(file, None, c, None, "a column with this name (required; see template)")
-            )
+    schema = inventory_schema(pyramid, domains, unit_id)
+    missing = [c for c in _REQUIRED if c not in present]
+    problems = [
+        Problem(file, 1, c, None, f"a column {c!r} (required; see template)") for c in missing
+    ]
     if unit_id is None and "unit_id" not in present:
-        problems.append(Problem(file, None, "unit_id", None, "a unit_id column or argument"))
-    for c in COLUMNS:
-        if c not in present:
+        problems.append(Problem(file, 1, "unit_id", None, "a unit_id column or argument"))
+        missing.append("unit_id")
+    for c in schema.names:
+        if c not in present:  # optional columns (and missing ones, reported above) as blanks
             raw[c] = pd.Series(pd.NA, index=raw.index, dtype=object)
-
-    def flag(mask: pd.Series, column: str, values: pd.Series, expected: Any) -> None:
-        exp = expected if isinstance(expected, pd.Series) else None
-        for row, val in values[mask.fillna(False)].items():
-            e = exp.loc[row] if exp is not None else expected
-            problems.append(Problem(file, int(row), column, val, str(e)))
-
-    blank = pd.DataFrame({c: _blank(raw[c]) for c in raw.columns}, index=raw.index)
-    orig = raw.astype(object).where(~blank, None)
-    out = pd.DataFrame(index=raw.index)
-    # unit id
+    out = schema.validate(raw, file, rows=raw.index, raise_=False)
+    problems += [p for p in schema.problems if p.column not in missing]
     if unit_id is not None:
-        if "unit_id" in present:
-            u = _text(raw["unit_id"])
-            flag(u.notna() & u.ne(unit_id), "unit_id", orig["unit_id"], f"{unit_id!r} or blank")
         out["unit_id"] = pd.Series(unit_id, index=raw.index, dtype="string")
-    elif "unit_id" in present:
-        out["unit_id"] = _text(raw["unit_id"])
-        flag(out["unit_id"].isna(), "unit_id", orig["unit_id"], "a unit id (e.g. BE212)")
-    else:
-        out["unit_id"] = pd.Series(pd.NA, index=raw.index, dtype="string")
-    # required text and codes
-    for c in ["initiative_id", "name", "description", "lead_organisation", "partners"]:
-        out[c] = _text(raw[c])
-    for c, vocab in [*_CODED.items(), ("domain", dict.fromkeys(domain_codes))]:
-        code = _code(raw[c])
-        if c == "security_aim":
-            code = code.replace(_AIM_SYNONYMS)
-        flag(code.notna() & ~code.isin(list(vocab)), c, orig[c], "one of: " + ", ".join(vocab))
-        out[c] = code.where(code.isin(list(vocab)))
-    for c in _REQUIRED:
-        if c in present:
-            flag(_blank(raw[c]), c, orig[c], "a value (required)")
-    # dates
-    date_exp = "a date YYYY-MM-DD (also YYYY-MM, YYYY, DD/MM/YYYY, DD.MM.YYYY) or blank"
-    for c in ("start", "end"):
-        out[c] = _parse_date(raw[c])
-        flag(~_blank(raw[c]) & out[c].isna(), c, orig[c], date_exp)
-    before = out["end"] < out["start"]
-    flag(
-        before,
-        "end",
-        orig["end"],
-        "a date on or after start " + out["start"].dt.strftime("%Y-%m-%d"),
-    )
-    # numbers
-    out["budget_eur"] = _parse_number(raw["budget_eur"])
-    flag(
-        ~_blank(raw["budget_eur"]) & out["budget_eur"].isna(),
-        "budget_eur",
-        orig["budget_eur"],
-        "an amount in euro (e.g. 12500 or 12500.50) or blank",
-    )
-    flag(out["budget_eur"] < 0, "budget_eur", orig["budget_eur"], "a non-negative amount in euro")
-    reach = _parse_number(raw["reach"])
-    bad_reach = ~_blank(raw["reach"]) & (reach.isna() | (reach % 1 != 0))
-    flag(bad_reach, "reach", orig["reach"], "a whole number of people or blank")
-    flag(reach < 0, "reach", orig["reach"], "a non-negative number of people")
-    out["reach"] = reach.where(~bad_reach)
-    # reviewer layer: id or display name
-    lookup = {lid: lid for lid in pyramid.layer_ids}
-    lookup |= {_norm_header(la.name): la.id for la in pyramid.layers}
-    rev = _code(raw["reviewer_layer"])
-    rev_id = rev.map(lookup)
-    flag(
-        rev.notna() & rev_id.isna(),
-        "reviewer_layer",
-        orig["reviewer_layer"],
-        f"a layer of {pyramid.name}: " + ", ".join(pyramid.layer_ids) + " (or blank)",
-    )
-    out["reviewer_layer"] = rev_id.astype("string")
-    # duplicate ids within a unit
-    key = out["unit_id"].fillna("") + "\x1f" + out["initiative_id"]
-    rows = pd.Series(out.index, index=out.index)
-    first = rows.groupby(key, dropna=True).transform("first")
-    dup = key.notna() & key.duplicated()
-    flag(
-        dup,
-        "initiative_id",
-        orig["initiative_id"],
-        "a unique initiative_id (already used in row " + first.astype("string") + ")",
-    )
+    col_order = ["unit_id", *COLUMNS]
     extras = [c for c in raw.columns if c not in col_order]
-    for c in extras:
-        out[c] = raw[c]
     order = {c: k for k, c in enumerate([*col_order, *extras])}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
     out = out[[*col_order, *extras]].reset_index(drop=True)
-    text_cols = ["unit_id", "initiative_id", "name", "description", "lead_organisation"]
-    text_cols += ["partners", "target_group", "security_aim", "timing", "domain"]
-    text_cols += ["reviewer_layer"]
-    for c in text_cols:
+    out["start"] = out["start"].astype("datetime64[us]")
+    out["end"] = out["end"].astype("datetime64[us]")
+    for c in ("budget_eur", "reach"):
+        out[c] = out[c].astype(float)
+    for c in [*col_order[:6], "target_group", "security_aim", "timing", "domain", "reviewer_layer"]:
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out, problems
 

@@ -11,6 +11,9 @@ defaults
     One definition of every default: seed, suppression threshold, workspace layout.
 ingest
     One ingestion layer for every user file: tables (CSV/TSV/XLSX), YAML, JSON; bounded.
+schema
+    Table schemas as code: declared columns and checks that validate a frame of raw
+    cells.
 registry
     The registry of official unit codes: Urban Audit cities, NUTS 2021 regions and LAU
     2019.
@@ -20,6 +23,6 @@ versions
 
 from .._lazy import lazy_modules
 
-__all__ = ["errors", "defaults", "ingest", "registry", "versions"]
+__all__ = ["errors", "defaults", "schema", "ingest", "registry", "versions"]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

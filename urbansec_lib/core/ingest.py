@@ -48,8 +48,8 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, ValidationError
+from .schema import Check, Column, TableSchema, Unique
 
 __all__ = [
     "read_yaml_mapping",
@@ -82,6 +83,8 @@ __all__ = [
     "check_output",
     "Column",
     "TableSchema",
+    "Check",
+    "Unique",
 ]
 
 
@@ -940,174 +943,6 @@ def read_table(
         sha256=sha,
         sheet=sheet_name,
     )
-
-
-# ================================================================== schemas
-@dataclass(frozen=True)
-class Column:
-    """A declared column of a table schema.
-
-    Parameters
-    ----------
-    name : str
-    kind : {"str", "int", "float", "bool", "date", "choice"}
-    required : bool
-        The column must be present.
-    nullable : bool
-        Blank cells allowed.
-    low, high : float, optional
-        Inclusive bounds for numbers.
-    choices : tuple of str, optional
-        Allowed values for ``kind="choice"`` (case-insensitive).
-    pattern : str, optional
-        Regular expression a string must match in full.
-    role : {"data", "id", "identifier", "free_text"}
-        What the column holds; identifiers and free text never leave the import.
-    """
-
-    name: str
-    kind: str = "str"
-    required: bool = True
-    nullable: bool = False
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] | None = None
-    pattern: str | None = None
-    role: str = "data"
-    expected: str | None = None
-    gt: float | None = None
-    fmt: str = "%Y-%m-%d"
-
-    def describe(self) -> str:
-        if self.expected:
-            return self.expected
-        if self.kind == "choice":
-            return f"one of {', '.join(self.choices or ())}"
-        if self.kind in ("int", "float"):
-            what = "a whole number" if self.kind == "int" else "a number"
-            if self.low is not None and self.high is not None:
-                return f"{what} from {self.low:g} to {self.high:g}"
-            if self.low is not None:
-                return f"{what} >= {self.low:g}"
-            if self.gt is not None:
-                return f"{what} > {self.gt:g}" if self.gt else f"a positive {what[2:]}"
-            return what
-        if self.kind == "bool":
-            return "yes/no (1/0, true/false)"
-        if self.kind == "date":
-            return "a date " + self.fmt.replace("%Y", "YYYY").replace("%m", "MM").replace(
-                "%d", "DD"
-            )
-        return "a value" if not self.pattern else f"a value matching {self.pattern}"
-
-
-_TRUE = {"1", "true", "yes", "y", "x", "1.0"}
-_FALSE = {"0", "false", "no", "n", "", "0.0"}
-
-
-@dataclass
-class TableSchema:
-    """A declared table schema: validates a string frame into typed columns, with every
-    problem located (file, spreadsheet row, column, value, expected).
-
-    Example
-    -------
-    >>> s = TableSchema("t", [Column("id"), Column("x", "float", low=0, high=1)])
-    >>> df = pd.DataFrame({"id": ["a", "b"], "x": ["0.5", "nan"]})
-    >>> try:
-    ...     s.validate(df, "t.csv")
-    ... except ValidationError as e:
-    ...     print(e.problems[0])
-    t.csv, row 3, column 'x': got 'nan', expected a number from 0 to 1
-    """
-
-    name: str
-    columns: list[Column]
-    extra: str = "error"  # or "keep" / "drop"
-    problems: list[Problem] = field(default_factory=list, repr=False)
-
-    def validate(
-        self, df: pd.DataFrame, file: str, rows: Sequence[int] | None = None, raise_: bool = True
-    ) -> pd.DataFrame:
-        """Typed copy of ``df``; raises one ValidationError with all problems."""
-        rows = np.asarray(
-            rows if rows is not None else df.attrs.get("source_row", np.arange(2, len(df) + 2))
-        )
-        probs: list[Problem] = []
-        names = {c.name for c in self.columns}
-        for c in self.columns:
-            if c.name not in df.columns and c.required:
-                near = difflib.get_close_matches(c.name, [str(x) for x in df.columns], 1, 0.75)
-                hint = f" (found {near[0]!r}: a misspelling?)" if near else ""
-                probs.append(Problem(file, 1, c.name, None, f"a column {c.name!r}{hint}"))
-        if self.extra == "error":
-            for x in df.columns:
-                if x not in names:
-                    near = difflib.get_close_matches(str(x), list(names), 1, 0.6)
-                    exp = f"a known column ({', '.join(sorted(names))})"
-                    if near:
-                        exp = f"a known column (did you mean {near[0]!r}?)"
-                    probs.append(Problem(file, 1, str(x), str(x), exp))
-        if probs:
-            raise ValidationError(probs, file)
-        out = (
-            df.copy() if self.extra != "drop" else df[[c for c in df.columns if c in names]].copy()
-        )
-        for c in self.columns:
-            if c.name not in df.columns:
-                continue
-            s = df[c.name].astype(str).str.strip()
-            blank = (s == "").to_numpy()
-            bad = np.zeros(len(s), dtype=bool)
-            if not c.nullable:
-                bad |= blank
-            if c.kind in ("int", "float"):
-                x = pd.to_numeric(
-                    s.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True), errors="coerce"
-                )
-                xv = x.to_numpy(dtype=float)
-                wrong = ~blank & ~np.isfinite(xv)
-                if c.kind == "int":
-                    wrong |= ~blank & np.isfinite(xv) & (xv != np.round(xv))
-                if c.low is not None:
-                    wrong |= ~blank & (xv < c.low)
-                if c.high is not None:
-                    wrong |= ~blank & (xv > c.high)
-                if c.gt is not None:
-                    wrong |= ~blank & ~(xv > c.gt)
-                bad |= wrong
-                val = pd.Series(np.where(blank | wrong, np.nan, xv), index=df.index)
-                out[c.name] = val.astype("Int64") if c.kind == "int" else val
-            elif c.kind == "bool":
-                low = s.str.lower()
-                wrong = ~low.isin(_TRUE | _FALSE).to_numpy()
-                bad |= wrong
-                out[c.name] = low.isin(_TRUE).to_numpy()
-            elif c.kind == "date":
-                d = pd.to_datetime(s, errors="coerce", format=c.fmt)
-                bad |= ~blank & d.isna().to_numpy()
-                out[c.name] = d
-            elif c.kind == "choice":
-                lut = {v.lower(): v for v in c.choices or ()}
-                mapped = s.str.lower().map(lut)
-                bad |= ~blank & mapped.isna().to_numpy()
-                out[c.name] = mapped.where(~blank, None)
-            else:
-                if c.pattern:
-                    bad |= ~blank & ~s.str.fullmatch(c.pattern).fillna(False).to_numpy()
-                out[c.name] = s.where(~blank, "")
-            for i in np.flatnonzero(bad):
-                v = df[c.name].iloc[i]
-                v = None if str(v).strip() == "" else v
-                if c.role in ("identifier", "free_text", "id"):
-                    v = "(withheld)" if v is not None else None
-                probs.append(Problem(file, int(rows[i]), c.name, v, c.describe()))
-        if probs and raise_:
-            probs.sort(key=lambda p: (p.row or 0, [c.name for c in self.columns].index(p.column)))
-            raise ValidationError(probs, file)
-        self.problems = probs
-        out.attrs["source_row"] = [int(r) for r in rows]
-        return out
 
 
 # ================================================================== YAML
