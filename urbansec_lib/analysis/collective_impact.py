@@ -43,6 +43,7 @@ import pandas as pd
 
 from ..core.errors import Problem, ValidationError
 from ..core.ingest import read_yaml_mapping
+from ..core.schema import Check, Column, TableSchema, Unique
 
 __all__ = [
     "CIAssessment",
@@ -754,27 +755,155 @@ def _as_text(v: Any) -> str | None:
     return str(v)
 
 
-def _read_sheet(
-    wb: Any, sheet: str, required: Sequence[str], f: str, problems: list[Problem]
-) -> list[tuple[int, dict[str, Any]]] | None:
-    """Rows of a sheet as (excel_row, {header: value}); None when the sheet is unusable."""
+def _sheet(wb: Any, schema: TableSchema, f: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """A sheet validated by its schema (``schema.name`` is the sheet): typed rows indexed
+    by spreadsheet row, blank rows left out; None when the sheet or a column is missing.
+    The problems found are added to ``problems``."""
+    sheet = schema.name
     if sheet not in wb.sheetnames:
         problems.append(Problem(f, None, sheet, None, f"a sheet named {sheet!r}"))
         return None
-    ws = wb[sheet]
-    rows = list(ws.iter_rows(values_only=True))
+    rows = list(wb[sheet].iter_rows(values_only=True))
     head = [_norm_header(h) for h in (rows[0] if rows else ())]
-    missing = [c for c in required if c not in head]
-    for c in missing:
-        problems.append(Problem(f, 1, f"{sheet}!{c}", None, f"a column headed {c!r} in row 1"))
-    if missing:
+    first = {h: j for j, h in reversed(list(enumerate(head)))}  # a repeated header: the first
+    cols = [c for c in schema.names if c in first]
+    body = [[_clean(r[first[c]]) if first[c] < len(r) else None for c in cols] for r in rows[1:]]
+    raw = pd.DataFrame(body, columns=cols, index=range(2, len(body) + 2), dtype=object)
+    raw = raw[~raw.isna().all(axis=1)] if len(cols) else raw
+    try:
+        typed = schema.validate(raw, f, rows=raw.index, raise_=False)
+    except ValidationError as exc:  # a missing column
+        problems += exc.problems
         return None
-    idx = {c: head.index(c) for c in required}
-    out = []
-    for r, row in enumerate(rows[1:], start=2):
-        vals = {c: _clean(row[j]) if j < len(row) else None for c, j in idx.items()}
-        out.append((r, vals))
-    return out
+    problems += schema.problems
+    return typed
+
+
+def _texts(s: pd.Series) -> pd.Series:
+    return s.map(_as_text, na_action="ignore")
+
+
+def _block_schema(b: CIBlock, model: CIModel) -> TableSchema:
+    """The schema of one block sheet: an item id of the block, a rating, evidence."""
+    ids = ", ".join(it.id for it in b.items)
+    scale_txt = "a rating on the scale " + ", ".join(repr(s) for s in model.scale_labels)
+    return TableSchema(
+        b.sheet,
+        [
+            Column(
+                "id",
+                "choice",
+                choices=tuple(it.id for it in b.items),
+                key=_texts,
+                expected=f"one of the item ids of {b.name}: {ids}",
+                blank_expected=f"an item id of {b.name}: {ids}",
+            ),
+            Column(
+                "rating",
+                "custom",
+                expected=scale_txt,
+                parse=lambda s: s.map(lambda v: _parse_rating(v, model), na_action="ignore"),
+            ),
+            Column("evidence", "custom", nullable=True, parse=_texts),
+        ],  # fmt: skip
+        extra="drop",
+        unique=[Unique("id", expected="each item once")],
+        prefix=f"{b.sheet}!",
+    )
+
+
+def _swot_schema(model: CIModel) -> TableSchema:
+    """The SWOT sheet: block (or general), item id, quadrant, text; item and block agree."""
+    item_block = {it.id: b.id for b in model.blocks for it in b.items}
+    block_opts = {b.id: b.name for b in model.blocks}
+    block_alias = {b.sheet.lower(): b.id for b in model.blocks}
+
+    def block(v: Any) -> str | None:
+        s = str(v).strip()
+        if s.lower() == GENERAL:
+            return GENERAL
+        return _lookup(s, block_opts) or block_alias.get(s.lower())
+
+    def mismatch(t: pd.DataFrame) -> pd.Series:
+        own = t["item_id"].map(item_block)
+        return t["block"].notna() & own.notna() & t["block"].ne(own)
+
+    def mismatch_text(t: pd.DataFrame) -> pd.Series:
+        return t["item_id"].map(lambda i: f"{item_block.get(i)!r}, the block of item {i!r}")
+
+    quadrants = "one of " + ", ".join(model.quadrants)
+    return TableSchema(
+        SWOT,
+        [
+            Column(
+                "block",
+                "custom",
+                nullable=True,
+                parse=lambda s: s.map(block, na_action="ignore"),
+                expected="one of " + ", ".join([*block_opts, GENERAL]),
+            ),
+            Column(
+                "item_id",
+                "choice",
+                nullable=True,
+                choices=tuple(item_block),
+                key=_texts,
+                expected="an item id of the model (see the block sheets)",
+            ),
+            Column(
+                "quadrant",
+                "custom",
+                expected=quadrants,
+                parse=lambda s: s.map(lambda v: _lookup(v, model.quadrants), na_action="ignore"),
+            ),
+            Column("text", "custom", parse=_texts, blank_expected="the text of the SWOT item"),
+        ],  # fmt: skip
+        extra="drop",
+        checks=[Check("block", mismatch, mismatch_text)],
+        prefix=f"{SWOT}!",
+    )
+
+
+def _actions_schema(model: CIModel) -> TableSchema:
+    items = tuple(it.id for b in model.blocks for it in b.items)
+    return TableSchema(
+        NEXT_ACTIONS,
+        [
+            Column("action", "custom", parse=_texts, blank_expected="the action"),
+            Column("owner", "custom", nullable=True, parse=_texts),
+            Column("due", "custom", nullable=True, parse=_texts),
+            Column(
+                "item_id",
+                "choice",
+                nullable=True,
+                choices=items,
+                key=_texts,
+                expected="an item id of the model or empty",
+            ),
+        ],  # fmt: skip
+        extra="drop",
+        prefix=f"{NEXT_ACTIONS}!",
+    )
+
+
+def _stakeholders_schema(model: CIModel) -> TableSchema:
+    return TableSchema(
+        STAKEHOLDERS,
+        [
+            Column(
+                "sector",
+                "custom",
+                expected="one of the sectors " + ", ".join(model.sectors),
+                parse=lambda s: s.map(lambda v: _lookup(v, model.sectors), na_action="ignore"),
+            ),
+            Column(
+                "organisation", "custom", parse=_texts, blank_expected="the organisation or group"
+            ),
+            Column("role", "custom", nullable=True, parse=_texts),
+        ],  # fmt: skip
+        extra="drop",
+        prefix=f"{STAKEHOLDERS}!",
+    )
 
 
 def _parse_rating(v: Any, model: CIModel) -> int | None:
@@ -926,6 +1055,47 @@ def strengths(assessment: CIAssessment, min_rating: int = 3) -> list[str]:
     return r.loc[ok, "item_name"].astype(str).tolist()
 
 
+def _read_cover(
+    wb: Any, f: str, phase_opts: dict[str, str], problems: list[Problem]
+) -> tuple[Any, Any, Any, list[str], dict[str, str]]:
+    """The cover sheet's fields: unit id, problem, phase, initiatives and other metadata."""
+    schema = TableSchema(
+        COVER,
+        [
+            Column("field", "custom", nullable=True, parse=_texts),
+            Column("value", "custom", nullable=True, parse=lambda s: s),
+        ],  # fmt: skip
+        extra="drop",
+        prefix=f"{COVER}!",
+    )
+    unit_id, problem, phase, initiatives, meta = None, None, None, [], {}
+    cover = _sheet(wb, schema, f, problems)
+    if cover is None:
+        return unit_id, problem, phase, initiatives, meta
+    seen = {}
+    for r, fld, value in zip(cover.index, cover["field"], cover["value"], strict=True):
+        key = _norm_header(fld) if isinstance(fld, str) else ""
+        value = None if pd.isna(value) else value
+        if key == "initiative":
+            if value is not None:
+                initiatives.append(_as_text(value))
+        elif key in ("unit_id", "problem", "phase"):
+            seen[key] = (int(r), value)
+        elif key and value is not None:
+            meta[key] = _as_text(value)
+    r, unit_id = seen.get("unit_id", (None, None))
+    if unit_id is None:
+        problems.append(Problem(f, r, f"{COVER}!value", None, "the unit id (field 'unit_id')"))
+    unit_id = _as_text(unit_id)
+    problem = _as_text(seen.get("problem", (None, None))[1])
+    r, ph = seen.get("phase", (None, None))
+    phase = _lookup(ph, phase_opts) if ph is not None else None
+    if phase is None:
+        exp = "one of the phases " + ", ".join(phase_opts.values())
+        problems.append(Problem(f, r, f"{COVER}!value", ph, exp))
+    return unit_id, problem, phase, initiatives, meta
+
+
 def read(path: str | Path, model: CIModel | str | Path | None = None) -> CIAssessment:
     """Read a filled self-assessment workbook written by :func:`template`.
 
@@ -977,212 +1147,44 @@ def read(path: str | Path, model: CIModel | str | Path | None = None) -> CIAsses
             what=f,
         ) from exc
     problems: list[Problem] = []
-    warnings: list[Problem] = []
     phase_opts = {p.id: p.name for p in model.phases}
-    scale_txt = "a rating on the scale " + ", ".join(repr(s) for s in model.scale_labels)
-
-    # Cover
-    unit_id, problem, phase, initiatives, meta = None, None, None, [], {}
-    cover = _read_sheet(wb, COVER, ["field", "value"], f, problems)
-    if cover is not None:
-        seen = {}
-        for r, v in cover:
-            key = _norm_header(v["field"]) if v["field"] is not None else ""
-            if key == "initiative":
-                if v["value"] is not None:
-                    initiatives.append(_as_text(v["value"]))
-            elif key in ("unit_id", "problem", "phase"):
-                seen[key] = (r, v["value"])
-            elif key and v["value"] is not None:
-                meta[key] = _as_text(v["value"])
-        r, unit_id = seen.get("unit_id", (None, None))
-        if unit_id is None:
-            problems.append(Problem(f, r, f"{COVER}!value", None, "the unit id (field 'unit_id')"))
-        unit_id = _as_text(unit_id)
-        problem = _as_text(seen.get("problem", (None, None))[1])
-        r, ph = seen.get("phase", (None, None))
-        phase = _lookup(ph, phase_opts) if ph is not None else None
-        if phase is None:
-            problems.append(
-                Problem(
-                    f,
-                    r,
-                    f"{COVER}!value",
-                    ph,
-                    "one of the phases " + ", ".join(phase_opts.values()),
-                )
-            )
-
-    # Blocks
+    unit_id, problem, phase, initiatives, meta = _read_cover(wb, f, phase_opts, problems)
     readiness_rows = []
     for b in model.blocks:
-        rows = _read_sheet(wb, b.sheet, ["id", "rating", "evidence"], f, problems)
+        rows = _sheet(wb, _block_schema(b, model), f, problems)
         if rows is None:
             continue
-        known = {it.id: it for it in b.items}
-        first_row: dict[str, int] = {}
-        for r, v in rows:
-            if v["id"] is None and v["rating"] is None and v["evidence"] is None:
-                continue
-            iid = _as_text(v["id"])
-            if iid is None:
+        names = {it.id: it.name for it in b.items}
+        for iid, it in names.items():
+            if iid not in set(rows["id"].dropna()):
                 problems.append(
-                    Problem(
-                        f, r, f"{b.sheet}!id", None, f"an item id of {b.name}: {', '.join(known)}"
-                    )
+                    Problem(f, None, f"{b.sheet}!id", None, f"a row for item {iid!r} ({it})")
                 )
-                continue
-            if iid not in known:
-                problems.append(
-                    Problem(
-                        f,
-                        r,
-                        f"{b.sheet}!id",
-                        iid,
-                        f"one of the item ids of {b.name}: {', '.join(known)}",
-                    )
-                )
-                continue
-            if iid in first_row:
-                problems.append(
-                    Problem(
-                        f,
-                        r,
-                        f"{b.sheet}!id",
-                        iid,
-                        f"each item once (already in row {first_row[iid]})",
-                    )
-                )
-                continue
-            first_row[iid] = r
-            rating = None
-            if v["rating"] is None:
-                problems.append(Problem(f, r, f"{b.sheet}!rating", None, scale_txt))
-            else:
-                rating = _parse_rating(v["rating"], model)
-                if rating is None:
-                    problems.append(Problem(f, r, f"{b.sheet}!rating", v["rating"], scale_txt))
-            ev = _as_text(v["evidence"])
+        for r in rows.itertuples():
+            ev = r.evidence if isinstance(r.evidence, str) else None
             readiness_rows.append(
-                (b.id, iid, known[iid].name, rating, ev, len(_split_evidence(ev)))
+                (b.id, r.id, names.get(r.id), r.rating, ev, len(_split_evidence(ev)))
             )
-        for iid, it in known.items():
-            if iid not in first_row:
-                problems.append(
-                    Problem(f, None, f"{b.sheet}!id", None, f"a row for item {iid!r} ({it.name})")
-                )
-
-    # SWOT
-    item_block = {it.id: b.id for b in model.blocks for it in b.items}
     item_name = {it.id: it.name for b in model.blocks for it in b.items}
-    block_opts = {b.id: b.name for b in model.blocks}
-    block_alias = {b.sheet.lower(): b.id for b in model.blocks}
+    item_block = {it.id: b.id for b in model.blocks for it in b.items}
     swot_rows = []
-    rows = _read_sheet(wb, SWOT, SWOT_COLUMNS, f, problems)
-    for r, v in rows or []:
-        if all(x is None for x in v.values()):
-            continue
-        ok = True
-        q = _lookup(v["quadrant"], model.quadrants) if v["quadrant"] is not None else None
-        if q is None:
-            problems.append(
-                Problem(
-                    f, r, f"{SWOT}!quadrant", v["quadrant"], "one of " + ", ".join(model.quadrants)
-                )
-            )
-            ok = False
-        if v["text"] is None:
-            problems.append(Problem(f, r, f"{SWOT}!text", None, "the text of the SWOT item"))
-            ok = False
-        blk = None
-        if v["block"] is not None:
-            braw = str(v["block"]).strip()
-            blk = (
-                GENERAL
-                if braw.lower() == GENERAL
-                else (_lookup(braw, block_opts) or block_alias.get(braw.lower()))
-            )
-            if blk is None:
-                problems.append(
-                    Problem(
-                        f,
-                        r,
-                        f"{SWOT}!block",
-                        v["block"],
-                        "one of " + ", ".join([*block_opts, GENERAL]),
-                    )
-                )
-                ok = False
-        iid = _as_text(v["item_id"])
-        if iid is not None:
-            if iid not in item_block:
-                problems.append(
-                    Problem(
-                        f,
-                        r,
-                        f"{SWOT}!item_id",
-                        iid,
-                        "an item id of the model (see the block sheets)",
-                    )
-                )
-                ok = False
-            elif blk is not None and blk != item_block[iid]:
-                problems.append(
-                    Problem(
-                        f,
-                        r,
-                        f"{SWOT}!block",
-                        v["block"],
-                        f"{item_block[iid]!r}, the block of item {iid!r}",
-                    )
-                )
-                ok = False
-            else:
-                blk = item_block[iid]
-        if ok:
-            swot_rows.append(
-                (blk or GENERAL, iid or "", item_name.get(iid or "", ""), q, _as_text(v["text"]), r)
-            )
-
-    # Next actions
-    actions = []
-    for r, v in _read_sheet(wb, NEXT_ACTIONS, ACTION_COLUMNS, f, problems) or []:
-        if all(x is None for x in v.values()):
-            continue
-        if v["action"] is None:
-            problems.append(Problem(f, r, f"{NEXT_ACTIONS}!action", None, "the action"))
-        iid = _as_text(v["item_id"])
-        if iid is not None and iid not in item_block:
-            problems.append(
-                Problem(f, r, f"{NEXT_ACTIONS}!item_id", iid, "an item id of the model or empty")
-            )
-        actions.append((_as_text(v["action"]), _as_text(v["owner"]), _as_text(v["due"]), iid))
-
-    # Stakeholders
-    stake = []
-    for r, v in _read_sheet(wb, STAKEHOLDERS, STAKEHOLDER_COLUMNS, f, problems) or []:
-        if all(x is None for x in v.values()):
-            continue
-        sector = _lookup(v["sector"], model.sectors) if v["sector"] is not None else None
-        if sector is None:
-            problems.append(
-                Problem(
-                    f,
-                    r,
-                    f"{STAKEHOLDERS}!sector",
-                    v["sector"],
-                    "one of the sectors " + ", ".join(model.sectors),
-                )
-            )
-        if v["organisation"] is None:
-            problems.append(
-                Problem(f, r, f"{STAKEHOLDERS}!organisation", None, "the organisation or group")
-            )
-        stake.append((sector, _as_text(v["organisation"]), _as_text(v["role"])))
-
+    rows = _sheet(wb, _swot_schema(model), f, problems)
+    for r in [] if rows is None else rows.itertuples():
+        iid = r.item_id if isinstance(r.item_id, str) else ""
+        blk = r.block if isinstance(r.block, str) else item_block.get(iid, GENERAL)
+        swot_rows.append((blk, iid, item_name.get(iid, ""), r.quadrant, r.text, r.Index))
+    acts = _sheet(wb, _actions_schema(model), f, problems)
+    stake = _sheet(wb, _stakeholders_schema(model), f, problems)
     if problems:
         raise ValidationError(problems, what=f)
-
+    warnings: list[Problem] = []
+    next_actions = acts[ACTION_COLUMNS].astype(object).where(acts[ACTION_COLUMNS].notna(), None)
+    stakeholders = stake[STAKEHOLDER_COLUMNS].astype(object)
+    stakeholders = stakeholders.where(stakeholders.notna(), None)
+    next_actions, stakeholders = (
+        next_actions.reset_index(drop=True),
+        stakeholders.reset_index(drop=True),
+    )
     swot = pd.DataFrame(
         swot_rows, columns=["block", "item_id", "item_name", "quadrant", "item", "row"]
     )
@@ -1223,9 +1225,7 @@ def read(path: str | Path, model: CIModel | str | Path | None = None) -> CIAsses
         ]
     ]
     swot.insert(0, "unit_id", unit_id)
-    next_actions = pd.DataFrame(actions, columns=ACTION_COLUMNS)
     next_actions.insert(0, "unit_id", unit_id)
-    stakeholders = pd.DataFrame(stake, columns=STAKEHOLDER_COLUMNS)
     stakeholders.insert(0, "unit_id", unit_id)
     return CIAssessment(
         unit_id=str(unit_id),
