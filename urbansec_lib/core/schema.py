@@ -255,6 +255,8 @@ class TableSchema:
         Put before column names in messages (``"Cover!"`` for a workbook sheet).
     missing_row : int or None
         Row reported for a missing column (default the header row, 1).
+    extra_expected : str, optional
+        What an undeclared column should have been (default: the list of known columns).
 
     Example
     -------
@@ -274,6 +276,7 @@ class TableSchema:
     unique: list[Unique] = field(default_factory=list)
     prefix: str = ""
     missing_row: int | None = 1
+    extra_expected: str | None = None
     problems: list[Problem] = field(default_factory=list, repr=False)
 
     @property
@@ -302,6 +305,8 @@ class TableSchema:
                 if x not in names:
                     near = difflib.get_close_matches(x, sorted(names), 1, 0.6)
                     exp = f"a known column ({', '.join(sorted(names))})"
+                    if self.extra_expected:
+                        exp = self.extra_expected
                     if near:
                         exp = f"a known column (did you mean {near[0]!r}?)"
                     probs.append(Problem(file, 1, self.prefix + x, x, exp))

@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import pandas as pd
 
 from ..core.errors import Problem, ValidationError
 from ..core.ingest import write_csv
+from ..core.schema import Column, TableSchema, Unique
 from .framework import (  # the iMeta conversions live with the model
     Framework,
     _blank,
@@ -46,7 +48,6 @@ __all__ = [
 ]
 
 _OTHER_TYPES = {"Group", "Denominator", "Other"}
-_IDATA_SPECIAL = {"uCode", "uName", "Time"}
 
 
 class CoinrTables(tuple):
@@ -77,6 +78,56 @@ class CoinrTables(tuple):
         return obj
 
 
+def _finite(s: pd.Series) -> pd.Series:
+    """Numbers (text or numeric cells); NaN where unreadable or infinite."""
+    x = pd.to_numeric(s, errors="coerce").astype(float)
+    return x.where(np.isfinite(x))
+
+
+def idata_schema(fw: Framework, meta: pd.DataFrame, found: Sequence[Any] = ()) -> TableSchema:
+    """The table schema of a COINr ``iData`` table for framework ``fw`` and its ``iMeta``.
+
+    As COINr 1.x, iMeta's ``Type`` gives the roles: ``Group`` rows (and any ``Group_*``
+    column of ``found``) are group labels, ``Denominator`` rows finite numbers, other
+    non-indicator types are kept unchecked; every indicator needs a column of finite
+    numbers (blanks allowed); ``uCode`` (and ``Time`` when present) identify a row once.
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1"], "Level": [3, 2, 1],
+    ...     "Direction": [1, 1, 1], "Weight": [1, 1, 1], "Parent": [None, "idx", "d1"],
+    ...     "Type": ["Aggregate", "Aggregate", "Indicator"]})
+    >>> s = idata_schema(imeta_to_framework(meta), meta)
+    >>> s.names
+    ['uCode', 'uName', 'Time', 'x1']
+    """
+    types = meta["Type"].astype(str) if "Type" in meta else pd.Series("", index=meta.index)
+    by_type = {t: [c for c in meta.loc[types == t, "iCode"]] for t in ("Group", "Denominator")}
+    other = [c for c in meta.loc[types == "Other", "iCode"]]
+    groups = [*by_type["Group"], *(str(c) for c in found if str(c).startswith("Group_"))]
+    cols = [
+        Column("uCode", blank_expected="a unit code"),
+        Column("uName", required=False, nullable=True),
+        Column("Time", "custom", required=False, nullable=True, parse=lambda s: s),
+    ]
+    cols += [Column(g, required=False, nullable=True, expected="a group label")
+             for g in dict.fromkeys(groups)]  # fmt: skip
+    num = {"kind": "custom", "nullable": True, "parse": _finite, "expected": "a finite number"}
+    cols += [Column(c, required=False, **num) for c in by_type["Denominator"]]
+    cols += [Column(c, "custom", required=False, nullable=True, parse=lambda s: s) for c in other]
+    cols += [Column(i.id, **num) for i in fw.indicators]
+    cols = list({c.name: c for c in reversed(cols)}.values())[::-1]  # a name once: the first
+    time = ("Time",) if "Time" in found else ()
+    once = "one row per uCode" + (" and Time" if time else "")
+    return TableSchema(
+        "iData",
+        cols,
+        extra="error",
+        unique=[Unique("uCode", within=time, expected=once)],
+        extra_expected="an iMeta code, uCode, uName, Time or a Group_ column",
+    )
+
+
 def read_coinr(
     idata_path: str | Path | pd.DataFrame, imeta_path: str | Path | pd.DataFrame, **kw: Any
 ) -> CoinrTables:
@@ -103,60 +154,28 @@ def read_coinr(
     """
     fw = imeta_to_framework(imeta_path, **kw)
     idata, fname = _read_table(idata_path, "iData")
-    problems: list[Problem] = []
-    codes = [i.id for i in fw.indicators]
     meta, _ = _read_table(imeta_path, "iMeta")
-    types = meta["Type"].astype(str) if "Type" in meta else pd.Series(dtype=str)
-    other = set(meta.loc[types.isin(_OTHER_TYPES), "iCode"]) if "Type" in meta else set()
-    group_codes = [c for c in meta.loc[types == "Group", "iCode"] if c in idata.columns]
-    group_codes += [
-        c for c in idata.columns if str(c).startswith("Group_") and c not in group_codes
-    ]
-    den_codes = [c for c in meta.loc[types == "Denominator", "iCode"] if c in idata.columns]
-    if "uCode" not in idata.columns:
-        problems.append(Problem(fname, None, "uCode", None, "a column 'uCode'"))
-    for c in idata.columns:
-        if c in _IDATA_SPECIAL or c in codes or c in other or str(c).startswith("Group_"):
-            continue
-        problems.append(
-            Problem(
-                fname, None, str(c), None, "an iMeta code, uCode, uName, Time or a Group_ column"
-            )
-        )
-    for c in codes:
-        if c not in idata.columns:
-            problems.append(Problem(fname, None, c, None, f"a column for indicator {c}"))
-    if problems:
-        raise ValidationError(problems, f"iData {fname}")
-    idata = idata.reset_index(drop=True)
-    keys = ["uCode"] + (["Time"] if "Time" in idata.columns else [])
-    for r in np.flatnonzero(idata.duplicated(keys).to_numpy()):
-        problems.append(
-            Problem(
-                fname,
-                r + 2,
-                "uCode",
-                idata.at[r, "uCode"],
-                "one row per uCode" + (" and Time" if "Time" in keys else ""),
-            )
-        )
-    for r in np.flatnonzero(idata["uCode"].isna().to_numpy()):
-        problems.append(Problem(fname, r + 2, "uCode", None, "a unit code"))
-    for c in codes + den_codes:
-        num = pd.to_numeric(idata[c], errors="coerce")
-        bad = (num.isna() & idata[c].notna()) | np.isinf(num.astype(float))
-        for r in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(fname, r + 2, c, idata.at[r, c], "a finite number"))
-    if problems:
-        raise ValidationError(problems, f"iData {fname}")
+    schema = idata_schema(fw, meta, idata.columns)
+    codes = [i.id for i in fw.indicators]
+    present = set(idata.columns)
+    group_codes = [c.name for c in schema.columns if c.expected == "a group label"]
+    group_codes = [c for c in group_codes if c in present]
+    den_codes = [c.name for c in schema.columns if c.expected == "a finite number"]
+    den_codes = [c for c in den_codes if c in present and c not in codes]
+    try:
+        idata = schema.validate(idata.reset_index(drop=True), fname, raise_=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.problems, f"iData {fname}") from None
+    if schema.problems:
+        raise ValidationError(schema.problems, f"iData {fname}")
     period = idata["Time"] if "Time" in idata.columns else pd.Series(0, index=idata.index)
-    long = idata[codes].apply(pd.to_numeric).assign(unit_id=idata["uCode"], period=period)
+    long = idata[codes].astype(float).assign(unit_id=idata["uCode"], period=period)
     tidy = long.melt(id_vars=["unit_id", "period"], var_name="indicator_id", value_name="value")
     tidy = tidy[["unit_id", "indicator_id", "period", "value"]]
     gcols = ["uName"] if "uName" in idata.columns else []
     gcols += group_codes
     groups = idata[["uCode"] + gcols].drop_duplicates("uCode").rename(columns={"uCode": "unit_id"})
-    den = idata[den_codes].apply(pd.to_numeric) if den_codes else pd.DataFrame(index=idata.index)
+    den = idata[den_codes].astype(float) if den_codes else pd.DataFrame(index=idata.index)
     den.insert(0, "period", period.to_numpy())
     den.insert(0, "unit_id", idata["uCode"].to_numpy())
     return CoinrTables(
