@@ -100,7 +100,6 @@ def test_national_positions(tmp_path):
         ai_survey.read_national_positions(BAD / "national_positions_bad.csv")
     assert {(p.row, p.column) for p in exc.value.problems} == {
         (3, "country"),
-        (4, "country"),
         (4, "source"),
         (4, "date"),
         (5, "country"),

@@ -39,7 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.errors import Problem, ValidationError
+from ..core.ingest import read_frame
+from ..core.schema import Column, TableSchema, Unique
 from ..inputs import instruments as _instr
 from ..inputs.privacy import secondary_suppress
 
@@ -343,58 +344,46 @@ def read_national_positions(path: str | Path, instr=_INSTRUMENT) -> pd.DataFrame
     """
     instr = _instr.load_instrument(instr)
     path = Path(path)
-    f = path.name
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ValidationError(
-            [Problem(f, None, None, type(exc).__name__, "a readable UTF-8 CSV file")], what=f
-        ) from exc
-    problems: list[Problem] = []
-    missing = [c for c in POSITION_COLUMNS if c not in df.columns]
-    problems += [Problem(f, 1, c, None, "a column of the national positions file") for c in missing]
-    problems += [
-        Problem(f, 1, c, c, f"one of the columns {', '.join(POSITION_COLUMNS)}")
-        for c in df.columns
-        if c not in POSITION_COLUMNS
-    ]
-    if missing:
-        raise ValidationError(problems, what=f)
-    df = df.apply(lambda s: s.str.strip())
-    rows = np.arange(2, len(df) + 2)
-    countries = set(instr.codes("country"))
+    df = read_frame(path, path.name)
+    t = positions_schema(instr.codes("country")).validate(df, path.name)
+    t["date"] = t["date"].dt.date
+    return t.reset_index(drop=True)
 
-    def flag(mask: pd.Series, col: str, expected: str) -> None:
-        m = mask.to_numpy()
-        problems.extend(
-            Problem(f, int(r), col, v or None, expected) for r, v in zip(rows[m], df[col][m])
-        )
 
-    flag(~df["country"].isin(countries), "country", "a country code of the survey (e.g. ES)")
-    flag(
-        df["country"].duplicated(keep=False) & (df["country"] != ""),
-        "country",
-        "one row per country",
+def positions_schema(countries: Sequence[str]) -> TableSchema:
+    """The table schema of the national positions file (see :func:`read_national_positions`).
+
+    Examples
+    --------
+    >>> positions_schema(["ES", "FR"]).names
+    ['country', 'position_summary', 'source', 'date', 'status']
+    """
+
+    def malformed_url(x: pd.Series) -> pd.Series:
+        url = x.str.startswith(("http://", "https://"))
+        return url & ~x.str.match(r"^https?://[^\s/]+\.[^\s]+$")
+
+    return TableSchema(
+        "national positions",
+        [
+            Column(
+                "country",
+                "choice",
+                choices=tuple(countries),
+                expected="a country code of the survey (e.g. ES)",
+            ),
+            Column("position_summary", blank_expected="a short summary of the position"),
+            Column(
+                "source",
+                blank_expected="a URL or citation of the source",
+                checks=((malformed_url, "a well-formed URL"),),
+            ),
+            Column("date", "date", expected="a date YYYY-MM-DD"),
+            Column("status", "choice", choices=_STATUS),
+        ],  # fmt: skip
+        extra_expected=f"one of the columns {', '.join(POSITION_COLUMNS)}",
+        unique=[Unique("country", expected="one row per country")],
     )
-    flag(df["position_summary"] == "", "position_summary", "a short summary of the position")
-    flag(df["source"] == "", "source", "a URL or citation of the source")
-    dt = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
-    flag(dt.isna(), "date", "a date YYYY-MM-DD")
-    flag(~df["status"].isin(_STATUS), "status", f"one of {', '.join(_STATUS)}")
-    urls = df["source"].str.startswith(("http://", "https://"))
-    flag(
-        urls & ~df["source"].str.match(r"^https?://[^\s/]+\.[^\s]+$"), "source", "a well-formed URL"
-    )
-    if problems:
-        problems.sort(
-            key=lambda p: (
-                p.row or 0,
-                POSITION_COLUMNS.index(p.column) if p.column in POSITION_COLUMNS else -1,
-            )
-        )
-        raise ValidationError(problems, what=f)
-    df["date"] = dt.dt.date
-    return df.reset_index(drop=True)
 
 
 def join_national_positions(
