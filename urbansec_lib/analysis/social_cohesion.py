@@ -51,6 +51,8 @@ import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from ..core.errors import Problem, ValidationError  # noqa: E402
+from ..core.ingest import read_frame  # noqa: E402
+from ..core.schema import Column, TableSchema, Unique  # noqa: E402
 from ..methods.omitted_variable import RobustnessValue, oster_delta, robustness_value  # noqa: E402
 
 __all__ = [
@@ -306,11 +308,21 @@ def read_city_lookup(path: str | Path) -> pd.DataFrame:
     -------
     >>> lk = read_city_lookup(default_path("lookup"))  # doctest: +SKIP
     """
-    need = ["urau_code", "cntr_code", "code_prefix", "name_eurostat_dic", "nuts3_2021"]
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ValidationError([Problem(str(path), 1, c, None, "a column") for c in missing])
+    schema = TableSchema(
+        "Urban Audit cities",
+        [
+            Column("urau_code", expected="an Urban Audit code"),
+            Column("cntr_code", nullable=True),
+            Column("code_prefix", nullable=True),
+            Column("name_eurostat_dic", nullable=True),
+            Column("nuts3_2021", nullable=True),
+        ],
+        extra="keep",
+        unique=[Unique("urau_code")],
+    )
+    df = schema.validate(read_frame(path, str(path)), str(path))
+    if "name_gisco2021" in df:
+        df["name_gisco2021"] = df["name_gisco2021"].str.strip()
     name = df["name_gisco2021"] if "name_gisco2021" in df else df["name_eurostat_dic"]
     return pd.DataFrame(
         {
@@ -334,22 +346,19 @@ def read_city_population(path: str | Path) -> pd.DataFrame:
     -------
     >>> pop = read_city_population(default_path("population"))  # doctest: +SKIP
     """
-    need = ["indic_ur", "cities", "TIME_PERIOD", "OBS_VALUE"]
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ValidationError([Problem(str(path), 1, c, None, "a column") for c in missing])
-    val = pd.to_numeric(df["OBS_VALUE"], errors="coerce")
-    year = pd.to_numeric(df["TIME_PERIOD"], errors="coerce")
-    bad = (df["OBS_VALUE"] != "") & val.isna() | year.isna()
-    if bad.any():
-        probs = [
-            Problem(
-                str(path), int(i) + 2, "OBS_VALUE/TIME_PERIOD", df.loc[i, "OBS_VALUE"], "number"
-            )
-            for i in df.index[bad]
-        ]
-        raise ValidationError(probs, str(path))
+    schema = TableSchema(
+        "urb_cpop1",
+        [
+            Column("indic_ur"),
+            Column("cities"),
+            Column("TIME_PERIOD", "int", low=1900, high=2100, expected="a year"),
+            Column("OBS_VALUE", "float", low=0, nullable=True),
+            Column("OBS_FLAG", required=False, nullable=True),
+        ],
+        extra="keep",
+    )
+    df = schema.validate(read_frame(path, str(path)), str(path)).reset_index(drop=True)
+    val, year = df["OBS_VALUE"], df["TIME_PERIOD"]
     keep = (df["indic_ur"] == "DE1001V") & df["cities"].str.match(r"^[A-Z]{2}\d{3}C$") & val.notna()
     return pd.DataFrame(
         {

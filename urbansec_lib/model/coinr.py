@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import Problem, ValidationError
-from ..core.ingest import write_csv
+from ..core.ingest import check_xlsx, read_bytes, write_csv
 from ..core.schema import Column, TableSchema, Unique
 from .framework import (  # the iMeta conversions live with the model
     Framework,
@@ -317,8 +318,10 @@ def read_coin_tool(path: str | Path, **kw: Any) -> CoinrTables:
     >>> data, fw, groups = read_coin_tool("coin_tool.xlsx")  # doctest: +SKIP
     """
     p = Path(path)
+    data = read_bytes(p, p.name)
+    check_xlsx(data, p.name)  # zip bomb / uncalculated formula -> located error first
     try:
-        book = pd.read_excel(p, sheet_name=None, header=None)
+        book = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a located error
         raise ValidationError(
             [Problem(p.name, None, None, type(exc).__name__, "a readable COIN Tool workbook")],

@@ -45,6 +45,7 @@ import pandas as pd
 
 from ..core.errors import Problem, ValidationError
 from ..core.ingest import read_yaml_mapping
+from ..inputs.data import read_units
 from ..methods.synthetic_control import (
     LeaveOneOutResult,
     PlaceboResult,
@@ -356,8 +357,8 @@ def run(unit_id: str, data: str | Path | None = None, recorder=None) -> SynthStu
     if spec is None:
         return None
     spec.unit_id = spec.unit_id or unit_id
-    units = pd.read_csv(raw / "units.csv", dtype=str)
-    hit = units.loc[units["unit_id"] == unit_id, "nuts3"].dropna()
+    units = read_units(raw / "units.csv")  # the one reader, validated
+    hit = units.loc[units["unit_id"] == unit_id, "nuts3"].replace("", None).dropna()
     geo = hit.iloc[0] if len(hit) and hit.iloc[0] else unit_id
     if spec.donors == "same_country":
         panel = region_panel(None, country=geo[:2], data=data, recorder=recorder)
