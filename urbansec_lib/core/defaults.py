@@ -12,6 +12,8 @@ Example
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = [
     "SEED",
     "MIN_N",
@@ -27,6 +29,7 @@ __all__ = [
     "PUBLIC",
     "COMPARATORS",
     "PARTNERSHIP_UNIT",
+    "config_above",
 ]
 
 #: Seed of every random step (peer grouping, Monte Carlo robustness, text clustering).
@@ -55,3 +58,25 @@ PUBLIC: str = "packaged"
 COMPARATORS: str = "reference+workspace"
 #: The pseudo-unit of partnership-wide studies (reports/EU/).
 PARTNERSHIP_UNIT: str = "EU"
+
+
+def config_above(start: str | Path | None = None) -> Path | None:
+    """The nearest :data:`CONFIG_NAME` at or above ``start`` (default: the current folder).
+
+    The one place that walks up looking for a workspace: ``workspace.find`` loads what it
+    finds; the ingestion layer protects that workspace's raw data.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / CONFIG_NAME).write_text("")
+    >>> (d / "a" / "b").mkdir(parents=True)
+    >>> config_above(d / "a" / "b") == d / CONFIG_NAME
+    True
+    """
+    here = Path(start or Path.cwd()).resolve()
+    for p in (here, *here.parents):
+        if (p / CONFIG_NAME).is_file():
+            return p / CONFIG_NAME
+    return None

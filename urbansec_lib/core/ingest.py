@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .defaults import CONFIG_NAME, RAW_DIR, config_above
 from .errors import Problem, ValidationError
 from .schema import Check, Column, TableSchema, Unique
 
@@ -1454,14 +1455,12 @@ def raw_roots() -> list[Path]:
         env = os.environ.get(var)
         if env:
             roots.append(Path(env).joinpath(*sub))
-    here = Path.cwd()
-    for p in (here, *here.parents):
-        if (p / "urbansec.toml").is_file():
-            roots.append(p / "data" / "raw")
-            break
+    cfg = config_above()
+    if cfg is not None:
+        roots.append(cfg.parent / RAW_DIR)
     repo = Path(__file__).resolve().parents[2]
-    if (repo / "urbansec.toml").is_file():
-        roots.append(repo / "data" / "raw")
+    if (repo / CONFIG_NAME).is_file():
+        roots.append(repo / RAW_DIR)
     return [*roots, *(r for r in _PROTECTED if r not in roots)]
 
 

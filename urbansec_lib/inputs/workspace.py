@@ -411,9 +411,9 @@ def find(start: str | Path | None = None, required: bool = True) -> Workspace | 
     if env and start is None:
         return load(env)
     here = Path(start or Path.cwd()).resolve()
-    for p in [here, *here.parents]:
-        if (p / defaults.CONFIG_NAME).is_file():
-            return _from_config(p / defaults.CONFIG_NAME)
+    cfg = defaults.config_above(here)
+    if cfg is not None:
+        return _from_config(cfg)
     if required:
         raise ValidationError(
             [
