@@ -304,11 +304,11 @@ class TableSchema:
             for x in found:
                 if x not in names:
                     near = difflib.get_close_matches(x, sorted(names), 1, 0.6)
-                    exp = f"a known column ({', '.join(sorted(names))})"
-                    if self.extra_expected:
-                        exp = self.extra_expected
+                    exp = self.extra_expected or f"a known column ({', '.join(sorted(names))})"
                     if near:
-                        exp = f"a known column (did you mean {near[0]!r}?)"
+                        exp = (
+                            f"{self.extra_expected or 'a known column'} (did you mean {near[0]!r}?)"
+                        )
                     probs.append(Problem(file, 1, self.prefix + x, x, exp))
         return probs
 
