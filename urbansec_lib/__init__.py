@@ -43,12 +43,14 @@ LAYERS = (
 _MODULES = {
     "ai_survey": "analysis",
     "batch": "publish",
+    "bounds": "core",
     "coherence": "engine",
     "coinr": "model",
     "collective_impact": "analysis",
     "data": "inputs",
     "defaults": "core",
     "demean": "methods",
+    "documents": "core",
     "design": "methods",
     "errors": "core",
     "executor": "publish",
@@ -66,6 +68,7 @@ _MODULES = {
     "multilevel": "methods",
     "omitted_variable": "methods",
     "orpheus": "analysis",
+    "outputs": "core",
     "outcomes": "analysis",
     "pdf": "publish",
     "peers": "engine",
@@ -90,11 +93,13 @@ _MODULES = {
     "synth_study": "study",
     "synthesis": "engine",
     "synthetic_control": "methods",
+    "tables": "core",
     "training": "analysis",
     "trends": "engine",
     "versions": "core",
     "wildboot": "methods",
     "workspace": "inputs",
+    "xlsx": "core",
 }
 _SUBMODULES = tuple(_MODULES)
 

@@ -9,8 +9,18 @@ errors
     Located validation errors shared by every importer.
 defaults
     One definition of every default: seed, suppression threshold, workspace layout.
+bounds
+    Limits and bytes: what any user file may cost, read bounded, decoded honestly.
+xlsx
+    Excel workbooks, bounded: zip-bomb checks, formulas without values, sheets as text.
+tables
+    Tables of any user file (CSV/TSV/XLSX) as one Table: encoding, delimiter, row numbers.
+documents
+    YAML and JSON documents, bounded and strict.
+outputs
+    Write-side safeguards: neutralised CSVs, strict names, writes kept out of data/raw.
 ingest
-    One ingestion layer for every user file: tables (CSV/TSV/XLSX), YAML, JSON; bounded.
+    One ingestion layer for every user file: the public face of the modules above.
 schema
     Table schemas as code: declared columns and checks that validate a frame of raw
     cells.
@@ -23,6 +33,18 @@ versions
 
 from .._lazy import lazy_modules
 
-__all__ = ["errors", "defaults", "schema", "ingest", "registry", "versions"]
+__all__ = [
+    "errors",
+    "defaults",
+    "schema",
+    "bounds",
+    "xlsx",
+    "tables",
+    "documents",
+    "outputs",
+    "ingest",
+    "registry",
+    "versions",
+]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)
