@@ -16,7 +16,9 @@ each key once per mapping (also in line 1: a duplicate key silently drops one of
 
 from __future__ import annotations
 
+import copy
 import difflib
+import hashlib
 import json
 import math
 import re
@@ -207,7 +209,6 @@ def read_yaml(
       - x.yaml, row 2: got '.nan', expected a finite number (NaN and infinity are not accepted)
       - x.yaml, row 3, column 'a': got 'a', expected each key once per mapping (also in line 1: ...
     """
-    global _LOADER
     if yaml is None:  # pragma: no cover
         raise ImportError("pyyaml is required")
     if text is None:
@@ -219,6 +220,30 @@ def read_yaml(
     label = label or "<yaml>"
     if len(text) > limits.max_yaml_bytes:
         raise _fatal(label, _human(len(text)), f"a file of at most {_human(limits.max_yaml_bytes)}")
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), label, limits)
+    if key in _PARSED:  # the same text read again (a framework per report): parse once
+        doc = copy.deepcopy(_PARSED[key])
+    else:
+        doc = _parse(text, label, limits)
+        if len(text) <= _CACHE_MAX_CHARS:
+            _PARSED[key] = copy.deepcopy(doc)
+            while len(_PARSED) > _CACHE_DOCS:
+                _PARSED.pop(next(iter(_PARSED)))
+    if mapping and not isinstance(doc, dict):
+        raise _fatal(label, type(doc).__name__, "a YAML mapping (key: value lines)")
+    return doc
+
+
+#: Parsed documents by (text hash, label, limits): a document is a pure function of its
+#: text, so a text read again (the framework, once per report) is parsed once per process.
+_PARSED: dict[tuple, Any] = {}
+_CACHE_DOCS = 32
+_CACHE_MAX_CHARS = 2 << 20
+
+
+def _parse(text: str, label: str, limits: Limits) -> Any:
+    """Parse ``text`` with the bounded, strict loader (see :func:`read_yaml`)."""
+    global _LOADER
     if _LOADER is None:
         _LOADER = _make_loader()
     loader = _LOADER(text)
@@ -244,8 +269,6 @@ def read_yaml(
         loader.dispose()
     if loader._problems:
         raise ValidationError(sorted(loader._problems, key=lambda p: p.row or 0), label)
-    if mapping and not isinstance(doc, dict):
-        raise _fatal(label, type(doc).__name__, "a YAML mapping (key: value lines)")
     return doc
 
 
