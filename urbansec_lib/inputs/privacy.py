@@ -27,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import html as _html
@@ -427,6 +428,34 @@ def secondary_suppress(
     return out
 
 
+def _without_data_uris(html_text: str):
+    """The text with each embedded ``data:`` URI cut to one space (base64 images are most
+    of a report's bytes and never a trace of a person), and a function mapping a position
+    in it back to the position in ``html_text``.
+
+    >>> t, back = _without_data_uris('<img src="data:image/png;base64,AAAA"> r_0123')
+    >>> t.index("r_"), back(t.index("r_"))
+    (14, 39)
+    """
+    cut = [(m.start(), m.end()) for m in _DATA_URI.finditer(html_text)]
+    if not cut:
+        return html_text, lambda pos: pos
+    parts, short_at, orig_at, prev, n = [], [0], [0], 0, 0
+    for a, b in cut:
+        parts += [html_text[prev:a], " "]
+        n += a - prev + 1
+        short_at.append(n)
+        orig_at.append(b)
+        prev = b
+    parts.append(html_text[prev:])
+
+    def to_orig(pos: int) -> int:
+        k = bisect.bisect_right(short_at, pos) - 1
+        return orig_at[k] + pos - short_at[k]
+
+    return "".join(parts), to_orig
+
+
 def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) -> list[Finding]:
     """Scan rendered report HTML for respondent-level traces.
 
@@ -448,12 +477,13 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
     >>> [f.kind for f in scan_html("<p>contact: jo@example.org, n = 4</p>")]
     ['email', 'small_n']
     """
-    text = _DATA_URI.sub(lambda m: " " * len(m.group(0)), str(html_text))
+    text, to_orig = _without_data_uris(str(html_text))
     found: dict[tuple[str, int], Finding] = {}
 
     def add(kind: str, m_text: str, pos: int) -> None:
         ctx = text[max(0, pos - 30) : pos + len(m_text) + 30].replace("\n", " ")
-        found.setdefault((kind, pos), Finding(kind, m_text, pos, ctx))
+        at = to_orig(pos)
+        found.setdefault((kind, at), Finding(kind, m_text, at, ctx))
 
     for m in PSEUDONYM_RE.finditer(text):
         add("pseudonym", m.group(0), m.start())
