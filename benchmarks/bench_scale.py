@@ -64,8 +64,12 @@ def _plain_script(ws: Path, units: list[str]) -> float:
     )
     code = (
         "import resource, sys, matplotlib\nmatplotlib.use('Agg')\n"
-        "from IPython.display import display as _d\n"
-        "import IPython.display as _ipd\n_ipd.display = lambda *a, **k: None\n"
+        # displayed objects are formatted as the kernel formats them (tables to HTML,
+        # figures to PNG), so the script produces what the report shows; only sending
+        # them to a front end is left out
+        "from IPython.core.formatters import DisplayFormatter\n"
+        "import IPython.display as _ipd\n_fmt = DisplayFormatter()\n"
+        "_ipd.display = lambda *a, **k: [_fmt.format(o) for o in a]\n"
         f"units = {units!r}\n"
         "t0 = resource.getrusage(resource.RUSAGE_SELF)\n"
         "for unit_id in units:\n"

@@ -5,6 +5,11 @@ May import from: ``core`` (and its own modules).
 
 Modules
 -------
+nodes
+    The framework's vocabulary and its nodes: measurement types, levels, aggregation
+    methods, indicators and dimensions.
+imeta
+    COINr's iMeta table, the framework's table form: read, checked and written.
 framework
     The indicator framework: dimensions, sub-dimensions and indicators, loaded from
     YAML.
@@ -14,6 +19,6 @@ coinr
 
 from .._lazy import lazy_modules
 
-__all__ = ["framework", "coinr"]
+__all__ = ["nodes", "imeta", "framework", "coinr"]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

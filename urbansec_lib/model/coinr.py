@@ -30,13 +30,8 @@ import pandas as pd
 from ..core.errors import Problem, ValidationError
 from ..core.ingest import check_xlsx, read_bytes, write_csv
 from ..core.schema import Column, TableSchema, Unique
-from .framework import (  # the iMeta conversions live with the model
-    Framework,
-    _blank,
-    _read_table,
-    framework_to_imeta,
-    imeta_to_framework,
-)
+from .framework import Framework, imeta_to_framework
+from .imeta import _blank, _read_table, framework_to_imeta
 
 __all__ = [
     "CoinrTables",

@@ -20,45 +20,35 @@ True
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..core.errors import Problem, ValidationError, check_version_block
-from ..core.ingest import check_keys, finite_number, read_bytes, read_frame, xlsx_sheets
-
-#: Fields of a dimension and of the ``framework:`` header (others are misspellings).
-_DIM_KEYS = (
-    "id",
-    "label",
-    "description",
-    "weight",
-    "direction",
-    "aggregation",
-    "children",
-    "indicators",
-    "notes",
+from ..core.ingest import check_keys, finite_number
+from .imeta import (  # noqa: F401 - used by urbansec_lib.coinr
+    _blank,
+    _read_table,
+    check_imeta_rows,
+    check_levels,
+    framework_to_imeta,
+    imeta_document,
 )
-_META_KEYS = (
-    "id",
-    "name",
-    "version",
-    "description",
-    "changelog",
-    "index",
-    "license",
-    "authors",
-    "source",
-    "sources",
-    "notes",
-    "references",
-    "date",
+from .nodes import (
+    _DIM_KEYS,
+    _DIRECTION_WORDS,
+    _ID,
+    _META_KEYS,
+    AGGREGATIONS,
+    LEVELS,
+    MEASUREMENT_TYPES,
+    NATURES,
+    SOURCE_KINDS,
+    Dimension,
+    Indicator,
 )
 
 __all__ = [
@@ -73,148 +63,6 @@ __all__ = [
     "LEVELS",
     "AGGREGATIONS",
 ]
-
-#: Measurement types an indicator can have, with their natural range (None = open).
-MEASUREMENT_TYPES: dict[str, tuple[float | None, float | None]] = {
-    "likert4": (1, 4),
-    "likert5": (1, 5),
-    "share": (0, 100),  # percentage 0-100
-    "rate_per_100k": (0, None),
-    "rate_per_1000": (0, None),
-    "count": (0, None),
-    "yes_no": (0, 1),
-    "ratio": (None, None),
-    "index": (None, None),
-    "continuous": (None, None),
-    "select_multiple": (0, None),
-}
-#: Territorial levels an indicator applies to.
-LEVELS = ("NUTS1", "NUTS2", "NUTS3", "city", "LAU", "neighbourhood")
-#: Aggregation methods a node can use to combine its children.
-AGGREGATIONS = ("arithmetic", "geometric", "harmonic", "generalised", "none")
-SOURCE_KINDS = ("survey", "statistic", "administrative")
-NATURES = ("objective", "perceived")
-_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_DIRECTION_WORDS = {
-    "higher_is_better": 1,
-    "higher_better": 1,
-    "positive": 1,
-    "higher_is_worse": -1,
-    "higher_worse": -1,
-    "negative": -1,
-}
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One indicator (a leaf of the framework).
-
-    Attributes
-    ----------
-    id, label, definition : str
-        Identifier (letters, digits, underscore), short label and full definition.
-    type : str
-        Measurement type, one of :data:`MEASUREMENT_TYPES`.
-    direction : int
-        ``+1`` if higher is better, ``-1`` if higher is worse.
-    unit : str
-        Unit of measurement in words (e.g. ``"% of residents"``).
-    source : dict
-        ``{"kind": "survey", "question": ..., "options": [...]}`` or
-        ``{"kind": "statistic", "dataset": "crim_gen_reg", "code": ..., ...}``.
-    levels : tuple of str
-        Territorial levels the indicator applies to (see :data:`LEVELS`).
-    nature : str
-        ``"objective"`` or ``"perceived"``.
-    frequency : str
-        Update frequency in words.
-    indices : tuple of str
-        Existing indices that carry the indicator (catalogue ids).
-    weight : float
-        Weight within its parent (default 1).
-    parent : str
-        Id of the parent dimension.
-    target, denominator, range : optional
-        Target value, denominator declaration (e.g. ``"population/100000"``) and
-        plausible range ``(low, high)``.
-    normalisation : dict, optional
-        The indicator's own normalisation (COINr ``indiv_specs``): ``{"method": ...,
-        **params}``, e.g. ``{"method": "goalposts", "goalposts": [0, 100]}``; used by
-        :func:`urbansec_lib.scoring.score` instead of the global method.
-    """
-
-    id: str
-    label: str
-    definition: str
-    type: str
-    direction: int
-    unit: str
-    source: dict
-    levels: tuple[str, ...]
-    nature: str
-    frequency: str
-    indices: tuple[str, ...]
-    parent: str
-    weight: float = 1.0
-    target: float | None = None
-    denominator: str | None = None
-    range: tuple[float | None, float | None] | None = None
-    normalisation: dict | None = None
-
-    @property
-    def is_survey(self) -> bool:
-        """True when the indicator is collected by the self-assessment survey."""
-        return self.source.get("kind") == "survey"
-
-    @property
-    def valid_range(self) -> tuple[float | None, float | None]:
-        """The declared range, else the natural range of the measurement type."""
-        return self.range if self.range is not None else MEASUREMENT_TYPES[self.type]
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """An inner node: a dimension or sub-dimension.
-
-    Attributes
-    ----------
-    id, label, description : str
-    weight : float
-        Weight within its parent.
-    direction : int
-        ``+1`` normally; ``-1`` flips the whole node (COINr's direction per pillar).
-    aggregation : str
-        How the node combines its children (see :data:`AGGREGATIONS`).
-    children : tuple of Dimension
-        Sub-dimensions.
-    indicators : tuple of Indicator
-        Indicators directly under this node.
-    parent : str or None
-        Id of the parent node (``None`` for top-level dimensions under the root).
-    """
-
-    id: str
-    label: str
-    description: str
-    weight: float = 1.0
-    direction: int = 1
-    aggregation: str = "arithmetic"
-    children: tuple[Dimension, ...] = ()
-    indicators: tuple[Indicator, ...] = ()
-    parent: str | None = None
-
-    def walk(self) -> Iterator[Dimension]:
-        """Yield this node and every sub-dimension below it (pre-order)."""
-        yield self
-        for c in self.children:
-            yield from c.walk()
-
-    def all_indicators(self) -> list[Indicator]:
-        """Every indicator at or below this node."""
-        out = list(self.indicators)
-        for c in self.children:
-            out.extend(c.all_indicators())
-        return out
 
 
 @dataclass(frozen=True)
@@ -743,98 +591,6 @@ def _build(doc: Any, source: str) -> Framework:
     )
 
 
-# ------------------------------------------------------------------ COINr iMeta tables
-# The framework's table form (COINr's iMeta): read and written here, with the model, so
-# that Framework.from_coinr / to_coinr need nothing above this module (urbansec_lib.coinr
-# adds the data tables, the COIN Tool workbook and the Excel export).
-_REQUIRED = ["iCode", "Level", "Direction", "Weight", "Parent", "Type"]
-_TREE_TYPES = {"Indicator", "Aggregate"}
-_OTHER_TYPES = {"Group", "Denominator", "Other"}
-
-
-def _read_table(obj: Any, sheet: str) -> tuple[pd.DataFrame, str]:
-    if isinstance(obj, pd.DataFrame):
-        return obj.copy(), sheet
-    p = Path(obj)
-    if p.suffix.lower() in (".xlsx", ".xls"):
-        sheets = xlsx_sheets(read_bytes(p, p.name), p.name)  # bounded, located errors
-        # the named sheet, else the only sheet of the workbook
-        use = sheet if sheet in sheets else (sheets[0] if len(sheets) == 1 else None)
-        if use is None:
-            raise ValidationError(
-                [Problem(p.name, None, None, ", ".join(sheets), f"a sheet named {sheet!r}")], p.name
-            )
-        return read_frame(p, p.name, sheet=use, infer=True), f"{p.name}!{use}"
-    return read_frame(p, p.name, infer=True), p.name
-
-
-def _blank(v: Any) -> bool:
-    return (
-        v is None
-        or (isinstance(v, float) and np.isnan(v))
-        or (isinstance(v, str) and not v.strip())
-    )
-
-
-def check_imeta_rows(df: pd.DataFrame, fname: str) -> list[Problem]:
-    """Located problems for a blank or non-numeric ``Level``, an infinite ``Weight`` and a
-    ``Parent`` chain that loops (a cycle never reaches the index); an empty iMeta raises.
-
-    Example
-    -------
-    >>> t = pd.DataFrame({"iCode": ["a", "b"], "Level": [2, "x"], "Direction": [1, 1],
-    ...                   "Weight": [1, 1], "Parent": ["b", "a"], "Type": ["Aggregate"] * 2})
-    >>> [(p.row, p.column) for p in check_imeta_rows(t, "iMeta.csv")]
-    [(3, 'Level'), (2, 'Parent'), (3, 'Parent')]
-    """
-    if len(df) == 0:
-        raise ValidationError(
-            [Problem(fname, 2, None, None, "at least one row below the header (iMeta is empty)")],
-            f"iMeta {fname}",
-        )
-    problems: list[Problem] = []
-    for col, exp in (("Level", "a whole number >= 1"), ("Weight", "a finite number >= 0")):
-        v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-        if col == "Level":
-            # COINr 1.x: Group / Denominator / Other rows carry no level
-            tree = (
-                df["Type"].astype(str).isin(["Indicator", "Aggregate"]).to_numpy()
-                if "Type" in df
-                else np.ones(len(df), dtype=bool)
-            )
-            bad = tree & (~np.isfinite(v) | (np.isfinite(v) & ((v != np.round(v)) | (v < 1))))
-        else:  # NaN and negatives are reported with the tree checks below
-            bad = np.isinf(v)
-        for r in np.flatnonzero(bad):
-            val = df.at[r, col]
-            problems.append(Problem(fname, int(r) + 2, col, None if _blank(val) else val, exp))
-    parent = {
-        str(code): (None if _blank(par) else str(par))
-        for code, par in zip(df["iCode"], df["Parent"])
-    }
-    row_of = {str(code): int(r) + 2 for r, code in enumerate(df["iCode"])}
-    in_cycle: set[str] = set()
-    for start in parent:
-        seen: list[str] = []
-        node: str | None = start
-        while node is not None and node in parent and node not in seen:
-            seen.append(node)
-            node = parent[node]
-        if node is not None and node in seen:
-            in_cycle.update(seen[seen.index(node) :])
-    for code in sorted(in_cycle, key=lambda c: row_of[c]):
-        problems.append(
-            Problem(
-                fname,
-                row_of[code],
-                "Parent",
-                parent[code],
-                "a parent chain that ends at the index (this one loops back on itself)",
-            )
-        )
-    return problems
-
-
 def imeta_to_framework(
     imeta: pd.DataFrame | str | Path,
     id: str = "coinr",
@@ -861,208 +617,16 @@ def imeta_to_framework(
         unknown parents, a parent that is an indicator, directions other than +-1,
         negative weights, unknown types, more or less than one root, level mismatches.
     """
-    df, fname = _read_table(imeta, "iMeta")
-    problems: list[Problem] = []
-    for c in _REQUIRED:
-        if c not in df.columns:
-            problems.append(Problem(fname, None, c, None, f"a column {c!r}"))
-    if problems:
-        raise ValidationError(problems, f"iMeta {fname}")
-    df = df.reset_index(drop=True)
-    problems += check_imeta_rows(df, fname)
-    types = df["Type"].astype(str)
-    for r in np.flatnonzero(~types.isin(_TREE_TYPES | _OTHER_TYPES)):
-        problems.append(
-            Problem(
-                fname,
-                r + 2,
-                "Type",
-                df.at[r, "Type"],
-                "Indicator, Aggregate, Group, Denominator or Other",
-            )
-        )
-    tree = df[types.isin(_TREE_TYPES)]
-    seen: dict[str, int] = {}
-    for r, code in zip(tree.index, tree["iCode"]):
-        if code in seen:
-            problems.append(
-                Problem(fname, r + 2, "iCode", code, f"a unique code (also in row {seen[code]})")
-            )
-        else:
-            seen[code] = r + 2
-    kind = dict(zip(tree["iCode"], tree["Type"]))
-    roots = []
-    for r in tree.index:
-        row = df.loc[r]
-        par = row["Parent"]
-        try:
-            dv = float(row["Direction"])
-        except (TypeError, ValueError):
-            dv = np.nan
-        if dv not in (1.0, -1.0):
-            problems.append(Problem(fname, r + 2, "Direction", row["Direction"], "1 or -1"))
-        try:
-            wv = float(row["Weight"])
-        except (TypeError, ValueError):
-            wv = np.nan
-        if not (wv >= 0):
-            problems.append(Problem(fname, r + 2, "Weight", row["Weight"], "a number >= 0"))
-        if _blank(par):
-            if row["Type"] == "Indicator":
-                problems.append(
-                    Problem(fname, r + 2, "Parent", None, "the code of the indicator's aggregate")
-                )
-            else:
-                roots.append(r)
-        elif par not in kind:
-            problems.append(Problem(fname, r + 2, "Parent", par, "the iCode of an aggregate"))
-        elif kind[par] != "Aggregate":
-            problems.append(
-                Problem(fname, r + 2, "Parent", par, "an aggregate (it is an indicator)")
-            )
-        if "Aggregation" in df.columns and row["Type"] == "Aggregate":
-            ag = row["Aggregation"]
-            if not _blank(ag) and ag not in AGGREGATIONS:
-                problems.append(
-                    Problem(fname, r + 2, "Aggregation", ag, f"one of {', '.join(AGGREGATIONS)}")
-                )
-    if len(roots) != 1:
-        problems.append(
-            Problem(
-                fname,
-                None,
-                "Parent",
-                len(roots),
-                "exactly one aggregate without a parent (the index)",
-            )
-        )
-    if problems:
-        raise ValidationError(problems, f"iMeta {fname}")
-
-    def opt(row: pd.Series, col: str) -> Any:
-        if col not in row.index or _blank(row[col]):
-            return None
-        return row[col]
-
-    rows = {code: df.loc[r] for r, code in zip(tree.index, tree["iCode"])}
-    kids: dict[str, list[str]] = {c: [] for c in rows}
-    for code, row in rows.items():
-        if not _blank(row["Parent"]):
-            kids[row["Parent"]].append(code)
-
-    def ind_dict(code: str) -> dict:
-        row = rows[code]
-        d = {
-            "id": code,
-            "label": str(opt(row, "iName") or code),
-            "definition": str(opt(row, "iName") or code),
-            "type": indicator_type,
-            "direction": int(float(row["Direction"])),
-            "unit": str(opt(row, "Unit") or "unspecified"),
-            "source": {"kind": "statistic", "dataset": dataset},
-            "levels": list(levels),
-            "nature": "objective",
-            "frequency": "unspecified",
-            "indices": [],
-            "weight": float(row["Weight"]),
-        }
-        if opt(row, "Target") is not None:
-            d["target"] = float(row["Target"])
-        if opt(row, "Denominator") is not None:
-            d["denominator"] = str(row["Denominator"])
-        if opt(row, "Normalisation") is not None:
-            # per-indicator normalisation: a method name, goalposts from GPlower/GPupper
-            nd: dict[str, Any] = {"method": str(row["Normalisation"])}
-            if opt(row, "GPlower") is not None and opt(row, "GPupper") is not None:
-                nd["goalposts"] = [float(row["GPlower"]), float(row["GPupper"])]
-            d["normalisation"] = nd
-        return d
-
-    def dim_dict(code: str) -> dict:
-        row = rows[code]
-        d: dict[str, Any] = {
-            "id": code,
-            "label": str(opt(row, "iName") or code),
-            "description": str(opt(row, "iName") or code),
-            "weight": float(row["Weight"]),
-            "direction": int(float(row["Direction"])),
-            "aggregation": str(opt(row, "Aggregation") or "arithmetic"),
-        }
-        ch = [c for c in kids[code] if rows[c]["Type"] == "Aggregate"]
-        ii = [c for c in kids[code] if rows[c]["Type"] == "Indicator"]
-        if ch:
-            d["children"] = [dim_dict(c) for c in ch]
-        if ii:
-            d["indicators"] = [ind_dict(c) for c in ii]
-        return d
-
-    root = str(tree.loc[roots[0], "iCode"])
-    rrow = rows[root]
-    doc = {
-        "framework": {
-            "id": id,
-            "name": name or str(opt(rrow, "iName") or root),
-            "version": version,
-            "description": description,
-            "index": {
-                "id": root,
-                "label": str(opt(rrow, "iName") or root),
-                "aggregation": str(opt(rrow, "Aggregation") or "arithmetic"),
-            },
-            "changelog": [{"version": version, "date": "", "changes": f"imported from {fname}"}],
-        },
-        "dimensions": [dim_dict(c) for c in kids[root] if rows[c]["Type"] == "Aggregate"],
-    }
-    stray = [c for c in kids[root] if rows[c]["Type"] == "Indicator"]
-    if stray:
-        raise ValidationError(
-            [
-                Problem(
-                    fname,
-                    seen[c],
-                    "Parent",
-                    root,
-                    "an aggregate below the index (COINr: indicators sit in aggregates)",
-                )
-                for c in stray
-            ],
-            f"iMeta {fname}",
-        )
+    doc, fname, rows, seen = imeta_document(
+        imeta,
+        id=id,
+        name=name,
+        version=version,
+        description=description,
+        indicator_type=indicator_type,
+        levels=levels,
+        dataset=dataset,
+    )
     fw = Framework.from_dict(doc, source=fname)
-    meta = fw.meta().set_index("iCode")["Level"]
-    lv = [
-        Problem(fname, seen[c], "Level", rows[c]["Level"], f"level {meta[c]} (from the tree)")
-        for c in rows
-        if int(float(rows[c]["Level"])) != int(meta[c])
-    ]
-    if lv:
-        raise ValidationError(lv, f"iMeta {fname}")
+    check_levels(fw, fname, rows, seen)
     return fw
-
-
-def framework_to_imeta(fw: Framework) -> pd.DataFrame:
-    """The framework as a COINr ``iMeta`` table (the index row has an empty Parent)."""
-    meta = fw.meta()
-    units = {i.id: i.unit for i in fw.indicators}
-    meta["Unit"] = meta["iCode"].map(units)
-    norms = {i.id: i.normalisation for i in fw.indicators if i.normalisation}
-    meta["Normalisation"] = meta["iCode"].map(lambda c: norms[c]["method"] if c in norms else None)
-    gp = {c: n.get("goalposts") for c, n in norms.items() if n.get("goalposts")}
-    meta["GPlower"] = meta["iCode"].map(lambda c: gp[c][0] if c in gp else None)
-    meta["GPupper"] = meta["iCode"].map(lambda c: gp[c][1] if c in gp else None)
-    cols = [
-        "iCode",
-        "iName",
-        "Level",
-        "Direction",
-        "Weight",
-        "Parent",
-        "Type",
-        "Aggregation",
-        "Denominator",
-        "Target",
-        "Unit",
-    ]
-    if norms:  # per-indicator normalisation (read back by imeta_to_framework)
-        cols += ["Normalisation", "GPlower", "GPupper"]
-    return meta[cols]
