@@ -6,7 +6,26 @@ May import from: ``core``, ``model``, ``inputs`` (and its own modules).
 Modules
 -------
 scoring
-    Composite-indicator engine: screen, impute, treat, normalise, weight and aggregate.
+    Composite-indicator engine: screen, impute, treat, normalise, weight and aggregate
+    (the one-call :func:`score` and its :class:`Profile`; re-exports every stage).
+tree
+    The framework compiled into arrays (nodes, edges, weights) and effective weights.
+tidy
+    Tidy indicator data in and out of the engine: validate, tidy <-> wide, step results.
+denomination
+    Indicators divided by the denominators the framework declares.
+screening
+    Screening by data availability: indicators, then unit-periods, below thresholds.
+imputation
+    Imputation of missing indicator values (COINr ``Impute``).
+outliers
+    Outlier treatment (COINr ``Treat``): skew/kurtosis check, winsorising, transforms.
+normalisation
+    Normalisation of indicators onto a common scale (direction applied first).
+aggregation
+    Aggregation up the framework tree: weighted means for many weight draws, Copeland.
+weighting
+    Data-driven weights: PCA, and weights optimised to a target importance.
 stages
     The scoring engine as named stages with typed parameters (COINr's coin, sklearn-
     style).
@@ -29,6 +48,15 @@ from .._lazy import lazy_modules
 
 __all__ = [
     "scoring",
+    "tree",
+    "tidy",
+    "denomination",
+    "screening",
+    "imputation",
+    "outliers",
+    "normalisation",
+    "aggregation",
+    "weighting",
     "stages",
     "coherence",
     "sensitivity",

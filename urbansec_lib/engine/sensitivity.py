@@ -35,7 +35,7 @@ A, B and A_B^i is a draw from the input distribution).
 Vectorisation: every discrete variant (imputation x treatment x normalisation) is
 prepared once with the ordinary step functions; the runs of a chunk are grouped by
 variant and aggregated for all their weight vectors at once (one BLAS matrix product
-per aggregation formula, see :func:`urbansec_lib.scoring._aggregate_core`). No Python
+per aggregation formula, see :func:`urbansec_lib.aggregation._aggregate_core`). No Python
 loop over runs.
 
 Example
@@ -57,6 +57,19 @@ import pandas as pd
 
 from ..model.framework import Framework
 from . import scoring as sc
+from .aggregation import (
+    _AGG_CODE,
+    AGGREGATION_METHODS,
+    _aggregate_core,
+    _method_codes,
+    _resolve_methods,
+    _scores_tidy,
+)
+from .imputation import _impute_wide
+from .normalisation import _bounds_for, _normalise_wide
+from .outliers import _treat_wide
+from .tidy import to_wide, validate_data
+from .tree import Tree, _resolve_weights, build_tree
 
 __all__ = [
     "ASSUMPTIONS",
@@ -188,7 +201,7 @@ class SensitivityResult:
         return fig
 
 
-def _parse(assumptions: Mapping[str, Any], tree: sc.Tree) -> dict:
+def _parse(assumptions: Mapping[str, Any], tree: Tree) -> dict:
     out: dict[str, Any] = {}
     for name, spec in assumptions.items():
         if name not in ASSUMPTIONS:
@@ -211,7 +224,7 @@ def _parse(assumptions: Mapping[str, Any], tree: sc.Tree) -> dict:
                         )
             if name == "aggregation":
                 for o in opts:
-                    if o not in sc.AGGREGATION_METHODS and o != "framework":
+                    if o not in AGGREGATION_METHODS and o != "framework":
                         raise ValueError(f"aggregation option {o!r}")
             out[name] = opts
     return out
@@ -291,9 +304,9 @@ def run(
     if scale not in ("published", "native"):
         raise ValueError("scale: 'published' or 'native'")
     rng = np.random.default_rng(seed)
-    tree = sc.build_tree(fw)
-    df = sc.validate_data(data, fw)
-    X0 = sc.to_wide(df, tree.indicators)
+    tree = build_tree(fw)
+    df = validate_data(data, fw)
+    X0 = to_wide(df, tree.indicators)
     spec = _parse(assumptions, tree)
     names = list(spec)
     k = len(names)
@@ -317,7 +330,7 @@ def run(
         ABi[:, cols[nm]] = B[:, cols[nm]]
         U[(2 + i) * N : (3 + i) * N] = ABi
     # ---- map to assumption values
-    W0 = sc._resolve_weights(tree, weights)
+    W0 = _resolve_weights(tree, weights)
     W = np.broadcast_to(W0, (n_runs, tree.E)).copy()
     if "weights" in spec:
         W *= 1 + spec["weights"] * (2 * U[:, cols["weights"]] - 1)
@@ -347,7 +360,7 @@ def run(
     bounds: list[Any] = []
     vkey = {}
     for ii, im in enumerate(imp_opts):
-        Xi, _ = sc._impute_wide(X0, im, groups, impute_group)
+        Xi, _ = _impute_wide(X0, im, groups, impute_group)
         for ti, tr in enumerate(tr_opts):
             if tr:
                 kw = {
@@ -357,14 +370,14 @@ def run(
                     "log_fallback": "log_CT_plus",
                     **dict(treat_params or {}),
                 }
-                Xt = sc._treat_wide(Xi, **kw)[0]
+                Xt = _treat_wide(Xi, **kw)[0]
             else:
                 Xt = Xi
             pub = None
             for ni, nm in enumerate(norm_opts):
                 meth, prm = NORMALISATION_VARIANTS[nm]
                 vkey[(ii, ti, ni)] = len(variants)
-                Nv = sc._normalise_wide(Xt, fw, meth, prm).to_numpy(float)
+                Nv = _normalise_wide(Xt, fw, meth, prm).to_numpy(float)
                 if ni == 0:
                     pub = Nv
                 elif scale == "published":
@@ -372,7 +385,7 @@ def run(
                 variants.append(Nv)
                 m0, p0 = NORMALISATION_VARIANTS[norm_opts[0]]
                 bounds.append(
-                    sc._bounds_for(m0, p0) if scale == "published" else sc._bounds_for(meth, prm)
+                    _bounds_for(m0, p0) if scale == "published" else _bounds_for(meth, prm)
                 )
     variant = np.array(
         [
@@ -382,9 +395,9 @@ def run(
             )
         ]
     )
-    node_codes = np.array([sc._AGG_CODE[m] for m in tree.node_aggregation])
+    node_codes = np.array([_AGG_CODE[m] for m in tree.node_aggregation])
     agg_code_opts = [
-        node_codes if o == "framework" else np.full(tree.J, sc._AGG_CODE[o]) for o in agg_opts
+        node_codes if o == "framework" else np.full(tree.J, _AGG_CODE[o]) for o in agg_opts
     ]
     agg_choice = opt_idx["aggregation"][0]
     R, J = X0.shape[0], tree.J
@@ -402,7 +415,7 @@ def run(
         for a in range(0, grp.size, chunk_size):
             rows = grp[a : a + chunk_size]
             codes = np.broadcast_to(agg_code_opts[ao], (rows.size, J))
-            Y[:, rows, :] = sc._aggregate_core(
+            Y[:, rows, :] = _aggregate_core(
                 variants[v],
                 tree,
                 W[rows],
@@ -416,7 +429,7 @@ def run(
             )
     # ---- nominal
     v0 = vkey[(0, 0, 0)]
-    nominal = sc._aggregate_core(
+    nominal = _aggregate_core(
         variants[v0],
         tree,
         W0[None, :],
@@ -542,7 +555,7 @@ def run(
     replicates = pd.DataFrame(rep)
     wcols = pd.DataFrame(W, columns=[f"w:{c}" for _, c in tree.edges])
     replicates = pd.concat([replicates, wcols], axis=1)
-    nominal_df = sc._scores_tidy(nominal, X0.index, tree)
+    nominal_df = _scores_tidy(nominal, X0.index, tree)
     return SensitivityResult(
         bands=bands,
         indices=indices,
@@ -643,7 +656,7 @@ def _reference_on_published_scale(
             normalise_params=prm,
             groups=groups,
         )
-    tree = sc.build_tree(fw)
+    tree = build_tree(fw)
     wa = profs[replicate["normalisation"]].wide("indicators").reindex(columns=tree.indicators)
     wp = profs[published].wide("indicators").reindex(columns=tree.indicators)
     mapped = pd.DataFrame(
@@ -666,7 +679,7 @@ def _reference_on_published_scale(
         dat_thresh=dat_thresh,
         zeros="shift",
         shift=1.0,
-        bounds=sc._bounds_for(m0, p0),
+        bounds=_bounds_for(m0, p0),
     )
 
 
@@ -864,7 +877,7 @@ def run_specs(
     U = sa_sample(N, d, rng) if sa_type == "SA" else rng.random((N, d))
     n_runs = U.shape[0]
     values = {a: _spec_value(specs[a], U[:, i]) for i, a in enumerate(addresses)}
-    tree = sc.build_tree(fw)
+    tree = build_tree(fw)
     nominal = pipe.run(data, fw)
     rows = nominal.get_dset("Normalised").index
     cache: dict[str, Any] = {}
@@ -885,11 +898,11 @@ def run_specs(
             cache[pre_key] = p.set(weight=pipe.weight, aggregate=pipe.aggregate).run(data, fw)
         base = cache[pre_key]
         Nw = base.get_dset("Normalised").reindex(index=rows)
-        meths, agg_kw = sc._resolve_methods(tree, p.score_kwargs()["aggregate"])
+        meths, agg_kw = _resolve_methods(tree, p.score_kwargs()["aggregate"])
         agg_kw = {"p": 2.0, "zeros": "error", "shift": 1.0, "dat_thresh": None, **agg_kw}
-        codes, custom = sc._method_codes(meths)
-        W = sc._resolve_weights(tree, p.weight.scheme)
-        Y[r] = sc._aggregate_core(
+        codes, custom = _method_codes(meths)
+        W = _resolve_weights(tree, p.weight.scheme)
+        Y[r] = _aggregate_core(
             Nw.to_numpy(float),
             tree,
             W[None],
@@ -979,8 +992,8 @@ def noisy_weights(
     -------
     >>> ws = noisy_weights(fw, {2: 0.25}, n=100)  # doctest: +SKIP
     """
-    tree = sc.build_tree(fw)
-    W0 = sc._resolve_weights(tree, weights)
+    tree = build_tree(fw)
+    W0 = _resolve_weights(tree, weights)
     lv = np.array([tree.levels.get(c, 1) for _, c in tree.edges])
     rng = np.random.default_rng(seed)
     out = []
