@@ -34,7 +34,16 @@ coherence
 sensitivity
     Monte Carlo uncertainty and sensitivity analysis of profiles (vectorised, chunked).
 indices
-    Catalogue of existing indices and tools, crosswalk to the framework, and their gaps.
+    Catalogue of existing indices and tools, crosswalk to the framework, and their gaps
+    (the public face of the four modules below; re-exports every name).
+catalogue
+    The catalogue's vocabularies and the :class:`Catalogue` with its tidy views.
+catalogue_schema
+    Reading and validating a catalogue file (every problem with its YAML path).
+crosswalk
+    The framework against the catalogue: crosswalk, coverage, status, gaps.
+catalogue_report
+    The catalogue for a report: HTML tables with footnoted sources, coverage figures.
 peers
     Peer groups and learning partners: compare a unit with units alike in context, never
     rank.
@@ -61,6 +70,10 @@ __all__ = [
     "coherence",
     "sensitivity",
     "indices",
+    "catalogue",
+    "catalogue_schema",
+    "crosswalk",
+    "catalogue_report",
     "peers",
     "synthesis",
     "trends",
