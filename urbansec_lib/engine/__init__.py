@@ -32,7 +32,14 @@ stages
 coherence
     Statistical coherence of a framework: correlations, Cronbach's alpha, PCA.
 sensitivity
-    Monte Carlo uncertainty and sensitivity analysis of profiles (vectorised, chunked).
+    Monte Carlo uncertainty and sensitivity analysis of profiles (vectorised, chunked);
+    re-exports the three modules below.
+sobol
+    The Sobol design (Saltelli 2010), first-order and total indices, uncertainty bands.
+sensitivity_variants
+    Normalisation variants, the published scale, the slow reference route.
+sensitivity_specs
+    Uncertainty and sensitivity over any stage parameter, by address (COINr SA_specs).
 indices
     Catalogue of existing indices and tools, crosswalk to the framework, and their gaps
     (the public face of the four modules below; re-exports every name).
@@ -69,6 +76,9 @@ __all__ = [
     "stages",
     "coherence",
     "sensitivity",
+    "sobol",
+    "sensitivity_variants",
+    "sensitivity_specs",
     "indices",
     "catalogue",
     "catalogue_schema",
