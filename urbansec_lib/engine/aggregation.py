@@ -69,156 +69,225 @@ def _aggregate_core(
     Every weighted mean is ``f^-1(sum w g(x) / sum w)`` with g = identity (arithmetic),
     log (geometric), 1/x (harmonic) or x**p (generalised), sums over the children that
     are present; the indicator part of a node is one matrix product (draws x
-    indicators) @ (indicators x rows) per formula.
+    indicators) @ (indicators x rows) per formula. Nodes are done in post-order by
+    :class:`_NodeSums` (the sums of one node) and :func:`_finish_node` (``f^-1``).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> from urbansec_lib.engine.tree import build_tree
+    >>> tree = build_tree(load_framework())
+    >>> X = np.full((2, tree.K), 50.0)
+    >>> codes = np.zeros((1, tree.J), int)
+    >>> S = _aggregate_core(X, tree, tree.base_weights[None], codes)
+    >>> S.shape == (1, 2, tree.J), bool(np.allclose(S, 50.0))
+    (True, True)
     """
     R, K = X.shape
     D = W.shape[0]
-    J = tree.J
-    X = np.asarray(X, dtype=dtype)
-    W = np.asarray(W, dtype=dtype)
-    pj = np.broadcast_to(np.asarray(p, dtype=float), (J,))
-    M = ~np.isnan(X)
-    Mf = M.astype(dtype)
-    X0 = np.where(M, X, 0).astype(dtype, copy=False)
-    shift_v = shift if zeros == "shift" else 0.0
-    S = np.full((J, D, R), np.nan, dtype=dtype)
-
-    def g(code: int, v: np.ndarray, j: int) -> np.ndarray:
-        if code == 0:
-            return v
-        vv = v + shift_v
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if code == 1:
-                return np.log(vv)
-            if code == 2:
-                return 1.0 / vv
-            return vv ** pj[j]
-
-    gcache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def g_ind(code: int, j: int) -> tuple[np.ndarray, np.ndarray]:
-        key = code if code != 3 else 100 + j
-        if key not in gcache:
-            G = g(code, X0, j)
-            bad = M & ~np.isfinite(G)
-            gcache[key] = (np.where(M & ~bad, G, 0.0), bad)
-        return gcache[key]
-
-    par, chi, isind = tree.edge_parent, tree.edge_child, tree.edge_child_is_ind
-    need_cnt = dat_thresh is not None
+    core = _Core(X, W, tree, p, zeros, shift, dat_thresh, bounds, dtype)
+    S = np.full((tree.J, D, R), np.nan, dtype=dtype)
     custom = dict(custom or {})
     blocks = (
         [np.arange(R)]
         if row_periods is None
         else [np.flatnonzero(row_periods == pv) for pv in pd.unique(row_periods)]
     )
-    for j in range(J):
+    for j in range(tree.J):
         if j in custom:
-            es = np.flatnonzero(par == j)
-            for d in range(D):
-                cols = []
-                for e in es:
-                    c = chi[e]
-                    if isind[e]:
-                        cols.append(X[:, c].astype(float))
-                    else:
-                        sc_ = S[c, d].astype(float)
-                        cols.append(_flip(sc_, bounds) if tree.node_direction[c] < 0 else sc_)
-                V = np.column_stack(cols)
-                w = np.asarray(W[d, es], float)
-                for rows in blocks:
-                    S[j, d, rows] = np.asarray(custom[j](V[rows], w), dtype=float)
+            core.custom_node(j, S, custom[j], blocks)
             continue
         mcode = methods[:, j]
-        codes = np.unique(mcode)
-        single = codes.size == 1
-        num = np.zeros((D, R), dtype=dtype)
-        den = np.zeros((D, R), dtype=dtype)
-        cnt = np.zeros((D, R), dtype=dtype) if need_cnt else None
-        npos = np.zeros(D)
-        poison = None
-        ie = np.flatnonzero((par == j) & isind)
-        if ie.size:
-            ks = chi[ie]
-            Wj = W[:, ie]
-            Pj = (Wj > 0).astype(dtype)
-            Mk = M[:, ks]
-            if Mk.all():  # complete data: denominators are the weight sums
-                den += Wj.sum(axis=1)[:, None]
-                if need_cnt:
-                    cnt += Pj.sum(axis=1)[:, None]
-            else:
-                MfT = Mf[:, ks].T
-                den += Wj @ MfT
-                if need_cnt:
-                    cnt += Pj @ MfT
-            npos += Pj.sum(axis=1)
-            for code in codes:
-                if code == 4:
-                    continue
-                if (code in (1, 2) or (code == 3 and pj[j] < 0)) and zeros == "error":
-                    badx = Mk & (X0[:, ks] <= 0)
-                    if badx.any():
-                        r, c = np.argwhere(badx)[0]
-                        raise ValueError(
-                            f"{AGGREGATION_METHODS[code]} aggregation needs positive values "
-                            "(generalised: for p < 0); "
-                            f"indicator {tree.indicators[ks[c]]} has {X[r, ks[c]]:.4g}. "
-                            "Normalise to a positive range (e.g. minmax range=(1, 100)) or "
-                            "use zeros='shift'"
-                        )
-                G, bad = g_ind(int(code), j)
-                badk = bad[:, ks]
-                if single:
-                    num += Wj @ G[:, ks].T
-                    if badk.any():
-                        poison = (Pj @ badk.T.astype(dtype)) > 0
+        sums = _NodeSums(core, j, mcode)
+        sums.add_indicators()
+        sums.add_subnodes(S)
+        S[j] = sums.finish()
+    return S if node_major else S.transpose(1, 2, 0)
+
+
+class _Core:
+    """What every node of one :func:`_aggregate_core` call shares: the data, its mask,
+    the weights and the transforms g (cached per formula for the indicator columns)."""
+
+    def __init__(self, X, W, tree, p, zeros, shift, dat_thresh, bounds, dtype):
+        self.tree, self.zeros, self.dat_thresh, self.bounds, self.dtype = (
+            tree,
+            zeros,
+            dat_thresh,
+            bounds,
+            dtype,
+        )
+        self.X = np.asarray(X, dtype=dtype)
+        self.W = np.asarray(W, dtype=dtype)
+        self.pj = np.broadcast_to(np.asarray(p, dtype=float), (tree.J,))
+        self.M = ~np.isnan(self.X)
+        self.Mf = self.M.astype(dtype)
+        self.X0 = np.where(self.M, self.X, 0).astype(dtype, copy=False)
+        self.shift_v = shift if zeros == "shift" else 0.0
+        self.need_cnt = dat_thresh is not None
+        self._gcache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def g(self, code: int, v: np.ndarray, j: int) -> np.ndarray:
+        """The transform of a formula: identity, log, 1/x or x**p (after the shift)."""
+        if code == 0:
+            return v
+        vv = v + self.shift_v
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if code == 1:
+                return np.log(vv)
+            if code == 2:
+                return 1.0 / vv
+            return vv ** self.pj[j]
+
+    def g_ind(self, code: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """g of every indicator value (0 where missing or not finite) and the bad mask."""
+        key = code if code != 3 else 100 + j
+        if key not in self._gcache:
+            G = self.g(code, self.X0, j)
+            bad = self.M & ~np.isfinite(G)
+            self._gcache[key] = (np.where(self.M & ~bad, G, 0.0), bad)
+        return self._gcache[key]
+
+    def needs_positive(self, code: int, j: int) -> bool:
+        return (code in (1, 2) or (code == 3 and self.pj[j] < 0)) and self.zeros == "error"
+
+    def custom_node(self, j: int, S: np.ndarray, f: Callable, blocks: list) -> None:
+        """A node aggregated by a user function, draw by draw and period by period."""
+        tree = self.tree
+        par, chi, isind = tree.edge_parent, tree.edge_child, tree.edge_child_is_ind
+        es = np.flatnonzero(par == j)
+        for d in range(self.W.shape[0]):
+            cols = []
+            for e in es:
+                c = chi[e]
+                if isind[e]:
+                    cols.append(self.X[:, c].astype(float))
                 else:
-                    rows = mcode == code
-                    num[rows] += Wj[rows] @ G[:, ks].T
-                    if badk.any():
-                        if poison is None:
-                            poison = np.zeros((D, R), dtype=bool)
-                        poison[rows] |= (Pj[rows] @ badk.T.astype(dtype)) > 0
+                    sc_ = S[c, d].astype(float)
+                    flip = tree.node_direction[c] < 0
+                    cols.append(_flip(sc_, self.bounds) if flip else sc_)
+            V = np.column_stack(cols)
+            w = np.asarray(self.W[d, es], float)
+            for rows in blocks:
+                S[j, d, rows] = np.asarray(f(V[rows], w), dtype=float)
+
+
+class _NodeSums:
+    """The weighted sums of one node: ``num = sum w g(x)``, ``den = sum w`` over the
+    children present (``cnt``: how many, for ``dat_thresh``), draws x rows."""
+
+    def __init__(self, core: _Core, j: int, mcode: np.ndarray):
+        D, R = core.W.shape[0], core.X.shape[0]
+        dtype = core.dtype
+        self.core, self.j, self.mcode = core, j, mcode
+        self.codes = np.unique(mcode)
+        self.single = self.codes.size == 1
+        self.num = np.zeros((D, R), dtype=dtype)
+        self.den = np.zeros((D, R), dtype=dtype)
+        self.cnt = np.zeros((D, R), dtype=dtype) if core.need_cnt else None
+        self.npos = np.zeros(D)
+        self.poison = None
+
+    def add_indicators(self) -> None:
+        """The node's indicator children: one matrix product per formula."""
+        core, j, tree = self.core, self.j, self.core.tree
+        dtype = core.dtype
+        par, chi, isind = tree.edge_parent, tree.edge_child, tree.edge_child_is_ind
+        ie = np.flatnonzero((par == j) & isind)
+        if not ie.size:
+            return
+        ks = chi[ie]
+        Wj = core.W[:, ie]
+        Pj = (Wj > 0).astype(dtype)
+        Mk = core.M[:, ks]
+        if Mk.all():  # complete data: denominators are the weight sums
+            self.den += Wj.sum(axis=1)[:, None]
+            if core.need_cnt:
+                self.cnt += Pj.sum(axis=1)[:, None]
+        else:
+            MfT = core.Mf[:, ks].T
+            self.den += Wj @ MfT
+            if core.need_cnt:
+                self.cnt += Pj @ MfT
+        self.npos += Pj.sum(axis=1)
+        for code in self.codes:
+            if code == 4:
+                continue
+            if core.needs_positive(code, j):
+                badx = Mk & (core.X0[:, ks] <= 0)
+                if badx.any():
+                    r, c = np.argwhere(badx)[0]
+                    raise ValueError(
+                        f"{AGGREGATION_METHODS[code]} aggregation needs positive values "
+                        "(generalised: for p < 0); "
+                        f"indicator {tree.indicators[ks[c]]} has {core.X[r, ks[c]]:.4g}. "
+                        "Normalise to a positive range (e.g. minmax range=(1, 100)) or "
+                        "use zeros='shift'"
+                    )
+            G, bad = core.g_ind(int(code), j)
+            badk = bad[:, ks]
+            if self.single:
+                self.num += Wj @ G[:, ks].T
+                if badk.any():
+                    self.poison = (Pj @ badk.T.astype(dtype)) > 0
+            else:
+                rows = self.mcode == code
+                self.num[rows] += Wj[rows] @ G[:, ks].T
+                if badk.any():
+                    if self.poison is None:
+                        self.poison = np.zeros(self.num.shape, dtype=bool)
+                    self.poison[rows] |= (Pj[rows] @ badk.T.astype(dtype)) > 0
+
+    def add_subnodes(self, S: np.ndarray) -> None:
+        """The node's sub-aggregate children (scored before it, post-order)."""
+        core, j, tree = self.core, self.j, self.core.tree
+        par, chi, isind = tree.edge_parent, tree.edge_child, tree.edge_child_is_ind
         for e in np.flatnonzero((par == j) & ~isind):
             c = chi[e]
             sc = S[c]
             if tree.node_direction[c] < 0:
-                sc = _flip(sc, bounds)
-            w = W[:, e][:, None]
+                sc = _flip(sc, core.bounds)
+            w = core.W[:, e][:, None]
             nan_c = np.isnan(sc)
             any_nan = bool(nan_c.any())
             if any_nan:
                 sc = np.where(nan_c, 0.0, sc)
-            for code in codes:
+            for code in self.codes:
                 if code == 4:
                     continue
-                rows = slice(None) if single else (mcode == code)
+                rows = slice(None) if self.single else (self.mcode == code)
                 vals = sc[rows]
-                if (code in (1, 2) or (code == 3 and pj[j] < 0)) and zeros == "error":
+                if core.needs_positive(code, j):
                     chk = vals if not any_nan else vals[~nan_c[rows]]
                     if np.any(chk <= 0):
                         raise ValueError(
                             f"{AGGREGATION_METHODS[code]} aggregation of node {tree.nodes[j]} "
                             f"needs positive child scores ({tree.nodes[c]} has values <= 0)"
                         )
-                gv = g(int(code), vals, j) * w[rows]
+                gv = core.g(int(code), vals, j) * w[rows]
                 if any_nan:
                     gv[nan_c[rows]] = 0.0
-                num[rows] += gv
+                self.num[rows] += gv
             if any_nan:
                 av = ~nan_c
-                den += av * w
-                if need_cnt:
-                    cnt += av * (w > 0)
+                self.den += av * w
+                if core.need_cnt:
+                    self.cnt += av * (w > 0)
             else:
-                den += w
-                if need_cnt:
-                    cnt += w > 0
-            npos += W[:, e] > 0
+                self.den += w
+                if core.need_cnt:
+                    self.cnt += w > 0
+            self.npos += core.W[:, e] > 0
+
+    def finish(self) -> np.ndarray:
+        """``f^-1(num / den)`` per formula; NaN where no child, a bad value, or fewer
+        children present than ``dat_thresh``."""
+        core, j = self.core, self.j
+        shift_v, pj = core.shift_v, core.pj
+        num, den, codes, mcode = self.num, self.den, self.codes, self.mcode
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = np.divide(num, den, out=num)
-            if single:
+            if self.single:
                 code = codes[0]
                 if code == 1:
                     np.exp(out, out=out)
@@ -246,13 +315,12 @@ def _aggregate_core(
                     else:
                         out[rows] = np.nan
             bad_out = (den <= 0) | ~np.isfinite(out)
-            if poison is not None:
-                bad_out |= poison
-            if need_cnt:
-                bad_out |= cnt / npos[:, None] < dat_thresh
+            if self.poison is not None:
+                bad_out |= self.poison
+            if core.need_cnt:
+                bad_out |= self.cnt / self.npos[:, None] < core.dat_thresh
             out[bad_out] = np.nan
-        S[j] = out
-    return S if node_major else S.transpose(1, 2, 0)
+        return out
 
 
 def copeland(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

@@ -232,6 +232,13 @@ def treat_vector(
     return res
 
 
+#: The outlier treatment of ``score(treat=True)`` (COINr's default has ``log_CT``).
+_TREAT_DEFAULTS = {
+    "skew_thresh": 2.0,
+    "kurt_thresh": 3.5,
+    "winmax": 5,
+    "log_fallback": "log_CT_plus",
+}
 _TREAT_KEYS = (
     "skew_thresh",
     "kurt_thresh",

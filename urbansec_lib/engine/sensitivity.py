@@ -64,7 +64,7 @@ from .aggregation import (
 )
 from .imputation import _impute_wide
 from .normalisation import _bounds_for, _normalise_wide
-from .outliers import _treat_wide
+from .outliers import _TREAT_DEFAULTS, _treat_wide
 from .sensitivity_specs import SpecsResult as SpecsResult
 from .sensitivity_specs import noisy_weights as noisy_weights
 from .sensitivity_specs import run_specs as run_specs
@@ -287,13 +287,7 @@ def _variants(X0, fw, opt_idx, groups, impute_group, treat_params, scale):
         Xi, _ = _impute_wide(X0, im, groups, impute_group)
         for ti, tr in enumerate(opt_idx["treatment"][1]):
             if tr:
-                kw = {
-                    "skew_thresh": 2.0,
-                    "kurt_thresh": 3.5,
-                    "winmax": 5,
-                    "log_fallback": "log_CT_plus",
-                    **dict(treat_params or {}),
-                }
+                kw = {**_TREAT_DEFAULTS, **dict(treat_params or {})}
                 Xt = _treat_wide(Xi, **kw)[0]
             else:
                 Xt = Xi

@@ -11,6 +11,7 @@ from scipy import optimize
 
 from .aggregation import _AGG_CODE, _aggregate_core, _flip, _method_codes
 from .tidy import _KEYS
+from .tree import Tree
 
 if TYPE_CHECKING:
     from .scoring import Profile
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "optimise_level_weights",
     "optimise_weights",
+    "pca_tree_weights",
     "pca_weights",
 ]
 
@@ -64,6 +66,46 @@ def pca_weights(values: pd.DataFrame, kind: str = "squared") -> pd.Series:
         return w
     w[ok] = v**2 / np.sum(v**2)
     return w
+
+
+def pca_tree_weights(
+    A: np.ndarray, tree: Tree, codes: np.ndarray, kind: str = "squared", **agg: Any
+) -> np.ndarray:
+    """Every node's child weights by :func:`pca_weights`, bottom-up, level by level.
+
+    The children of a level-l node are its indicators (normalised values ``A``, rows x
+    indicators) and its sub-aggregates scored with the weights found so far below
+    (equal weights to start); ``codes`` and ``agg`` are passed to the aggregation core.
+
+    Returns
+    -------
+    ndarray
+        Edge weights in the order of ``tree.edges``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> from urbansec_lib.engine.aggregation import _method_codes
+    >>> from urbansec_lib.engine.tree import build_tree
+    >>> tree = build_tree(load_framework())
+    >>> A = np.random.default_rng(0).uniform(0, 100, (12, tree.K))
+    >>> W = pca_tree_weights(A, tree, _method_codes(["arithmetic"] * tree.J)[0])
+    >>> W.shape == (tree.E,) and bool(np.all(W >= 0))
+    True
+    """
+    W = np.ones(tree.E)
+    for lvl in sorted(set(tree.levels[n] for n in tree.nodes)):
+        S = _aggregate_core(A, tree, W[None], codes, **agg)[0]
+        for j, nid in enumerate(tree.nodes):
+            if tree.levels[nid] != lvl:
+                continue
+            es = np.flatnonzero(tree.edge_parent == j)
+            cols = {}
+            for e in es:
+                c = tree.edge_child[e]
+                cols[tree.edges[e][1]] = A[:, c] if tree.edge_child_is_ind[e] else S[:, c]
+            W[es] = pca_weights(pd.DataFrame(cols), kind=kind).to_numpy()
+    return W
 
 
 def optimise_weights(
