@@ -122,79 +122,97 @@ def _normalise_array(
         if method == "fracmax":
             return Xd / mx * scale
         if method in ("goalposts", "dist2targ"):
-
-            def dflt(k: str) -> Any:
-                if fw is None:
-                    return None
-                ind = fw.indicator(k)
-                if method == "dist2targ":
-                    return ind.target
-                lo_, hi_ = ind.valid_range
-                return None if lo_ is None or hi_ is None else (lo_, hi_)
-
-            key = "goalposts" if method == "goalposts" else "targets"
-            vals = _per_ind(p.get(key), ind_ids, dflt, key[:-1])
-            if method == "goalposts":
-                gp = np.array([sorted(map(float, v)) for v in vals])
-                lo = np.where(directions > 0, gp[:, 0], -gp[:, 1])
-                hi = np.where(directions > 0, gp[:, 1], -gp[:, 0])
-                Y = (Xd - lo) / (hi - lo)
-                if p.get("clip", True):
-                    Y = np.clip(Y, 0, 1)
-                return Y * scale
-            t = np.array(vals, dtype=float) * directions
-            Y = (Xd - mn) / (t - mn)
-            if p.get("cap_max", False):
-                Y = np.minimum(Y, 1.0)
-            return Y * scale
-        if method == "dist2ref":
-            ref = p.get("ref_unit")
-            if ref is None or row_units is None or not np.any(row_units == ref):
-                raise ValueError("dist2ref needs ref_unit, a unit present in the data")
-            xref = _ref_rows(Xd, row_units, row_periods, ref)
-            Y = 1 - (xref - Xd) / (xref - mn)
-            if p.get("cap_max", False):
-                Y = np.minimum(Y, 1.0)
-            return Y * scale
-        if method in ("ratio", "difference"):
-            ref = p.get("ref", "mean")
-            if ref == "mean":
-                xr = np.nanmean(Xd, axis=0)[None, :]
-            elif ref == "max":
-                xr = mx[None, :]
-            elif ref == "min":
-                xr = mn[None, :]
-            else:
-                if row_units is None or not np.any(row_units == ref):
-                    raise ValueError(f"reference {ref!r}: 'mean', 'max', 'min' or a unit id")
-                xr = _ref_rows(Xd, row_units, row_periods, ref)
-            return Xd / xr if method == "ratio" else (Xd - xr) / xr
+            return _to_targets(Xd, directions, method, ind_ids, fw, p, mn, scale)
+        if method in ("dist2ref", "ratio", "difference"):
+            return _to_reference(Xd, method, row_units, row_periods, p, mn, mx, scale)
         if method == "above_below_mean":
             thr = float(p.get("p", 0.2))
             mu = np.nanmean(Xd, axis=0)
             Y = np.where(Xd > mu * (1 + thr), 1.0, np.where(Xd < mu * (1 - thr), -1.0, 0.0))
             return np.where(np.isnan(Xd), np.nan, Y)
-        R = _rank_min(Xd)
-        n = np.sum(~np.isnan(Xd), axis=0)
-        if method == "rank":
-            return R
-        if method == "borda":
-            return R - 1.0
-        if method == "percentile":
-            if p.get("kind", "handbook") == "handbook":
-                return R / n * scale
-            return (R - 1) / (n - 1) * scale
-        if method == "categorical":
-            pct = R / n * 100
-            cats = p.get("categories", ((95, 100), (85, 80), (65, 60), (35, 50), (15, 40), (5, 20)))
-            Y = np.zeros_like(pct)
-            done = np.zeros(pct.shape, bool)
-            for thr, val in cats:
-                hit = (pct >= thr) & ~done
-                Y[hit] = val
-                done |= hit
-            return np.where(np.isnan(Xd), np.nan, Y)
+        if method in ("rank", "borda", "percentile", "categorical"):
+            return _by_rank(Xd, method, p, scale)
         return Xd  # "none"
+
+
+def _to_targets(Xd, directions, method, ind_ids, fw, p, mn, scale) -> np.ndarray:
+    """``goalposts`` and ``dist2targ``: per-indicator goalposts or targets (given, else the
+    framework's valid range or target), in the indicator's own units."""
+
+    def dflt(k: str) -> Any:
+        if fw is None:
+            return None
+        ind = fw.indicator(k)
+        if method == "dist2targ":
+            return ind.target
+        lo_, hi_ = ind.valid_range
+        return None if lo_ is None or hi_ is None else (lo_, hi_)
+
+    key = "goalposts" if method == "goalposts" else "targets"
+    vals = _per_ind(p.get(key), ind_ids, dflt, key[:-1])
+    if method == "goalposts":
+        gp = np.array([sorted(map(float, v)) for v in vals])
+        lo = np.where(directions > 0, gp[:, 0], -gp[:, 1])
+        hi = np.where(directions > 0, gp[:, 1], -gp[:, 0])
+        Y = (Xd - lo) / (hi - lo)
+        if p.get("clip", True):
+            Y = np.clip(Y, 0, 1)
+        return Y * scale
+    t = np.array(vals, dtype=float) * directions
+    Y = (Xd - mn) / (t - mn)
+    if p.get("cap_max", False):
+        Y = np.minimum(Y, 1.0)
+    return Y * scale
+
+
+def _to_reference(Xd, method, row_units, row_periods, p, mn, mx, scale) -> np.ndarray:
+    """``dist2ref``, ``ratio`` and ``difference``: distance to a reference unit (same
+    period) or to the mean, max or min."""
+    if method == "dist2ref":
+        ref = p.get("ref_unit")
+        if ref is None or row_units is None or not np.any(row_units == ref):
+            raise ValueError("dist2ref needs ref_unit, a unit present in the data")
+        xref = _ref_rows(Xd, row_units, row_periods, ref)
+        Y = 1 - (xref - Xd) / (xref - mn)
+        if p.get("cap_max", False):
+            Y = np.minimum(Y, 1.0)
+        return Y * scale
+    ref = p.get("ref", "mean")
+    if ref == "mean":
+        xr = np.nanmean(Xd, axis=0)[None, :]
+    elif ref == "max":
+        xr = mx[None, :]
+    elif ref == "min":
+        xr = mn[None, :]
+    else:
+        if row_units is None or not np.any(row_units == ref):
+            raise ValueError(f"reference {ref!r}: 'mean', 'max', 'min' or a unit id")
+        xr = _ref_rows(Xd, row_units, row_periods, ref)
+    return Xd / xr if method == "ratio" else (Xd - xr) / xr
+
+
+def _by_rank(Xd, method, p, scale) -> np.ndarray:
+    """``rank``, ``borda``, ``percentile`` and ``categorical``: from ranks, ties at the
+    lowest rank."""
+    R = _rank_min(Xd)
+    n = np.sum(~np.isnan(Xd), axis=0)
+    if method == "rank":
+        return R
+    if method == "borda":
+        return R - 1.0
+    if method == "percentile":
+        if p.get("kind", "handbook") == "handbook":
+            return R / n * scale
+        return (R - 1) / (n - 1) * scale
+    pct = R / n * 100
+    cats = p.get("categories", ((95, 100), (85, 80), (65, 60), (35, 50), (15, 40), (5, 20)))
+    Y = np.zeros_like(pct)
+    done = np.zeros(pct.shape, bool)
+    for thr, val in cats:
+        hit = (pct >= thr) & ~done
+        Y[hit] = val
+        done |= hit
+    return np.where(np.isnan(Xd), np.nan, Y)
 
 
 def _ref_rows(Xd, row_units, row_periods, ref):

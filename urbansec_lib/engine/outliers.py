@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -174,29 +174,7 @@ def treat_vector(
             return res
         nwin = 0
     else:
-        xw = x.copy()
-        imax = np.array([], int)
-        imin = np.array([], int)
-        nwin = 0
-        sk, ku = sk0, ku0
-        while (force_win or not passes(sk, ku)) and (winmax is None or nwin < winmax):
-            vals = xw[ok]
-            if sk >= 0:
-                imax = np.flatnonzero(ok & (xw == vals.max()))
-                rest = np.delete(xw, imax)
-                rest = rest[~np.isnan(rest)]
-                if rest.size == 0:
-                    break
-                xw[imax] = rest.max()
-            else:
-                imin = np.flatnonzero(ok & (xw == vals.min()))
-                rest = np.delete(xw, imin)
-                rest = rest[~np.isnan(rest)]
-                if rest.size == 0:
-                    break
-                xw[imin] = rest.min()
-            nwin = imax.size + imin.size
-            sk, ku = _skew_kurt(xw)
+        xw, nwin, sk, ku = _winsorise(x, ok, sk0, ku0, passes, force_win, winmax)
         if passes(sk, ku) or log_fallback is None:
             changed = ok & (xw != x)
             res.update(
@@ -209,12 +187,9 @@ def treat_vector(
             )
             res["treated"] = changed
             reason = np.full(x.size, "", object)
-            reason[changed & (x > xw)] = (
-                f"winsorised high (skew {sk0:.2f}, kurtosis {ku0:.2f} before)"
-            )
-            reason[changed & (x < xw)] = (
-                f"winsorised low (skew {sk0:.2f}, kurtosis {ku0:.2f} before)"
-            )
+            before = f"(skew {sk0:.2f}, kurtosis {ku0:.2f} before)"
+            reason[changed & (x > xw)] = f"winsorised high {before}"
+            reason[changed & (x < xw)] = f"winsorised low {before}"
             res["reason"] = reason
             return res
     xl, meth = transform_vector(x, log_fallback, boxcox_lambda)
@@ -230,6 +205,39 @@ def treat_vector(
     )
     res["reason"] = reason
     return res
+
+
+def _winsorise(
+    x: np.ndarray,
+    ok: np.ndarray,
+    sk: float,
+    ku: float,
+    passes: Callable[[float, float], bool],
+    force_win: bool,
+    winmax: int | None,
+) -> tuple[np.ndarray, int, float, float]:
+    """COINr's ``winsorise`` loop: while failing (or ``force_win``) and fewer than
+    ``winmax`` points are winsorised, move the points tied at the extreme on the side of
+    the current skew to the next value -> (x winsorised, n points, skew, kurtosis)."""
+    xw = x.copy()
+    imax = np.array([], int)
+    imin = np.array([], int)
+    nwin = 0
+    while (force_win or not passes(sk, ku)) and (winmax is None or nwin < winmax):
+        high = sk >= 0
+        at = np.flatnonzero(ok & (xw == (xw[ok].max() if high else xw[ok].min())))
+        rest = np.delete(xw, at)
+        rest = rest[~np.isnan(rest)]
+        if rest.size == 0:
+            break
+        xw[at] = rest.max() if high else rest.min()
+        if high:
+            imax = at
+        else:
+            imin = at
+        nwin = imax.size + imin.size
+        sk, ku = _skew_kurt(xw)
+    return xw, nwin, sk, ku
 
 
 #: The outlier treatment of ``score(treat=True)`` (COINr's default has ``log_CT``).
