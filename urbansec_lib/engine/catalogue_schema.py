@@ -7,7 +7,7 @@ and raised at once as a :class:`~urbansec_lib.errors.ValidationError`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -158,7 +158,12 @@ def load_catalogue(
     return _build(doc, file, dims, str(p))
 
 
+#: ``bad(where, value, expected)``: records one problem of the file being read.
+_Bad = Callable[[str, Any, str], None]
+
+
 def _build(doc: Any, file: str, dims: tuple[str, ...], path: str) -> Catalogue:
+    """Validate a parsed catalogue file -> :class:`Catalogue`; every problem at once."""
     problems: list[Problem] = []
 
     def bad(where: str, value: Any, expected: str) -> None:
@@ -183,74 +188,7 @@ def _build(doc: Any, file: str, dims: tuple[str, ...], path: str) -> Catalogue:
     meta = doc.get("catalogue")
     version, changelog = check_version_block(meta, "catalogue", bad)
     meta = meta if isinstance(meta, dict) else {}
-
-    sources = doc.get("sources")
-    if not isinstance(sources, dict) or not sources:
-        bad("sources", sources, "a mapping of source key -> {title, url}")
-        sources = {}
-    for key, s in sources.items():
-        if not isinstance(key, str) or not _ID.match(key):
-            bad(f"sources.{key}", key, "a source key (letter, then letters/digits/_)")
-        if not isinstance(s, dict):
-            bad(f"sources.{key}", s, "a mapping {title, url}")
-            continue
-        if not _text(s.get("title")):
-            bad(f"sources.{key}.title", s.get("title"), "a non-empty title")
-        if not isinstance(s.get("url"), str) or not _URL.match(s["url"]):
-            bad(f"sources.{key}.url", s.get("url"), "an http(s) URL")
-        for k in s:
-            if k not in ("title", "url"):
-                bad(f"sources.{key}.{k}", k, "title or url")
-
-    def check_fact(
-        where: str, fact: Any, check: Any, expected: str, vocab: tuple[str, ...] = ()
-    ) -> None:
-        if not isinstance(fact, dict):
-            bad(where, fact, "a fact {value, source, status}")
-            return
-        for k in fact:
-            if k not in _FACT_KEYS:
-                bad(f"{where}.{k}", k, "a fact key: " + ", ".join(sorted(_FACT_KEYS)))
-        status = fact.get("status")
-        if status not in STATUSES:
-            bad(f"{where}.status", status, "one of " + ", ".join(STATUSES))
-        if "value" not in fact:
-            bad(f"{where}.value", None, expected)
-        value = fact.get("value")
-        if value == UNKNOWN or value is None:
-            if status in STATUSES and status != UNKNOWN:
-                bad(f"{where}.status", status, "unknown, because the value is unknown")
-        elif status == UNKNOWN:
-            bad(f"{where}.value", value, "unknown, because the status is unknown")
-        elif not check(value):
-            if vocab and isinstance(value, list) and value:
-                # name each offending element (unknown dimension ids, units, repeats)
-                for j, v in enumerate(value):
-                    if v not in vocab:
-                        bad(f"{where}.value[{j}]", v, "one of " + ", ".join(vocab))
-                    elif v in value[:j]:
-                        bad(f"{where}.value[{j}]", v, "each id once")
-            else:
-                bad(f"{where}.value", value, expected)
-        src = fact.get("source")
-        if src is None:
-            if status != UNKNOWN:
-                bad(f"{where}.source", None, "a source key (every fact needs a source)")
-        else:
-            keys = [src] if isinstance(src, str) else src
-            if not isinstance(keys, list) or not keys:
-                bad(f"{where}.source", src, "a source key or a non-empty list of keys")
-                keys = []
-            for j, k in enumerate(keys):
-                if k not in sources:
-                    at = f"{where}.source" if isinstance(src, str) else f"{where}.source[{j}]"
-                    bad(at, k, "a key of sources: " + ", ".join(map(str, sources)))
-        year = fact.get("year")
-        if year is not None and not (_is_int(year) and 1900 <= year <= 2100):
-            bad(f"{where}.year", year, "a year like 2021")
-        if "note" in fact and not _text(fact.get("note")):
-            bad(f"{where}.note", fact.get("note"), "a non-empty text")
-
+    sources = _check_sources(doc.get("sources"), bad)
     raw = doc.get("indices")
     if not isinstance(raw, list) or not raw:
         bad("indices", raw, "a non-empty list of index entries")
@@ -259,50 +197,10 @@ def _build(doc: Any, file: str, dims: tuple[str, ...], path: str) -> Catalogue:
     seen: dict[str, int] = {}
     entries: list[dict] = []
     for i, e in enumerate(raw):
-        at = f"indices[{i}]"
         if not isinstance(e, dict):
-            bad(at, e, "a mapping")
+            bad(f"indices[{i}]", e, "a mapping")
             continue
-        iid = e.get("id")
-        if not isinstance(iid, str) or not _ID.match(iid):
-            bad(f"{at}.id", iid, "an identifier (letter, then letters/digits/_)")
-        elif iid in seen:
-            bad(f"{at}.id", iid, f"a unique id (already used at indices[{seen[iid]}])")
-        else:
-            seen[iid] = i
-        if not _text(e.get("label")):
-            bad(f"{at}.label", e.get("label"), "a short non-empty label")
-        for k in e:
-            if k not in _ENTRY_KEYS:
-                bad(f"{at}.{k}", k, "a known field: " + ", ".join(sorted(_ENTRY_KEYS)))
-        for group in ("coverage", "method"):
-            g = e.get(group)
-            if not isinstance(g, dict):
-                bad(f"{at}.{group}", g, f"a mapping of facts ({group})")
-                continue
-            allowed = {p[1] for p, *_ in specs if p[0] == group}
-            for k in g:
-                if k not in allowed:
-                    bad(f"{at}.{group}.{k}", k, "one of " + ", ".join(sorted(allowed)))
-        for fpath, check, expected, required in specs:
-            node: Any = e
-            for part in fpath[:-1]:
-                node = node.get(part) if isinstance(node, dict) else None
-            if not isinstance(node, dict):
-                continue  # group problem already reported
-            where = ".".join((at, *fpath))
-            if fpath[-1] not in node:
-                if required:
-                    bad(where, None, f"a fact {{value, source, status}}: {expected}")
-                continue
-            vocab = {"geographic_unit": GEO_UNITS, "dimensions": dims}.get(fpath[0], ())
-            check_fact(where, node[fpath[-1]], check, expected, vocab)
-        weak = e.get("known_weaknesses")
-        if not isinstance(weak, list):
-            bad(f"{at}.known_weaknesses", weak, "a list of facts (may be empty)")
-        else:
-            for j, w in enumerate(weak):
-                check_fact(f"{at}.known_weaknesses[{j}]", w, _text, "a non-empty text")
+        _check_entry(e, i, seen, specs, dims, sources, bad)
         entries.append(e)
     if problems:
         raise ValidationError(problems, f"catalogue {file}")
@@ -317,3 +215,139 @@ def _build(doc: Any, file: str, dims: tuple[str, ...], path: str) -> Catalogue:
         dimension_ids=dims,
         path=path,
     )
+
+
+def _check_sources(sources: Any, bad: _Bad) -> dict:
+    """The ``sources`` mapping: key -> ``{title, url}`` (``{}`` when unusable)."""
+    if not isinstance(sources, dict) or not sources:
+        bad("sources", sources, "a mapping of source key -> {title, url}")
+        return {}
+    for key, s in sources.items():
+        if not isinstance(key, str) or not _ID.match(key):
+            bad(f"sources.{key}", key, "a source key (letter, then letters/digits/_)")
+        if not isinstance(s, dict):
+            bad(f"sources.{key}", s, "a mapping {title, url}")
+            continue
+        if not _text(s.get("title")):
+            bad(f"sources.{key}.title", s.get("title"), "a non-empty title")
+        if not isinstance(s.get("url"), str) or not _URL.match(s["url"]):
+            bad(f"sources.{key}.url", s.get("url"), "an http(s) URL")
+        for k in s:
+            if k not in ("title", "url"):
+                bad(f"sources.{key}.{k}", k, "title or url")
+    return sources
+
+
+def _check_entry(
+    e: dict,
+    i: int,
+    seen: dict[str, int],
+    specs: list,
+    dims: tuple[str, ...],
+    sources: dict,
+    bad: _Bad,
+) -> None:
+    """One index entry: id (unique, recorded in ``seen``), label, fields and facts."""
+    at = f"indices[{i}]"
+    iid = e.get("id")
+    if not isinstance(iid, str) or not _ID.match(iid):
+        bad(f"{at}.id", iid, "an identifier (letter, then letters/digits/_)")
+    elif iid in seen:
+        bad(f"{at}.id", iid, f"a unique id (already used at indices[{seen[iid]}])")
+    else:
+        seen[iid] = i
+    if not _text(e.get("label")):
+        bad(f"{at}.label", e.get("label"), "a short non-empty label")
+    for k in e:
+        if k not in _ENTRY_KEYS:
+            bad(f"{at}.{k}", k, "a known field: " + ", ".join(sorted(_ENTRY_KEYS)))
+    for group in ("coverage", "method"):
+        g = e.get(group)
+        if not isinstance(g, dict):
+            bad(f"{at}.{group}", g, f"a mapping of facts ({group})")
+            continue
+        allowed = {p[1] for p, *_ in specs if p[0] == group}
+        for k in g:
+            if k not in allowed:
+                bad(f"{at}.{group}.{k}", k, "one of " + ", ".join(sorted(allowed)))
+    for fpath, check, expected, required in specs:
+        node: Any = e
+        for part in fpath[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue  # group problem already reported
+        where = ".".join((at, *fpath))
+        if fpath[-1] not in node:
+            if required:
+                bad(where, None, f"a fact {{value, source, status}}: {expected}")
+            continue
+        vocab = {"geographic_unit": GEO_UNITS, "dimensions": dims}.get(fpath[0], ())
+        _check_fact(where, node[fpath[-1]], check, expected, sources, bad, vocab)
+    weak = e.get("known_weaknesses")
+    if not isinstance(weak, list):
+        bad(f"{at}.known_weaknesses", weak, "a list of facts (may be empty)")
+    else:
+        for j, w in enumerate(weak):
+            _check_fact(f"{at}.known_weaknesses[{j}]", w, _text, "a non-empty text", sources, bad)
+
+
+def _check_fact(
+    where: str,
+    fact: Any,
+    check: Any,
+    expected: str,
+    sources: dict,
+    bad: _Bad,
+    vocab: tuple[str, ...] = (),
+) -> None:
+    """One fact ``{value, source, status[, year, note]}``: keys, status against value,
+    the value's kind (each offending element of a list with a vocabulary), sources."""
+    if not isinstance(fact, dict):
+        bad(where, fact, "a fact {value, source, status}")
+        return
+    for k in fact:
+        if k not in _FACT_KEYS:
+            bad(f"{where}.{k}", k, "a fact key: " + ", ".join(sorted(_FACT_KEYS)))
+    status = fact.get("status")
+    if status not in STATUSES:
+        bad(f"{where}.status", status, "one of " + ", ".join(STATUSES))
+    if "value" not in fact:
+        bad(f"{where}.value", None, expected)
+    value = fact.get("value")
+    if value == UNKNOWN or value is None:
+        if status in STATUSES and status != UNKNOWN:
+            bad(f"{where}.status", status, "unknown, because the value is unknown")
+    elif status == UNKNOWN:
+        bad(f"{where}.value", value, "unknown, because the status is unknown")
+    elif not check(value):
+        if vocab and isinstance(value, list) and value:
+            # name each offending element (unknown dimension ids, units, repeats)
+            for j, v in enumerate(value):
+                if v not in vocab:
+                    bad(f"{where}.value[{j}]", v, "one of " + ", ".join(vocab))
+                elif v in value[:j]:
+                    bad(f"{where}.value[{j}]", v, "each id once")
+        else:
+            bad(f"{where}.value", value, expected)
+    _check_fact_source(where, fact.get("source"), status, sources, bad)
+    year = fact.get("year")
+    if year is not None and not (_is_int(year) and 1900 <= year <= 2100):
+        bad(f"{where}.year", year, "a year like 2021")
+    if "note" in fact and not _text(fact.get("note")):
+        bad(f"{where}.note", fact.get("note"), "a non-empty text")
+
+
+def _check_fact_source(where: str, src: Any, status: Any, sources: dict, bad: _Bad) -> None:
+    """A fact's ``source``: a key of ``sources`` or a list of them (none when unknown)."""
+    if src is None:
+        if status != UNKNOWN:
+            bad(f"{where}.source", None, "a source key (every fact needs a source)")
+        return
+    keys = [src] if isinstance(src, str) else src
+    if not isinstance(keys, list) or not keys:
+        bad(f"{where}.source", src, "a source key or a non-empty list of keys")
+        keys = []
+    for j, k in enumerate(keys):
+        if k not in sources:
+            at = f"{where}.source" if isinstance(src, str) else f"{where}.source[{j}]"
+            bad(at, k, "a key of sources: " + ", ".join(map(str, sources)))

@@ -291,103 +291,120 @@ def gaps(fw: Framework, catalogue: Catalogue) -> pd.DataFrame:
     >>> set(g["gap"]) <= set(GAP_KINDS)
     True
     """
-    rows: list[dict[str, Any]] = []
-
-    def add(gap: str, subject: str, label: str, dimension: Any, indices: str, detail: str):
-        rows.append(
-            {
-                "gap": gap,
-                "subject": subject,
-                "label": label,
-                "dimension": dimension,
-                "indices": indices,
-                "detail": detail,
-            }
+    rows = _dimension_gaps(dimension_status(fw, catalogue))
+    rows += _unit_gaps(unit_status(catalogue))
+    rows += [
+        _gap(
+            "index_only_ranks",
+            e["id"],
+            e["label"],
+            None,
+            e["id"],
+            "publishes a league table; units are ordered from best to worst",
         )
+        for e in catalogue.entries
+        if e["method"]["ranking"]["value"] is True
+    ]
+    carried = set(crosswalk(fw, catalogue)["indicator_id"])
+    rows += [
+        _gap(
+            "indicator_without_index",
+            ind.id,
+            ind.label,
+            fw.dimension_of(ind.id),
+            "",
+            f"{ind.nature}; levels {', '.join(ind.levels)}",
+        )
+        for ind in fw.indicators
+        if ind.id not in carried
+    ]
+    cols = ["gap", "subject", "label", "dimension", "indices", "detail"]
+    return pd.DataFrame(rows, columns=cols)
 
-    ds = dimension_status(fw, catalogue)
-    for r in ds.itertuples():
-        if r.status == "not covered":
-            add(
-                "dimension_not_covered",
-                r.dimension,
-                r.label,
-                r.dimension,
-                "",
-                "no index carries any of its indicators or declares the dimension",
-            )
-    for r in ds[ds["perception_only"]].itertuples():
-        add(
+
+def _gap(gap: str, subject: str, label: str, dimension: Any, indices: str, detail: str) -> dict:
+    """One row of :func:`gaps`."""
+    return {
+        "gap": gap,
+        "subject": subject,
+        "label": label,
+        "dimension": dimension,
+        "indices": indices,
+        "detail": detail,
+    }
+
+
+def _dimension_gaps(ds: pd.DataFrame) -> list[dict]:
+    """Dimensions not covered, covered only by perceptions, or only by ranking indices."""
+    rows = [
+        _gap(
+            "dimension_not_covered",
+            r.dimension,
+            r.label,
+            r.dimension,
+            "",
+            "no index carries any of its indicators or declares the dimension",
+        )
+        for r in ds.itertuples()
+        if r.status == "not covered"
+    ]
+    for kind, flag, detail in (
+        (
             "dimension_perception_only",
-            r.dimension,
-            r.label,
-            r.dimension,
-            r.indices,
+            "perception_only",
             "covered only by perceptions; no objective measure in any index",
-        )
-    for r in ds[ds["ranking_only"]].itertuples():
-        add(
+        ),
+        (
             "dimension_ranking_only",
-            r.dimension,
-            r.label,
-            r.dimension,
-            r.indices,
+            "ranking_only",
             "covered only by indices that publish a league table",
-        )
-    us_ = unit_status(catalogue)
-    unknown_note = {
+        ),
+    ):
+        rows += [
+            _gap(kind, r.dimension, r.label, r.dimension, r.indices, detail)
+            for r in ds[ds[flag]].itertuples()
+        ]
+    return rows
+
+
+def _unit_gaps(us_: pd.DataFrame) -> list[dict]:
+    """Unit sizes not covered, covered only by a method, or only by perception data."""
+    note = {
         r.unit: (f"; coverage unknown for {r.unknown}" if r.unknown else "")
         for r in us_.itertuples()
     }
-    for r in us_.itertuples():
-        if r.status == "not covered":
-            add(
-                "unit_not_covered",
-                r.unit,
-                r.label,
-                None,
-                "",
-                f"no index reports on {r.label}{unknown_note[r.unit]}",
-            )
-    for r in us_[us_["method_only"]].itertuples():
-        add(
+    rows = [
+        _gap(
+            "unit_not_covered",
+            r.unit,
+            r.label,
+            None,
+            "",
+            f"no index reports on {r.label}{note[r.unit]}",
+        )
+        for r in us_.itertuples()
+        if r.status == "not covered"
+    ]
+    rows += [
+        _gap(
             "unit_method_only",
             r.unit,
             r.label,
             None,
             r.indices,
-            f"only a method applies to {r.label}; no index gives comparable data"
-            f"{unknown_note[r.unit]}",
+            f"only a method applies to {r.label}; no index gives comparable data{note[r.unit]}",
         )
-    for r in us_[us_["perception_only"]].itertuples():
-        add(
+        for r in us_[us_["method_only"]].itertuples()
+    ]
+    rows += [
+        _gap(
             "unit_perception_only",
             r.unit,
             r.label,
             None,
             r.indices,
-            f"only perception data on {r.label}{unknown_note[r.unit]}",
+            f"only perception data on {r.label}{note[r.unit]}",
         )
-    for e in catalogue.entries:
-        if e["method"]["ranking"]["value"] is True:
-            add(
-                "index_only_ranks",
-                e["id"],
-                e["label"],
-                None,
-                e["id"],
-                "publishes a league table; units are ordered from best to worst",
-            )
-    carried = set(crosswalk(fw, catalogue)["indicator_id"])
-    for ind in fw.indicators:
-        if ind.id not in carried:
-            add(
-                "indicator_without_index",
-                ind.id,
-                ind.label,
-                fw.dimension_of(ind.id),
-                "",
-                f"{ind.nature}; levels {', '.join(ind.levels)}",
-            )
-    cols = ["gap", "subject", "label", "dimension", "indices", "detail"]
-    return pd.DataFrame(rows, columns=cols)
+        for r in us_[us_["perception_only"]].itertuples()
+    ]
+    return rows
