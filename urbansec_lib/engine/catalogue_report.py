@@ -213,8 +213,9 @@ def plot_coverage_heatmap(matrix: pd.DataFrame):
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.xaxis.tick_top()
-    ax.legend(
-        handles=[
+    _legend_below(
+        ax,
+        [
             Patch(
                 facecolor="none",
                 edgecolor="#d95f02",
@@ -222,10 +223,7 @@ def plot_coverage_heatmap(matrix: pd.DataFrame):
                 label="catalogue declares the index covers the dimension",
             )
         ],
-        loc="upper left",
-        bbox_to_anchor=(0, -0.02),
-        frameon=False,
-        fontsize=9,
+        -0.02,
     )
     fig.tight_layout()
     return fig
@@ -277,8 +275,9 @@ def plot_unit_coverage(catalogue: Catalogue | pd.DataFrame):
     ax.set_axisbelow(True)
     for s in ax.spines.values():
         s.set_visible(False)
-    ax.legend(
-        handles=[
+    _legend_below(
+        ax,
+        [
             Line2D([], [], marker="o", ls="", color="#1b6ca8", markersize=9, label="covered"),
             Line2D(
                 [],
@@ -291,11 +290,20 @@ def plot_unit_coverage(catalogue: Catalogue | pd.DataFrame):
                 label="not known",
             ),
         ],
-        loc="upper left",
-        bbox_to_anchor=(0, -0.01),
+        -0.01,
         ncol=2,
-        frameon=False,
-        fontsize=9,
     )
     fig.tight_layout()
     return fig
+
+
+def _legend_below(ax: Any, handles: list, y: float, **kw: Any) -> None:
+    """The figure's legend under the axes, left-aligned, without a frame."""
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0, y),
+        frameon=False,
+        fontsize=9,
+        **kw,
+    )

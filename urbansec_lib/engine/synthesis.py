@@ -21,6 +21,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -110,6 +112,17 @@ def partner_network(
     return pd.concat(frames, ignore_index=True)[cols]
 
 
+def _group_gap(gap: str, group: Any, subject: str, hit: pd.Series) -> dict:
+    """One row of :func:`common_gaps`: the share and the names of the units hit."""
+    return {
+        "gap": gap,
+        "group": group,
+        "subject": subject,
+        "share_of_units": float(hit.mean()),
+        "units": ", ".join(hit.index[hit]),
+    }
+
+
 def common_gaps(
     profile, groups: pd.Series, nodes: list[str], fw=None, share: float = 0.5, period=None
 ) -> pd.DataFrame:
@@ -133,26 +146,10 @@ def common_gaps(
                 continue
             missing = m[node].isna()
             if missing.mean() >= share:
-                rows.append(
-                    {
-                        "gap": "data",
-                        "group": g,
-                        "subject": node,
-                        "share_of_units": float(missing.mean()),
-                        "units": ", ".join(m.index[missing]),
-                    }
-                )
+                rows.append(_group_gap("data", g, node, missing))
             below = m[node] < overall[node]
             if below.mean() >= share and missing.mean() < share:
-                rows.append(
-                    {
-                        "gap": "weak spot",
-                        "group": g,
-                        "subject": node,
-                        "share_of_units": float(below.mean()),
-                        "units": ", ".join(m.index[below]),
-                    }
-                )
+                rows.append(_group_gap("weak spot", g, node, below))
     if fw is not None and hasattr(profile, "indicators"):
         ind = profile.indicators
         if "period" in ind:

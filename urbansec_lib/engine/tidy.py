@@ -52,38 +52,26 @@ def validate_data(data: pd.DataFrame, fw: Framework, file: str = "data") -> pd.D
     df = data.reset_index(drop=True).copy()
     if "period" not in df.columns:
         df["period"] = 0
-    known = {i.id for i in fw.indicators}
-    bad_ind = ~df["indicator_id"].isin(known)
-    for r in np.flatnonzero(bad_ind.to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                int(r) + 2,
-                "indicator_id",
-                df.at[r, "indicator_id"],
-                f"an indicator of framework {fw.id}",
-            )
-        )
+
+    def flag(mask: Any, col: str, expected: str, show: bool = True) -> None:
+        for r in np.flatnonzero(np.asarray(mask)):
+            value = df.at[r, col] if show else None
+            problems.append(Problem(file, int(r) + 2, col, value, expected))
+
+    flag(
+        ~df["indicator_id"].isin({i.id for i in fw.indicators}),
+        "indicator_id",
+        f"an indicator of framework {fw.id}",
+    )
     num = pd.to_numeric(df["value"], errors="coerce")
-    bad_val = num.isna() & df["value"].notna()
-    for r in np.flatnonzero(bad_val.to_numpy()):
-        problems.append(Problem(file, int(r) + 2, "value", df.at[r, "value"], "a number"))
-    bad_inf = np.isinf(num.to_numpy(dtype=float))
-    for r in np.flatnonzero(bad_inf):
-        problems.append(Problem(file, int(r) + 2, "value", df.at[r, "value"], "a finite number"))
-    dup = df.duplicated(["unit_id", "indicator_id", "period"], keep="first")
-    for r in np.flatnonzero(dup.to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                int(r) + 2,
-                "indicator_id",
-                df.at[r, "indicator_id"],
-                "one value per unit_id, indicator_id and period (duplicate row)",
-            )
-        )
-    for r in np.flatnonzero(df["unit_id"].isna().to_numpy()):
-        problems.append(Problem(file, int(r) + 2, "unit_id", None, "a unit id"))
+    flag(num.isna() & df["value"].notna(), "value", "a number")
+    flag(np.isinf(num.to_numpy(dtype=float)), "value", "a finite number")
+    flag(
+        df.duplicated(["unit_id", "indicator_id", "period"], keep="first"),
+        "indicator_id",
+        "one value per unit_id, indicator_id and period (duplicate row)",
+    )
+    flag(df["unit_id"].isna(), "unit_id", "a unit id", show=False)
     if problems:
         raise ValidationError(problems, "indicator data")
     df["value"] = num.astype(float)

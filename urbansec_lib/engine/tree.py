@@ -122,22 +122,19 @@ def build_tree(fw: Framework) -> Tree:
             ch_ind, ch_dim = list(d.indicators), list(d.children)
         ids = []
         under: list[int] = []
-        for i in ch_ind:
-            edges.append((nid, i.id))
+        # indicators first, then sub-dimensions: (child, its index, is it an indicator,
+        # the indicators at or below it)
+        children = [(i, ipos[i.id], True, [ipos[i.id]]) for i in ch_ind] + [
+            (c, npos[c.id], False, ind_under[c.id]) for c in ch_dim
+        ]
+        for child, pos, is_ind, below in children:
+            edges.append((nid, child.id))
             ep.append(j)
-            ec.append(ipos[i.id])
-            eind.append(True)
-            ew.append(float(i.weight))
-            ids.append(i.id)
-            under.append(ipos[i.id])
-        for c in ch_dim:
-            edges.append((nid, c.id))
-            ep.append(j)
-            ec.append(npos[c.id])
-            eind.append(False)
-            ew.append(float(c.weight))
-            ids.append(c.id)
-            under.extend(ind_under[c.id])
+            ec.append(pos)
+            eind.append(is_ind)
+            ew.append(float(child.weight))
+            ids.append(child.id)
+            under.extend(below)
         kids.append(tuple(ids))
         ind_under[nid] = sorted(under)
     return Tree(
