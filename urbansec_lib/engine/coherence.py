@@ -289,41 +289,10 @@ class CoherenceResult:
         return self.alpha
 
 
-def coherence(
-    prof: Any,
-    weak: float = 0.2,
-    period: Any = None,
-    methods: tuple[str, ...] = ("pearson", "spearman"),
-    min_coverage: float = 0.0,
-    min_rows: int = 10,
-) -> CoherenceResult:
-    """Coherence analysis of a :class:`~urbansec_lib.scoring.Profile`.
-
-    Uses the normalised indicators (direction applied, so a negative correlation is a
-    real conflict) and the aggregate scores. Rows are unit-periods (all periods pooled
-    unless ``period`` is given - pooled rows of one unit are not independent).
-
-    Parameters
-    ----------
-    weak : float
-        A child whose correlation with its parent is below ``weak`` (but >= 0) is
-        flagged ``weak``; below 0, ``negative``.
-    min_coverage : float
-        For alpha, alpha-if-deleted and PCA of a node, only children with data in at
-        least this share of rows are used (then complete rows). ``0`` (default) uses every
-        child with any data; children with no data at all are always left out and the
-        number used is reported in ``n_children_used``.
-    min_rows : int
-        Fewer complete rows than this and alpha, alpha-if-deleted and PCA of a node are
-        not estimated (NaN), and a correlation on fewer pairs raises no flag: statistics
-        from a handful of units are noise.
-    """
-    tree = prof._tree
-    iw = prof.wide("indicators", period=period)
-    sw = prof.wide(None, period=period)
-    allv = pd.concat([iw, sw], axis=1)
+def _correlation_rows(allv, tree, methods, weak, min_rows) -> tuple[list, list]:
+    """Correlations of siblings and of every child with its parent and ancestors, per
+    method; flags for children weakly or negatively correlated with their parent."""
     parent_of = {c: p for p, c in tree.edges}
-    level = dict(tree.levels)
 
     def ancestors(c: str) -> list[str]:
         out = []
@@ -332,7 +301,7 @@ def coherence(
             out.append(c)
         return out
 
-    corr_rows, flag_rows, a_rows, aid_rows, pca_rows = [], [], [], [], []
+    corr_rows, flag_rows = [], []
     for method in methods:
         C = allv.corr(method=method)
         Nn = allv.notna().astype(int).T @ allv.notna().astype(int)
@@ -375,6 +344,12 @@ def coherence(
                             "flag": "negative" if r < 0 else "weak",
                         }
                     )
+    return corr_rows, flag_rows
+
+
+def _reliability_rows(allv, tree, min_coverage, min_rows) -> tuple[list, list, list]:
+    """Cronbach's alpha, alpha if deleted and PCA of every node's children."""
+    a_rows, aid_rows, pca_rows = [], [], []
     for j, nid in enumerate(tree.nodes):
         kids = list(tree.children[j])
         V = allv[kids]
@@ -386,7 +361,7 @@ def coherence(
         a_rows.append(
             {
                 "node_id": nid,
-                "level": level[nid],
+                "level": tree.levels[nid],
                 "n_children": len(kids),
                 "n_children_used": n_used,
                 "n_rows_used": rows_used,
@@ -403,6 +378,44 @@ def coherence(
         if len(p):
             p.insert(0, "node_id", nid)
             pca_rows.append(p)
+    return a_rows, aid_rows, pca_rows
+
+
+def coherence(
+    prof: Any,
+    weak: float = 0.2,
+    period: Any = None,
+    methods: tuple[str, ...] = ("pearson", "spearman"),
+    min_coverage: float = 0.0,
+    min_rows: int = 10,
+) -> CoherenceResult:
+    """Coherence analysis of a :class:`~urbansec_lib.scoring.Profile`.
+
+    Uses the normalised indicators (direction applied, so a negative correlation is a
+    real conflict) and the aggregate scores. Rows are unit-periods (all periods pooled
+    unless ``period`` is given - pooled rows of one unit are not independent).
+
+    Parameters
+    ----------
+    weak : float
+        A child whose correlation with its parent is below ``weak`` (but >= 0) is
+        flagged ``weak``; below 0, ``negative``.
+    min_coverage : float
+        For alpha, alpha-if-deleted and PCA of a node, only children with data in at
+        least this share of rows are used (then complete rows). ``0`` (default) uses every
+        child with any data; children with no data at all are always left out and the
+        number used is reported in ``n_children_used``.
+    min_rows : int
+        Fewer complete rows than this and alpha, alpha-if-deleted and PCA of a node are
+        not estimated (NaN), and a correlation on fewer pairs raises no flag: statistics
+        from a handful of units are noise.
+    """
+    tree = prof._tree
+    iw = prof.wide("indicators", period=period)
+    sw = prof.wide(None, period=period)
+    allv = pd.concat([iw, sw], axis=1)
+    corr_rows, flag_rows = _correlation_rows(allv, tree, methods, weak, min_rows)
+    a_rows, aid_rows, pca_rows = _reliability_rows(allv, tree, min_coverage, min_rows)
     empty_aid = pd.DataFrame(
         columns=["node_id", "item", "corr_with_total", "alpha_if_deleted", "alpha_if_deleted_raw"]
     )

@@ -308,6 +308,25 @@ def _variants(X0, fw, opt_idx, groups, impute_group, treat_params, scale):
     return variants, bounds, vkey
 
 
+def _run_variants(opt_idx: dict, vkey: dict, tree: Tree) -> tuple[np.ndarray, list]:
+    """Each run's variant number, and the node aggregation codes of each aggregation
+    option (``"framework"``: each node's own method)."""
+    variant = np.array(
+        [
+            vkey[(a, b, c)]
+            for a, b, c in zip(
+                opt_idx["imputation"][0], opt_idx["treatment"][0], opt_idx["normalisation"][0]
+            )
+        ]
+    )
+    node_codes = np.array([_AGG_CODE[m] for m in tree.node_aggregation])
+    agg_code_opts = [
+        node_codes if o == "framework" else np.full(tree.J, _AGG_CODE[o])
+        for o in opt_idx["aggregation"][1]
+    ]
+    return variant, agg_code_opts
+
+
 def _aggregate_runs(
     variants, bounds, variant, agg_choice, agg_code_opts, W, tree, chunk_size, dat_thresh
 ):
@@ -508,6 +527,9 @@ def run(
     Returns
     -------
     SensitivityResult
+
+    Long because: it reads as the analysis step by step (design, values, variants, runs,
+    bands, indices, replicates); each step is a named helper.
     """
     if scale not in ("published", "native"):
         raise ValueError("scale: 'published' or 'native'")
@@ -526,19 +548,7 @@ def run(
     W0 = _resolve_weights(tree, weights)
     W, removed, opt_idx = _assumption_values(spec, U, cols, tree, W0)
     variants, bounds, vkey = _variants(X0, fw, opt_idx, groups, impute_group, treat_params, scale)
-    variant = np.array(
-        [
-            vkey[(a, b, c)]
-            for a, b, c in zip(
-                opt_idx["imputation"][0], opt_idx["treatment"][0], opt_idx["normalisation"][0]
-            )
-        ]
-    )
-    node_codes = np.array([_AGG_CODE[m] for m in tree.node_aggregation])
-    agg_code_opts = [
-        node_codes if o == "framework" else np.full(tree.J, _AGG_CODE[o])
-        for o in opt_idx["aggregation"][1]
-    ]
+    variant, agg_code_opts = _run_variants(opt_idx, vkey, tree)
     R, J = X0.shape[0], tree.J
     if chunk_size is None:
         chunk_size = int(np.clip(3e7 / (max(R, 1) * (J + 4)), 50, 5000))

@@ -135,10 +135,42 @@ def run_specs(
     tree = build_tree(fw)
     nominal = pipe.run(data, fw)
     rows = nominal.get_dset("Normalised").index
+    Y, n_unique = _spec_runs(data, fw, pipe, values, rows, tree, n_runs)
+    nom = nominal.wide().reindex(index=rows, columns=list(tree.nodes)).to_numpy(float)
+    units = rows.get_level_values("unit_id").to_numpy()
+    periods = rows.get_level_values("period").to_numpy()
+    bands = _spec_bands(Y, nom, tree, units, periods)
+    indices = pd.DataFrame()
+    if sa_type == "SA":
+        tj = tree.nodes.index(target or tree.root)
+        indices = _spec_indices(Y, nom, tj, N, d, nboot, seed, addresses, center, units, periods)
+    rep = pd.DataFrame({"run": np.arange(n_runs)})
+    for i, a in enumerate(addresses):
+        if "values" in specs[a]:  # which option of a discrete spec each run used
+            rep[f"{a}#option"] = _choice(U[:, i], len(list(specs[a]["values"])))
+        rep[a] = pd.Series(values[a], dtype=object).map(
+            lambda v: v if isinstance(v, (int, float, str, type(None))) else repr(v)[:60]
+        )
+    return SpecsResult(
+        bands=bands,
+        indices=indices,
+        replicates=rep,
+        runs=Y,
+        n_base=N,
+        n_runs=n_runs,
+        specs=dict(specs),
+        seed=seed,
+        info={"rows": rows, "nodes": tree.nodes, "n_unique": n_unique, "target": target},
+    )
+
+
+def _spec_runs(data, fw, pipe, values, rows, tree, n_runs) -> tuple[np.ndarray, int]:
+    """Scores of every run (runs x rows x nodes) and the number of distinct settings of
+    the stages before weighting (each computed once; weights and aggregation per run)."""
     cache: dict[str, Any] = {}
     Y = np.full((n_runs, len(rows), tree.J), np.nan)
     for r in range(n_runs):
-        ch = {a: values[a][r] for a in addresses}
+        ch = {a: v[r] for a, v in values.items()}
         p = pipe.set(**ch)
         pre_key = repr(
             [getattr(p, s) for s in ("denominate", "screen", "impute", "treat", "normalise")]
@@ -167,9 +199,11 @@ def run_specs(
             row_periods=rows.get_level_values("period").to_numpy(),
             **agg_kw,
         )[0]
-    nom = nominal.wide().reindex(index=rows, columns=list(tree.nodes)).to_numpy(float)
-    units = rows.get_level_values("unit_id").to_numpy()
-    periods = rows.get_level_values("period").to_numpy()
+    return Y, len(cache)
+
+
+def _spec_bands(Y, nom, tree, units, periods) -> pd.DataFrame:
+    """5-95% bands of every node over all runs (none where the nominal score is NaN)."""
     parts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -181,44 +215,28 @@ def run_specs(
         qq[:, no] = np.nan
         mj = np.where(no, np.nan, mean[:, j])
         parts.append(band_table(units, periods, nid, nom[:, j], mj, qq))
-    bands = pd.concat(parts, ignore_index=True)
-    indices = pd.DataFrame()
-    if sa_type == "SA":
-        tj = tree.nodes.index(target or tree.root)
-        ind_parts = []
-        for r_i in range(len(rows)):
-            e = sa_estimate(Y[:, r_i, tj], N, d, nboot, seed, names=addresses, center=center)
-            e.insert(0, "period", periods[r_i])
-            e.insert(0, "unit_id", units[r_i])
-            e.insert(0, "output", "score")
-            ind_parts.append(e)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mad = np.nanmean(np.abs(Y[:, :, tj] - nom[None, :, tj]), axis=1)
-        e = sa_estimate(mad, N, d, nboot, seed, names=addresses, center=center)
-        e.insert(0, "period", None)
-        e.insert(0, "unit_id", None)
-        e.insert(0, "output", "mean_abs_deviation")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _spec_indices(Y, nom, tj, N, d, nboot, seed, addresses, center, units, periods):
+    """Si / STi of every unit's score of node ``tj`` and of its mean absolute deviation
+    from the nominal over units."""
+    ind_parts = []
+    for r_i in range(Y.shape[1]):
+        e = sa_estimate(Y[:, r_i, tj], N, d, nboot, seed, names=addresses, center=center)
+        e.insert(0, "period", periods[r_i])
+        e.insert(0, "unit_id", units[r_i])
+        e.insert(0, "output", "score")
         ind_parts.append(e)
-        indices = pd.concat(ind_parts, ignore_index=True).rename(columns={"variable": "address"})
-    rep = pd.DataFrame({"run": np.arange(n_runs)})
-    for i, a in enumerate(addresses):
-        if "values" in specs[a]:  # which option of a discrete spec each run used
-            rep[f"{a}#option"] = _choice(U[:, i], len(list(specs[a]["values"])))
-        rep[a] = pd.Series(values[a], dtype=object).map(
-            lambda v: v if isinstance(v, (int, float, str, type(None))) else repr(v)[:60]
-        )
-    return SpecsResult(
-        bands=bands,
-        indices=indices,
-        replicates=rep,
-        runs=Y,
-        n_base=N,
-        n_runs=n_runs,
-        specs=dict(specs),
-        seed=seed,
-        info={"rows": rows, "nodes": tree.nodes, "n_unique": len(cache), "target": target},
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mad = np.nanmean(np.abs(Y[:, :, tj] - nom[None, :, tj]), axis=1)
+    e = sa_estimate(mad, N, d, nboot, seed, names=addresses, center=center)
+    e.insert(0, "period", None)
+    e.insert(0, "unit_id", None)
+    e.insert(0, "output", "mean_abs_deviation")
+    ind_parts.append(e)
+    return pd.concat(ind_parts, ignore_index=True).rename(columns={"variable": "address"})
 
 
 def noisy_weights(

@@ -189,6 +189,16 @@ def optimise_weights(
     }
 
 
+def _balance_target(target: Any, n: int, level: int) -> np.ndarray:
+    """The target importance of ``n`` components (``"equal"`` or n values), summing to 1."""
+    t = np.ones(n) if isinstance(target, str) and target == "equal" else None
+    if t is None:
+        t = np.asarray(target, float)
+    if t.size != n:
+        raise ValueError(f"target needs {n} values (the components of level {level})")
+    return t / t.sum()
+
+
 def optimise_level_weights(
     prof: Profile,
     level: int,
@@ -238,14 +248,7 @@ def optimise_level_weights(
     pos = tree.edge_index()
     es = np.array([pos[c] for c in comps])
     root = tree.nodes.index(tree.root)
-    t = None
-    if optype == "balance":
-        t = np.ones(len(comps)) if isinstance(target, str) and target == "equal" else None
-        if t is None:
-            t = np.asarray(target, float)
-        if t.size != len(comps):
-            raise ValueError(f"target needs {len(comps)} values (the components of level {level})")
-        t = t / t.sum()
+    t = _balance_target(target, len(comps), level) if optype == "balance" else None
     last: dict[str, Any] = {}
 
     def corr(w: np.ndarray) -> np.ndarray:
