@@ -14,8 +14,13 @@ Follows the OECD/JRC Handbook (2008), Sections 4-5 (multivariate analysis) and C
 
 Example
 -------
->>> res = coherence(prof)  # doctest: +SKIP
->>> print(res.summary())  # doctest: +SKIP
+>>> from urbansec_lib import scoring
+>>> from urbansec_lib.framework import load_framework
+>>> fw = load_framework()
+>>> prof = scoring.score(scoring.example_data(fw, units=[f"u{i}" for i in range(12)]), fw)
+>>> res = coherence(prof)
+>>> res.n_rows, sorted(res.flags["flag"].unique()) <= ["negative", "weak"]
+(12, True)
 """
 
 from __future__ import annotations
@@ -455,9 +460,16 @@ def survey_alpha(
         ``alpha``: node_id, n_items, n_respondents, alpha_standardised;
         ``items``: node_id, indicator_id, corr_with_total (item-rest), alpha_if_deleted.
 
-    Example
-    -------
-    >>> alpha, items = survey_alpha(responses, fw)  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> likert = [i.id for i in fw.indicators if i.type in ("likert4", "likert5")]
+    >>> rng = np.random.default_rng(0)
+    >>> responses = pd.DataFrame(rng.integers(1, 5, (60, len(likert))), columns=likert)
+    >>> alpha, items = survey_alpha(responses, fw)
+    >>> list(alpha.columns), bool((alpha["n_respondents"] == 60).all())
+    (['node_id', 'n_items', 'n_respondents', 'alpha_standardised'], True)
     """
     a_rows, i_rows = [], []
     for d in fw.dimensions:

@@ -57,10 +57,16 @@ def denominate(
         Unparseable declarations, a denominator column absent altogether, or a zero or
         negative denominator (the problem names the unit and period).
 
-    Example
-    -------
-    >>> den = pd.DataFrame({"unit_id": ["A"], "population": [250_000]})  # doctest: +SKIP
-    >>> denominate(data, fw, den)  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> data = pd.DataFrame(
+    ...     {"unit_id": ["A", "B"], "indicator_id": "crime_homicide", "value": [5.0, 12.0]}
+    ... )
+    >>> den = pd.DataFrame({"unit_id": ["A", "B"], "population": [250_000, 600_000]})
+    >>> denominate(data, fw, den)[["unit_id", "value", "denominator"]].values.tolist()
+    [['A', 2.0, 'population'], ['B', 2.0, 'population']]
     """
     df = validate_data(data, fw)
     den = denominators.copy()

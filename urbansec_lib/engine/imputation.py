@@ -223,9 +223,16 @@ def impute(
     StepResult
         ``data`` has an ``imputed`` flag; ``report`` lists each imputed cell.
 
-    Example
-    -------
-    >>> impute(data, fw, method=["interpolate", "locf", "mean"]).report  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> from urbansec_lib.engine.tidy import example_data
+    >>> fw = load_framework()
+    >>> data = example_data(fw, periods=[2023, 2024])
+    >>> data.loc[0, "value"] = None  # unit A, first indicator, 2023
+    >>> res = impute(data, fw, method=["interpolate", "locf", "mean"])
+    >>> res.report[["unit_id", "period", "indicator_id", "reason"]].values.tolist()
+    [['A', 2023, 'qol_satisfied_living_city', "missing; imputed by ['interpolate', 'locf', 'mean']"]]
     """
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]

@@ -331,9 +331,15 @@ def normalise(
     Per-indicator specs (COINr ``indiv_specs``): ``indiv={indicator: {"method": ...,
     **params}}`` normalises those indicators their own way, the rest with ``method``.
 
-    Example
-    -------
-    >>> normalise(data, fw, "zscore", mean=100, sd=10).data  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> from urbansec_lib.engine.tidy import example_data
+    >>> fw = load_framework()
+    >>> res = normalise(example_data(fw), fw, "zscore", mean=100, sd=10)
+    >>> z = res.data.groupby("indicator_id")["value"]
+    >>> bool(np.allclose(z.mean(), 100) and np.allclose(z.std(), 10))
+    True
     """
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]

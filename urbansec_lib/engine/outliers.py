@@ -352,9 +352,16 @@ def treat_outliers(
         value, treated value and reason; ``log["indicators"]`` holds skew/kurtosis
         before and after per indicator (and period).
 
-    Example
-    -------
-    >>> treat_outliers(data, fw, winmax=5).report  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> from urbansec_lib.engine.tidy import example_data
+    >>> fw = load_framework()
+    >>> data = example_data(fw, units=list("ABCDEFGHIJ"))
+    >>> one = data["indicator_id"] == fw.indicators[0].id
+    >>> data.loc[one, "value"] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 100.0]
+    >>> treat_outliers(data, fw, winmax=5).report[["unit_id", "raw", "value"]].values.tolist()
+    [['J', 100.0, 9.0]]
     """
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]

@@ -418,10 +418,15 @@ def score(
     -------
     Profile
 
-    Example
-    -------
-    >>> prof = score(data, fw)  # doctest: +SKIP
-    >>> prof.summary()  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> prof = score(example_data(fw), fw)
+    >>> prof
+    Profile(framework='urban_security', units=3, periods=1, nodes=9)
+    >>> prof.summary().splitlines()[1].strip()
+    '3 unit(s), period(s) [2024], 53 indicators, 9 aggregates'
     """
     params = dict(
         impute=impute,
@@ -640,9 +645,14 @@ class Profile:
     def rescore(self, **changed: Any) -> Profile:
         """Regenerate the profile from the stored raw data with some steps changed.
 
-        Example
-        -------
-        >>> prof.rescore(normalise="zscore", aggregate="geometric")  # doctest: +SKIP
+        Examples
+        --------
+        >>> from urbansec_lib.framework import load_framework
+        >>> fw = load_framework()
+        >>> prof = score(example_data(fw), fw)
+        >>> z = prof.rescore(normalise="zscore")
+        >>> z.log[1]["step"], z.log[1]["method"], prof.log[1]["method"]
+        ('normalise', 'zscore', 'minmax')
         """
         unknown = set(changed) - set(self.params)
         if unknown:

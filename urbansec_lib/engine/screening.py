@@ -112,10 +112,18 @@ def screen(
         ``report`` columns: kind (``indicator``/``unit``), id, period, coverage,
         threshold, reason.
 
-    Example
-    -------
-    >>> res = screen(data, fw, min_unit_coverage=0.5)  # doctest: +SKIP
-    >>> res.report  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> from urbansec_lib.engine.tidy import example_data
+    >>> fw = load_framework()
+    >>> data = example_data(fw)
+    >>> data = data[(data["unit_id"] != "C") | (data.index % 2 == 0)]  # C: half its data
+    >>> res = screen(data, fw, min_unit_coverage=0.6)
+    >>> res.report[["kind", "id", "reason"]].values.tolist()
+    [['unit', 'C', 'unit has 51% of indicators < 60%']]
+    >>> sorted(res.data["unit_id"].unique())
+    ['A', 'B']
     """
     df = validate_data(data, fw)
     ids = [i.id for i in fw.indicators]

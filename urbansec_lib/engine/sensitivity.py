@@ -40,9 +40,16 @@ loop over runs.
 
 Example
 -------
->>> res = run(data, fw, {"weights": 0.2, "normalisation": ["minmax", "zscore"],
-...                      "dummy": True}, n=2000, seed=1)  # doctest: +SKIP
->>> res.indices.query("output == 'mean_abs_deviation'")  # doctest: +SKIP
+>>> from urbansec_lib.framework import load_framework
+>>> from urbansec_lib.scoring import example_data
+>>> fw = load_framework()
+>>> assumptions = {"weights": 0.2, "normalisation": ["minmax", "zscore"], "dummy": True}
+>>> res = run(example_data(fw), fw, assumptions, n=200, seed=1)
+>>> res.n_base, res.n_runs
+(40, 200)
+>>> mad = res.indices.query("output == 'mean_abs_deviation'")
+>>> sorted(mad["assumption"].unique())
+['dummy', 'normalisation', 'weights']
 """
 
 from __future__ import annotations

@@ -247,9 +247,12 @@ def noisy_weights(
 
     Returns a list of ``{child_id: weight}`` for ``{"weight.scheme": {"values": ...}}``.
 
-    Example
-    -------
-    >>> ws = noisy_weights(fw, {2: 0.25}, n=100)  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> ws = noisy_weights(load_framework(), {2: 0.25}, n=100)
+    >>> len(ws), len(ws[0])
+    (100, 61)
     """
     tree = build_tree(fw)
     W0 = _resolve_weights(tree, weights)

@@ -88,11 +88,13 @@ class Tree:
 def build_tree(fw: Framework) -> Tree:
     """Compile a :class:`~urbansec_lib.framework.Framework` into a :class:`Tree`.
 
-    Example
-    -------
-    >>> t = build_tree(fw)  # doctest: +SKIP
-    >>> t.nodes[-1] == fw.index_id  # doctest: +SKIP
-    True
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> t = build_tree(fw)
+    >>> t.nodes[-1] == fw.index_id, t.K == len(fw.indicators), t.J, t.E
+    (True, True, 9, 61)
     """
     meta = fw.meta()
     levels = dict(zip(meta["iCode"], meta["Level"].astype(int)))
@@ -201,6 +203,13 @@ def effective_weights(tree_or_fw: Tree | Framework, weights: Any = None) -> pd.D
     -------
     DataFrame
         ``node_id, level, indicator_id, weight``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> ew = effective_weights(load_framework(), "equal")
+    >>> bool(np.allclose(ew.groupby("node_id")["weight"].sum(), 1.0))
+    True
     """
     tree = tree_or_fw if isinstance(tree_or_fw, Tree) else build_tree(tree_or_fw)
     W = _resolve_weights(tree, weights) if not isinstance(weights, np.ndarray) else weights
