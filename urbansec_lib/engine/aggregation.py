@@ -455,6 +455,17 @@ def aggregate(
     -------
     DataFrame
         ``unit_id, period, node_id, level, score``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.engine.normalisation import normalise
+    >>> from urbansec_lib.engine.tidy import example_data
+    >>> norm = normalise(example_data(fw), fw).data
+    >>> s = aggregate(norm, fw, method="geometric", zeros="shift")
+    >>> list(s.columns), s["node_id"].nunique()
+    (['unit_id', 'period', 'node_id', 'level', 'score'], 9)
     """
     tree = build_tree(fw)
     df = indicators.copy()

@@ -510,6 +510,19 @@ class Profile:
         What screening dropped and which cells outlier treatment changed (with reasons).
     dsets : dict of DataFrame
         Each stage's output by name (COINr's ``dsets``), see :meth:`get_dset`.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> prof = score(example_data(fw, periods=[2023, 2024]), fw)
+    >>> prof.wide(level=2, period=2024).shape
+    (3, 7)
+    >>> list(prof.dsets)
+    ['Raw', 'Normalised', 'Aggregated']
+    >>> ch = prof.change(unit_id="A")
+    >>> ch["period_to"].unique().tolist(), len(ch) == 9
+    ([2024], True)
     """
 
     scores: pd.DataFrame

@@ -40,6 +40,19 @@ def validate_data(data: pd.DataFrame, fw: Framework, file: str = "data") -> pd.D
     ValidationError
         With one :class:`~urbansec_lib.errors.Problem` per offending cell (row numbers
         as a spreadsheet shows them: header = row 1).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> bad = pd.DataFrame({"unit_id": ["A"], "indicator_id": ["no_such"], "value": ["x"]})
+    >>> try:
+    ...     validate_data(bad, fw)
+    ... except ValidationError as e:
+    ...     print(len(e.problems))
+    2
+    >>> validate_data(example_data(fw), fw).shape == (3 * len(fw.indicators), 4)
+    True
     """
     problems: list[Problem] = []
     if not isinstance(data, pd.DataFrame):
@@ -79,7 +92,16 @@ def validate_data(data: pd.DataFrame, fw: Framework, file: str = "data") -> pd.D
 
 
 def to_wide(data: pd.DataFrame, indicators: Sequence[str], column: str = "value") -> pd.DataFrame:
-    """Tidy ``(unit_id, period, indicator_id, value)`` -> rows (unit_id, period) x indicators."""
+    """Tidy ``(unit_id, period, indicator_id, value)`` -> rows (unit_id, period) x indicators.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> w = to_wide(example_data(fw), [i.id for i in fw.indicators])
+    >>> w.shape, w.index.names
+    ((3, 53), FrozenList(['unit_id', 'period']))
+    """
     w = data.pivot_table(
         index=_KEYS, columns="indicator_id", values=column, aggfunc="first", dropna=False
     )
@@ -106,6 +128,15 @@ class StepResult:
         What the step did, one row per changed/dropped item, with the reason.
     log : dict
         The step's name and every parameter (as stored in :attr:`Profile.log`).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.engine.screening import screen
+    >>> res = screen(example_data(fw), fw)
+    >>> res.summary()
+    'screen: 0 reported item(s)'
     """
 
     data: pd.DataFrame

@@ -51,6 +51,14 @@ class Tree:
         Framework weights of each edge.
     ind_under : dict
         Node id -> indices of every indicator at or below it.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> t = build_tree(fw)
+    >>> t.root == t.nodes[-1], len(t.edge_index()) == t.E
+    (True, True)
     """
 
     indicators: tuple[str, ...]

@@ -133,6 +133,18 @@ def optimise_weights(
         ``weights`` ({child: weight}, summing to 1), ``importance`` (achieved),
         ``target``, ``objective``, ``success``. Pass ``weights`` to
         ``prof.rescore(weights=...)``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.engine.scoring import score
+    >>> from urbansec_lib.engine.tidy import example_data
+    >>> prof = score(example_data(fw, units=[f"u{i}" for i in range(8)]), fw)
+    >>> r = optimise_weights(prof, "recorded_crime")
+    >>> float(round(sum(r["weights"].values()), 6)), sorted(r) == sorted(
+    ...     ["weights", "importance", "target", "objective", "success"])
+    (1.0, True)
     """
     tree = prof._tree
     j = tree.nodes.index(node_id)
@@ -229,6 +241,17 @@ def optimise_level_weights(
         ``weights`` ({component: weight}, summing to 1), ``correlations`` (achieved),
         ``objective``, ``success``, ``n_evaluations``. Pass ``weights`` to
         ``prof.rescore(weights=...)``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.engine.scoring import score
+    >>> from urbansec_lib.engine.tidy import example_data
+    >>> prof = score(example_data(fw, units=[f"u{i}" for i in range(8)]), fw)
+    >>> r = optimise_level_weights(prof, level=3, maxiter=50)
+    >>> float(round(sum(r["weights"].values()), 6)), r["optype"]
+    (1.0, 'balance')
     """
     if optype not in ("balance", "infomax"):
         raise ValueError("optype: 'balance' or 'infomax'")
