@@ -136,6 +136,23 @@ class Catalogue:
         The dimension ids the entries were validated against.
     path : str or None
         The file the catalogue was read from.
+
+    Examples
+    --------
+    >>> from urbansec_lib.indices import load_catalogue
+    >>> cat = load_catalogue()
+    >>> cat.entry("safe_cities_index")["label"] == cat.labels["safe_cities_index"]
+    True
+    >>> set(cat.facts()["status"]) <= set(STATUSES)
+    True
+    >>> list(cat.dimension_coverage().columns), len(cat.table()) == len(cat.ids)
+    (['index_id', 'dimension', 'declared'], True)
+    >>> set(cat.unit_coverage()["coverage"]) <= {"covered", "not covered", "unknown"}
+    True
+    >>> int(cat.sources_table()["n_facts"].sum()) > 0, cat.summary().count("facts") >= 1
+    (True, True)
+    >>> set(cat.open_facts()["status"]) <= {"recall", "unknown"}
+    True
     """
 
     id: str
@@ -343,7 +360,13 @@ def _source_numbers(cat: Catalogue) -> dict[str, int]:
 
 # ---------------------------------------------------------------------- loading
 def catalogue_path() -> Path:
-    """Path of the packaged catalogue ``urbansec_lib/catalogues/indices.yaml``."""
+    """Path of the packaged catalogue ``urbansec_lib/catalogues/indices.yaml``.
+
+    Examples
+    --------
+    >>> catalogue_path().name
+    'indices.yaml'
+    """
     return Path(str(resources.files("urbansec_lib") / "catalogues" / "indices.yaml"))
 
 
@@ -352,6 +375,11 @@ def framework_file(path: str | Path | None = None) -> Path:
 
     Lets a report declare the framework file as an input (its sha256 goes to the manifest)
     before loading it with :func:`urbansec_lib.load_framework`.
+
+    Examples
+    --------
+    >>> framework_file().name, framework_file("my.yaml").name
+    ('urban_security.yaml', 'my.yaml')
     """
     if path:
         return Path(path)

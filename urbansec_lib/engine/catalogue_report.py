@@ -78,6 +78,13 @@ def catalogue_html(catalogue: Catalogue) -> str:
     what it measures and how (with its known weaknesses). Footnote numbers link to the
     anchors of :func:`sources_html`; ``†`` marks facts to verify (status recall) and ``*``
     our reading of a source (status synthesis).
+
+    Examples
+    --------
+    >>> from urbansec_lib.indices import load_catalogue
+    >>> html = catalogue_html(load_catalogue())
+    >>> html.startswith("<h4>"), html.count("<table") == 2
+    (True, True)
     """
     import html
 
@@ -121,7 +128,14 @@ def catalogue_html(catalogue: Catalogue) -> str:
 
 
 def sources_html(catalogue: Catalogue) -> str:
-    """Numbered list of every cited source (anchors ``src-<n>``), with the facts citing it."""
+    """Numbered list of every cited source (anchors ``src-<n>``), with the facts citing it.
+
+    Examples
+    --------
+    >>> from urbansec_lib.indices import load_catalogue
+    >>> sources_html(load_catalogue()).startswith('<ol class="urbansec-sources"><li id="src-1"')
+    True
+    """
     import html
 
     numbers = _source_numbers(catalogue)
@@ -242,6 +256,12 @@ def plot_unit_coverage(catalogue: Catalogue | pd.DataFrame):
     matplotlib.figure.Figure
         Filled dot = covered, open dot = not known, nothing = not covered. Indices in
         catalogue order.
+
+    Examples
+    --------
+    >>> from urbansec_lib.indices import load_catalogue
+    >>> type(plot_unit_coverage(load_catalogue())).__name__
+    'Figure'
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D

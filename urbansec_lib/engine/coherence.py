@@ -50,6 +50,12 @@ def correlations(values: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
     """Correlation matrix of the columns of ``values`` (pairwise complete rows).
 
     ``method``: ``"pearson"`` or ``"spearman"`` (pandas, scipy ranks).
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1, 2, 3, 4.0], "b": [2, 4, 5, 9.0], "c": [4, 3, 2, 1.0]})
+    >>> correlations(v).round(2).loc["a"].tolist()
+    [1.0, 0.96, -1.0]
     """
     return values.corr(method=method)
 
@@ -138,6 +144,17 @@ def correlation_flags(
     -------
     DataFrame
         ``group, indicator_1, indicator_2, r``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> f = correlation_flags(prof.wide("indicators"), fw, threshold=0.9)
+    >>> list(f.columns)
+    ['group', 'indicator_1', 'indicator_2', 'r']
     """
     if kind not in ("high", "low"):
         raise ValueError("kind: 'high' or 'low'")
@@ -177,6 +194,18 @@ def denominator_correlations(
     -------
     DataFrame
         ``indicator, denominator, r`` sorted by indicator.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> values = prof.wide("indicators", period=2024)
+    >>> den = pd.DataFrame({"population": range(100, 900, 100)}, index=values.index)
+    >>> list(denominator_correlations(values, den).columns)
+    ['indicator', 'denominator', 'r']
     """
     rows = []
     for a in values.columns:
@@ -198,6 +227,12 @@ def alpha_if_deleted(values: pd.DataFrame, standardised: bool = True) -> pd.Data
     -------
     DataFrame
         ``item, corr_with_total, alpha_if_deleted``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1, 2, 3, 4, 5.0], "b": [2, 4, 5, 9, 8.0], "c": [1, 3, 2, 5, 4.0]})
+    >>> alpha_if_deleted(v)["item"].tolist()
+    ['a', 'b', 'c']
     """
     V = values.dropna()
     Z = (V - V.mean()) / V.std(ddof=1) if standardised else V
@@ -222,6 +257,13 @@ def pca(values: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``pc, eigenvalue, pct_variance, cum_pct`` (largest first).
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1, 2, 3, 4.0], "b": [2, 4, 5, 9.0], "c": [4, 3, 2, 1.0]})
+    >>> p = pca(v)
+    >>> p["pc"].tolist(), float(p["cum_pct"].iloc[-1].round(6))
+    ([1, 2, 3], 100.0)
     """
     V = values.dropna()
     if V.shape[1] < 2 or len(V) < 3:
@@ -255,6 +297,19 @@ class CoherenceResult:
         ``node_id, pc, eigenvalue, pct_variance, cum_pct``.
     flags : DataFrame
         ``child, parent, method, r, flag`` (``negative`` or ``weak``).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(12)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> res = coherence(prof)
+    >>> res.summary().splitlines()[0].startswith("Coherence")
+    True
+    >>> res.table().equals(res.alpha)
+    True
     """
 
     correlations: pd.DataFrame
@@ -414,6 +469,17 @@ def coherence(
         Fewer complete rows than this and alpha, alpha-if-deleted and PCA of a node are
         not estimated (NaN), and a correlation on fewer pairs raises no flag: statistics
         from a handful of units are noise.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> res = coherence(prof, min_rows=5)
+    >>> res.n_rows, len(res.alpha) == 9
+    (8, True)
     """
     tree = prof._tree
     iw = prof.wide("indicators", period=period)

@@ -173,6 +173,15 @@ def dimension_status(fw: Framework, catalogue: Catalogue) -> pd.DataFrame:
         One row per dimension (framework order): ``dimension``, ``label``,
         ``n_indicators``, ``n_indicators_carried``, ``n_indices``, ``indices``,
         ``perception_only``, ``ranking_only``, ``status``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.indices import load_catalogue
+    >>> ds = dimension_status(fw, load_catalogue())
+    >>> ds["dimension"].tolist() == [d.id for d in fw.dimensions]
+    True
     """
     m = coverage_matrix(fw, catalogue)
     cw = crosswalk(fw, catalogue)
@@ -232,6 +241,12 @@ def unit_status(catalogue: Catalogue) -> pd.DataFrame:
         One row per unit: ``unit``, ``label``, ``n_indices``, ``indices``, ``unknown``
         (indices whose coverage is not known), ``method_only``, ``perception_only``,
         ``status`` ("not covered", "method only", "perception only", "covered").
+
+    Examples
+    --------
+    >>> from urbansec_lib.indices import load_catalogue
+    >>> unit_status(load_catalogue())["unit"].tolist()
+    ['small_medium_cities', 'NUTS3', 'neighbourhood']
     """
     uc = catalogue.unit_coverage()
     kind = {i: catalogue.value(i, "kind") for i in catalogue.ids}

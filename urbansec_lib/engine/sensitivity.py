@@ -132,6 +132,17 @@ class SensitivityResult:
         assumption (weights as one ``w:<child>`` column per weight).
     n_base, n_runs : int
         N and N(k+2).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data
+    >>> res = run(example_data(fw), fw, {"weights": 0.25}, n=60, seed=0)
+    >>> res.summary().splitlines()[0]
+    'Sensitivity analysis: 60 runs (N = 20, 1 assumptions), seed 0'
+    >>> type(res.plot_bands("A")).__name__
+    'Figure'
     """
 
     bands: pd.DataFrame
@@ -537,6 +548,15 @@ def run(
 
     Long because: it reads as the analysis step by step (design, values, variants, runs,
     bands, indices, replicates); each step is a named helper.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data
+    >>> res = run(example_data(fw), fw, {"weights": 0.25, "dummy": True}, n=120, seed=0)
+    >>> res.n_runs, list(res.bands.columns[:4])
+    (120, ['unit_id', 'period', 'node_id', 'level'])
     """
     if scale not in ("published", "native"):
         raise ValueError("scale: 'published' or 'native'")

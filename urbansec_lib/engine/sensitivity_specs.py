@@ -41,6 +41,15 @@ class SpecsResult:
         repr) and, for discrete specs, ``<address>#option`` (the option's position).
     runs : ndarray
         Scores of every run: runs x rows x nodes (rows = ``info["rows"]``).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data
+    >>> res = run_specs(example_data(fw), fw, {"treat.winmax": {"values": [1, 5]}}, N=3)
+    >>> res.summary().splitlines()[0].startswith("Sensitivity over 1 addresses, 9 runs (N = 3)")
+    True
     """
 
     bands: pd.DataFrame
@@ -116,6 +125,16 @@ def run_specs(
     Returns
     -------
     SpecsResult
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data
+    >>> res = run_specs(example_data(fw), fw, {"aggregate.method": {"values": ["arithmetic",
+    ...                 "generalised"]}}, N=4, sa_type="UA")
+    >>> res.runs.shape, res.n_runs
+    ((4, 3, 9), 4)
     """
     from .stages import Pipeline
 

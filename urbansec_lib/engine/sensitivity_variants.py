@@ -68,6 +68,15 @@ def reference_scores(
     ``published``: the nominal normalisation (first option) of a ``scale="published"``
     run; an alternative normalisation is then mapped onto its scale
     (:func:`to_published_scale`) before aggregating.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data
+    >>> s = reference_scores(example_data(fw), fw, {"normalisation": "zscore"})
+    >>> list(s.columns), len(s) == 3 * 9
+    (['unit_id', 'period', 'node_id', 'level', 'score'], True)
     """
     nm = replicate.get("normalisation", "minmax")
     if published is not None and nm != published:
