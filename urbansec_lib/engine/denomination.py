@@ -23,6 +23,40 @@ _LOG = logging.getLogger("urbansec.scoring")
 _DENOM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:([/*])\s*([0-9.eE+]+))?\s*$")
 
 
+def _declarations(
+    fw: Framework, den: pd.DataFrame, file: str
+) -> tuple[dict[str, tuple[str, float]], list[Problem]]:
+    """Each indicator's denominator declaration -> ``{indicator: (column, factor)}``, and
+    the problems: an unparseable declaration, a denominator column absent from ``den``."""
+    problems: list[Problem] = []
+    decl: dict[str, tuple[str, float]] = {}
+    for ind in fw.indicators:
+        if not ind.denominator:
+            continue
+        m = _DENOM.match(str(ind.denominator))
+        if not m:
+            problems.append(
+                Problem(
+                    fw.source_path or fw.id,
+                    None,
+                    f"{ind.id}.denominator",
+                    ind.denominator,
+                    "name, name/number or name*number",
+                )
+            )
+            continue
+        name, op, num = m.group(1), m.group(2), m.group(3)
+        factor = float(num) if num else 1.0
+        decl[ind.id] = (name, factor if op != "*" else 1.0 / factor)
+        if name not in den.columns:
+            problems.append(
+                Problem(
+                    file, None, name, None, f"a denominator column {name!r} (needed by {ind.id})"
+                )
+            )
+    return decl, problems
+
+
 def denominate(
     data: pd.DataFrame, fw: Framework, denominators: pd.DataFrame, file: str = "denominators"
 ) -> pd.DataFrame:
@@ -57,6 +91,8 @@ def denominate(
         Unparseable declarations, a denominator column absent altogether, or a zero or
         negative denominator (the problem names the unit and period).
 
+    Long because: most of it is this docstring (every option documented, an example).
+
     Examples
     --------
     >>> from urbansec_lib.framework import load_framework
@@ -73,32 +109,7 @@ def denominate(
     if {"denominator", "value"} <= set(den.columns):
         idx = ["unit_id"] + (["period"] if "period" in den.columns else [])
         den = den.pivot_table(index=idx, columns="denominator", values="value").reset_index()
-    problems: list[Problem] = []
-    decl: dict[str, tuple[str, float]] = {}
-    for ind in fw.indicators:
-        if not ind.denominator:
-            continue
-        m = _DENOM.match(str(ind.denominator))
-        if not m:
-            problems.append(
-                Problem(
-                    fw.source_path or fw.id,
-                    None,
-                    f"{ind.id}.denominator",
-                    ind.denominator,
-                    "name, name/number or name*number",
-                )
-            )
-            continue
-        name, op, num = m.group(1), m.group(2), m.group(3)
-        factor = float(num) if num else 1.0
-        decl[ind.id] = (name, factor if op != "*" else 1.0 / factor)
-        if name not in den.columns:
-            problems.append(
-                Problem(
-                    file, None, name, None, f"a denominator column {name!r} (needed by {ind.id})"
-                )
-            )
+    decl, problems = _declarations(fw, den, file)
     if problems:
         raise ValidationError(problems, "denominators")
     df["denominator"] = df["indicator_id"].map(lambda k: decl.get(k, (None,))[0])

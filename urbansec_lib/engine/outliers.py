@@ -131,6 +131,8 @@ def treat_vector(
         ``method`` (``none``/``winsorise``/the transform), ``n_winsorised``,
         ``skew_before``, ``kurt_before``, ``skew_after``, ``kurt_after``, ``passed``.
 
+    Long because: most of it is this docstring (every option documented, an example).
+
     Example
     -------
     >>> r = treat_vector(np.r_[np.arange(1, 11), 30, 100.0])

@@ -389,6 +389,8 @@ def position(
     peer statistics are withheld, as they would reveal the peers' scores; "no score")
     and compared_with ("peer group" / "all units").
 
+    Long because: most of it is this docstring (every option documented, an example).
+
     Examples
     --------
     >>> from urbansec_lib.framework import load_framework
@@ -488,6 +490,8 @@ def learning_partners(
     -------
     DataFrame: node_id, partner_id, unit_score, partner_score, gap, indicators
     (comma-separated ids), indicator_gaps (same order).
+
+    Long because: most of it is this docstring (every option documented, an example).
 
     Examples
     --------

@@ -418,6 +418,8 @@ def score(
     -------
     Profile
 
+    Long because: most of it is this docstring (every option documented, an example).
+
     Examples
     --------
     >>> from urbansec_lib.framework import load_framework

@@ -126,6 +126,8 @@ def run_specs(
     -------
     SpecsResult
 
+    Long because: most of it is this docstring (every option documented, an example).
+
     Examples
     --------
     >>> from urbansec_lib.framework import load_framework

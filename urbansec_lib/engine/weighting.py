@@ -134,6 +134,8 @@ def optimise_weights(
         ``target``, ``objective``, ``success``. Pass ``weights`` to
         ``prof.rescore(weights=...)``.
 
+    Long because: most of it is this docstring (every option documented, an example).
+
     Examples
     --------
     >>> from urbansec_lib.framework import load_framework
@@ -241,6 +243,8 @@ def optimise_level_weights(
         ``weights`` ({component: weight}, summing to 1), ``correlations`` (achieved),
         ``objective``, ``success``, ``n_evaluations``. Pass ``weights`` to
         ``prof.rescore(weights=...)``.
+
+    Long because: most of it is this docstring (every option documented, an example).
 
     Examples
     --------
