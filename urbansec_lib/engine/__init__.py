@@ -8,6 +8,8 @@ Modules
 scoring
     Composite-indicator engine: screen, impute, treat, normalise, weight and aggregate
     (the one-call :func:`score` and its :class:`Profile`; re-exports every stage).
+score_steps
+    The steps of :func:`score` (each stage as score's parameters say, logged).
 tree
     The framework compiled into arrays (nodes, edges, weights) and effective weights.
 tidy
@@ -33,9 +35,11 @@ coherence
     Statistical coherence of a framework: correlations, Cronbach's alpha, PCA.
 sensitivity
     Monte Carlo uncertainty and sensitivity analysis of profiles (vectorised, chunked);
-    re-exports the three modules below.
+    re-exports the public names of sobol, sensitivity_variants and sensitivity_specs.
 sobol
     The Sobol design (Saltelli 2010), first-order and total indices, uncertainty bands.
+sensitivity_runs
+    The model runs of :func:`run`: design, assumption values, variants, aggregation.
 sensitivity_variants
     Normalisation variants, the published scale, the slow reference route.
 sensitivity_specs
@@ -64,6 +68,7 @@ from .._lazy import lazy_modules
 
 __all__ = [
     "scoring",
+    "score_steps",
     "tree",
     "tidy",
     "denomination",
@@ -77,6 +82,7 @@ __all__ = [
     "coherence",
     "sensitivity",
     "sobol",
+    "sensitivity_runs",
     "sensitivity_variants",
     "sensitivity_specs",
     "indices",

@@ -31,6 +31,14 @@ NORMALISATION_VARIANTS: dict[str, tuple[str, dict]] = {
     "dist2max": ("dist2max", {"scale": 100.0}),
 }
 
+#: The options of each choice assumption when given as ``True`` (the first is nominal).
+_DEFAULT_OPTIONS = {
+    "normalisation": ["minmax", "zscore", "rank"],
+    "aggregation": ["arithmetic", "geometric"],
+    "imputation": ["none", "mean"],
+    "treatment": [False, True],
+}
+
 
 def to_published_scale(alternative: np.ndarray, published: np.ndarray) -> np.ndarray:
     """Map each column of ``alternative`` affinely onto the mean and SD of the same column
