@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from urbansec_lib import coherence, coinr, scoring
+from urbansec_lib import coherence, coinr, imputation, scoring
 
 REF = Path(__file__).parent / "data" / "coinr_ref"
 TOL = 1e-9
@@ -246,7 +246,7 @@ def test_impute_panel_matches_coinr(kind):
     tidy = holes.reset_index().melt(id_vars=["unit_id", "period"], var_name="indicator_id")
     X = scoring.to_wide(tidy, list(holes.columns))
     method = "locf" if kind == "latest" else kind
-    Y, imp = scoring._impute_wide(X, method)
+    Y, imp = imputation._impute_wide(X, method)
     ref = ref_wide(f"impute_panel_{kind}", panel=True).loc[Y.index, Y.columns]
     np.testing.assert_array_equal(Y.isna().to_numpy(), ref.isna().to_numpy())
     np.testing.assert_allclose(Y.to_numpy(float), ref.to_numpy(float), rtol=1e-12)
@@ -258,11 +258,11 @@ def test_em_imputation_fills_and_keeps_observed(asem):
     d = coin_stage("coin_Denominated", fw)
     X = scoring.to_wide(d, [i.id for i in fw.indicators])
     cols = [c for c in X.columns if X[c].isna().any()][:4] + ["LPI", "Ship", "Cov4G"]
-    Y, imp = scoring._impute_wide(X[cols], "em", seed=1)
+    Y, imp = imputation._impute_wide(X[cols], "em", seed=1)
     assert Y.notna().all().all() and imp.to_numpy().sum() == X[cols].isna().to_numpy().sum()
     obs = X[cols].notna().to_numpy()
     np.testing.assert_array_equal(Y.to_numpy()[obs], X[cols].to_numpy()[obs])
-    Y2, _ = scoring._impute_wide(X[cols], "em", seed=1)
+    Y2, _ = imputation._impute_wide(X[cols], "em", seed=1)
     pd.testing.assert_frame_equal(Y, Y2)  # seeded
 
 

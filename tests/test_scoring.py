@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urbansec_lib import load_framework, scoring
+from urbansec_lib import aggregation, load_framework, outliers, scoring
 from urbansec_lib.errors import ValidationError
 from urbansec_lib.framework import Framework
 
@@ -177,8 +177,8 @@ def test_aggregation_methods_by_hand(fw_small):
     W = tree.base_weights[None, :]
     res = {}
     for m in ("arithmetic", "geometric", "harmonic", "generalised"):
-        codes = np.full((1, tree.J), scoring._AGG_CODE[m])
-        res[m] = scoring._aggregate_core(X, tree, W, codes, p=2.0)[0, 0, :]
+        codes = np.full((1, tree.J), aggregation._AGG_CODE[m])
+        res[m] = aggregation._aggregate_core(X, tree, W, codes, p=2.0)[0, 0, :]
     j = tree.nodes.index("safety")
     assert res["arithmetic"][j] == pytest.approx(50.0)
     assert res["geometric"][j] == pytest.approx(40.0)  # sqrt(20*80)
@@ -521,6 +521,6 @@ def test_skew_kurtosis_equal_scipy_unbiased():
     rng = np.random.default_rng(0)
     for n in (4, 7, 50):
         x = rng.lognormal(size=n)
-        g1, g2 = scoring._skew_kurt(x)
+        g1, g2 = outliers._skew_kurt(x)
         assert g1 == pytest.approx(stats.skew(x, bias=False))
         assert g2 == pytest.approx(stats.kurtosis(x, bias=False))

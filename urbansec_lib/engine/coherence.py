@@ -14,8 +14,13 @@ Follows the OECD/JRC Handbook (2008), Sections 4-5 (multivariate analysis) and C
 
 Example
 -------
->>> res = coherence(prof)  # doctest: +SKIP
->>> print(res.summary())  # doctest: +SKIP
+>>> from urbansec_lib import scoring
+>>> from urbansec_lib.framework import load_framework
+>>> fw = load_framework()
+>>> prof = scoring.score(scoring.example_data(fw, units=[f"u{i}" for i in range(12)]), fw)
+>>> res = coherence(prof)
+>>> res.n_rows, sorted(res.flags["flag"].unique()) <= ["negative", "weak"]
+(12, True)
 """
 
 from __future__ import annotations
@@ -45,6 +50,12 @@ def correlations(values: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
     """Correlation matrix of the columns of ``values`` (pairwise complete rows).
 
     ``method``: ``"pearson"`` or ``"spearman"`` (pandas, scipy ranks).
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1, 2, 3, 4.0], "b": [2, 4, 5, 9.0], "c": [4, 3, 2, 1.0]})
+    >>> correlations(v).round(2).loc["a"].tolist()
+    [1.0, 0.96, -1.0]
     """
     return values.corr(method=method)
 
@@ -133,6 +144,17 @@ def correlation_flags(
     -------
     DataFrame
         ``group, indicator_1, indicator_2, r``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> f = correlation_flags(prof.wide("indicators"), fw, threshold=0.9)
+    >>> list(f.columns)
+    ['group', 'indicator_1', 'indicator_2', 'r']
     """
     if kind not in ("high", "low"):
         raise ValueError("kind: 'high' or 'low'")
@@ -172,6 +194,18 @@ def denominator_correlations(
     -------
     DataFrame
         ``indicator, denominator, r`` sorted by indicator.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> values = prof.wide("indicators", period=2024)
+    >>> den = pd.DataFrame({"population": range(100, 900, 100)}, index=values.index)
+    >>> list(denominator_correlations(values, den).columns)
+    ['indicator', 'denominator', 'r']
     """
     rows = []
     for a in values.columns:
@@ -193,6 +227,12 @@ def alpha_if_deleted(values: pd.DataFrame, standardised: bool = True) -> pd.Data
     -------
     DataFrame
         ``item, corr_with_total, alpha_if_deleted``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1, 2, 3, 4, 5.0], "b": [2, 4, 5, 9, 8.0], "c": [1, 3, 2, 5, 4.0]})
+    >>> alpha_if_deleted(v)["item"].tolist()
+    ['a', 'b', 'c']
     """
     V = values.dropna()
     Z = (V - V.mean()) / V.std(ddof=1) if standardised else V
@@ -217,6 +257,13 @@ def pca(values: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``pc, eigenvalue, pct_variance, cum_pct`` (largest first).
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1, 2, 3, 4.0], "b": [2, 4, 5, 9.0], "c": [4, 3, 2, 1.0]})
+    >>> p = pca(v)
+    >>> p["pc"].tolist(), float(p["cum_pct"].iloc[-1].round(6))
+    ([1, 2, 3], 100.0)
     """
     V = values.dropna()
     if V.shape[1] < 2 or len(V) < 3:
@@ -250,6 +297,19 @@ class CoherenceResult:
         ``node_id, pc, eigenvalue, pct_variance, cum_pct``.
     flags : DataFrame
         ``child, parent, method, r, flag`` (``negative`` or ``weak``).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(12)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> res = coherence(prof)
+    >>> res.summary().splitlines()[0].startswith("Coherence")
+    True
+    >>> res.table().equals(res.alpha)
+    True
     """
 
     correlations: pd.DataFrame
@@ -289,41 +349,10 @@ class CoherenceResult:
         return self.alpha
 
 
-def coherence(
-    prof: Any,
-    weak: float = 0.2,
-    period: Any = None,
-    methods: tuple[str, ...] = ("pearson", "spearman"),
-    min_coverage: float = 0.0,
-    min_rows: int = 10,
-) -> CoherenceResult:
-    """Coherence analysis of a :class:`~urbansec_lib.scoring.Profile`.
-
-    Uses the normalised indicators (direction applied, so a negative correlation is a
-    real conflict) and the aggregate scores. Rows are unit-periods (all periods pooled
-    unless ``period`` is given - pooled rows of one unit are not independent).
-
-    Parameters
-    ----------
-    weak : float
-        A child whose correlation with its parent is below ``weak`` (but >= 0) is
-        flagged ``weak``; below 0, ``negative``.
-    min_coverage : float
-        For alpha, alpha-if-deleted and PCA of a node, only children with data in at
-        least this share of rows are used (then complete rows). ``0`` (default) uses every
-        child with any data; children with no data at all are always left out and the
-        number used is reported in ``n_children_used``.
-    min_rows : int
-        Fewer complete rows than this and alpha, alpha-if-deleted and PCA of a node are
-        not estimated (NaN), and a correlation on fewer pairs raises no flag: statistics
-        from a handful of units are noise.
-    """
-    tree = prof._tree
-    iw = prof.wide("indicators", period=period)
-    sw = prof.wide(None, period=period)
-    allv = pd.concat([iw, sw], axis=1)
+def _correlation_rows(allv, tree, methods, weak, min_rows) -> tuple[list, list]:
+    """Correlations of siblings and of every child with its parent and ancestors, per
+    method; flags for children weakly or negatively correlated with their parent."""
     parent_of = {c: p for p, c in tree.edges}
-    level = dict(tree.levels)
 
     def ancestors(c: str) -> list[str]:
         out = []
@@ -332,7 +361,7 @@ def coherence(
             out.append(c)
         return out
 
-    corr_rows, flag_rows, a_rows, aid_rows, pca_rows = [], [], [], [], []
+    corr_rows, flag_rows = [], []
     for method in methods:
         C = allv.corr(method=method)
         Nn = allv.notna().astype(int).T @ allv.notna().astype(int)
@@ -375,6 +404,12 @@ def coherence(
                             "flag": "negative" if r < 0 else "weak",
                         }
                     )
+    return corr_rows, flag_rows
+
+
+def _reliability_rows(allv, tree, min_coverage, min_rows) -> tuple[list, list, list]:
+    """Cronbach's alpha, alpha if deleted and PCA of every node's children."""
+    a_rows, aid_rows, pca_rows = [], [], []
     for j, nid in enumerate(tree.nodes):
         kids = list(tree.children[j])
         V = allv[kids]
@@ -386,7 +421,7 @@ def coherence(
         a_rows.append(
             {
                 "node_id": nid,
-                "level": level[nid],
+                "level": tree.levels[nid],
                 "n_children": len(kids),
                 "n_children_used": n_used,
                 "n_rows_used": rows_used,
@@ -403,6 +438,55 @@ def coherence(
         if len(p):
             p.insert(0, "node_id", nid)
             pca_rows.append(p)
+    return a_rows, aid_rows, pca_rows
+
+
+def coherence(
+    prof: Any,
+    weak: float = 0.2,
+    period: Any = None,
+    methods: tuple[str, ...] = ("pearson", "spearman"),
+    min_coverage: float = 0.0,
+    min_rows: int = 10,
+) -> CoherenceResult:
+    """Coherence analysis of a :class:`~urbansec_lib.scoring.Profile`.
+
+    Uses the normalised indicators (direction applied, so a negative correlation is a
+    real conflict) and the aggregate scores. Rows are unit-periods (all periods pooled
+    unless ``period`` is given - pooled rows of one unit are not independent).
+
+    Parameters
+    ----------
+    weak : float
+        A child whose correlation with its parent is below ``weak`` (but >= 0) is
+        flagged ``weak``; below 0, ``negative``.
+    min_coverage : float
+        For alpha, alpha-if-deleted and PCA of a node, only children with data in at
+        least this share of rows are used (then complete rows). ``0`` (default) uses every
+        child with any data; children with no data at all are always left out and the
+        number used is reported in ``n_children_used``.
+    min_rows : int
+        Fewer complete rows than this and alpha, alpha-if-deleted and PCA of a node are
+        not estimated (NaN), and a correlation on fewer pairs raises no flag: statistics
+        from a handful of units are noise.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> res = coherence(prof, min_rows=5)
+    >>> res.n_rows, len(res.alpha) == 9
+    (8, True)
+    """
+    tree = prof._tree
+    iw = prof.wide("indicators", period=period)
+    sw = prof.wide(None, period=period)
+    allv = pd.concat([iw, sw], axis=1)
+    corr_rows, flag_rows = _correlation_rows(allv, tree, methods, weak, min_rows)
+    a_rows, aid_rows, pca_rows = _reliability_rows(allv, tree, min_coverage, min_rows)
     empty_aid = pd.DataFrame(
         columns=["node_id", "item", "corr_with_total", "alpha_if_deleted", "alpha_if_deleted_raw"]
     )
@@ -442,9 +526,16 @@ def survey_alpha(
         ``alpha``: node_id, n_items, n_respondents, alpha_standardised;
         ``items``: node_id, indicator_id, corr_with_total (item-rest), alpha_if_deleted.
 
-    Example
-    -------
-    >>> alpha, items = survey_alpha(responses, fw)  # doctest: +SKIP
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> likert = [i.id for i in fw.indicators if i.type in ("likert4", "likert5")]
+    >>> rng = np.random.default_rng(0)
+    >>> responses = pd.DataFrame(rng.integers(1, 5, (60, len(likert))), columns=likert)
+    >>> alpha, items = survey_alpha(responses, fw)
+    >>> list(alpha.columns), bool((alpha["n_respondents"] == 60).all())
+    (['node_id', 'n_items', 'n_respondents', 'alpha_standardised'], True)
     """
     a_rows, i_rows = [], []
     for d in fw.dimensions:

@@ -74,6 +74,12 @@ def context_features(
     Returns
     -------
     DataFrame indexed by unit_id with only finite numeric columns.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"unit_id": ["A", "B"], "population": [1e4, 1e6]})
+    >>> context_features(units)["log10_population"].tolist()
+    [4.0, 6.0]
     """
     df = units.set_index("unit_id") if "unit_id" in units.columns else units.copy()
     out = pd.DataFrame(index=df.index)
@@ -118,6 +124,14 @@ class PeerGrouper:
         Silhouette score for each candidate k.
     features_ : DataFrame
         Standardised features used.
+
+    Examples
+    --------
+    >>> ctx = pd.DataFrame({"pop": [1, 2, 3, 10, 11, 12.0], "dens": [5, 6, 5, 50, 52, 51.0]},
+    ...                    index=pd.Index(list("ABCDEF"), name="unit_id"))
+    >>> g = PeerGrouper(k=2, min_size=2).fit(ctx)
+    >>> g.k_, sorted(g.labels_.value_counts().tolist())
+    (2, [3, 3])
     """
 
     method: str = "kmeans"
@@ -141,7 +155,15 @@ class PeerGrouper:
         raise ValueError(f"method must be 'kmeans' or 'agglomerative', got {self.method!r}")
 
     def fit(self, context: pd.DataFrame) -> PeerGrouper:
-        """Fit on a unit x feature frame (index = unit_id, numeric columns)."""
+        """Fit on a unit x feature frame (index = unit_id, numeric columns).
+
+        Examples
+        --------
+        >>> ctx = pd.DataFrame({"pop": [1, 2, 3, 10, 11, 12.0], "dens": [5, 6, 5, 50, 52, 51.0]},
+        ...                    index=pd.Index(list("ABCDEF"), name="unit_id"))
+        >>> PeerGrouper(k=2, min_size=2).fit(ctx).labels_.nunique()
+        2
+        """
         _check_context(context)
         ctx = context.sort_index()
         x = StandardScaler().fit_transform(ctx.to_numpy(dtype=float))
@@ -257,7 +279,15 @@ def peer_groups(
 
 
 def nearest_peers(context: pd.DataFrame, unit_id: str, n: int = 5) -> pd.DataFrame:
-    """The ``n`` units nearest in standardised context space (distance, not a ranking of merit)."""
+    """The ``n`` units nearest in standardised context space (distance, not a ranking of merit).
+
+    Examples
+    --------
+    >>> ctx = pd.DataFrame({"pop": [1, 2, 3, 10, 11, 12.0], "dens": [5, 6, 5, 50, 52, 51.0]},
+    ...                    index=pd.Index(list("ABCDEF"), name="unit_id"))
+    >>> nearest_peers(ctx, "A", n=2)["peer_id"].tolist()
+    ['B', 'C']
+    """
     _check_context(context)
     ctx = context.sort_index()
     if unit_id not in ctx.index:
@@ -275,6 +305,13 @@ def peer_set(context: pd.DataFrame, unit_id: str, n: int = 8) -> pd.Series:
     Returns a Series indexed by every unit of ``context``: 1 for the unit and its nearest
     peers, 0 for the others. Useful when clustering finds no well-separated groups (e.g.
     units that are all large urban regions): every unit still gets peers most like it.
+
+    Examples
+    --------
+    >>> ctx = pd.DataFrame({"pop": [1, 2, 3, 10, 11, 12.0], "dens": [5, 6, 5, 50, 52, 51.0]},
+    ...                    index=pd.Index(list("ABCDEF"), name="unit_id"))
+    >>> peer_set(ctx, "A", n=2).tolist()
+    [1, 1, 1, 0, 0, 0]
     """
     near = nearest_peers(context, unit_id, n=n)["peer_id"]
     s = pd.Series(0, index=context.index.sort_values(), name="peer_group")
@@ -351,6 +388,20 @@ def position(
     quarter / middle half / upper quarter of peers; "too few peers to place" - then the
     peer statistics are withheld, as they would reveal the peers' scores; "no score")
     and compared_with ("peer group" / "all units").
+
+    Long because: most of it is this docstring (every option documented, an example).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> groups = pd.Series(1, index=units)
+    >>> pos = position(prof, "u0", groups, nodes=["quality_of_life"])
+    >>> pos["node_id"].tolist()
+    ['quality_of_life']
     """
     sc = _latest(_scores_frame(profile), period)
     if nodes is not None:
@@ -439,6 +490,19 @@ def learning_partners(
     -------
     DataFrame: node_id, partner_id, unit_score, partner_score, gap, indicators
     (comma-separated ids), indicator_gaps (same order).
+
+    Long because: most of it is this docstring (every option documented, an example).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> lp = learning_partners(prof, "u0", pd.Series(1, index=units), nodes=["quality_of_life"])
+    >>> isinstance(lp, pd.DataFrame)
+    True
     """
     sc = _latest(_scores_frame(profile), period)
     peers = None

@@ -64,6 +64,11 @@ class Denominate:
 
     ``denominators``: wide ``unit_id[, period]`` + one column per denominator (e.g.
     :attr:`urbansec_lib.coinr.CoinrTables.denominators`); ``None`` = no denominating.
+
+    Examples
+    --------
+    >>> Pipeline().score_kwargs()["denominators"] is None
+    True
     """
 
     denominators: pd.DataFrame | None = None
@@ -74,6 +79,11 @@ class Screen:
     """Screen units by data availability / zeros (COINr ``Screen``).
 
     See :func:`urbansec_lib.scoring.screen`; ``enabled=False`` skips the stage.
+
+    Examples
+    --------
+    >>> Pipeline(screen=Screen(enabled=True, min_unit_coverage=0.5)).score_kwargs()["screen"]
+    {'min_unit_coverage': 0.5, 'min_indicator_coverage': 0.0, 'by': 'NA', 'min_nonzero': 0.05, 'force': None, 'after_impute': False}
     """
 
     enabled: bool = False
@@ -90,6 +100,11 @@ class Impute:
     """Fill missing values (COINr ``Impute``); ``method=None`` skips the stage.
 
     See :func:`urbansec_lib.scoring.impute` for the methods.
+
+    Examples
+    --------
+    >>> Pipeline(impute=Impute(method="mean")).score_kwargs()["impute"]["method"]
+    'mean'
     """
 
     method: str | tuple[str, ...] | None = None
@@ -104,6 +119,11 @@ class Treat:
     """Outlier treatment (COINr ``Treat``); ``enabled=False`` skips the stage.
 
     See :func:`urbansec_lib.scoring.treat_vector`.
+
+    Examples
+    --------
+    >>> Pipeline(treat=Treat(enabled=True, winmax=3)).score_kwargs()["treat"]["winmax"]
+    3
     """
 
     enabled: bool = False
@@ -121,7 +141,15 @@ class Treat:
 @dataclass(frozen=True)
 class Normalise:
     """Normalisation (COINr ``Normalise``): ``method`` and its ``params`` (e.g.
-    ``{"range": (0, 100)}``), ``by_period``, per-indicator ``indiv`` specs."""
+    ``{"range": (0, 100)}``), ``by_period``, per-indicator ``indiv`` specs.
+
+    Examples
+    --------
+    >>> n = Normalise("zscore", {"mean": 100, "sd": 10})
+    >>> kw = Pipeline(normalise=n).score_kwargs()
+    >>> kw["normalise"], kw["normalise_params"]
+    ('zscore', {'mean': 100, 'sd': 10})
+    """
 
     method: str = "minmax"
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -132,7 +160,13 @@ class Normalise:
 @dataclass(frozen=True)
 class Weight:
     """Weights: ``None`` / ``"framework"``, ``"equal"``, ``"pca"``, ``"pca_loadings"`` or
-    ``{child_id: weight}``."""
+    ``{child_id: weight}``.
+
+    Examples
+    --------
+    >>> Pipeline(weight=Weight("equal")).score_kwargs()["weights"]
+    'equal'
+    """
 
     scheme: str | Mapping[str, float] | None = None
 
@@ -140,7 +174,13 @@ class Weight:
 @dataclass(frozen=True)
 class Aggregate:
     """Aggregation (COINr ``Aggregate``): ``method`` = a name, a function, or
-    ``{node_id or level: method}``; ``None`` = each node's framework method."""
+    ``{node_id or level: method}``; ``None`` = each node's framework method.
+
+    Examples
+    --------
+    >>> Pipeline(aggregate=Aggregate("geometric", zeros="shift")).score_kwargs()["aggregate"]
+    {'p': 2.0, 'zeros': 'shift', 'shift': 1.0, 'dat_thresh': None, 'method': 'geometric'}
+    """
 
     method: str | Callable | Mapping[Any, Any] | None = None
     p: float = 2.0
@@ -171,6 +211,21 @@ class Pipeline:
         The stage objects (defaults: the stage's defaults).
     groups : DataFrame, optional
         ``unit_id`` + group columns (group imputation).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> data = example_data(fw)
+    >>> pipe = Pipeline(normalise=Normalise("zscore"))
+    >>> prof = pipe.run(data, fw)
+    >>> prof.scores.equals(score(data, fw, **pipe.score_kwargs()).scores)
+    True
+    >>> pipe.get("normalise.method"), pipe.set(**{"weight.scheme": "equal"}).weight.scheme
+    ('zscore', 'equal')
+    >>> pipe.regenerate(prof, normalise=Normalise("minmax")).log[1]["method"]
+    'minmax'
     """
 
     denominate: Denominate = field(default_factory=Denominate)

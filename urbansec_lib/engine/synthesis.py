@@ -21,6 +21,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -57,6 +59,18 @@ def group_distribution(
     Returns a tidy frame ordered by group label, then by ``nodes`` order. Where fewer than
     :data:`MIN_UNITS` units have a score, the statistics are withheld (missing, and
     ``withheld`` is true): a "distribution" of one or two units is their scores.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> groups = pd.Series([1, 1, 1, 1, 2, 2, 2, 2], index=units)
+    >>> d = group_distribution(prof, groups, nodes=["quality_of_life"])
+    >>> d[["group", "n", "withheld"]].values.tolist()
+    [[1, 4, False], [2, 4, False]]
     """
     sc = _scores(profile, nodes, period)
     sc = sc.assign(group=sc["unit_id"].map(groups)).dropna(subset=["group", "score"])
@@ -95,6 +109,18 @@ def partner_network(
     """Learning partners of every unit (see :func:`urbansec_lib.peers.learning_partners`).
 
     Returns unit_id, node_id, partner_id, gap, indicators; units alphabetical.
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> groups = pd.Series(1, index=units)
+    >>> net = partner_network(prof, groups, nodes=["quality_of_life"], min_gap=5)
+    >>> list(net.columns)
+    ['unit_id', 'node_id', 'partner_id', 'gap', 'indicators']
     """
     sc = _scores(profile, nodes, period)
     frames = []
@@ -110,6 +136,17 @@ def partner_network(
     return pd.concat(frames, ignore_index=True)[cols]
 
 
+def _group_gap(gap: str, group: Any, subject: str, hit: pd.Series) -> dict:
+    """One row of :func:`common_gaps`: the share and the names of the units hit."""
+    return {
+        "gap": gap,
+        "group": group,
+        "subject": subject,
+        "share_of_units": float(hit.mean()),
+        "units": ", ".join(hit.index[hit]),
+    }
+
+
 def common_gaps(
     profile, groups: pd.Series, nodes: list[str], fw=None, share: float = 0.5, period=None
 ) -> pd.DataFrame:
@@ -120,6 +157,18 @@ def common_gaps(
     node where that share of the group's units score below the median of all units.
 
     Returns gap, group, node_id / indicator_id, share_of_units, units (alphabetical).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> groups = pd.Series([1, 1, 1, 1, 2, 2, 2, 2], index=units)
+    >>> g = common_gaps(prof, groups, nodes=["quality_of_life", "social_cohesion"])
+    >>> set(g["gap"]) <= {"data", "weak spot"}
+    True
     """
     sc = _scores(profile, nodes, period)
     wide = sc.pivot_table(index="unit_id", columns="node_id", values="score", dropna=False)
@@ -133,26 +182,10 @@ def common_gaps(
                 continue
             missing = m[node].isna()
             if missing.mean() >= share:
-                rows.append(
-                    {
-                        "gap": "data",
-                        "group": g,
-                        "subject": node,
-                        "share_of_units": float(missing.mean()),
-                        "units": ", ".join(m.index[missing]),
-                    }
-                )
+                rows.append(_group_gap("data", g, node, missing))
             below = m[node] < overall[node]
             if below.mean() >= share and missing.mean() < share:
-                rows.append(
-                    {
-                        "gap": "weak spot",
-                        "group": g,
-                        "subject": node,
-                        "share_of_units": float(below.mean()),
-                        "units": ", ".join(m.index[below]),
-                    }
-                )
+                rows.append(_group_gap("weak spot", g, node, below))
     if fw is not None and hasattr(profile, "indicators"):
         ind = profile.indicators
         if "period" in ind:
@@ -187,6 +220,18 @@ def plot_group_distributions(
 
     Nodes in the given order, groups by label; units are not named (this is a
     distribution, not a league table).
+
+    Examples
+    --------
+    >>> from urbansec_lib.framework import load_framework
+    >>> fw = load_framework()
+    >>> from urbansec_lib.scoring import example_data, score
+    >>> units = [f"u{i}" for i in range(8)]
+    >>> prof = score(example_data(fw, units=units), fw)
+    >>> groups = pd.Series([1, 1, 1, 1, 2, 2, 2, 2], index=units)
+    >>> fig = plot_group_distributions(prof, groups, nodes=["quality_of_life"])
+    >>> type(fig).__name__
+    'Figure'
     """
     sc = _scores(profile, nodes, period)
     sc = sc.assign(group=sc["unit_id"].map(groups)).dropna(subset=["group", "score"])

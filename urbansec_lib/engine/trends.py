@@ -57,6 +57,13 @@ def trends(
     DataFrame
         ``<keys>, trend, n_obs, availability, t_first, t_last`` (``availability`` = share
         of the series' periods observed, COINr's ``Avail``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"unit_id": "A", "indicator_id": "x", "period": [2020, 2022],
+    ...                   "value": [100.0, 121.0]})
+    >>> trends(d, "cagr")[["trend", "n_obs"]].round(6).values.tolist()
+    [[0.1, 2.0]]
     """
     if method not in TREND_METHODS:
         raise ValueError(f"unknown trend method {method!r}; one of {TREND_METHODS}")
