@@ -6,17 +6,26 @@ May import from: ``core``, ``model``, ``inputs``, ``engine``, ``methods``, ``pre
 
 Modules
 -------
-reports
-    Reproducible study reports: papermill execution, self-contained HTML, manifests,
-    batch, reproduce.
+recorder
+    What a study notebook calls: the Recorder of inputs and numbers, show_figure.
 executor
     Warm-kernel notebook execution: one Jupyter kernel per worker, reused across
     notebooks.
+render
+    An executed notebook as a self-contained HTML report.
+unit_report
+    One study report for one unit: execute, render, scan, lint, manifest.
+runs
+    A batch of study reports in parallel workers; one failure never stops the others.
+reproduce
+    Re-run a report from its manifest and compare every recorded number.
+reports
+    Reproducible study reports: the public face of the modules above.
 site
     The joint dashboard: a static website built from the produced reports (no server).
 pdf
     Print reports to PDF with headless Chromium (Debian's ``chromium``; never a
-    downloaded
+    downloaded browser).
 lint_report
     A linter for produced HTML reports: what a reader should never see.
 batch
@@ -25,6 +34,18 @@ batch
 
 from .._lazy import lazy_modules
 
-__all__ = ["reports", "executor", "site", "pdf", "lint_report", "batch"]
+__all__ = [
+    "recorder",
+    "executor",
+    "render",
+    "unit_report",
+    "runs",
+    "reproduce",
+    "reports",
+    "site",
+    "pdf",
+    "lint_report",
+    "batch",
+]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

@@ -1,0 +1,120 @@
+"""Rendering an executed study notebook as a self-contained HTML report: key findings
+first, a table of contents, tables that scroll on a phone, a glossary, the footer.
+
+Example
+-------
+>>> _scroll_tables("<table></table>").startswith("<div")
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from typing import Any
+
+
+# ------------------------------------------------------------------ rendering
+def render_html(nb, context: dict[str, Any]) -> str:
+    """Render an executed notebook to a self-contained HTML report (no input cells).
+
+    ``context`` fills the title block and reproducibility footer (title, unit_id,
+    unit_name, study, date, sources, run_id, code_version, parameters_json, inputs,
+    packages, manifest_relpath).
+    """
+    exporter = _html_exporter()
+    nb = _key_findings_first(nb)
+    nb.metadata["title"] = context.get("title", "urbansec report")
+    context = dict(context)
+    if "glossary" not in context:
+        from ..presentation.present import glossary_terms
+
+        context["glossary"] = glossary_terms(_reader_text(nb))
+    body, _ = exporter.from_notebook_node(nb, resources={"urbansec": context})
+    return _scroll_tables(_add_toc(body))
+
+
+@functools.lru_cache(maxsize=1)
+def _html_exporter():
+    """One HTML exporter per process: its Jinja templates are compiled once, not per report
+    (compiling them took most of a report's HTML export time)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    tdir = resources.files("urbansec_lib") / "templates"
+    c = Config()
+    c.HTMLExporter.extra_template_basedirs = [str(tdir)]
+    c.HTMLExporter.template_name = "urbansec_report"
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = ("parameters", "injected-parameters", "remove")
+    return HTMLExporter(config=c)
+
+
+def _scroll_tables(body: str) -> str:
+    """Wrap every table in a box that scrolls sideways on a narrow screen (a phone), so that
+    a wide table never makes the whole page overflow."""
+    body = re.sub(r"<table\b", '<div class="us-scroll"><table', body)
+    return body.replace("</table>", "</table></div>")
+
+
+def _reader_text(nb) -> str:
+    """The text a reader sees (markdown cells and text outputs), for the glossary."""
+    parts = []
+    for c in nb.cells:
+        if c.get("cell_type") == "markdown":
+            parts.append(c.get("source", ""))
+        for out in c.get("outputs", []):
+            data = out.get("data", {})
+            for mime in ("text/html", "text/markdown"):
+                if mime in data:
+                    v = data[mime]
+                    parts.append("".join(v) if isinstance(v, list) else v)
+            alt = out.get("metadata", {}).get("image/png", {})
+            parts.append(f"{alt.get('title', '')} {alt.get('alt', '')}")
+    return re.sub(r"<[^>]+>", " ", "\n".join(parts))
+
+
+def _key_findings_first(nb):
+    """A copy of ``nb`` with cells tagged ``key-findings`` right after the title cell."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    tagged = [c for c in nb.cells if "key-findings" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        return nb
+    rest = [c for c in nb.cells if c not in tagged]
+    first = next((i for i, c in enumerate(rest) if c.get("cell_type") == "markdown"), -1)
+    nb.cells = rest[: first + 1] + tagged + rest[first + 1 :]
+    return nb
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', re.S)
+
+
+def _add_toc(body: str) -> str:
+    """Insert a table of contents (the report's level-2 headings) at ``<!--us-toc-->``."""
+    import html as _html
+
+    heads = [(i, re.sub(r"<[^>]+>", "", t).strip()) for i, t in _H2.findall(body)]
+    heads = [(i, t) for i, t in heads if t and i != "key-findings"]
+    if len(heads) < 2:
+        return body.replace("<!--us-toc-->", "")
+    items = "".join(
+        f'<li><a href="#{_html.escape(i)}">{_html.escape(_html.unescape(t))}</a></li>'
+        for i, t in heads
+    )
+    nav = f'<nav class="us-toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+    kf = body.find('<section class="us-key-findings">')
+    if kf >= 0:  # contents follow the key findings
+        end = body.find("</section>", kf) + len("</section>")
+        return (
+            body.replace("<!--us-toc-->", "", 1)[: end - len("<!--us-toc-->")]
+            + nav
+            + (body.replace("<!--us-toc-->", "", 1)[end - len("<!--us-toc-->") :])
+        )
+    return body.replace("<!--us-toc-->", nav, 1)
