@@ -52,6 +52,12 @@ class Limits:
         Nodes of the document with every alias expanded ("billion laughs").
     max_yaml_depth : int
         Nesting depth of YAML / JSON.
+
+    Examples
+    --------
+    >>> tight = Limits(max_rows=2)
+    >>> tight.max_rows, DEFAULT_LIMITS.max_rows > tight.max_rows
+    (2, True)
     """
 
     max_file_bytes: int = 1 << 30

@@ -51,6 +51,11 @@ class Problem:
         What was expected, in plain language.
     severity : str
         ``"error"`` (default) or ``"warning"``.
+
+    Examples
+    --------
+    >>> print(Problem("inv.csv", 3, "budget_eur", "-200", "a non-negative amount"))
+    inv.csv, row 3, column 'budget_eur': got '-200', expected a non-negative amount
     """
 
     file: str
@@ -78,6 +83,12 @@ class ValidationError(ValueError):
     ----------
     problems : list of Problem
         Every problem found, in file order.
+
+    Examples
+    --------
+    >>> e = ValidationError([Problem("a.csv", 2, "x", "?", "a number")], "a.csv")
+    >>> len(e.problems), str(e).splitlines()[0]
+    (1, '1 problem(s) in a.csv:')
     """
 
     def __init__(self, problems: Iterable[Problem], what: str = "input"):

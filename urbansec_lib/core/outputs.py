@@ -74,7 +74,14 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame, index: bool = False, **kw: Any) -> bytes:
-    """UTF-8 CSV bytes of ``df`` with formula prefixes neutralised (``\\n`` line ends)."""
+    """UTF-8 CSV bytes of ``df`` with formula prefixes neutralised (``\\n`` line ends).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"a": ["=HYPERLINK(1)", "ok"]}))
+    b"a\\n'=HYPERLINK(1)\\nok\\n"
+    """
     safe = neutralise_formulas(df.reset_index() if index else df)
     return safe.to_csv(index=False, lineterminator="\n", **kw).encode("utf-8")
 
@@ -189,7 +196,16 @@ _PROTECTED: list[Path] = []
 
 def protect_raw(path: str | Path) -> None:
     """Declare a folder as raw input (never an output); study workspaces declare theirs
-    when they are loaded."""
+    when they are loaded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()) / "mine" / "raw"
+    >>> protect_raw(d)
+    >>> d in raw_roots()
+    True
+    """
     p = Path(path)
     if p not in _PROTECTED:
         _PROTECTED.append(p)
@@ -198,7 +214,13 @@ def protect_raw(path: str | Path) -> None:
 def raw_roots() -> list[Path]:
     """Folders that are never an output: every ``data/raw`` known (``$URBANSEC_DATA``,
     ``$URBANSEC_HOME``, the nearest ``urbansec.toml`` at or above the current folder, the
-    repository's demo, and every workspace loaded in this process)."""
+    repository's demo, and every workspace loaded in this process).
+
+    Examples
+    --------
+    >>> all(isinstance(p, Path) for p in raw_roots())
+    True
+    """
     roots = []
     for var, sub in (("URBANSEC_DATA", ("raw",)), ("URBANSEC_HOME", ("data", "raw"))):
         env = os.environ.get(var)

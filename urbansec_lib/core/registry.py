@@ -189,6 +189,12 @@ class UnitRecord:
         LAU degree of urbanisation (1 city, 2 town/suburb, 3 rural).
     sources : tuple of str
         The code lists the record comes from.
+
+    Examples
+    --------
+    >>> r = load_registry().lookup("ES300")
+    >>> r.unit_id, r.level
+    ('ES300', 'nuts3')
     """
 
     unit_id: str
@@ -233,7 +239,16 @@ class UnitRecord:
 
 
 class UnknownUnitError(ValidationError):
-    """A code that is not in the official lists, or whose official name differs."""
+    """A code that is not in the official lists, or whose official name differs.
+
+    Examples
+    --------
+    >>> try:
+    ...     load_registry().lookup("XX999")
+    ... except UnknownUnitError as e:
+    ...     print(type(e).__name__, e.problems[0].column)
+    UnknownUnitError unit_id
+    """
 
 
 def _opt(v) -> str | None:

@@ -59,6 +59,15 @@ class Table:
     rownums : ndarray
         Row number of each data row as a spreadsheet shows it.
     encoding, delimiter, sha256, sheet : str
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("id,n\\na,1\\n\\nb,2\\n")
+    >>> t = read_table(p)
+    >>> t.header, t.frame()["n"].tolist(), t.frame().attrs["source_row"]
+    (['id', 'n'], ['1', '2'], [2, 4])
     """
 
     file: str
@@ -126,7 +135,16 @@ class Table:
 def read_grid(
     path: str | Path, label: str | None = None, sheet: str | int | None = None, **kw: Any
 ) -> pd.DataFrame:
-    """:func:`read_table` as a grid of strings (index = spreadsheet row, row 1 = header)."""
+    """:func:`read_table` as a grid of strings (index = spreadsheet row, row 1 = header).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("id;n\\na;1\\n")
+    >>> read_grid(p).values.tolist()
+    [['id', 'n'], ['a', '1']]
+    """
     return read_table(path, label=label, sheet=sheet, **kw).grid()
 
 
@@ -139,7 +157,17 @@ def read_frame(
 ) -> pd.DataFrame:
     """:func:`read_table` as a string frame with the header as columns (blank rows dropped;
     ``attrs["source_row"]`` holds each row's spreadsheet row number; ``infer``: see
-    :meth:`Table.frame`)."""
+    :meth:`Table.frame`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("id,n\\na,1\\nb,2\\n")
+    >>> df = read_frame(p)
+    >>> df["n"].tolist(), df.attrs["source_row"]
+    (['1', '2'], [2, 3])
+    """
     return read_table(path, label=label, sheet=sheet, **kw).frame(infer=infer)
 
 
@@ -395,6 +423,17 @@ def read_table(
     ValidationError
         Unreadable, empty, binary, mixed-encoding, malformed, too large, a zip bomb, a
         formula without a cached value, ``.xls`` (legacy) workbooks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("a,b\\n1,2\\n3,4\\n".encode())
+    >>> try:
+    ...     read_table(p, limits=Limits(max_rows=1))
+    ... except ValidationError as e:
+    ...     print(e.problems[0].expected)
+    at most 1 rows
     """
     if data is None:
         if path is None:

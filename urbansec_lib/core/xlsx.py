@@ -70,7 +70,13 @@ def _col_index(letters: str) -> int:
 
 
 def col_letter(pos: int) -> str:
-    """Spreadsheet column letter of a 0-based position (0 -> ``A``, 26 -> ``AA``)."""
+    """Spreadsheet column letter of a 0-based position (0 -> ``A``, 26 -> ``AA``).
+
+    Examples
+    --------
+    >>> col_letter(0), col_letter(25), col_letter(26)
+    ('A', 'Z', 'AA')
+    """
     s, n = "", pos + 1
     while n:
         n, r = divmod(n - 1, 26)
@@ -126,6 +132,13 @@ def check_xlsx(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> list
     Raises
     ------
     ValidationError
+
+    Examples
+    --------
+    >>> import io, openpyxl
+    >>> wb = openpyxl.Workbook(); wb.active["A1"] = "id"; buf = io.BytesIO(); wb.save(buf)
+    >>> check_xlsx(buf.getvalue(), "t.xlsx")
+    ['Sheet']
     """
     _check_zip(data, label, limits)
     from openpyxl import load_workbook
@@ -161,7 +174,15 @@ def check_xlsx(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> list
 
 
 def xlsx_sheets(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """Sheet names of a workbook (after the zip-bomb checks)."""
+    """Sheet names of a workbook (after the zip-bomb checks).
+
+    Examples
+    --------
+    >>> import io, openpyxl
+    >>> wb = openpyxl.Workbook(); wb.active.title = "inventory"; buf = io.BytesIO(); wb.save(buf)
+    >>> xlsx_sheets(buf.getvalue(), "t.xlsx")
+    ['inventory']
+    """
     _check_zip(data, label, limits)
     from openpyxl import load_workbook
 
