@@ -399,6 +399,10 @@ def read_yaml_mapping(path, file: str | None = None) -> dict:
 
     Example
     -------
-    >>> read_yaml_mapping("missing.yaml")  # doctest: +SKIP
+    >>> try:
+    ...     read_yaml_mapping("missing.yaml")
+    ... except ValidationError as e:
+    ...     print(e.problems[0].file)
+    missing.yaml
     """
     return read_yaml(path, label=file or str(path), mapping=True)

@@ -13,8 +13,16 @@ COINr describes an index with two tables:
 
 Example
 -------
->>> fw = imeta_to_framework("iMeta.csv", id="tai", name="TAI")  # doctest: +SKIP
->>> data, fw, groups = read_coinr("iData.csv", "iMeta.csv")  # doctest: +SKIP
+>>> import tempfile
+>>> import pandas as pd
+>>> from urbansec_lib.model.framework import load_framework
+>>> fw = load_framework()
+>>> tidy = pd.DataFrame({"unit_id": "A", "indicator_id": [i.id for i in fw.indicators],
+...     "value": 1.0})
+>>> idata, imeta = write_coinr(tidy, fw, tempfile.mkdtemp())  # iData.csv, iMeta.csv
+>>> data, fw2, groups = read_coinr(idata, imeta)
+>>> len(data) == len(fw.indicators), [d.id for d in fw2.dimensions] == [d.id for d in fw.dimensions]
+(True, True)
 """
 
 from __future__ import annotations
@@ -61,6 +69,18 @@ class CoinrTables(tuple):
         ``unit_id``, ``period`` and one column per denominator (iMeta
         ``Type = Denominator``), the form ``score(denominators=...)`` takes; empty
         columns when iMeta declares none.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
+    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
+    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> data = pd.DataFrame({"uCode": ["A", "B"], "uName": ["A", "B"], "x1": [1, 2], "x2": [3, 4]})
+    >>> t = read_coinr(data, meta)
+    >>> data_tidy, fw, groups = t
+    >>> data_tidy.shape, [i.id for i in fw.indicators], t.denominators.columns.tolist()
+    ((4, 4), ['x1', 'x2'], ['unit_id', 'period'])
     """
 
     data: pd.DataFrame
@@ -145,8 +165,15 @@ def read_coinr(
 
     Example
     -------
-    >>> data, fw, groups = read_coinr("ASEM_iData.csv", "ASEM_iMeta.csv")  # doctest: +SKIP
-    >>> read_coinr("ASEM_iData.csv", "ASEM_iMeta.csv").denominators  # doctest: +SKIP
+    >>> meta = pd.DataFrame({"iCode": ["idx", "d", "x1", "x2", "pop"],
+    ...     "Level": [3, 2, 1, 1, None], "Direction": [1, 1, 1, 1, None],
+    ...     "Weight": [1, 1, 1, 1, None], "Parent": [None, "idx", "d", "d", None],
+    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator", "Denominator"]})
+    >>> idata = pd.DataFrame({"uCode": ["A", "B"], "x1": [1, 2], "x2": [3, None],
+    ...     "pop": [10, 20]})
+    >>> data, fw, groups = read_coinr(idata, meta)
+    >>> data["value"].tolist(), read_coinr(idata, meta).denominators["pop"].tolist()
+    ([1.0, 2.0, 3.0, nan], [10.0, 20.0])
     """
     fw = imeta_to_framework(imeta_path, **kw)
     idata, fname = _read_table(idata_path, "iData")
@@ -190,6 +217,18 @@ def write_coinr(
 
     ``Time`` is written when the data has more than one period. Returns the written paths
     (``iData.csv`` + ``iMeta.csv``, or ``coinr.xlsx`` with sheets iData and iMeta).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
+    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
+    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> import tempfile
+    >>> fw = imeta_to_framework(meta)
+    >>> tidy = pd.DataFrame({"unit_id": ["A", "A"], "indicator_id": ["x1", "x2"], "value": [1.0, 2.0]})
+    >>> [p.name for p in write_coinr(tidy, fw, tempfile.mkdtemp())]
+    ['iData.csv', 'iMeta.csv']
     """
     if fmt not in ("csv", "xlsx"):
         raise ValueError("fmt must be 'csv' or 'xlsx'")
@@ -253,7 +292,14 @@ def export_to_excel(prof: Any, path: str | Path, analysis: dict | None = None) -
 
     Example
     -------
-    >>> export_to_excel(prof, "coin_export.xlsx")  # doctest: +SKIP
+    >>> import tempfile, openpyxl
+    >>> from urbansec_lib.engine.scoring import example_data, score
+    >>> from urbansec_lib.model.framework import load_framework
+    >>> fw = load_framework()
+    >>> prof = score(example_data(fw), fw)
+    >>> p = export_to_excel(prof, Path(tempfile.mkdtemp()) / "coin_export.xlsx")
+    >>> openpyxl.load_workbook(p, read_only=True).sheetnames[:2]
+    ['iMeta', 'Data_Raw']
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -311,6 +357,8 @@ def read_coin_tool(path: str | Path, **kw: Any) -> CoinrTables:
     Example
     -------
     >>> data, fw, groups = read_coin_tool("coin_tool.xlsx")  # doctest: +SKIP
+
+    (Skipped: it needs a COIN Tool workbook; tests/test_coinr_parity.py reads one.)
     """
     p = Path(path)
     data = read_bytes(p, p.name)

@@ -147,6 +147,16 @@ def imeta_document(
         Every problem with its row (header = row 1): missing columns, duplicate codes,
         unknown parents, a parent that is an indicator, directions other than +-1,
         negative weights, unknown types, more or less than one root, level mismatches.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
+    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
+    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> doc, fname, rows, seen = imeta_document(meta)
+    >>> [d["id"] for d in doc["dimensions"]], seen["x2"]
+    (['d1'], 5)
     """
     df, fname = _read_table(imeta, "iMeta")
     problems: list[Problem] = []
@@ -322,6 +332,21 @@ def check_levels(fw: Any, fname: str, rows: dict, seen: dict) -> None:
     """Raise when an iMeta ``Level`` differs from the level the tree gives its node.
 
     ``fw`` is the framework built from :func:`imeta_document`'s document.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
+    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
+    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> from urbansec_lib.model.framework import Framework
+    >>> doc, fname, rows, seen = imeta_document(meta)
+    >>> rows["x1"]["Level"] = 2  # the tree puts x1 at level 1
+    >>> try:
+    ...     check_levels(Framework.from_dict(doc), fname, rows, seen)
+    ... except ValidationError as e:
+    ...     print(e.problems[0].row, e.problems[0].expected)
+    4 level 1 (from the tree)
     """
     meta = fw.meta().set_index("iCode")["Level"]
     lv = [

@@ -111,6 +111,13 @@ class Indicator:
         The indicator's own normalisation (COINr ``indiv_specs``): ``{"method": ...,
         **params}``, e.g. ``{"method": "goalposts", "goalposts": [0, 100]}``; used by
         :func:`urbansec_lib.scoring.score` instead of the global method.
+
+    Examples
+    --------
+    >>> from urbansec_lib.model.framework import load_framework
+    >>> ind = load_framework().indicators[0]
+    >>> isinstance(ind, Indicator), ind.direction in (1, -1)
+    (True, True)
     """
 
     id: str
@@ -161,6 +168,13 @@ class Dimension:
         Indicators directly under this node.
     parent : str or None
         Id of the parent node (``None`` for top-level dimensions under the root).
+
+    Examples
+    --------
+    >>> from urbansec_lib.model.framework import load_framework
+    >>> dim = load_framework().dimensions[0]
+    >>> isinstance(dim, Dimension), len(dim.indicators) > 0
+    (True, True)
     """
 
     id: str
