@@ -39,12 +39,15 @@ before the next notebook: a failure can leave half-done state behind.
 
 Example
 -------
+>>> import tempfile, pathlib
 >>> from urbansec_lib.executor import WarmExecutor
->>> with WarmExecutor() as ex:                                    # doctest: +SKIP
-...     nb, err = ex.execute("notebooks/city_self_assessment.ipynb",
-...                          {"unit_id": "ES001C", "data_dir": "data"})
-...     nb2, err2 = ex.execute("notebooks/city_self_assessment.ipynb",
-...                            {"unit_id": "FI001C", "data_dir": "data"})
+>>> from urbansec_lib.publish.unit_report import example_notebook
+>>> nb_path = example_notebook(pathlib.Path(tempfile.mkdtemp()) / "example.ipynb")
+>>> with WarmExecutor() as ex:  # one kernel, two notebooks
+...     nb, err = ex.execute(nb_path, {"unit_id": "ES001C"})
+...     nb2, err2 = ex.execute(nb_path, {"unit_id": "FI001C"})
+>>> err is None and err2 is None, ex.notebooks_run
+(True, 2)
 """
 
 from __future__ import annotations
@@ -244,11 +247,14 @@ class WarmExecutor:
 
     Example
     -------
-    >>> ex = WarmExecutor(timeout=600)                               # doctest: +SKIP
-    >>> nb, err = ex.execute("notebooks/tiny.ipynb", {"unit_id": "AA1"})  # doctest: +SKIP
-    >>> err is None, nb.metadata.papermill.parameters["unit_id"]    # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> from urbansec_lib.publish.unit_report import example_notebook
+    >>> nb_path = example_notebook(pathlib.Path(tempfile.mkdtemp()) / "tiny.ipynb")
+    >>> ex = WarmExecutor(timeout=600)
+    >>> nb, err = ex.execute(nb_path, {"unit_id": "AA1"})
+    >>> err is None, nb.metadata.papermill.parameters["unit_id"]
     (True, 'AA1')
-    >>> ex.close()                                                   # doctest: +SKIP
+    >>> ex.close()
     """
 
     def __init__(
@@ -565,8 +571,8 @@ def get_executor(kernel_name: str = "python3", timeout: int | None = 600) -> War
 
     Example
     -------
-    >>> ex = get_executor()                                          # doctest: +SKIP
-    >>> ex is get_executor()                                         # doctest: +SKIP
+    >>> ex = get_executor()  # the kernel itself starts at the first execute()
+    >>> ex is get_executor()
     True
     """
     global _exit_hooked_pid
@@ -600,7 +606,14 @@ def get_executor(kernel_name: str = "python3", timeout: int | None = 600) -> War
 
 
 def close_executors() -> None:
-    """Shut down every kernel started through :func:`get_executor` in this process."""
+    """Shut down every kernel started through :func:`get_executor` in this process.
+
+    Examples
+    --------
+    >>> close_executors()  # every warm kernel of this process is shut down
+    >>> _all
+    []
+    """
     if _exit_hooked_pid != os.getpid():
         return
     with _all_lock:

@@ -31,7 +31,16 @@ def _uses_synthetic(sources, datasets) -> bool:
 
 
 def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
+    """Hex sha256 of a file's bytes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = p.write_bytes(b"abc")
+    >>> sha256_file(p)[:12]
+    'ba7816bf8f01'
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -173,6 +182,16 @@ def show_figure(fig, alt: str, dpi: int = 110, title: str | None = None) -> None
     shown as the figure's caption; ``alt`` should state the finding, not only the topic. A
     figure wider than :data:`MAX_FIGURE_PX` is rendered at a lower resolution so that it
     fits the page.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2, 3])
+    >>> show_figure(fig, alt="A rising line.", title="Example")  # in a notebook: the image
+    <IPython.core.display.Image object>
     """
     import io
 

@@ -22,6 +22,15 @@ def render_html(nb, context: dict[str, Any]) -> str:
     ``context`` fills the title block and reproducibility footer (title, unit_id,
     unit_name, study, date, sources, run_id, code_version, parameters_json, inputs,
     packages, manifest_relpath).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells = [nbformat.v4.new_markdown_cell("# A study\\n\\nKey finding: none.")]
+    >>> html = render_html(nb, {"title": "A study", "unit_id": "BE212"})
+    >>> html.lstrip().lower().startswith("<!doctype html>"), "A study" in html
+    (True, True)
     """
     exporter = _html_exporter()
     nb = _key_findings_first(nb)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.defaults import config_above
 from ..core.errors import Problem, ValidationError
 from ..inputs.workspace import project_root
 from .recorder import sha256_file
@@ -29,7 +30,14 @@ from .unit_report import _notebook_path, run_unit
 # ------------------------------------------------------------------ reproduce
 @dataclass
 class ReproduceResult:
-    """Outcome of :func:`reproduce`: changed inputs and differing numbers, per study."""
+    """Outcome of :func:`reproduce`: changed inputs and differing numbers, per study.
+
+    Examples
+    --------
+    >>> r = ReproduceResult(Path("manifest.json"), [], ["s.x: 1 != 2"], ["s"])
+    >>> r.identical, r.summary().splitlines()[-1]
+    (False, '  NOT identical')
+    """
 
     manifest: Path
     changed_inputs: list[str]
@@ -84,7 +92,19 @@ _MANIFEST_ENTRY = {
 def read_manifest(path: str | Path) -> dict[str, dict]:
     """The ``studies`` of a report manifest, validated (located errors, never a traceback):
     valid JSON, a ``studies`` mapping whose entries hold every field :func:`reproduce`
-    needs with the right type, safe unit ids and relative result paths."""
+    needs with the right type, safe unit ids and relative result paths.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "manifest.json"
+    >>> _ = p.write_text(json.dumps({"studies": {"s": {"study": "s", "unit_id": "../x"}}}))
+    >>> try:
+    ...     read_manifest(p)
+    ... except ValidationError as e:
+    ...     print(len(e.problems), e.problems[-1].column)
+    7 studies.s.unit_id
+    """
     from ..core.ingest import NAME_PATTERN, read_json
 
     f = str(path)
@@ -130,10 +150,26 @@ def reproduce(
 
     Inputs whose sha256 changed since the report are named; the study is re-executed
     with the recorded parameters into a temporary directory and its results compared
-    with the original (relative tolerance ``rtol``, default 1e-9: same numbers).
+    with the original (relative tolerance ``rtol``, default 1e-9: same numbers). ``root``
+    (default: the workspace holding the manifest, else the project) is where the
+    manifest's relative paths start.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from urbansec_lib.publish.unit_report import example_notebook
+    >>> root = Path(tempfile.mkdtemp()); (root / "data").mkdir()
+    >>> nb = str(example_notebook(root / "example.ipynb"))
+    >>> from urbansec_lib.publish.unit_report import run_unit
+    >>> _ = run_unit(nb, "BE212", root=root)
+    >>> reproduce(root / "reports" / "BE212" / "manifest.json", root=root).identical
+    True
     """
     manifest_path = Path(manifest_path)
-    root = Path(root or project_root())
+    # the workspace holding the manifest (its urbansec.toml), else the project
+    cfg = config_above(manifest_path.parent) if root is None else None
+    root = Path(root or (cfg.parent if cfg is not None else project_root()))
     entries = read_manifest(manifest_path)
     if study is not None and study not in entries:
         raise ValidationError(

@@ -33,7 +33,16 @@ from .unit_report import _notebook_path, new_run_id, run_unit
 # ------------------------------------------------------------------ batch
 @dataclass
 class RunSummary:
-    """Outcome of a batch run (one row per unit in :attr:`table`)."""
+    """Outcome of a batch run (one row per unit in :attr:`table`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"unit_id": ["A", "B"], "status": ["ok", "failed"], "error": [None, "x"]})
+    >>> s = RunSummary("r1", "demo", t, Path("summary.json"), 1.0)
+    >>> s.ok, s.failed
+    (False, ['B'])
+    """
 
     run_id: str
     study: str
@@ -126,6 +135,17 @@ def run(
     Returns
     -------
     RunSummary, also written to ``reports/_runs/<run-id>/summary.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from urbansec_lib.publish.unit_report import example_notebook
+    >>> root = Path(tempfile.mkdtemp()); (root / "data").mkdir()
+    >>> nb = str(example_notebook(root / "example.ipynb"))
+    >>> s = run(nb, ["BE212", "ES300"], root=root, jobs=1, progress=False)
+    >>> s.ok, sorted(s.table["unit_id"])
+    (True, ['BE212', 'ES300'])
     """
     if engine not in ("papermill", "warm"):
         raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
@@ -246,7 +266,17 @@ def _tick(bar, results: list[dict[str, Any]]) -> None:
 
 
 def failed_units(run_id: str, reports_dir: str | Path | None = None) -> tuple[str, list[str]]:
-    """Study and failed unit ids of an earlier run (for ``--retry-failed``)."""
+    """Study and failed unit ids of an earlier run (for ``--retry-failed``).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "_runs" / "r1").mkdir(parents=True)
+    >>> doc = {"study": "demo", "failed": ["B"]}  # as run() writes it, in short
+    >>> _ = (d / "_runs" / "r1" / "summary.json").write_text(json.dumps(doc))
+    >>> failed_units("r1", d)
+    ('demo', ['B'])
+    """
     reports_dir = Path(reports_dir or project_root() / "reports")
     from ..core.ingest import check_name, read_json
 

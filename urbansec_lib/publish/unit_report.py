@@ -26,9 +26,53 @@ from .render import render_html
 
 
 def new_run_id() -> str:
-    """A sortable run id: UTC timestamp + short random suffix."""
+    """A sortable run id: UTC timestamp + short random suffix.
+
+    Examples
+    --------
+    >>> import re
+    >>> bool(re.fullmatch(r"[0-9A-Za-z_-]+", new_run_id()))
+    True
+    """
     return _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
+
+def example_notebook(path: str | Path) -> Path:
+    """Write the smallest study notebook there is: a ``parameters`` cell and one recorded
+    number (what every study notebook holds: see CONTRIBUTING.md, "Studies").
+
+    Examples
+    --------
+    >>> import tempfile, papermill
+    >>> nb = example_notebook(Path(tempfile.mkdtemp()) / "example.ipynb")
+    >>> sorted(papermill.inspect_notebook(str(nb)))
+    ['data_dir', 'results_path', 'seed', 'unit_id']
+    """
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    params = 'unit_id = "X"\ndata_dir = "data"\nseed = 0\nresults_path = ""'
+    body = (
+        "from IPython.display import Markdown, display\n"
+        "import urbansec_lib as us\n"
+        "rec = us.reports.Recorder(results_path)\n"
+        'rec.record("answer", 42)\n'
+        'display(Markdown(f"The answer for {unit_id} is 42."))'
+    )
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Example study\n\nOne recorded number."),
+        nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(body),
+    ]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
 
 
 # ------------------------------------------------------------------ one unit
@@ -104,6 +148,17 @@ def run_unit(
     After the privacy scan the report linter (:mod:`urbansec_lib.lint_report`) reads the
     HTML; with ``lint=True`` (default) a report with findings is written but its status is
     "blocked" (exception ``ReportLintFailed``, the findings in the message).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from urbansec_lib.publish.unit_report import example_notebook
+    >>> root = Path(tempfile.mkdtemp()); (root / "data").mkdir()
+    >>> nb = str(example_notebook(root / "example.ipynb"))
+    >>> status = run_unit(nb, "BE212", root=root)
+    >>> status["status"], Path(status["html"]).name
+    ('ok', 'example.html')
     """
     import nbformat
     import papermill as pm
