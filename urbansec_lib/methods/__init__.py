@@ -15,7 +15,20 @@ staggered
     Staggered adoption: difference-in-differences when areas adopt a programme at
     different times.
 synthetic_control
-    Synthetic control and synthetic difference-in-differences for one treated unit.
+    Synthetic control and synthetic difference-in-differences for one treated unit (the
+    public face of the ``synth_*`` modules and ``sdid``).
+synth_weights
+    Donor weights: least squares on the unit simplex and the outer V search.
+synth_fit
+    Synthetic control data preparation and the nested W / V fit.
+synth_inference
+    Placebo-in-space permutation inference and leave-one-out refits.
+synth_results
+    The synthetic control result object.
+synth_plots
+    Plots of synthetic control and synthetic DiD results.
+sdid
+    Synthetic difference-in-differences (Arkhangelsky et al. 2021).
 multilevel
     Respondent-level multilevel models: feeling safe and collective efficacy (pilot
     survey).
@@ -36,6 +49,12 @@ __all__ = [
     "wildboot",
     "staggered",
     "synthetic_control",
+    "synth_weights",
+    "synth_fit",
+    "synth_inference",
+    "synth_results",
+    "synth_plots",
+    "sdid",
     "multilevel",
     "omitted_variable",
     "demean",
