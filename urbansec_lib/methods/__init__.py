@@ -13,7 +13,25 @@ wildboot
     Wild cluster bootstrap for inference with few clusters.
 staggered
     Staggered adoption: difference-in-differences when areas adopt a programme at
-    different times.
+    different times (the public face of the modules below).
+group_time
+    Callaway & Sant'Anna group-time average treatment effects (``att_gt``).
+group_time_results
+    ATT(g, t) results and their aggregations.
+drdid
+    2x2 panel DiD estimators with influence functions (DRDID).
+multiplier_bootstrap
+    The multiplier bootstrap of the R package ``did``.
+staggered_panel
+    Staggered-adoption panel checks and exact two-way fixed effects.
+staggered_plots
+    Event-time plots of staggered-adoption results.
+sunab
+    Sun & Abraham interaction-weighted event study.
+bacon
+    Goodman-Bacon decomposition of the TWFE coefficient.
+rollout
+    A staggered rollout evaluated end to end.
 synthetic_control
     Synthetic control and synthetic difference-in-differences for one treated unit (the
     public face of the ``synth_*`` modules and ``sdid``).
@@ -48,6 +66,15 @@ __all__ = [
     "fixed_effects",
     "wildboot",
     "staggered",
+    "group_time",
+    "group_time_results",
+    "drdid",
+    "multiplier_bootstrap",
+    "staggered_panel",
+    "staggered_plots",
+    "sunab",
+    "bacon",
+    "rollout",
     "synthetic_control",
     "synth_weights",
     "synth_fit",
