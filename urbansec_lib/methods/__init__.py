@@ -6,7 +6,20 @@ May import from: ``core``, ``model``, ``inputs``, ``engine`` (and its own module
 Modules
 -------
 impact
-    Impact evaluation of local security interventions.
+    Impact evaluation of local security interventions (the public face of the modules
+    below, of ``synthetic_control`` and ``staggered``).
+diff_in_diff
+    Difference-in-differences: 2x2 or two-way fixed effects (``did``).
+leads_lags
+    Event study: leads, lags and the pre-trend test (``event_study``).
+ordinal
+    Ordinal (ordered logit / probit) difference-in-differences.
+time_series
+    Interrupted time series (``its``).
+displacement
+    The Weighted Displacement Difference test (``wdd``).
+power
+    Power and minimum detectable effect of a clustered survey DiD.
 fixed_effects
     Linear regression with fixed effects absorbed by demeaning (fast TWFE).
 wildboot
@@ -63,6 +76,12 @@ from .._lazy import lazy_modules
 
 __all__ = [
     "impact",
+    "diff_in_diff",
+    "leads_lags",
+    "ordinal",
+    "time_series",
+    "displacement",
+    "power",
     "fixed_effects",
     "wildboot",
     "staggered",
