@@ -22,6 +22,8 @@ power
     Power and minimum detectable effect of a clustered survey DiD.
 fixed_effects
     Linear regression with fixed effects absorbed by demeaning (fast TWFE).
+feols_result
+    The result object of ``feols``.
 wildboot
     Wild cluster bootstrap for inference with few clusters.
 staggered
@@ -68,8 +70,9 @@ omitted_variable
 demean
     The within transformation: fixed effects swept out by alternating projections.
 design
-    The shared core of the impact designs: result objects, argument checks, assumption
-    rows.
+    The shared core of the impact designs: result objects and their plots.
+design_checks
+    The impact designs' argument checks, assumption rows and small fitting helpers.
 """
 
 from .._lazy import lazy_modules
@@ -83,6 +86,7 @@ __all__ = [
     "displacement",
     "power",
     "fixed_effects",
+    "feols_result",
     "wildboot",
     "staggered",
     "group_time",
@@ -105,6 +109,7 @@ __all__ = [
     "omitted_variable",
     "demean",
     "design",
+    "design_checks",
 ]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import ImpactResult, _assumptions, _check, _figure, _Validator
+from .design import ImpactResult, _figure
+from .design_checks import _assumptions, _check, _Validator
 from .staggered_panel import _arg_error, _prepare, _twfe_ols, _within
 
 

@@ -11,10 +11,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from . import wildboot as _wb
-from .design import (
-    DiDResult,
-    EventStudyResult,
-    StaggeredTimingWarning,
+from .design import DiDResult, EventStudyResult, StaggeredTimingWarning
+from .design_checks import (
     _add_wb_columns,
     _assumptions,
     _check,

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import _ARGS, WDDResult, _assumptions, _check, _Validator
+from .design import WDDResult
+from .design_checks import _ARGS, _assumptions, _check, _Validator
 
 
 # --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import _assumptions, _check
+from .design_checks import _assumptions, _check
 from .drdid import _EPS, _ESTIMATORS, _pscore
 from .group_time_results import ATTgtResult
 from .multiplier_bootstrap import _ZERO_SE, _boot_summary, _bootstrap_draws, _ci_table

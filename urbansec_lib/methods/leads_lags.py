@@ -13,10 +13,10 @@ import pandas as pd
 
 from ..core.errors import Problem, ValidationError
 from . import fixed_effects as _fx
-from .design import (
+from .design import EventStudyResult
+from .design_checks import (
     _FRAME,
     _TABLE_COLUMNS,
-    EventStudyResult,
     _add_wb_columns,
     _assumptions,
     _check,

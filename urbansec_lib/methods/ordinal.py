@@ -12,8 +12,8 @@ from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime
 
-from .design import (
-    OrdinalDiDResult,
+from .design import OrdinalDiDResult
+from .design_checks import (
     _assumptions,
     _check,
     _cluster_check,

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
-from .design import _ARGS, _figure, _Validator
+from .design import _figure
+from .design_checks import _ARGS, _Validator
 
 
 # --------------------------------------------------------------------------------------

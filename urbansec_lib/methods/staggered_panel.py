@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import _covariate_design, _Validator
+from .design_checks import _covariate_design, _Validator
 
 
 # --------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import ImpactResult, _assumptions, _check
+from .design import ImpactResult
+from .design_checks import _assumptions, _check
 from .group_time_results import AggregatedATTResult
 from .staggered_panel import _arg_error, _drop_always_treated, _prepare, _twfe_ols
 from .staggered_plots import plot_event_time

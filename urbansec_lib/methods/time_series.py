@@ -10,8 +10,8 @@ import statsmodels.api as sm
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from .design import (
-    ITSResult,
+from .design import ITSResult
+from .design_checks import (
     _assumptions,
     _check,
     _complete_cases,
