@@ -10,7 +10,7 @@ from scipy import stats
 
 from .design import ImpactResult, _figure
 from .design_checks import _assumptions, _check, _Validator
-from .staggered_panel import _arg_error, _prepare, _twfe_ols, _within
+from .staggered_panel import _arg_error, _prepare, _t_inference, _twfe_ols, _within
 
 
 # --------------------------------------------------------------------------------------
@@ -211,10 +211,7 @@ def bacon_decomposition(
     return BaconResult(
         design="Two-way fixed effects DiD with its Goodman-Bacon decomposition",
         estimand=f"TWFE coefficient of {treated} on {outcome}",
-        estimate=est,
-        se=se,
-        ci=(est - crit * se, est + crit * se),
-        pvalue=float(2 * stats.t.sf(abs(est / se), G - 1)),
+        **_t_inference(est, se, crit, G - 1),
         n=n * T,
         msms_level=4,
         assumptions=_assumptions(checks),

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core.errors import Problem as Problem  # importable from here as before
 from ..core.errors import ValidationError as ValidationError
-from .design_checks import FEW_CLUSTERS, WEBB_BELOW, _wb_lines
+from .design_checks import FEW_CLUSTERS, WEBB_BELOW, _check_lines, _wb_lines
 
 __all__ = [
     "ImpactResult",
@@ -120,11 +120,7 @@ class ImpactResult:
                 "Reading     : the interval includes no effect; the data are compatible "
                 "with zero as well as with the effects inside the interval."
             )
-        lines.append("Checks:")
-        for row in self.assumptions.itertuples(index=False):
-            flag = {True: "ok ", False: "!! "}.get(row.passed, "-- ")
-            note = f" ({row.note})" if row.note else ""
-            lines.append(f"  [{flag}] {row.check}: {row.result}{note}")
+        lines += _check_lines(self.assumptions)
         lines.append("")
         lines.append(self.terms.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         return "\n".join(lines)

@@ -139,6 +139,16 @@ def _assumptions(rows: Iterable[dict]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=_ASSUMPTION_COLUMNS)
 
 
+def _check_lines(assumptions: pd.DataFrame) -> list[str]:
+    """``Checks:`` and one ``[ok ]`` / ``[!! ]`` / ``[-- ]`` line per assumption row."""
+    lines = ["Checks:"]
+    for row in assumptions.itertuples(index=False):
+        flag = {True: "ok ", False: "!! "}.get(row.passed, "-- ")
+        note = f" ({row.note})" if row.note else ""
+        lines.append(f"  [{flag}] {row.check}: {row.result}{note}")
+    return lines
+
+
 def _check(check: str, result: str, passed: bool | None, note: str = "") -> dict:
     return {"check": check, "result": result, "passed": passed, "note": note}
 

@@ -250,6 +250,21 @@ def _formula(outcome: str, regressors: Sequence[str], categorical: Sequence[str]
     return f"{outcome} ~ " + (" + ".join(terms) if terms else "1")
 
 
+def _params_frame(res, names: list, estimate: pd.Series, se: pd.Series) -> pd.DataFrame:
+    """term, estimate, se, ci_low, ci_high, pvalue for the fitted terms ``names``."""
+    ci = res.conf_int()
+    return pd.DataFrame(
+        {
+            "term": names,
+            "estimate": estimate.to_numpy(),
+            "se": se.to_numpy(),
+            "ci_low": ci.loc[names, 0].to_numpy(),
+            "ci_high": ci.loc[names, 1].to_numpy(),
+            "pvalue": res.pvalues[names].to_numpy(),
+        }
+    )
+
+
 def fit_multilevel(
     responses: pd.DataFrame,
     outcome: str,
@@ -301,18 +316,7 @@ def fit_multilevel(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = model.fit(reml=True, method=["lbfgs", "powell"])
-    ci = res.conf_int()
-    fe_names = list(res.fe_params.index)
-    params = pd.DataFrame(
-        {
-            "term": fe_names,
-            "estimate": res.fe_params.to_numpy(),
-            "se": res.bse_fe.to_numpy(),
-            "ci_low": ci.loc[fe_names, 0].to_numpy(),
-            "ci_high": ci.loc[fe_names, 1].to_numpy(),
-            "pvalue": res.pvalues[fe_names].to_numpy(),
-        }
-    )
+    params = _params_frame(res, list(res.fe_params.index), res.fe_params, res.bse_fe)
     s2u = float(res.cov_re.iloc[0, 0])
     s2n = float(res.vcomp[0]) if len(res.vcomp) else 0.0
     s2e = float(res.scale)
@@ -406,17 +410,7 @@ def fit_ordinal(
             cov_kwds={"groups": groups},
         )
     keep = [c for c in exog.columns if not c.startswith("unit_")]
-    ci = res.conf_int()
-    params = pd.DataFrame(
-        {
-            "term": keep,
-            "estimate": res.params[keep].to_numpy(),
-            "se": res.bse[keep].to_numpy(),
-            "ci_low": ci.loc[keep, 0].to_numpy(),
-            "ci_high": ci.loc[keep, 1].to_numpy(),
-            "pvalue": res.pvalues[keep].to_numpy(),
-        }
-    )
+    params = _params_frame(res, keep, res.params[keep], res.bse[keep])
     return OrdinalResult(outcome, params, n, u, k, False, notes)
 
 

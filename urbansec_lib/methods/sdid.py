@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from ..core.errors import Problem, ValidationError
-from .synth_fit import _ARGS, _FRAME, _rows, _unit_names
+from .synth_fit import _ARGS, _FRAME, _rows, _unit_names, _weights_table
 from .synth_plots import plot_synthetic_did
 
 _TERM_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "pvalue"]
@@ -225,15 +225,7 @@ class SyntheticDiDResult:
 
     def weights_table(self, min_weight: float = 0.0) -> pd.DataFrame:
         """Control-unit weights with names (data order, never sorted by weight)."""
-        w = self.unit_weights
-        out = pd.DataFrame(
-            {
-                "unit": w.index,
-                "name": [self.unit_names.get(u, str(u)) for u in w.index],
-                "weight": w.to_numpy(),
-            }
-        )
-        return out[out["weight"] > min_weight].reset_index(drop=True)
+        return _weights_table(self.unit_weights, self.unit_names, min_weight)
 
     def summary(self) -> str:
         pct = f"{100 * (1 - self.alpha):g}%"

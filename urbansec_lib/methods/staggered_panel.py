@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .design_checks import _covariate_design, _Validator
 
@@ -174,3 +175,13 @@ def _twfe_ols(
     df_k = effective_k(k, [n, T], [True, False], "fixest")
     factor = small_sample_factor(n * T, df_k, G, "fixest")
     return beta, factor * bread @ (scores.T @ scores) @ bread, G
+
+
+def _t_inference(est: float, se: float, crit: float, df: int) -> dict:
+    """estimate, se, the interval ``est -/+ crit * se`` and the two-sided t(df) p-value."""
+    return {
+        "estimate": est,
+        "se": se,
+        "ci": (est - crit * se, est + crit * se),
+        "pvalue": float(2 * stats.t.sf(abs(est / se), df)),
+    }

@@ -11,7 +11,7 @@ from scipy import stats
 from .design import ImpactResult
 from .design_checks import _assumptions, _check
 from .group_time_results import AggregatedATTResult
-from .staggered_panel import _arg_error, _drop_always_treated, _prepare, _twfe_ols
+from .staggered_panel import _arg_error, _drop_always_treated, _prepare, _t_inference, _twfe_ols
 from .staggered_plots import plot_event_time
 
 
@@ -257,14 +257,10 @@ def sun_abraham(
         ),
         _check("no anticipation", "assumed", None),
     ]
-    tq = crit
     return SunAbrahamResult(
         design="Sun & Abraham interaction-weighted event study (TWFE, cohort x event time)",
         estimand=f"average post-adoption effect on {outcome} (cohort-size weighted CATT)",
-        estimate=est,
-        se=est_se,
-        ci=(est - tq * est_se, est + tq * est_se),
-        pvalue=float(2 * stats.t.sf(abs(est / est_se), G - 1)),
+        **_t_inference(est, est_se, crit, G - 1),
         n=n * T,
         msms_level=4,
         assumptions=_assumptions(checks),

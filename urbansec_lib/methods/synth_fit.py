@@ -244,6 +244,18 @@ def _unit_names(data: pd.DataFrame, unit: str, unit_names: Any, used: list) -> d
     )
 
 
+def _weights_table(w: pd.Series, unit_names: dict, min_weight: float) -> pd.DataFrame:
+    """unit, name, weight for the weights above ``min_weight`` (data order, never sorted)."""
+    out = pd.DataFrame(
+        {
+            "unit": w.index,
+            "name": [unit_names.get(u, str(u)) for u in w.index],
+            "weight": w.to_numpy(),
+        }
+    )
+    return out[out["weight"] > min_weight].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------------------
 # Core fit
 # --------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from . import synth_inference as _inference
-from .synth_fit import _Fit, _SCData, _solve
+from .design_checks import _check_lines
+from .synth_fit import _Fit, _SCData, _solve, _weights_table
 from .synth_inference import LeaveOneOutResult, PlaceboResult
-from .synth_plots import _figure, _mark_treatment, _time_axis, plot_synthetic
+from .synth_plots import _figure, _finish, plot_synthetic
 
 
 # --------------------------------------------------------------------------------------
@@ -126,15 +126,7 @@ class SyntheticControlResult:
 
     def weights_table(self, min_weight: float = 0.0) -> pd.DataFrame:
         """Donor weights with unit names (donors in data order, never sorted by weight)."""
-        w = self.weights
-        out = pd.DataFrame(
-            {
-                "unit": w.index,
-                "name": [self.unit_names.get(u, str(u)) for u in w.index],
-                "weight": w.to_numpy(),
-            }
-        )
-        return out[out["weight"] > min_weight].reset_index(drop=True)
+        return _weights_table(self.weights, self.unit_names, min_weight)
 
     def summary(self) -> str:
         """Plain-text summary: fit, estimate, weights, predictor balance and checks."""
@@ -156,11 +148,7 @@ class SyntheticControlResult:
             )
         else:
             lines.append("Placebos    : not run (call .placebos() for the permutation p-value)")
-        lines.append("Checks:")
-        for row in self.assumptions.itertuples(index=False):
-            flag = {True: "ok ", False: "!! "}.get(row.passed, "-- ")
-            note = f" ({row.note})" if row.note else ""
-            lines.append(f"  [{flag}] {row.check}: {row.result}{note}")
+        lines += _check_lines(self.assumptions)
         lines.append("")
         lines.append("Donor weights (W > 0.001):")
         wt = self.weights_table(min_weight=0.001)
@@ -191,12 +179,12 @@ class SyntheticControlResult:
         s = self.series()
         ax.plot(s["time"], s["gap"], color="black", lw=1.6)
         ax.axhline(0, color="grey", lw=0.8)
-        _mark_treatment(ax, self.treatment_time)
-        _time_axis(ax)
-        ax.set_ylabel(
-            textwrap.fill(ylabel or f"treated minus synthetic ({self.outcome_label})", 42)
+        _finish(
+            ax,
+            self.treatment_time,
+            ylabel or f"treated minus synthetic ({self.outcome_label})",
+            title or f"{name}: gap to its synthetic control",
         )
-        ax.set_title(title or f"{name}: gap to its synthetic control")
         return fig
 
     # ---------------------------------------------------------------- refits
