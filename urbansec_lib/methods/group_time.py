@@ -43,6 +43,9 @@ def att_gt(
     period before ``g`` to ``t``. Reproduces the R package ``did`` 2.3.0 (``att_gt`` with
     ``panel=TRUE``, no anticipation, no sampling weights) to numerical precision.
 
+    Long because: the docstring documents sixteen options; the code is a short pipeline of
+    helpers (options, cohorts, ATT(g, t), standard errors, pre-test, checks).
+
     Parameters
     ----------
     df : pandas.DataFrame
@@ -112,143 +115,22 @@ def att_gt(
     >>> res.table().columns.tolist()[:7]
     ['group', 'time', 'e', 'att', 'se', 'ci_low', 'ci_high']
     """
-    problems = []
-    if control not in ("never", "not_yet"):
-        problems.append(("control", control, '"never" or "not_yet"'))
-    if method not in _ESTIMATORS:
-        problems.append(("method", method, '"dr", "ipw", "reg" or "dr_imp"'))
-    if base_period not in ("varying", "universal"):
-        problems.append(("base_period", base_period, '"varying" or "universal"'))
-    if weights_type not in ("rademacher", "mammen"):
-        problems.append(("weights_type", weights_type, '"rademacher" or "mammen"'))
-    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
-        problems.append(("alpha", alpha, "a number between 0 and 1"))
-    if isinstance(bootstrap, bool):
-        iters = 999 if bootstrap else 0
-    elif isinstance(bootstrap, int) and bootstrap >= 2:
-        iters = bootstrap
-    else:
-        iters = 0
-        problems.append(("bootstrap", bootstrap, "False, True or a number of draws >= 2"))
-    if cluster is not None and not iters:
-        problems.append(
-            ("cluster", cluster, "bootstrap=B as well (clustered SEs use the bootstrap)")
-        )
+    iters, problems = _check_options(
+        control, method, base_period, weights_type, alpha, bootstrap, cluster
+    )
     if cband and not iters:
         problems.append(("cband", cband, "bootstrap=B as well (uniform bands use the bootstrap)"))
     if problems:
-        from ..core.errors import Problem, ValidationError
-
-        raise ValidationError(
-            [Problem("<arguments>", None, a, v, e) for a, v, e in problems], what="arguments"
-        )
+        _raise(problems)
     p = _drop_always_treated(_prepare(df, outcome, unit, time, group, covariates, cluster))
-    times, first, Y = p.times, p.first, p.y
+    times, first, Y, glist = _cohorts(p, group, control)
     n, T = Y.shape
-    glist = np.unique(first[first > 0])
-    if not (first == 0).any():
-        latest = glist.max()
-        keep_t = times < latest
-        if control == "never":
-            warnings.warn(
-                "no never-treated units: the last cohort serves as comparison and periods "
-                "from its adoption on are dropped",
-                stacklevel=2,
-            )
-            first = np.where(first == latest, 0.0, first)
-        times, Y = times[keep_t], Y[:, keep_t]
-        p.x = None if p.x is None else p.x[:, keep_t]
-        T = len(times)
-        glist = glist[glist < latest]
-    glist = glist[glist > times[0]]
-    if len(glist) == 0 or T < 2:
-        raise _arg_error(group, None, "at least one cohort first treated after the first period")
     X = p.x if p.x is not None else np.ones((n, T, 1))
-    estimator = _ESTIMATORS[method]
-    universal = base_period == "universal"
-    tfac = 0 if universal else 1
-    rows: list[dict] = []
-    cols: list[np.ndarray] = []
-    overlap_max = 0.0
-    for g in glist:
-        before = np.flatnonzero(times < g)
-        if before.size == 0:
-            continue
-        gbase = int(before[-1])
-        treat = first == g
-        for ti in range(T - tfac):
-            cur = ti + tfac
-            pret = gbase if universal else ti
-            if control == "not_yet":
-                thr = times[max(ti, pret) + tfac]
-                comp = (first == 0) | ((first > thr) & (first != g))
-            else:
-                comp = first == 0
-            post = g <= times[cur]
-            if post:
-                pret = gbase
-            row = {"group": g, "time": times[cur], "post": int(post)}
-            if universal and pret == cur:
-                rows.append({**row, "att": 0.0})
-                cols.append(np.zeros(n))
-                continue
-            idx = treat | comp
-            n1 = int(idx.sum())
-            D = treat[idx].astype(float)
-            dy = Y[idx, cur] - Y[idx, pret]
-            Xs = X[idx, min(cur, pret)]
-            att = np.nan
-            col = np.full(n, np.nan)
-            if D.sum() > 0 and (1 - D).sum() > 0 and Xs.shape[1] == 1:
-                # no covariates: every estimator is the 2x2 DiD of means (closed form of
-                # the DRDID influence functions with an intercept-only design)
-                ptr, t_, c_ = D.mean(), D == 1, D == 0
-                mt, mc = dy[t_].mean(), dy[c_].mean()
-                att = float(mt - mc)
-                inf = np.where(t_, (dy - mt) / ptr, -(dy - mc) / (1 - ptr))
-                col = np.zeros(n)
-                col[idx] = inf * n / n1
-            elif D.sum() > 0 and (1 - D).sum() > 0:
-                try:
-                    if method in ("dr", "ipw", "dr_imp") and Xs.shape[1] > 1:
-                        ps = _pscore(D, Xs)
-                        overlap_max = max(overlap_max, float(ps.max()))
-                        if ps.max() >= 0.999:
-                            raise np.linalg.LinAlgError("overlap violated")
-                    att, inf = estimator(dy, D, Xs)
-                    col = np.zeros(n)
-                    col[idx] = inf * n / n1
-                except (np.linalg.LinAlgError, ValueError) as exc:  # singular / separation
-                    warnings.warn(f"ATT({g:g},{times[cur]:g}) not estimated: {exc}", stacklevel=2)
-                    att = np.nan
-            rows.append({**row, "att": att})
-            cols.append(col)
-    gt = pd.DataFrame(rows)
-    inf = np.column_stack(cols)
-    finite = np.isfinite(inf).all(axis=0)
-    se = np.full(inf.shape[1], np.nan)
-    se[finite] = np.sqrt(np.mean(inf[:, finite] ** 2, axis=0) / n)
-    se[se <= _ZERO_SE] = np.nan
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    crit = z
-    if iters:
-        m = n if p.cluster is None else int(p.cluster.max()) + 1
-        bres = _bootstrap_draws(inf[:, finite], iters, seed, weights_type, p.cluster)
-        bse, bcrit = _boot_summary(bres, m, alpha)
-        se_b = np.full(inf.shape[1], np.nan)
-        se_b[finite] = bse
-        se = np.where(np.isfinite(se), se_b, np.nan)
-        if cband:
-            crit = bcrit if np.isfinite(bcrit) else z
-    # Wald pre-test of the pre-treatment ATT(g,t)
-    pre = np.flatnonzero((gt["group"] > gt["time"]).to_numpy() & np.isfinite(se))
-    stat, pval = float("nan"), float("nan")
-    if pre.size:
-        V = inf[:, pre].T @ inf[:, pre] / n
-        if np.linalg.cond(V) < 1 / _EPS:
-            a = gt["att"].to_numpy()[pre]
-            stat = float(n * a @ np.linalg.solve(V, a))
-            pval = float(stats.chi2.sf(stat, pre.size))
+    gt, inf, overlap_max = _group_time_effects(
+        first, times, Y, X, glist, control, method, base_period == "universal"
+    )
+    se, crit = _standard_errors(inf, n, alpha, iters, seed, weights_type, p.cluster, cband)
+    pre, stat, pval = _pretest(gt, se, inf, n)
     lo, hi, pv = _ci_table(gt["att"], se, crit)
     gt["e"] = gt["time"] - gt["group"]
     gt = gt.assign(se=se, ci_low=lo, ci_high=hi, pvalue=pv)
@@ -257,35 +139,7 @@ def att_gt(
         if integer:
             gt[c] = gt[c].astype(int)
     gt = gt[["group", "time", "e", "att", "se", "ci_low", "ci_high", "pvalue", "post"]]
-    checks = [
-        _check(
-            "parallel pre-trends (Wald test: pre-treatment ATT(g,t) = 0)",
-            "no pre-treatment periods"
-            if not pre.size
-            else f"chi2({pre.size}) = {stat:.3g}, p = {pval:.3g}",
-            None if not np.isfinite(pval) else bool(pval >= 0.05),
-            "a small p-value signals diverging trends before adoption",
-        ),
-        _check(
-            "comparison group",
-            f"{'never-treated' if control == 'never' else 'not-yet-treated'} units; "
-            f"{int((first == 0).sum())} never-treated of {n}",
-            bool((first == 0).sum() >= 3) if control == "never" else None,
-        ),
-        _check(
-            "balanced panel",
-            f"{n} units x {T} periods; dropped {p.dropped.get('units_unbalanced', 0)} "
-            f"unbalanced and {p.dropped.get('units_always_treated', 0)} always-treated units",
-            None,
-        ),
-        _check("no anticipation", "assumed (effects start at the first treated period)", None),
-    ]
-    if method in ("dr", "ipw", "dr_imp") and p.x is not None:
-        checks.append(
-            _check(
-                "overlap (propensity score < 0.999)", f"max {overlap_max:.3f}", overlap_max < 0.999
-            )
-        )
+    checks = _checks(p, first, n, T, control, method, pre, stat, pval, overlap_max)
     result = ATTgtResult(
         design="Callaway & Sant'Anna staggered DiD (group-time ATT)",
         estimand=f"ATT(g,t) on {outcome}",
@@ -329,3 +183,215 @@ def att_gt(
             simple.pvalue,
         )
     return result
+
+
+def _raise(problems: list[tuple]) -> None:
+    from ..core.errors import Problem, ValidationError
+
+    raise ValidationError(
+        [Problem("<arguments>", None, a, v, e) for a, v, e in problems], what="arguments"
+    )
+
+
+def _check_options(control, method, base_period, weights_type, alpha, bootstrap, cluster):
+    """Check :func:`att_gt`'s options: (number of bootstrap draws, problems found)."""
+    problems = []
+    if control not in ("never", "not_yet"):
+        problems.append(("control", control, '"never" or "not_yet"'))
+    if method not in _ESTIMATORS:
+        problems.append(("method", method, '"dr", "ipw", "reg" or "dr_imp"'))
+    if base_period not in ("varying", "universal"):
+        problems.append(("base_period", base_period, '"varying" or "universal"'))
+    if weights_type not in ("rademacher", "mammen"):
+        problems.append(("weights_type", weights_type, '"rademacher" or "mammen"'))
+    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
+        problems.append(("alpha", alpha, "a number between 0 and 1"))
+    if isinstance(bootstrap, bool):
+        iters = 999 if bootstrap else 0
+    elif isinstance(bootstrap, int) and bootstrap >= 2:
+        iters = bootstrap
+    else:
+        iters = 0
+        problems.append(("bootstrap", bootstrap, "False, True or a number of draws >= 2"))
+    if cluster is not None and not iters:
+        problems.append(
+            ("cluster", cluster, "bootstrap=B as well (clustered SEs use the bootstrap)")
+        )
+    return iters, problems
+
+
+def _cohorts(p, group: str, control: str):
+    """Periods, first-treated periods, outcomes and cohorts to estimate.
+
+    Without never-treated units the last cohort becomes the comparison (``control="never"``)
+    and the periods from its adoption on are dropped, as did does.
+    """
+    times, first, Y = p.times, p.first, p.y
+    glist = np.unique(first[first > 0])
+    if not (first == 0).any():
+        latest = glist.max()
+        keep_t = times < latest
+        if control == "never":
+            warnings.warn(
+                "no never-treated units: the last cohort serves as comparison and periods "
+                "from its adoption on are dropped",
+                stacklevel=3,
+            )
+            first = np.where(first == latest, 0.0, first)
+        times, Y = times[keep_t], Y[:, keep_t]
+        p.x = None if p.x is None else p.x[:, keep_t]
+        glist = glist[glist < latest]
+    glist = glist[glist > times[0]]
+    if len(glist) == 0 or len(times) < 2:
+        raise _arg_error(group, None, "at least one cohort first treated after the first period")
+    return times, first, Y, glist
+
+
+def _group_time_effects(first, times, Y, X, glist, control, method, universal):
+    """ATT(g, t) for every cohort and period: the table, the influence functions (one
+    column per row) and the largest propensity score seen (overlap check).
+
+    The loop picks base period and comparison group as did does; each 2x2 estimate is
+    :func:`_att_2x2`.
+    """
+    n, T = Y.shape
+    estimator = _ESTIMATORS[method]
+    tfac = 0 if universal else 1
+    rows: list[dict] = []
+    cols: list[np.ndarray] = []
+    overlap_max = 0.0
+    for g in glist:
+        before = np.flatnonzero(times < g)
+        if before.size == 0:
+            continue
+        gbase = int(before[-1])
+        treat = first == g
+        for ti in range(T - tfac):
+            cur = ti + tfac
+            pret = gbase if universal else ti
+            if control == "not_yet":
+                thr = times[max(ti, pret) + tfac]
+                comp = (first == 0) | ((first > thr) & (first != g))
+            else:
+                comp = first == 0
+            post = g <= times[cur]
+            if post:
+                pret = gbase
+            row = {"group": g, "time": times[cur], "post": int(post)}
+            if universal and pret == cur:
+                rows.append({**row, "att": 0.0})
+                cols.append(np.zeros(n))
+                continue
+            idx = treat | comp
+            D = treat[idx].astype(float)
+            dy = Y[idx, cur] - Y[idx, pret]
+            Xs = X[idx, min(cur, pret)]
+            label = f"{g:g},{times[cur]:g}"
+            att, col, ps_max = _att_2x2(dy, D, Xs, idx, method, estimator, label)
+            if ps_max is not None:
+                overlap_max = max(overlap_max, ps_max)
+            rows.append({**row, "att": att})
+            cols.append(col)
+    return pd.DataFrame(rows), np.column_stack(cols), overlap_max
+
+
+def _att_2x2(dy, D, Xs, idx, method, estimator, label: str):
+    """One ATT(g, t): the estimate, its influence function over all units (scaled by
+    ``n / n1``) and the largest propensity score (None when none was fitted).
+
+    A singular fit, a separation or failed overlap (a propensity score >= 0.999) gives NaN
+    and a warning naming ``ATT(label)``.
+    """
+    n, n1 = idx.size, int(idx.sum())
+    if not (D.sum() > 0 and (1 - D).sum() > 0):
+        return np.nan, np.full(n, np.nan), None
+    ps_max = None
+    if Xs.shape[1] == 1:
+        # no covariates: every estimator is the 2x2 DiD of means (closed form of
+        # the DRDID influence functions with an intercept-only design)
+        ptr, t_, c_ = D.mean(), D == 1, D == 0
+        mt, mc = dy[t_].mean(), dy[c_].mean()
+        att = float(mt - mc)
+        inf = np.where(t_, (dy - mt) / ptr, -(dy - mc) / (1 - ptr))
+    else:
+        try:
+            if method in ("dr", "ipw", "dr_imp"):
+                ps = _pscore(D, Xs)
+                ps_max = float(ps.max())
+                if ps.max() >= 0.999:
+                    raise np.linalg.LinAlgError("overlap violated")
+            att, inf = estimator(dy, D, Xs)
+        except (np.linalg.LinAlgError, ValueError) as exc:  # singular / separation
+            warnings.warn(f"ATT({label}) not estimated: {exc}", stacklevel=4)
+            return np.nan, np.full(n, np.nan), ps_max
+    col = np.zeros(n)
+    col[idx] = inf * n / n1
+    return att, col, ps_max
+
+
+def _standard_errors(inf, n, alpha, iters, seed, weights_type, cluster, cband):
+    """Analytic influence-function SEs, or multiplier-bootstrap ones (``iters`` draws),
+    and the critical value (normal, or the sup-t of the uniform band when ``cband``)."""
+    finite = np.isfinite(inf).all(axis=0)
+    se = np.full(inf.shape[1], np.nan)
+    se[finite] = np.sqrt(np.mean(inf[:, finite] ** 2, axis=0) / n)
+    se[se <= _ZERO_SE] = np.nan
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    crit = z
+    if iters:
+        m = n if cluster is None else int(cluster.max()) + 1
+        bres = _bootstrap_draws(inf[:, finite], iters, seed, weights_type, cluster)
+        bse, bcrit = _boot_summary(bres, m, alpha)
+        se_b = np.full(inf.shape[1], np.nan)
+        se_b[finite] = bse
+        se = np.where(np.isfinite(se), se_b, np.nan)
+        if cband:
+            crit = bcrit if np.isfinite(bcrit) else z
+    return se, crit
+
+
+def _pretest(gt: pd.DataFrame, se, inf, n: int):
+    """Wald pre-test that the pre-treatment ATT(g, t) are zero: (rows, statistic, p)."""
+    pre = np.flatnonzero((gt["group"] > gt["time"]).to_numpy() & np.isfinite(se))
+    stat, pval = float("nan"), float("nan")
+    if pre.size:
+        V = inf[:, pre].T @ inf[:, pre] / n
+        if np.linalg.cond(V) < 1 / _EPS:
+            a = gt["att"].to_numpy()[pre]
+            stat = float(n * a @ np.linalg.solve(V, a))
+            pval = float(stats.chi2.sf(stat, pre.size))
+    return pre, stat, pval
+
+
+def _checks(p, first, n, T, control, method, pre, stat, pval, overlap_max) -> list[dict]:
+    """The assumption rows of :func:`att_gt`."""
+    checks = [
+        _check(
+            "parallel pre-trends (Wald test: pre-treatment ATT(g,t) = 0)",
+            "no pre-treatment periods"
+            if not pre.size
+            else f"chi2({pre.size}) = {stat:.3g}, p = {pval:.3g}",
+            None if not np.isfinite(pval) else bool(pval >= 0.05),
+            "a small p-value signals diverging trends before adoption",
+        ),
+        _check(
+            "comparison group",
+            f"{'never-treated' if control == 'never' else 'not-yet-treated'} units; "
+            f"{int((first == 0).sum())} never-treated of {n}",
+            bool((first == 0).sum() >= 3) if control == "never" else None,
+        ),
+        _check(
+            "balanced panel",
+            f"{n} units x {T} periods; dropped {p.dropped.get('units_unbalanced', 0)} "
+            f"unbalanced and {p.dropped.get('units_always_treated', 0)} always-treated units",
+            None,
+        ),
+        _check("no anticipation", "assumed (effects start at the first treated period)", None),
+    ]
+    if method in ("dr", "ipw", "dr_imp") and p.x is not None:
+        checks.append(
+            _check(
+                "overlap (propensity score < 0.999)", f"max {overlap_max:.3f}", overlap_max < 0.999
+            )
+        )
+    return checks
