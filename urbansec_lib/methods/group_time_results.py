@@ -160,6 +160,10 @@ class ATTgtResult(ImpactResult):
     ) -> AggregatedATTResult:
         """Aggregate the ATT(g, t) into summary effects (did's ``aggte``).
 
+        Long because: the four aggregations share the table and result code here; their
+        arithmetic is in ``_CellWeights``, ``_by_event_time``, ``_by_group`` and
+        ``_by_calendar``.
+
         Parameters
         ----------
         type : {"simple", "dynamic", "group", "calendar"}
@@ -203,76 +207,24 @@ class ATTgtResult(ImpactResult):
         g = gt["group"].to_numpy(float)[keep]
         t = gt["time"].to_numpy(float)[keep]
         att = gt["att"].to_numpy(float)[keep]
-        inf = self.influence[:, keep]
-        G = self.unit_first
-        n = len(G)
-        glist = np.unique(g)
-        ind = (G[:, None] == glist[None, :]).astype(float)  # n x groups
-        pgg = ind.mean(axis=0)
-        gidx = np.searchsorted(glist, g)
-        pg = pgg[gidx]
-        ind_k = ind[:, gidx]  # n x K: unit in the cell's cohort
+        w = _CellWeights(g, att, self.influence[:, keep], self.unit_first)
         z = float(stats.norm.ppf(1 - self.alpha / 2))
-
-        def wif(sel: np.ndarray) -> np.ndarray:
-            p = pg[sel]
-            dev = ind_k[:, sel] - p
-            return dev / p.sum() - np.outer(dev.sum(axis=1), p / p.sum() ** 2)
-
-        def agg_inf(sel: np.ndarray, with_wif: bool = True) -> np.ndarray:
-            w = pg[sel] / pg[sel].sum()
-            out = inf[:, sel] @ w
-            if with_wif:
-                out = out + wif(sel) @ att[sel]
-            return out
-
-        e_all = t - g
         post = (g <= t) & (t <= g + max_e)
         if type == "simple":
             sel = np.flatnonzero(post)
-            est = float(np.sum(att[sel] * pg[sel]) / pg[sel].sum())
-            overall_inf = agg_inf(sel)
+            est = float(np.sum(att[sel] * w.pg[sel]) / w.pg[sel].sum())
+            overall_inf = w.agg_inf(sel)
             terms = pd.DataFrame({"term": ["simple ATT"], "att": [est]})
             sub = None
         else:
             if type == "dynamic":
-                incl = np.ones(len(g), bool)
-                eseq = np.unique(e_all)
-                if balance_e is not None:
-                    incl = (t.max() - g) >= balance_e
-                    eseq = np.unique(e_all[incl])
-                    lo = balance_e - t.max() + min(t.min(), g.min())
-                    eseq = eseq[(eseq <= balance_e) & (eseq >= lo)]
-                eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-                labels = eseq
-                sels = [np.flatnonzero((e_all == e) & incl) for e in eseq]
-                sub_att = np.array([np.sum(att[s] * pg[s]) / pg[s].sum() for s in sels])
-                sub_inf = np.column_stack([agg_inf(s) for s in sels])
-                use = labels >= 0
-                est = float(np.mean(sub_att[use]))
-                overall_inf = sub_inf[:, use].mean(axis=1)
-                key = "e"
-            elif type == "group":
-                labels = glist
-                sels = [np.flatnonzero((g == gg) & post) for gg in glist]
-                sub_att = np.array([att[s].mean() if len(s) else np.nan for s in sels])
-                sub_inf = np.column_stack(
-                    [agg_inf(s, with_wif=False) if len(s) else np.zeros(n) for s in sels]
+                key, labels, sub_att, sub_inf, est, overall_inf = _by_event_time(
+                    w, g, t, min_e, max_e, balance_e
                 )
-                ok = np.isfinite(sub_att)
-                est = float(np.sum(sub_att[ok] * pgg[ok]) / pgg[ok].sum())
-                dev = ind[:, ok] - pgg[ok]
-                w_if = dev / pgg[ok].sum() - np.outer(dev.sum(1), pgg[ok] / pgg[ok].sum() ** 2)
-                overall_inf = sub_inf[:, ok] @ (pgg[ok] / pgg[ok].sum()) + w_if @ sub_att[ok]
-                key = "group"
+            elif type == "group":
+                key, labels, sub_att, sub_inf, est, overall_inf = _by_group(w, g, post)
             else:
-                labels = np.unique(t[t >= g.min()])
-                sels = [np.flatnonzero((t == tt) & (g <= t)) for tt in labels]
-                sub_att = np.array([np.sum(att[s] * pg[s]) / pg[s].sum() for s in sels])
-                sub_inf = np.column_stack([agg_inf(s) for s in sels])
-                est = float(np.mean(sub_att))
-                overall_inf = sub_inf.mean(axis=1)
-                key = "time"
+                key, labels, sub_att, sub_inf, est, overall_inf = _by_calendar(w, g, t)
             sub_se = self._se(sub_inf)
             crit = self._crit(sub_inf)
             lo, hi, p = _ci_table(sub_att, sub_se, crit)
@@ -346,3 +298,78 @@ class ATTgtResult(ImpactResult):
         )
         ax.legend(frameon=False, fontsize=8)
         return fig
+
+
+# --------------------------------------------------------------------------------------
+# Aggregation of the ATT(g, t) (did's aggte)
+# --------------------------------------------------------------------------------------
+class _CellWeights:
+    """Cohort-share weights of the ATT(g, t) cells and the influence functions of weighted
+    averages of them (including the estimation of the weights, as did 2.3.0)."""
+
+    def __init__(self, g: np.ndarray, att: np.ndarray, inf: np.ndarray, unit_first: np.ndarray):
+        self.att, self.inf, self.n = att, inf, len(unit_first)
+        self.glist = np.unique(g)
+        self.ind = (unit_first[:, None] == self.glist[None, :]).astype(float)  # n x groups
+        self.pgg = self.ind.mean(axis=0)
+        gidx = np.searchsorted(self.glist, g)
+        self.pg = self.pgg[gidx]
+        self.ind_k = self.ind[:, gidx]  # n x K: unit in the cell's cohort
+
+    def wif(self, sel: np.ndarray) -> np.ndarray:
+        p = self.pg[sel]
+        dev = self.ind_k[:, sel] - p
+        return dev / p.sum() - np.outer(dev.sum(axis=1), p / p.sum() ** 2)
+
+    def agg_inf(self, sel: np.ndarray, with_wif: bool = True) -> np.ndarray:
+        w = self.pg[sel] / self.pg[sel].sum()
+        out = self.inf[:, sel] @ w
+        if with_wif:
+            out = out + self.wif(sel) @ self.att[sel]
+        return out
+
+    def average(self, sel: np.ndarray) -> float:
+        return np.sum(self.att[sel] * self.pg[sel]) / self.pg[sel].sum()
+
+
+def _by_event_time(w: _CellWeights, g, t, min_e, max_e, balance_e):
+    """Dynamic aggregation: effects by event time e = t - g and their average over e >= 0."""
+    e_all = t - g
+    incl = np.ones(len(g), bool)
+    eseq = np.unique(e_all)
+    if balance_e is not None:
+        incl = (t.max() - g) >= balance_e
+        eseq = np.unique(e_all[incl])
+        lo = balance_e - t.max() + min(t.min(), g.min())
+        eseq = eseq[(eseq <= balance_e) & (eseq >= lo)]
+    eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
+    sels = [np.flatnonzero((e_all == e) & incl) for e in eseq]
+    sub_att = np.array([w.average(s) for s in sels])
+    sub_inf = np.column_stack([w.agg_inf(s) for s in sels])
+    use = eseq >= 0
+    return "e", eseq, sub_att, sub_inf, float(np.mean(sub_att[use])), sub_inf[:, use].mean(axis=1)
+
+
+def _by_group(w: _CellWeights, g, post):
+    """Group aggregation: effect of each cohort and their cohort-size weighted average."""
+    sels = [np.flatnonzero((g == gg) & post) for gg in w.glist]
+    sub_att = np.array([w.att[s].mean() if len(s) else np.nan for s in sels])
+    sub_inf = np.column_stack(
+        [w.agg_inf(s, with_wif=False) if len(s) else np.zeros(w.n) for s in sels]
+    )
+    ok = np.isfinite(sub_att)
+    pgg = w.pgg
+    est = float(np.sum(sub_att[ok] * pgg[ok]) / pgg[ok].sum())
+    dev = w.ind[:, ok] - pgg[ok]
+    w_if = dev / pgg[ok].sum() - np.outer(dev.sum(1), pgg[ok] / pgg[ok].sum() ** 2)
+    overall_inf = sub_inf[:, ok] @ (pgg[ok] / pgg[ok].sum()) + w_if @ sub_att[ok]
+    return "group", w.glist, sub_att, sub_inf, est, overall_inf
+
+
+def _by_calendar(w: _CellWeights, g, t):
+    """Calendar aggregation: effect in each period and their plain average."""
+    labels = np.unique(t[t >= g.min()])
+    sels = [np.flatnonzero((t == tt) & (g <= t)) for tt in labels]
+    sub_att = np.array([w.average(s) for s in sels])
+    sub_inf = np.column_stack([w.agg_inf(s) for s in sels])
+    return "time", labels, sub_att, sub_inf, float(np.mean(sub_att)), sub_inf.mean(axis=1)
