@@ -58,9 +58,19 @@ def ordinal_cutpoints(results) -> pd.DataFrame:
     DataFrame
         term, estimate, se.
 
-    Example
-    -------
-    >>> ordinal_cutpoints(res.model)  # doctest: +SKIP
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from statsmodels.miscmodels.ordinal_model import OrderedModel
+    >>> rng = np.random.default_rng(6)
+    >>> x = rng.normal(size=500)
+    >>> y = pd.Series(pd.Categorical(np.digitize(x + rng.logistic(size=500), [-1.0, 1.0]),
+    ...                              ordered=True))
+    >>> fit = OrderedModel(y, pd.DataFrame({"x": x}), distr="logit").fit(method="bfgs", disp=False)
+    >>> ordinal_cutpoints(fit).round(1)
+             term  estimate   se
+    0  cut: 0 | 1      -1.0  0.1
+    1  cut: 1 | 2       1.3  0.1
     """
     params = np.asarray(results.params)
     k_ex = results.model.k_vars
@@ -123,38 +133,26 @@ def ordinal_did(
     -------
     OrdinalDiDResult
 
-    Example
-    -------
-    >>> r = ordinal_did(survey, "safe4", "treated", "post", cluster="nbhd")  # doctest: +SKIP
-    >>> r.odds_ratio, r.prob_effect  # doctest: +SKIP
+    Long because: the docstring documents every option; the coefficient tables and the
+    probability effect are :func:`_coefficients` and :func:`_prob_safe`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> survey = pd.DataFrame({"nbhd": rng.integers(0, 20, 800), "post": rng.integers(0, 2, 800)})
+    >>> survey["treated"] = (survey.nbhd < 10).astype(int)
+    >>> latent = 0.8 * survey.treated * survey.post + rng.logistic(size=800)
+    >>> survey["safe4"] = np.digitize(latent, [-1.0, 0.0, 1.0]) + 1
+    >>> r = ordinal_did(survey, "safe4", "treated", "post", cluster="nbhd")
+    >>> round(r.odds_ratio, 2), round(r.prob_effect, 2)
+    (1.89, 0.15)
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
     v = _Validator(df)
-    levels: list = []
-    if v.column(outcome, "outcome"):
-        s = df[outcome]
-        if isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered:
-            levels = list(s.cat.categories)
-        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            levels = sorted(pd.unique(s.dropna()).tolist())
-        else:
-            v.fail(outcome, _preview(s), "an ordered Categorical or numeric codes")
-        if levels and len(levels) < 2:
-            v.fail(outcome, levels, "at least 2 ordered levels")
-    for c, role in ((treated, "treated"), (post, "post")):
-        if v.column(c, role):
-            v.binary(c, role)
-    v.column(cluster, "cluster", required=False)
-    v.columns(covariates, "covariates")
-    if distr not in ("logit", "probit"):
-        v.fail("distr", distr, "'logit' or 'probit'")
-    if safe_levels is None:
-        safe_levels = levels[-2:] if len(levels) >= 3 else levels[-1:]
-    else:
-        safe_levels = list(safe_levels)
-        bad = [s for s in safe_levels if s not in levels]
-        if levels and (bad or not safe_levels or len(safe_levels) == len(levels)):
-            v.fail(outcome, bad or safe_levels, f"safe_levels a proper subset of {levels}")
+    levels, safe_levels = _check_inputs(
+        v, df, outcome, treated, post, cluster, covariates, distr, safe_levels
+    )
     v.raise_if_any("ordinal_did() input")
 
     cols = list(
@@ -184,50 +182,9 @@ def ordinal_did(
     n_clusters = int(pd.Series(groups).nunique()) if groups is not None else None
     df_t = n_clusters - 1 if n_clusters is not None and n_clusters > 1 else None
     z = stats.t.ppf(1 - alpha / 2, df_t) if df_t else stats.norm.ppf(1 - alpha / 2)
-
-    def _p(t_stat):
-        t_stat = np.abs(np.asarray(t_stat, dtype=float))
-        return 2 * (stats.t.sf(t_stat, df_t) if df_t else stats.norm.sf(t_stat))
-
-    k_ex = res.model.k_vars
-    slopes = _terms_frame(res, alpha).iloc[:k_ex].copy()
-    if df_t:
-        slopes["ci_low"] = slopes["estimate"] - z * slopes["se"]
-        slopes["ci_high"] = slopes["estimate"] + z * slopes["se"]
-        slopes["pvalue"] = _p(slopes["estimate"] / slopes["se"])
-    cuts = ordinal_cutpoints(res)
-    cuts["ci_low"] = cuts["estimate"] - z * cuts["se"]
-    cuts["ci_high"] = cuts["estimate"] + z * cuts["se"]
-    cuts["pvalue"] = np.nan
-    if distr == "logit":
-        slopes["odds_ratio"] = np.exp(slopes["estimate"])
-        slopes["or_ci_low"] = np.exp(slopes["ci_low"])
-        slopes["or_ci_high"] = np.exp(slopes["ci_high"])
-
-    # probability of feeling safe: factual vs counterfactual for treated-post respondents
-    safe_idx = np.array([levels.index(s) for s in safe_levels])
-    X_f = X.loc[X[inter] == 1].to_numpy(dtype=float)
-    X_cf = X_f.copy()
-    X_cf[:, list(X.columns).index(inter)] = 0.0
-    params = np.asarray(res.params, dtype=float)
-
-    def p_safe(theta, exog):
-        return res.model.predict(theta, exog=exog)[:, safe_idx].sum(axis=1).mean()
-
-    def effect(theta):
-        return p_safe(theta, X_f) - p_safe(theta, X_cf)
-
-    grad = approx_fprime(params, effect, centered=True)
-    pe = float(effect(params))
-    pe_se = float(np.sqrt(grad @ np.asarray(res.cov_params()) @ grad))
-    probs = pd.DataFrame(
-        {
-            "level": [str(x) for x in levels],
-            "factual": res.model.predict(params, exog=X_f).mean(axis=0),
-            "counterfactual": res.model.predict(params, exog=X_cf).mean(axis=0),
-        }
-    )
-    probs["safe"] = probs["level"].isin([str(s) for s in safe_levels])
+    slopes, cuts = _coefficients(res, alpha, z, df_t, distr)
+    pr = _prob_safe(res, X, inter, levels, safe_levels)
+    pe, pe_se = pr["effect"], pr["se"]
     pe_row = pd.DataFrame(
         {
             "term": ["P(safe): treated post, factual - counterfactual"],
@@ -235,7 +192,7 @@ def ordinal_did(
             "se": [pe_se],
             "ci_low": [pe - z * pe_se],
             "ci_high": [pe + z * pe_se],
-            "pvalue": [float(_p(pe / pe_se)) if pe_se > 0 else np.nan],
+            "pvalue": [float(_pvalue(pe / pe_se, df_t)) if pe_se > 0 else np.nan],
         }
     )
     terms = pd.concat([slopes, cuts, pe_row], ignore_index=True)
@@ -273,13 +230,103 @@ def ordinal_did(
         prob_effect=pe,
         prob_effect_se=pe_se,
         prob_effect_ci=(pe - z * pe_se, pe + z * pe_se),
-        prob_effect_pvalue=float(_p(pe / pe_se)) if pe_se > 0 else float("nan"),
-        p_safe_factual=float(p_safe(params, X_f)),
-        p_safe_counterfactual=float(p_safe(params, X_cf)),
+        prob_effect_pvalue=float(_pvalue(pe / pe_se, df_t)) if pe_se > 0 else float("nan"),
+        p_safe_factual=pr["factual"],
+        p_safe_counterfactual=pr["counterfactual"],
         safe_levels=list(safe_levels),
-        probabilities=probs,
+        probabilities=pr["probabilities"],
         cutpoints=cuts,
     )
+
+
+def _check_inputs(v, df, outcome, treated, post, cluster, covariates, distr, safe_levels):
+    """Record :func:`ordinal_did`'s input problems in ``v``: (levels, safe levels)."""
+    levels: list = []
+    if v.column(outcome, "outcome"):
+        s = df[outcome]
+        if isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered:
+            levels = list(s.cat.categories)
+        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            levels = sorted(pd.unique(s.dropna()).tolist())
+        else:
+            v.fail(outcome, _preview(s), "an ordered Categorical or numeric codes")
+        if levels and len(levels) < 2:
+            v.fail(outcome, levels, "at least 2 ordered levels")
+    for c, role in ((treated, "treated"), (post, "post")):
+        if v.column(c, role):
+            v.binary(c, role)
+    v.column(cluster, "cluster", required=False)
+    v.columns(covariates, "covariates")
+    if distr not in ("logit", "probit"):
+        v.fail("distr", distr, "'logit' or 'probit'")
+    if safe_levels is None:
+        safe_levels = levels[-2:] if len(levels) >= 3 else levels[-1:]
+    else:
+        safe_levels = list(safe_levels)
+        bad = [s for s in safe_levels if s not in levels]
+        if levels and (bad or not safe_levels or len(safe_levels) == len(levels)):
+            v.fail(outcome, bad or safe_levels, f"safe_levels a proper subset of {levels}")
+    return levels, safe_levels
+
+
+def _pvalue(t_stat, df_t):
+    """Two-sided p-value: t with ``df_t`` degrees of freedom, or normal when None."""
+    t_stat = np.abs(np.asarray(t_stat, dtype=float))
+    return 2 * (stats.t.sf(t_stat, df_t) if df_t else stats.norm.sf(t_stat))
+
+
+def _coefficients(res, alpha, z, df_t, distr):
+    """Slopes (with odds ratios for logit) and cut-points, intervals with critical ``z``."""
+    k_ex = res.model.k_vars
+    slopes = _terms_frame(res, alpha).iloc[:k_ex].copy()
+    if df_t:
+        slopes["ci_low"] = slopes["estimate"] - z * slopes["se"]
+        slopes["ci_high"] = slopes["estimate"] + z * slopes["se"]
+        slopes["pvalue"] = _pvalue(slopes["estimate"] / slopes["se"], df_t)
+    cuts = ordinal_cutpoints(res)
+    cuts["ci_low"] = cuts["estimate"] - z * cuts["se"]
+    cuts["ci_high"] = cuts["estimate"] + z * cuts["se"]
+    cuts["pvalue"] = np.nan
+    if distr == "logit":
+        slopes["odds_ratio"] = np.exp(slopes["estimate"])
+        slopes["or_ci_low"] = np.exp(slopes["ci_low"])
+        slopes["or_ci_high"] = np.exp(slopes["ci_high"])
+    return slopes, cuts
+
+
+def _prob_safe(res, X: pd.DataFrame, inter: str, levels: list, safe_levels: list) -> dict:
+    """Probability of feeling safe for treated-post respondents, factual vs counterfactual
+    (interaction set to 0): the effect, its delta-method SE and the level probabilities."""
+    safe_idx = np.array([levels.index(s) for s in safe_levels])
+    X_f = X.loc[X[inter] == 1].to_numpy(dtype=float)
+    X_cf = X_f.copy()
+    X_cf[:, list(X.columns).index(inter)] = 0.0
+    params = np.asarray(res.params, dtype=float)
+
+    def p_safe(theta, exog):
+        return res.model.predict(theta, exog=exog)[:, safe_idx].sum(axis=1).mean()
+
+    def effect(theta):
+        return p_safe(theta, X_f) - p_safe(theta, X_cf)
+
+    grad = approx_fprime(params, effect, centered=True)
+    pe = float(effect(params))
+    pe_se = float(np.sqrt(grad @ np.asarray(res.cov_params()) @ grad))
+    probs = pd.DataFrame(
+        {
+            "level": [str(x) for x in levels],
+            "factual": res.model.predict(params, exog=X_f).mean(axis=0),
+            "counterfactual": res.model.predict(params, exog=X_cf).mean(axis=0),
+        }
+    )
+    probs["safe"] = probs["level"].isin([str(s) for s in safe_levels])
+    return {
+        "effect": pe,
+        "se": pe_se,
+        "probabilities": probs,
+        "factual": float(p_safe(params, X_f)),
+        "counterfactual": float(p_safe(params, X_cf)),
+    }
 
 
 def _proportional_odds_check(endog: pd.Series, X: pd.DataFrame, inter: str, distr: str) -> dict:
