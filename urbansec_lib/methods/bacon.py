@@ -66,6 +66,8 @@ def bacon_decomposition(
 ) -> BaconResult:
     """Decompose the TWFE DiD coefficient into 2x2 comparisons (Goodman-Bacon 2021).
 
+    Long because: the docstring explains the three kinds of comparison (code ~50 lines).
+
     With staggered timing the TWFE coefficient of a binary, absorbing treatment is a
     weighted average of (a) treated cohorts vs never-treated units, (b) earlier-treated vs
     later-treated cohorts before the later ones adopt, and (c) later-treated vs
@@ -100,6 +102,68 @@ def bacon_decomposition(
     >>> bool(np.isclose((b.table().weight * b.table().estimate).sum(), b.estimate))
     True
     """
+    p = _prepare(
+        _with_first(df, outcome, unit, time, treated),
+        outcome,
+        unit,
+        time,
+        "_first",
+        what="Bacon decomposition data",
+    )
+    times, first, Y = p.times, p.first, p.y
+    n, T = Y.shape
+    D = ((first[:, None] > 0) & (times[None, :] >= first[:, None])).astype(float)
+    Dt = _within(D)
+    vd = float(np.mean(Dt**2))
+    if vd <= 0:
+        raise _arg_error(treated, None, "treatment timing that varies across units and periods")
+    beta, V, G = _twfe_ols(Y, D[:, :, None], np.arange(n))
+    est, se = float(beta[0]), float(np.sqrt(V[0, 0]))
+    rows = _comparisons(times, first, Y, vd)
+    tab = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight"])
+    integer = np.all(np.mod(times, 1) == 0)
+    for c in ("treated", "control"):
+        tab[c] = [x if isinstance(x, str) else (int(x) if integer else x) for x in tab[c]]
+    by = (
+        tab.assign(wx=tab.weight * tab.estimate)
+        .groupby("type", sort=False)[["weight", "wx"]]
+        .sum()
+        .reset_index()
+    )
+    by["estimate"] = by.pop("wx") / by["weight"]
+    crit = float(stats.t.ppf(1 - alpha / 2, G - 1))
+    forbidden = tab.loc[tab["type"].str.startswith("later vs"), "weight"].sum()
+    checks = [
+        _check(
+            "weight on already-treated controls",
+            f"{forbidden:.1%} of the TWFE weight",
+            bool(forbidden < 0.1),
+            "later-vs-earlier comparisons are biased when effects change over time; "
+            "prefer att_gt / sun_abraham",
+        ),
+        _check(
+            "weights sum to 1",
+            f"{tab['weight'].sum():.6f}",
+            bool(abs(tab["weight"].sum() - 1) < 1e-8),
+        ),
+    ]
+    return BaconResult(
+        design="Two-way fixed effects DiD with its Goodman-Bacon decomposition",
+        estimand=f"TWFE coefficient of {treated} on {outcome}",
+        **_t_inference(est, se, crit, G - 1),
+        n=n * T,
+        msms_level=4,
+        assumptions=_assumptions(checks),
+        model=None,
+        alpha=alpha,
+        terms=tab,
+        by_type=by,
+        outcome=outcome,
+    )
+
+
+def _with_first(df, outcome, unit, time, treated) -> pd.DataFrame:
+    """The checked panel with each unit's first treated period in ``_first`` (0: never)."""
     v = _Validator(df)
     ok = all(
         [
@@ -120,16 +184,12 @@ def bacon_decomposition(
         v.raise_if_any("Bacon decomposition data")
     first_t = d[time].where(trt == 1).groupby(d[unit]).transform("min").fillna(0)
     d = d.assign(_first=first_t.to_numpy())
-    p = _prepare(d, outcome, unit, time, "_first", what="Bacon decomposition data")
-    times, first, Y = p.times, p.first, p.y
-    n, T = Y.shape
-    D = ((first[:, None] > 0) & (times[None, :] >= first[:, None])).astype(float)
-    Dt = _within(D)
-    vd = float(np.mean(Dt**2))
-    if vd <= 0:
-        raise _arg_error(treated, None, "treatment timing that varies across units and periods")
-    beta, V, G = _twfe_ols(Y, D[:, :, None], np.arange(n))
-    est, se = float(beta[0]), float(np.sqrt(V[0, 0]))
+    return d
+
+
+def _comparisons(times, first, Y, vd: float) -> list[tuple]:
+    """Every 2x2 comparison: (type, treated, control, estimate, weight), weights from
+    Goodman-Bacon (2021), Theorem 1 (``vd``: variance of the demeaned treatment)."""
     share = {g: float(np.mean(first == g)) for g in np.unique(first)}
     dbar = {g: float(np.mean(times >= g)) for g in share if g > 0}
     mean_y = {g: Y[first == g].mean(axis=0) for g in share}
@@ -181,43 +241,4 @@ def bacon_decomposition(
             win = times >= k
             kind = "later vs earlier treated" if k > always else "later vs always treated"
             rows.append((kind, l, k, dd(l, k, win & (times < l), win & (times >= l)), w))
-    tab = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight"])
-    integer = np.all(np.mod(times, 1) == 0)
-    for c in ("treated", "control"):
-        tab[c] = [x if isinstance(x, str) else (int(x) if integer else x) for x in tab[c]]
-    by = (
-        tab.assign(wx=tab.weight * tab.estimate)
-        .groupby("type", sort=False)[["weight", "wx"]]
-        .sum()
-        .reset_index()
-    )
-    by["estimate"] = by.pop("wx") / by["weight"]
-    crit = float(stats.t.ppf(1 - alpha / 2, G - 1))
-    forbidden = tab.loc[tab["type"].str.startswith("later vs"), "weight"].sum()
-    checks = [
-        _check(
-            "weight on already-treated controls",
-            f"{forbidden:.1%} of the TWFE weight",
-            bool(forbidden < 0.1),
-            "later-vs-earlier comparisons are biased when effects change over time; "
-            "prefer att_gt / sun_abraham",
-        ),
-        _check(
-            "weights sum to 1",
-            f"{tab['weight'].sum():.6f}",
-            bool(abs(tab["weight"].sum() - 1) < 1e-8),
-        ),
-    ]
-    return BaconResult(
-        design="Two-way fixed effects DiD with its Goodman-Bacon decomposition",
-        estimand=f"TWFE coefficient of {treated} on {outcome}",
-        **_t_inference(est, se, crit, G - 1),
-        n=n * T,
-        msms_level=4,
-        assumptions=_assumptions(checks),
-        model=None,
-        alpha=alpha,
-        terms=tab,
-        by_type=by,
-        outcome=outcome,
-    )
+    return rows
