@@ -118,6 +118,9 @@ def sun_abraham(
 ) -> SunAbrahamResult:
     """Interaction-weighted event study (Sun & Abraham 2021).
 
+    Long because: the docstring documents the model and options; the steps are
+    :func:`_sample`, :func:`_cells`, :func:`_catt_table` and :func:`_iw_event_study`.
+
     Fits ``y_it = a_i + l_t + sum_g sum_{e != -1} d_ge 1{G_i = g} 1{t - g = e} + u_it`` by
     two-way fixed effects on a balanced panel, saturated in cohort x event time so that no
     already-treated cohort serves as a control, then averages the cohort effects d_ge at
@@ -161,67 +164,18 @@ def sun_abraham(
     if control not in ("never", "last"):
         raise _arg_error("control", control, '"never" or "last"')
     p = _drop_always_treated(_prepare(df, outcome, unit, time, group, None, cluster))
-    times, first, Y = p.times, p.first.copy(), p.y
-    cohorts = np.unique(first[first > 0])
-    if control == "last":
-        if cohorts.size < 2:
-            raise _arg_error(group, list(cohorts), "at least two treated cohorts (control='last')")
-        last = cohorts.max()
-        keep_t = times < last
-        times, Y = times[keep_t], Y[:, keep_t]
-        first = np.where(first == last, 0.0, first)
-        cohorts = cohorts[:-1]
-    elif not (first == 0).any():
-        raise _arg_error(group, None, "never-treated units (group 0), or control='last'")
-    cohorts = cohorts[cohorts > times[0]]
+    times, first, Y, cohorts = _sample(p, group, control)
     n, T = Y.shape
-    cells: list[tuple[float, float, int]] = []  # (g, t, period index)
-    refs: list[tuple[float, float]] = []
-    for g in cohorts:
-        base = np.flatnonzero(times < g)[-1]
-        for j, t in enumerate(times):
-            (refs.append((g, t)) if j == base else cells.append((g, t, j)))
-    X = np.zeros((n, T, len(cells)))
-    for c, (g, _, j) in enumerate(cells):
-        X[first == g, j, c] = 1.0
+    cells, refs, X = _cells(times, first, cohorts, n)
     codes = np.arange(n) if p.cluster is None else p.cluster
     beta, V, G = _twfe_ols(Y, X, codes)
-    se = np.sqrt(np.diag(V))
     crit = float(stats.t.ppf(1 - alpha / 2, G - 1))
-    size = {g: int((first == g).sum()) for g in cohorts}
-    catt = pd.DataFrame(
-        {
-            "group": [c[0] for c in cells] + [r[0] for r in refs],
-            "time": [c[1] for c in cells] + [r[1] for r in refs],
-            "att": np.r_[beta, np.zeros(len(refs))],
-            "se": np.r_[se, np.full(len(refs), np.nan)],
-        }
-    )
-    catt["e"] = catt["time"] - catt["group"]
-    with np.errstate(invalid="ignore"):
-        tstat = catt["att"] / catt["se"]
-    catt["ci_low"] = catt["att"] - crit * catt["se"]
-    catt["ci_high"] = catt["att"] + crit * catt["se"]
-    catt["pvalue"] = 2 * stats.t.sf(np.abs(tstat), G - 1)
-    catt = catt.sort_values(["group", "time"]).reset_index(drop=True)
+    catt = _catt_table(cells, refs, beta, np.sqrt(np.diag(V)), crit, G)
     # IW aggregation with cohort-share weights
-    g_c = np.array([c[0] for c in cells])
+    size = {g: int((first == g).sum()) for g in cohorts}
     e_c = np.array([c[1] - c[0] for c in cells])
-    w_size = np.array([size[g] for g in g_c], float)
-    rows = []
-    for e in np.unique(np.r_[e_c, [r[1] - r[0] for r in refs]]):
-        sel = e_c == e
-        if not sel.any():
-            rows.append({"e": e, "att": 0.0, "se": np.nan})
-            continue
-        w = np.where(sel, w_size, 0.0)
-        w /= w.sum()
-        rows.append({"e": e, "att": float(w @ beta), "se": float(np.sqrt(w @ V @ w))})
-    es = pd.DataFrame(rows)
-    es["ci_low"] = es["att"] - crit * es["se"]
-    es["ci_high"] = es["att"] + crit * es["se"]
-    with np.errstate(invalid="ignore"):
-        es["pvalue"] = 2 * stats.t.sf(np.abs(es["att"] / es["se"]), G - 1)
+    w_size = np.array([size[g] for g in (c[0] for c in cells)], float)
+    es = _iw_event_study(e_c, [r[1] - r[0] for r in refs], w_size, beta, V, crit, G)
     post = e_c >= 0
     w = np.where(post, w_size, 0.0)
     w /= w.sum()
@@ -277,3 +231,75 @@ def sun_abraham(
         outcome=outcome,
         time_label=time_label,
     )
+
+
+def _sample(p, group: str, control: str):
+    """Periods, first-treated periods, outcomes and the cohorts estimated; with
+    ``control="last"`` the last cohort becomes the control and its periods from adoption
+    on are dropped."""
+    times, first, Y = p.times, p.first.copy(), p.y
+    cohorts = np.unique(first[first > 0])
+    if control == "last":
+        if cohorts.size < 2:
+            raise _arg_error(group, list(cohorts), "at least two treated cohorts (control='last')")
+        last = cohorts.max()
+        keep_t = times < last
+        times, Y = times[keep_t], Y[:, keep_t]
+        first = np.where(first == last, 0.0, first)
+        cohorts = cohorts[:-1]
+    elif not (first == 0).any():
+        raise _arg_error(group, None, "never-treated units (group 0), or control='last'")
+    return times, first, Y, cohorts[cohorts > times[0]]
+
+
+def _cells(times, first, cohorts, n: int):
+    """Cohort x period cells (g, t, period index), each cohort's reference (g, t) and the
+    n x T x cells indicator design."""
+    cells: list[tuple[float, float, int]] = []  # (g, t, period index)
+    refs: list[tuple[float, float]] = []
+    for g in cohorts:
+        base = np.flatnonzero(times < g)[-1]
+        for j, t in enumerate(times):
+            (refs.append((g, t)) if j == base else cells.append((g, t, j)))
+    X = np.zeros((n, len(times), len(cells)))
+    for c, (g, _, j) in enumerate(cells):
+        X[first == g, j, c] = 1.0
+    return cells, refs, X
+
+
+def _catt_table(cells, refs, beta, se, crit: float, G: int) -> pd.DataFrame:
+    """CATT(g, t) with t(G - 1) intervals; the reference cells as zeros."""
+    catt = pd.DataFrame(
+        {
+            "group": [c[0] for c in cells] + [r[0] for r in refs],
+            "time": [c[1] for c in cells] + [r[1] for r in refs],
+            "att": np.r_[beta, np.zeros(len(refs))],
+            "se": np.r_[se, np.full(len(refs), np.nan)],
+        }
+    )
+    catt["e"] = catt["time"] - catt["group"]
+    with np.errstate(invalid="ignore"):
+        tstat = catt["att"] / catt["se"]
+    catt["ci_low"] = catt["att"] - crit * catt["se"]
+    catt["ci_high"] = catt["att"] + crit * catt["se"]
+    catt["pvalue"] = 2 * stats.t.sf(np.abs(tstat), G - 1)
+    return catt.sort_values(["group", "time"]).reset_index(drop=True)
+
+
+def _iw_event_study(e_c, e_ref, w_size, beta, V, crit: float, G: int) -> pd.DataFrame:
+    """Effects by event time: cohort-share weighted CATT (0 at the reference)."""
+    rows = []
+    for e in np.unique(np.r_[e_c, e_ref]):
+        sel = e_c == e
+        if not sel.any():
+            rows.append({"e": e, "att": 0.0, "se": np.nan})
+            continue
+        w = np.where(sel, w_size, 0.0)
+        w /= w.sum()
+        rows.append({"e": e, "att": float(w @ beta), "se": float(np.sqrt(w @ V @ w))})
+    es = pd.DataFrame(rows)
+    es["ci_low"] = es["att"] - crit * es["se"]
+    es["ci_high"] = es["att"] + crit * es["se"]
+    with np.errstate(invalid="ignore"):
+        es["pvalue"] = 2 * stats.t.sf(np.abs(es["att"] / es["se"]), G - 1)
+    return es
