@@ -15,6 +15,19 @@ from .design_checks import _ARGS, _assumptions, _check, _Validator
 # --------------------------------------------------------------------------------------
 # Weighted displacement difference
 # --------------------------------------------------------------------------------------
+#: wdd's count arguments, in order.
+_COUNTS = (
+    "treated_before",
+    "treated_after",
+    "control_before",
+    "control_after",
+    "buffer_before",
+    "buffer_after",
+    "buffer_control_before",
+    "buffer_control_after",
+)
+
+
 def wdd(
     treated_before: float,
     treated_after: float,
@@ -41,16 +54,6 @@ def wdd(
     >>> r.estimate, r.se ** 2, round(r.z, 2)
     (-118.0, 1568.0, -2.98)
     """
-    names = [
-        "treated_before",
-        "treated_after",
-        "control_before",
-        "control_after",
-        "buffer_before",
-        "buffer_after",
-        "buffer_control_before",
-        "buffer_control_after",
-    ]
     vals = [
         treated_before,
         treated_after,
@@ -61,6 +64,45 @@ def wdd(
         buffer_control_before,
         buffer_control_after,
     ]
+    _check_counts(list(_COUNTS), vals, alpha)
+    buf = vals[4:]
+    has_buf = buf[0] is not None
+    c = np.array([float(x) if x is not None else 0.0 for x in vals])
+    dT, dCt, dD, dCd = c[1] - c[0], c[3] - c[2], c[5] - c[4], c[7] - c[6]
+    z_a = stats.norm.ppf(1 - alpha / 2)
+    rows = [_z_row("local: dT - dCt", dT - dCt, c[:4].sum(), z_a)]
+    if has_buf:
+        rows.append(_z_row("displacement: dD - dCd", dD - dCd, c[4:].sum(), z_a))
+    rows.append(_z_row("WDD" if has_buf else "WDD (no buffer)", dT - dCt + dD - dCd, c.sum(), z_a))
+    terms = pd.DataFrame(rows)
+    tot = rows[-1]
+    areas = ["treated", "control", "buffer", "buffer control"][: 4 if has_buf else 2]
+    changes = pd.DataFrame(
+        {"area": areas, "before": c[0:8:2][: len(areas)], "after": c[1:8:2][: len(areas)]}
+    )
+    changes["change"] = changes["after"] - changes["before"]
+    checks = _checks(c, has_buf)
+    return WDDResult(
+        design="weighted displacement difference (Wheeler & Ratcliffe 2018)"
+        + ("" if has_buf else ", no displacement buffer"),
+        estimand="change in crime counts relative to controls (negative = fewer crimes)",
+        estimate=float(tot["estimate"]),
+        se=float(tot["se"]),
+        ci=(float(tot["ci_low"]), float(tot["ci_high"])),
+        pvalue=float(tot["pvalue"]),
+        n=int(round(c.sum())),
+        msms_level=3,
+        assumptions=_assumptions(checks),
+        model=None,
+        alpha=alpha,
+        terms=terms,
+        z=float(tot["z"]),
+        changes=changes,
+    )
+
+
+def _check_counts(names: list[str], vals: list, alpha: float) -> None:
+    """Non-negative finite counts, all four buffer counts or none, alpha in (0, 1)."""
     v = _Validator(pd.DataFrame(), file=_ARGS)
     buf = vals[4:]
     if any(b is not None for b in buf) and any(b is None for b in buf):
@@ -80,35 +122,24 @@ def wdd(
         v.fail("alpha", alpha, "a number between 0 and 1")
     v.raise_if_any("wdd() input")
 
-    has_buf = buf[0] is not None
-    c = np.array([float(x) if x is not None else 0.0 for x in vals])
-    dT, dCt, dD, dCd = c[1] - c[0], c[3] - c[2], c[5] - c[4], c[7] - c[6]
-    z_a = stats.norm.ppf(1 - alpha / 2)
 
-    def row(term, est, var):
-        se = math.sqrt(var)
-        zz = est / se if se > 0 else float("nan")
-        return {
-            "term": term,
-            "estimate": est,
-            "se": se,
-            "ci_low": est - z_a * se,
-            "ci_high": est + z_a * se,
-            "pvalue": 2 * stats.norm.sf(abs(zz)),
-            "z": zz,
-        }
+def _z_row(term: str, est: float, var: float, z_a: float) -> dict:
+    """A term row with its Poisson SE, normal interval, p-value and z."""
+    se = math.sqrt(var)
+    zz = est / se if se > 0 else float("nan")
+    return {
+        "term": term,
+        "estimate": est,
+        "se": se,
+        "ci_low": est - z_a * se,
+        "ci_high": est + z_a * se,
+        "pvalue": 2 * stats.norm.sf(abs(zz)),
+        "z": zz,
+    }
 
-    rows = [row("local: dT - dCt", dT - dCt, c[:4].sum())]
-    if has_buf:
-        rows.append(row("displacement: dD - dCd", dD - dCd, c[4:].sum()))
-    rows.append(row("WDD" if has_buf else "WDD (no buffer)", dT - dCt + dD - dCd, c.sum()))
-    terms = pd.DataFrame(rows)
-    tot = rows[-1]
-    areas = ["treated", "control", "buffer", "buffer control"][: 4 if has_buf else 2]
-    changes = pd.DataFrame(
-        {"area": areas, "before": c[0:8:2][: len(areas)], "after": c[1:8:2][: len(areas)]}
-    )
-    changes["change"] = changes["after"] - changes["before"]
+
+def _checks(c: np.ndarray, has_buf: bool) -> list[dict]:
+    """Comparable controls, the Poisson variance and the displacement buffer."""
     ratio = c[2] / c[0] if c[0] > 0 else float("inf")
     checks = [
         _check(
@@ -142,20 +173,4 @@ def wdd(
             "" if has_buf else "displacement / diffusion of benefits not assessed",
         ),
     ]
-    return WDDResult(
-        design="weighted displacement difference (Wheeler & Ratcliffe 2018)"
-        + ("" if has_buf else ", no displacement buffer"),
-        estimand="change in crime counts relative to controls (negative = fewer crimes)",
-        estimate=float(tot["estimate"]),
-        se=float(tot["se"]),
-        ci=(float(tot["ci_low"]), float(tot["ci_high"])),
-        pvalue=float(tot["pvalue"]),
-        n=int(round(c.sum())),
-        msms_level=3,
-        assumptions=_assumptions(checks),
-        model=None,
-        alpha=alpha,
-        terms=terms,
-        z=float(tot["z"]),
-        changes=changes,
-    )
+    return checks
