@@ -11,7 +11,6 @@ from scipy import stats
 from .design import WDDResult
 from .design_checks import _ARGS, _assumptions, _check, _Validator
 
-
 # --------------------------------------------------------------------------------------
 # Weighted displacement difference
 # --------------------------------------------------------------------------------------
