@@ -368,6 +368,10 @@ def synthetic_did(
 ) -> SyntheticDiDResult:
     """Synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg, Imbens & Wager 2021).
 
+    Long because: the docstring documents the estimators and options; the fit and the
+    three standard errors are helpers (``_method_options``, ``_placebo_se``,
+    ``_bootstrap_se``, ``_jackknife_se``).
+
     Unit weights omega solve ``min ||omega_0 + omega' Y_co,pre - mean Y_tr,pre||^2 + zeta^2
     T0 ||omega||^2`` over the simplex with ``zeta = (N1 T1)^(1/4) sigma`` (``sigma`` the SD
     of first differences of the control units' pre-period outcomes); time weights lambda
@@ -439,67 +443,22 @@ def synthetic_did(
     Y = wide.to_numpy(dtype=float)
     N0, N1, T1 = len(controls), len(tr_units), len(times) - T0
     noise = float(np.std(np.diff(Y[:N0, :T0], axis=1), ddof=1))
-    min_dec = 1e-5 * noise
-    if method == "sdid":
-        zeta = (N1 * T1) ** 0.25 * noise
-        opts = _SDIDOpts(zeta, 1e-6 * noise, True, True, True, True, min_dec)
-        omega0, lam0 = None, None
-    elif method == "sc":
-        zeta = 1e-6 * noise
-        opts = _SDIDOpts(zeta, 1e-6 * noise, False, True, True, False, min_dec)
-        omega0, lam0 = None, np.zeros(T0)
-    else:
-        zeta = 0.0
-        opts = _SDIDOpts(0.0, 1e-6 * noise, True, True, False, False, min_dec)
-        omega0, lam0 = np.full(N0, 1.0 / N0), np.full(T0, 1.0 / T0)
+    zeta, opts, omega0, lam0 = _method_options(method, noise, N0, N1, T0, T1)
     est_b, omega_b, lam_b = _sdid_fit(Y[None], N0, T0, omega0, lam0, opts)
     est, omega, lam = float(est_b[0]), omega_b[0], lam_b[0]
     rng = np.random.default_rng(seed)
     reps = np.array([])
     se = float("nan")
-    N = N0 + N1
     if se_method == "placebo":
         if N0 <= N1:
             raise ValidationError(
                 [Problem(_ARGS, None, "se_method", "placebo", "more controls than treated")], what
             )
-        # each draw permutes the controls; the last N1 play treated. The estimate depends
-        # only on which controls play treated (weights are permuted along), so each
-        # distinct set is fitted once, all of them in one vectorised batch.
-        n0 = N0 - N1
-        draws = rng.permuted(np.tile(np.arange(N0), (replications, 1)), axis=1)
-        orders = np.concatenate([np.sort(draws[:, :n0], 1), np.sort(draws[:, n0:], 1)], 1)
-        uniq, inverse = np.unique(orders, axis=0, return_inverse=True)
-        vals = _sdid_fit(Y[uniq], n0, T0, _sum_normalize(omega[uniq[:, :n0]]), lam, opts)[0]
-        reps = vals[inverse.ravel()]
-        se = float(np.sqrt((replications - 1) / replications) * np.std(reps, ddof=1))
+        reps, se = _placebo_se(Y, N0, N1, T0, omega, lam, opts, replications, rng)
     elif se_method == "bootstrap" and N1 > 1:
-        draws = []
-        while len(draws) < replications:
-            ind = np.sort(rng.integers(0, N, N))
-            if np.all(ind < N0) or np.all(ind >= N0):
-                continue
-            draws.append(ind)
-        draws = np.asarray(draws)
-        n0s = (draws < N0).sum(axis=1)
-        reps = np.empty(replications)
-        for n0 in np.unique(n0s):
-            sel = np.flatnonzero(n0s == n0)
-            ind = draws[sel]
-            reps[sel] = _sdid_fit(
-                Y[ind], int(n0), T0, _sum_normalize(omega[ind[:, :n0]]), lam, opts
-            )[0]
-        se = float(np.sqrt((replications - 1) / replications) * np.std(reps, ddof=1))
+        reps, se = _bootstrap_se(Y, N0, T0, omega, lam, opts, replications, rng)
     elif se_method == "jackknife" and N1 > 1 and np.sum(omega != 0) > 1:
-        fixed = _SDIDOpts(**{**opts.__dict__, "update_omega": False, "update_lambda": False})
-        reps = np.empty(N)
-        for i in range(N):
-            ind = np.delete(np.arange(N), i)
-            n0 = int(np.sum(ind < N0))
-            reps[i] = _sdid_fit(Y[ind][None], n0, T0, _sum_normalize(omega[ind[:n0]]), lam, fixed)[
-                0
-            ][0]
-        se = float(np.sqrt((N - 1) / N * np.sum((reps - reps.mean()) ** 2)))
+        reps, se = _jackknife_se(Y, N0, T0, omega, lam, opts)
     z = stats.norm.ppf(1 - alpha / 2)
     if np.isfinite(se) and se > 0:
         ci = (est - z * se, est + z * se)
@@ -553,6 +512,69 @@ def synthetic_did(
         alpha=alpha,
         assumptions=checks,
     )
+
+
+def _method_options(method: str, noise: float, N0: int, N1: int, T0: int, T1: int):
+    """Regularisation ``zeta``, solver options and fixed starting weights of a method."""
+    min_dec = 1e-5 * noise
+    if method == "sdid":
+        zeta = (N1 * T1) ** 0.25 * noise
+        opts = _SDIDOpts(zeta, 1e-6 * noise, True, True, True, True, min_dec)
+        omega0, lam0 = None, None
+    elif method == "sc":
+        zeta = 1e-6 * noise
+        opts = _SDIDOpts(zeta, 1e-6 * noise, False, True, True, False, min_dec)
+        omega0, lam0 = None, np.zeros(T0)
+    else:
+        zeta = 0.0
+        opts = _SDIDOpts(0.0, 1e-6 * noise, True, True, False, False, min_dec)
+        omega0, lam0 = np.full(N0, 1.0 / N0), np.full(T0, 1.0 / T0)
+    return zeta, opts, omega0, lam0
+
+
+def _placebo_se(Y, N0, N1, T0, omega, lam, opts, replications, rng):
+    """Placebo SE (synthdid's ``placebo_se``): replicates and the SE."""
+    # each draw permutes the controls; the last N1 play treated. The estimate depends
+    # only on which controls play treated (weights are permuted along), so each
+    # distinct set is fitted once, all of them in one vectorised batch.
+    n0 = N0 - N1
+    draws = rng.permuted(np.tile(np.arange(N0), (replications, 1)), axis=1)
+    orders = np.concatenate([np.sort(draws[:, :n0], 1), np.sort(draws[:, n0:], 1)], 1)
+    uniq, inverse = np.unique(orders, axis=0, return_inverse=True)
+    vals = _sdid_fit(Y[uniq], n0, T0, _sum_normalize(omega[uniq[:, :n0]]), lam, opts)[0]
+    reps = vals[inverse.ravel()]
+    return reps, float(np.sqrt((replications - 1) / replications) * np.std(reps, ddof=1))
+
+
+def _bootstrap_se(Y, N0, T0, omega, lam, opts, replications, rng):
+    """Bootstrap SE over units (draws with only controls or only treated are redrawn)."""
+    N = Y.shape[0]
+    draws = []
+    while len(draws) < replications:
+        ind = np.sort(rng.integers(0, N, N))
+        if np.all(ind < N0) or np.all(ind >= N0):
+            continue
+        draws.append(ind)
+    draws = np.asarray(draws)
+    n0s = (draws < N0).sum(axis=1)
+    reps = np.empty(replications)
+    for n0 in np.unique(n0s):
+        sel = np.flatnonzero(n0s == n0)
+        ind = draws[sel]
+        reps[sel] = _sdid_fit(Y[ind], int(n0), T0, _sum_normalize(omega[ind[:, :n0]]), lam, opts)[0]
+    return reps, float(np.sqrt((replications - 1) / replications) * np.std(reps, ddof=1))
+
+
+def _jackknife_se(Y, N0, T0, omega, lam, opts):
+    """Jackknife SE over units with the weights held fixed (synthdid's ``jackknife_se``)."""
+    N = Y.shape[0]
+    fixed = _SDIDOpts(**{**opts.__dict__, "update_omega": False, "update_lambda": False})
+    reps = np.empty(N)
+    for i in range(N):
+        ind = np.delete(np.arange(N), i)
+        n0 = int(np.sum(ind < N0))
+        reps[i] = _sdid_fit(Y[ind][None], n0, T0, _sum_normalize(omega[ind[:n0]]), lam, fixed)[0][0]
+    return reps, float(np.sqrt((N - 1) / N * np.sum((reps - reps.mean()) ** 2)))
 
 
 def _sdid_names(df, unit, unit_names, used) -> dict:
