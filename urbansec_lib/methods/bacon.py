@@ -66,7 +66,7 @@ def bacon_decomposition(
 ) -> BaconResult:
     """Decompose the TWFE DiD coefficient into 2x2 comparisons (Goodman-Bacon 2021).
 
-    Long because: the docstring explains the three kinds of comparison (code ~50 lines).
+    Long because: the docstring explains the three kinds of comparison (code ~60 lines).
 
     With staggered timing the TWFE coefficient of a binary, absorbing treatment is a
     weighted average of (a) treated cohorts vs never-treated units, (b) earlier-treated vs

@@ -185,7 +185,11 @@ def _fit_arrays(
     sweeps: int,
     ss_raw: np.ndarray,
 ) -> FEOLSResult:
-    """OLS on demeaned arrays with CRV1/HC1 inference (shared by feols and did)."""
+    """OLS on demeaned arrays with CRV1/HC1 inference (shared by feols and did).
+
+    Long because: collinearity drop, fit, vcov, small-sample factor and degrees of freedom
+    follow fixest's order step by step; split, each piece would need all the others' state.
+    """
     n = len(yd)
     w = prep.w
     wXd = Xd if w is None else Xd * w[:, None]

@@ -138,6 +138,9 @@ def power_did(
 ) -> float:
     """Minimum detectable effect (or power) of a survey DiD on a share, e.g. feeling safe.
 
+    Long because: the docstring documents the design effect formula and every option (the
+    code is ~40 lines).
+
     Design: ``n_areas`` areas in each arm (treated and comparison), ``n_per_area``
     respondents per area in each wave, independent cross-sections, ``waves`` waves split
     into ``floor(waves/2)`` before and the rest after. With ``p = baseline_share``,

@@ -67,6 +67,17 @@ def _predictor_name(column: str, periods: list, op: str, n_pre: int) -> str:
     return label if op == "mean" else f"{label}, {op}"
 
 
+class _Problems(list):
+    """Problems found so far in the synthetic control input (raised together)."""
+
+    def fail(self, column, value, expected, row=None, file=_ARGS) -> None:
+        self.append(Problem(file, row, column, value, expected))
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationError(list(self), what="synthetic control input")
+
+
 def _prepare(
     df: Any,
     outcome: str,
@@ -80,11 +91,13 @@ def _prepare(
     predictor_table: pd.DataFrame | None,
     unit_names: str | Mapping | None,
 ) -> _SCData:
-    problems: list[Problem] = []
+    """Check the input and build predictors ``X`` and outcomes ``Y`` (treated unit first).
 
-    def fail(column, value, expected, row=None, file=_ARGS):
-        problems.append(Problem(file, row, column, value, expected))
-
+    Long because: the checks run in stages (columns, types, units and times, outcomes,
+    predictors), each reporting all its problems before the next; predictors, donors and the
+    predictor table are helpers.
+    """
+    pr = _Problems()
     if not isinstance(df, pd.DataFrame):
         raise ValidationError(
             [Problem(_FRAME, None, None, type(df).__name__, "a pandas DataFrame")],
@@ -92,57 +105,39 @@ def _prepare(
         )
     for role, col in (("outcome", outcome), ("unit", unit), ("time", time)):
         if not isinstance(col, str) or col not in df.columns:
-            fail(str(col), None, f"column present in the data frame (argument `{role}`)")
-    if problems:
-        raise ValidationError(problems, what="synthetic control input")
+            pr.fail(str(col), None, f"column present in the data frame (argument `{role}`)")
+    pr.raise_if_any()
     for role, col in (("outcome", outcome), ("time", time)):
         if not pd.api.types.is_numeric_dtype(df[col]):
-            fail(col, list(pd.unique(df[col].dropna()))[:5], f"numeric values (`{role}`)")
-    if problems:
-        raise ValidationError(problems, what="synthetic control input")
+            pr.fail(col, list(pd.unique(df[col].dropna()))[:5], f"numeric values (`{role}`)")
+    pr.raise_if_any()
     data = df.reset_index(drop=True)
     dup = data.duplicated([unit, time], keep=False)
     for r in _rows(data, dup)[:20]:
-        fail(f"{unit}, {time}", None, "one row per unit and time", row=r, file=_FRAME)
-    all_units = list(pd.unique(data[unit]))
-    if treated not in all_units:
-        fail("treated", treated, f"a value of column `{unit}`")
-    if donors is None:
-        donor_list = [u for u in all_units if u != treated]
-    else:
-        donor_list = list(donors)
-        for d in donor_list:
-            if d not in all_units:
-                fail("donors", d, f"a value of column `{unit}`")
-        if treated in donor_list:
-            fail("donors", treated, "donors other than the treated unit")
-        if len(set(donor_list)) != len(donor_list):
-            fail("donors", donor_list, "no repeated donor")
-    if len(donor_list) < 2:
-        fail("donors", donor_list, "at least two donor units")
+        pr.fail(f"{unit}, {time}", None, "one row per unit and time", row=r, file=_FRAME)
+    donor_list = _donor_list(pr, list(pd.unique(data[unit])), unit, treated, donors)
     times = np.sort(pd.unique(data[time].dropna()))
     if treatment_time is None or not np.isscalar(treatment_time):
-        fail("treatment_time", treatment_time, "a single time value")
+        pr.fail("treatment_time", treatment_time, "a single time value")
     elif not (np.any(times < treatment_time) and np.any(times >= treatment_time)):
-        fail(
+        pr.fail(
             "treatment_time",
             treatment_time,
             "a time with at least one period before it and one from it on",
         )
-    if problems:
-        raise ValidationError(problems, what="synthetic control input")
+    pr.raise_if_any()
     used = [treated, *donor_list]
     sub = data[data[unit].isin(used)]
     wide = sub.pivot_table(index=time, columns=unit, values=outcome, aggfunc="first")
     wide = wide.reindex(index=times, columns=used)
     missing = sub[outcome].isna()
     for r in _rows(sub, missing)[:20]:
-        fail(outcome, None, "an outcome value for every unit and time used", row=r, file=_FRAME)
+        pr.fail(outcome, None, "an outcome value for every unit and time used", row=r, file=_FRAME)
     holes = wide.isna()
     if holes.to_numpy().any() and not missing.any():
         for u in wide.columns[holes.any(axis=0)][:20]:
             absent = wide.index[holes[u]].tolist()
-            fail(unit, u, f"a row for every time (missing: {absent[:10]})", file=_FRAME)
+            pr.fail(unit, u, f"a row for every time (missing: {absent[:10]})", file=_FRAME)
     pre = times < treatment_time
     pre_times = times[pre]
     if optimise_periods is None:
@@ -151,70 +146,22 @@ def _prepare(
         opt = np.asarray(_as_periods(optimise_periods))
         bad = [t for t in opt if t not in set(pre_times.tolist())]
         if bad:
-            fail("optimise_periods", bad[:10], "pre-treatment times present in the data")
+            pr.fail("optimise_periods", bad[:10], "pre-treatment times present in the data")
     if predictors is None:
         predictors = [(outcome, [t], "mean") for t in pre_times]
-    X_rows, names = [], []
-    for i, spec in enumerate(predictors):
-        if not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
-            fail(f"predictors[{i}]", spec, "a tuple (column, periods, 'mean')")
-            continue
-        column, periods = spec[0], _as_periods(spec[1])
-        op = spec[2] if len(spec) == 3 else "mean"
-        if not isinstance(column, str) or column not in data.columns:
-            fail(f"predictors[{i}]", column, "a column of the data frame")
-            continue
-        if not pd.api.types.is_numeric_dtype(data[column]):
-            fail(column, list(pd.unique(data[column].dropna()))[:5], "numeric predictor values")
-            continue
-        if op not in _OPS:
-            fail(f"predictors[{i}]", op, f"one of {sorted(_OPS)}")
-            continue
-        bad = [p for p in periods if p not in set(times.tolist())]
-        if bad:
-            fail(f"predictors[{i}]", bad[:10], "times present in the data")
-            continue
-        per = periods or pre_times.tolist()
-        block = sub[sub[time].isin(per)].pivot_table(
-            index=time, columns=unit, values=column, aggfunc="first", dropna=False
-        )
-        block = block.reindex(index=per, columns=used)
-        vals = block.to_numpy(dtype=float)
-        empty = np.all(np.isnan(vals), axis=0)
-        for u in np.asarray(used, dtype=object)[empty]:
-            fail(column, u, f"at least one value in {per[0]}-{per[-1]} for this unit", file=_FRAME)
-        if empty.any():
-            continue
-        X_rows.append([_OPS[op](vals[:, j]) for j in range(vals.shape[1])])
-        names.append(_predictor_name(column, periods, op, len(pre_times)))
+    X_rows, names = _predictor_rows(pr, predictors, data, sub, unit, time, used, times, pre_times)
     if predictor_table is not None:
-        if not isinstance(predictor_table, pd.DataFrame):
-            fail("predictor_table", type(predictor_table).__name__, "a DataFrame indexed by unit")
-        else:
-            absent = [u for u in used if u not in predictor_table.index]
-            if absent:
-                fail("predictor_table", absent[:10], "a row for the treated unit and each donor")
-            else:
-                tab = predictor_table.loc[used]
-                for c in tab.columns:
-                    v = pd.to_numeric(tab[c], errors="coerce").to_numpy(dtype=float)
-                    if np.isnan(v).any():
-                        fail(f"predictor_table.{c}", None, "a number for every unit")
-                        continue
-                    X_rows.append(v.tolist())
-                    names.append(str(c))
-    if not X_rows and not problems:
-        fail("predictors", predictors, "at least one predictor")
+        _table_rows(pr, predictor_table, used, X_rows, names)
+    if not X_rows and not pr:
+        pr.fail("predictors", predictors, "at least one predictor")
     if len(set(names)) != len(names):
-        fail("predictors", names, "distinct predictors")
-    if problems:
-        raise ValidationError(problems, what="synthetic control input")
+        pr.fail("predictors", names, "distinct predictors")
+    pr.raise_if_any()
     X = np.asarray(X_rows, dtype=float)
     flat = np.nanstd(X[:, 1:], axis=1) == 0
     for nm in np.asarray(names, dtype=object)[flat]:
-        fail("predictors", nm, "a predictor that varies across the donors")
-    if problems:
-        raise ValidationError(problems, what="synthetic control input")
+        pr.fail("predictors", nm, "a predictor that varies across the donors")
+    pr.raise_if_any()
     name_map = _unit_names(data, unit, unit_names, used)
     return _SCData(
         units=used,
@@ -228,6 +175,85 @@ def _prepare(
         post_rows=np.flatnonzero(~pre),
         names=name_map,
     )
+
+
+def _donor_list(pr: _Problems, all_units: list, unit: str, treated, donors) -> list:
+    """The donors (default: every unit but the treated one), checked."""
+    if treated not in all_units:
+        pr.fail("treated", treated, f"a value of column `{unit}`")
+    if donors is None:
+        donor_list = [u for u in all_units if u != treated]
+    else:
+        donor_list = list(donors)
+        for d in donor_list:
+            if d not in all_units:
+                pr.fail("donors", d, f"a value of column `{unit}`")
+        if treated in donor_list:
+            pr.fail("donors", treated, "donors other than the treated unit")
+        if len(set(donor_list)) != len(donor_list):
+            pr.fail("donors", donor_list, "no repeated donor")
+    if len(donor_list) < 2:
+        pr.fail("donors", donor_list, "at least two donor units")
+    return donor_list
+
+
+def _predictor_rows(pr: _Problems, predictors, data, sub, unit, time, used, times, pre_times):
+    """One row of ``X`` per (column, periods, op) predictor, and its name."""
+    X_rows, names = [], []
+    for i, spec in enumerate(predictors):
+        if not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
+            pr.fail(f"predictors[{i}]", spec, "a tuple (column, periods, 'mean')")
+            continue
+        column, periods = spec[0], _as_periods(spec[1])
+        op = spec[2] if len(spec) == 3 else "mean"
+        if not isinstance(column, str) or column not in data.columns:
+            pr.fail(f"predictors[{i}]", column, "a column of the data frame")
+            continue
+        if not pd.api.types.is_numeric_dtype(data[column]):
+            pr.fail(column, list(pd.unique(data[column].dropna()))[:5], "numeric predictor values")
+            continue
+        if op not in _OPS:
+            pr.fail(f"predictors[{i}]", op, f"one of {sorted(_OPS)}")
+            continue
+        bad = [p for p in periods if p not in set(times.tolist())]
+        if bad:
+            pr.fail(f"predictors[{i}]", bad[:10], "times present in the data")
+            continue
+        per = periods or pre_times.tolist()
+        block = sub[sub[time].isin(per)].pivot_table(
+            index=time, columns=unit, values=column, aggfunc="first", dropna=False
+        )
+        block = block.reindex(index=per, columns=used)
+        vals = block.to_numpy(dtype=float)
+        empty = np.all(np.isnan(vals), axis=0)
+        for u in np.asarray(used, dtype=object)[empty]:
+            pr.fail(
+                column, u, f"at least one value in {per[0]}-{per[-1]} for this unit", file=_FRAME
+            )
+        if empty.any():
+            continue
+        X_rows.append([_OPS[op](vals[:, j]) for j in range(vals.shape[1])])
+        names.append(_predictor_name(column, periods, op, len(pre_times)))
+    return X_rows, names
+
+
+def _table_rows(pr: _Problems, predictor_table, used: list, X_rows: list, names: list) -> None:
+    """Append the columns of ``predictor_table`` (indexed by unit) to ``X_rows``/``names``."""
+    if not isinstance(predictor_table, pd.DataFrame):
+        pr.fail("predictor_table", type(predictor_table).__name__, "a DataFrame indexed by unit")
+        return
+    absent = [u for u in used if u not in predictor_table.index]
+    if absent:
+        pr.fail("predictor_table", absent[:10], "a row for the treated unit and each donor")
+        return
+    tab = predictor_table.loc[used]
+    for c in tab.columns:
+        v = pd.to_numeric(tab[c], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(v).any():
+            pr.fail(f"predictor_table.{c}", None, "a number for every unit")
+            continue
+        X_rows.append(v.tolist())
+        names.append(str(c))
 
 
 def _unit_names(data: pd.DataFrame, unit: str, unit_names: Any, used: list) -> dict:
@@ -281,7 +307,11 @@ def _solve(
     methods: Sequence[str] = ("Nelder-Mead", "BFGS"),
     custom_w: np.ndarray | None = None,
 ) -> _Fit:
-    """V search and W for the matrices of one problem (column 0 is the treated unit)."""
+    """V search and W for the matrices of one problem (column 0 is the treated unit).
+
+    Long because: the objective closures and the runs from two starting points mirror
+    Synth's ``fn.V``/``synth()``; kept together so the correspondence can be checked.
+    """
     Xs = _scale(X)
     X1, X0 = Xs[:, 0], Xs[:, 1:]
     Z1, Z0 = Z[:, 0], Z[:, 1:]

@@ -135,7 +135,11 @@ def _nelder_mead(
     beta: float = 0.5,
     gamma: float = 2.0,
 ) -> tuple[np.ndarray, float, int, bool]:
-    """Nelder-Mead simplex search (Nash 1990, algorithm 19); returns x, f, evals, converged."""
+    """Nelder-Mead simplex search (Nash 1990, algorithm 19); returns x, f, evals, converged.
+
+    Long because: a line-by-line transcription of Nash's algorithm (as R's ``optim`` C
+    code), needed for identical iterates; splitting it would hide the correspondence.
+    """
     n = len(x0)
     big = 1.0e35
 
@@ -221,7 +225,11 @@ def _bfgs(
     reltol: float = _RELTOL,
     ndeps: float = 1e-3,
 ) -> tuple[np.ndarray, float, int, bool]:
-    """Variable-metric (BFGS) search (Nash 1990, algorithm 21) with central differences."""
+    """Variable-metric (BFGS) search (Nash 1990, algorithm 21) with central differences.
+
+    Long because: a line-by-line transcription of Nash's algorithm (as R's ``optim`` C
+    code), needed for identical iterates; splitting it would hide the correspondence.
+    """
     n = len(x0)
     acctol, stepredn, reltest = 1e-4, 0.2, 10.0
     evals = 0

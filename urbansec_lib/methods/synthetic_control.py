@@ -116,6 +116,8 @@ def synthetic_control(
 ) -> SyntheticControlResult:
     """Synthetic control for one treated unit (Abadie, Diamond & Hainmueller 2010).
 
+    Long because: the docstring documents every option (the code is ~50 lines).
+
     Parameters
     ----------
     df : DataFrame
@@ -230,6 +232,7 @@ def synthetic_control(
 
 
 def _result(data: _SCData, fit: _Fit, outcome_label: str, options: dict) -> SyntheticControlResult:
+    """The result object of a fit: series, balance table and checks."""
     units, times = data.units, data.times
     donors = units[1:]
     synth = data.Y[:, 1:] @ fit.w
@@ -247,6 +250,38 @@ def _result(data: _SCData, fit: _Fit, outcome_label: str, options: dict) -> Synt
         },
         index=pd.Index(data.predictor_names, name="predictor"),
     )
+    checks = _checks(data, fit, treated_y, pre_rmspe)
+    return SyntheticControlResult(
+        design="synthetic control (Abadie, Diamond & Hainmueller 2010)",
+        estimand="mean post-treatment gap, treated minus synthetic control (outcome units)",
+        estimate=float(np.mean(gap[data.post_rows])),
+        n=len(units) * len(times),
+        weights=pd.Series(fit.w, index=pd.Index(donors, name="unit"), name="weight"),
+        predictor_weights=pd.Series(
+            fit.v, index=pd.Index(data.predictor_names, name="predictor"), name="v"
+        ),
+        gaps=pd.Series(gap, index=idx, name="gap"),
+        treated_series=pd.Series(treated_y, index=idx, name="treated"),
+        synthetic_series=pd.Series(synth, index=idx, name="synthetic"),
+        pre_rmspe=pre_rmspe,
+        post_rmspe=post_rmspe,
+        loss_v=fit.loss_v,
+        loss_w=fit.loss_w,
+        balance=balance,
+        search=fit.search,
+        assumptions=pd.DataFrame(checks, columns=["check", "result", "passed", "note"]),
+        treated=units[0],
+        treatment_time=data.treatment_time,
+        outcome_label=outcome_label,
+        unit_names=data.names,
+        _data=data,
+        _options=options,
+    )
+
+
+def _checks(data: _SCData, fit: _Fit, treated_y: np.ndarray, pre_rmspe: float) -> list[dict]:
+    """Pre-period fit, donor pool, predictors in the donors' range, pre-period length."""
+    donors = data.units[1:]
     lo, hi = data.X[:, 1:].min(axis=1), data.X[:, 1:].max(axis=1)
     outside = [
         n for n, x, a, b in zip(data.predictor_names, data.X[:, 0], lo, hi) if x < a or x > b
@@ -293,29 +328,4 @@ def _result(data: _SCData, fit: _Fit, outcome_label: str, options: dict) -> Synt
             "note": "donors must not be affected by the intervention or similar policies",
         },
     ]
-    return SyntheticControlResult(
-        design="synthetic control (Abadie, Diamond & Hainmueller 2010)",
-        estimand="mean post-treatment gap, treated minus synthetic control (outcome units)",
-        estimate=float(np.mean(gap[data.post_rows])),
-        n=len(units) * len(times),
-        weights=pd.Series(fit.w, index=pd.Index(donors, name="unit"), name="weight"),
-        predictor_weights=pd.Series(
-            fit.v, index=pd.Index(data.predictor_names, name="predictor"), name="v"
-        ),
-        gaps=pd.Series(gap, index=idx, name="gap"),
-        treated_series=pd.Series(treated_y, index=idx, name="treated"),
-        synthetic_series=pd.Series(synth, index=idx, name="synthetic"),
-        pre_rmspe=pre_rmspe,
-        post_rmspe=post_rmspe,
-        loss_v=fit.loss_v,
-        loss_w=fit.loss_w,
-        balance=balance,
-        search=fit.search,
-        assumptions=pd.DataFrame(checks, columns=["check", "result", "passed", "note"]),
-        treated=units[0],
-        treatment_time=data.treatment_time,
-        outcome_label=outcome_label,
-        unit_names=data.names,
-        _data=data,
-        _options=options,
-    )
+    return checks

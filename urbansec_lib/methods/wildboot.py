@@ -272,6 +272,8 @@ def wild_cluster_bootstrap(
 ) -> WildBootResult:
     """Wild cluster bootstrap p-value and CI for one coefficient (or ``R'b``) of OLS.
 
+    Long because: the docstring documents every option (the code is ~60 lines).
+
     Parameters
     ----------
     y : array (n,)
