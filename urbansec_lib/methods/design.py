@@ -312,7 +312,26 @@ def _figure(figsize=(6.4, 4.0)):
 
 
 def plot_group_means(means: pd.DataFrame):
-    """Mean outcome by group and period with CI bars (``DiDResult.group_means``)."""
+    """Mean outcome by group and period with CI bars (``DiDResult.group_means``).
+
+    Parameters
+    ----------
+    means : DataFrame
+        Columns ``group``, ``period``, ``mean``, ``ci_low``, ``ci_high``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"group": [0, 0, 1, 1], "period": [0, 1, 0, 1],
+    ...                   "mean": [1.0, 1.1, 1.0, 1.6], "ci_low": [0.9, 1.0, 0.9, 1.5],
+    ...                   "ci_high": [1.1, 1.2, 1.1, 1.7]})
+    >>> [t.get_text() for t in plot_group_means(m).axes[0].get_legend().get_texts()]
+    ['0', '1']
+    """
     fig, ax = _figure()
     periods = list(pd.unique(means["period"].sort_values()))
     for g, sub in means.groupby("group", sort=True):
@@ -327,7 +346,25 @@ def plot_group_means(means: pd.DataFrame):
 
 
 def plot_event_study(coefs: pd.DataFrame):
-    """Event-study coefficients by event time with CIs (``EventStudyResult.coefs``)."""
+    """Event-study coefficients by event time with CIs (``EventStudyResult.coefs``).
+
+    Parameters
+    ----------
+    coefs : DataFrame
+        Columns ``event_time``, ``estimate``, ``ci_low``, ``ci_high``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"event_time": [-2, -1, 0, 1], "estimate": [0.1, 0.0, 1.0, 1.2],
+    ...                   "ci_low": [-0.2, 0.0, 0.7, 0.8], "ci_high": [0.4, 0.0, 1.3, 1.6]})
+    >>> plot_event_study(c).axes[0].get_xlabel()
+    'event time (periods since start)'
+    """
     fig, ax = _figure()
     c = coefs.sort_values("event_time")
     err = np.vstack([c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]])
@@ -340,7 +377,26 @@ def plot_event_study(coefs: pd.DataFrame):
 
 
 def plot_its(fitted: pd.DataFrame):
-    """Observed counts, fitted values and counterfactual (``ITSResult.fitted``)."""
+    """Observed counts, fitted values and counterfactual (``ITSResult.fitted``).
+
+    Parameters
+    ----------
+    fitted : DataFrame
+        Columns ``time``, ``observed``, ``fitted``, ``counterfactual``, ``post`` (0/1).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"time": [1, 2, 3, 4], "observed": [10, 12, 8, 7],
+    ...                   "fitted": [11.0, 11, 7.5, 7.5], "counterfactual": [11.0, 11, 11, 11],
+    ...                   "post": [0, 0, 1, 1]})
+    >>> len(plot_its(f).axes[0].lines)  # fitted, counterfactual, intervention line
+    3
+    """
     fig, ax = _figure()
     ax.scatter(fitted["time"], fitted["observed"], s=12, color="grey", label="observed")
     ax.plot(fitted["time"], fitted["fitted"], label="fitted")
@@ -360,7 +416,25 @@ def plot_its(fitted: pd.DataFrame):
 
 
 def plot_ordinal(probabilities: pd.DataFrame):
-    """Predicted probability of each level, factual vs counterfactual."""
+    """Predicted probability of each level, factual vs counterfactual.
+
+    Parameters
+    ----------
+    probabilities : DataFrame
+        Columns ``level``, ``factual``, ``counterfactual`` (``OrdinalDiDResult.probabilities``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"level": ["1", "2", "3"], "factual": [0.2, 0.3, 0.5],
+    ...                   "counterfactual": [0.3, 0.3, 0.4]})
+    >>> len(plot_ordinal(p).axes[0].patches)
+    6
+    """
     fig, ax = _figure()
     x = np.arange(len(probabilities))
     ax.bar(x - 0.2, probabilities["counterfactual"], width=0.4, label="counterfactual")
@@ -372,7 +446,24 @@ def plot_ordinal(probabilities: pd.DataFrame):
 
 
 def plot_wdd(changes: pd.DataFrame):
-    """Bar chart of the before-after change per area (``WDDResult.changes``)."""
+    """Bar chart of the before-after change per area (``WDDResult.changes``).
+
+    Parameters
+    ----------
+    changes : DataFrame
+        Columns ``area`` and ``change``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ch = pd.DataFrame({"area": ["treated", "control"], "change": [-97.0, 10.0]})
+    >>> len(plot_wdd(ch).axes[0].patches)
+    2
+    """
     fig, ax = _figure()
     ax.bar(changes["area"], changes["change"])
     ax.axhline(0, color="grey", lw=0.8)

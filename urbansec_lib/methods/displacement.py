@@ -47,8 +47,21 @@ def wdd(
     ``z = WDD / sqrt(Var)``. Negative values mean fewer crimes than expected. Without
     buffer counts the test is the local ``dT - dCt`` only.
 
-    Example
+    Parameters
+    ----------
+    treated_before, treated_after, control_before, control_after : float
+        Crime counts of the treated area and its control, before and after.
+    buffer_before, buffer_after, buffer_control_before, buffer_control_after : float, optional
+        Counts of the displacement buffer and its control (all four or none).
+    alpha : float
+        1 - confidence level.
+
+    Returns
     -------
+    WDDResult
+
+    Examples
+    --------
     >>> r = wdd(207, 110, 308, 318, 178, 157, 150, 140)
     >>> r.estimate, r.se ** 2, round(r.z, 2)
     (-118.0, 1568.0, -2.98)

@@ -365,8 +365,20 @@ def feols_many(
     main model and its event study cost one demeaning. The sample is the complete cases
     of the union (then singletons dropped), the same for every model.
 
-    Example
+    Parameters
+    ----------
+    df, outcome, fe, cluster, weights, ssc, alpha, drop_singletons, tol, maxiter
+        As :func:`feols`.
+    regressor_sets : sequence of sequence of str
+        The regressors of each model.
+
+    Returns
     -------
+    list of FEOLSResult
+        One per regressor set, in order.
+
+    Examples
+    --------
     >>> d = pd.DataFrame({"g": [0, 0, 1, 1, 2, 2], "x": [1.0, 2, 3, 5, 4, 9],
     ...                   "z": [0.0, 1, 1, 0, 2, 1], "y": [1.0, 3, 2, 6, 5, 14]})
     >>> a, b = feols_many(d, "y", [["x"], ["x", "z"]], fe=["g"])

@@ -184,8 +184,24 @@ def oster_beta_star(
 ) -> float:
     """Oster's bias-adjusted coefficient for a given ``delta`` (default 1).
 
-    Example
+    Parameters
+    ----------
+    b_short, r2_short : float
+        Coefficient and R-squared of the regression without the controls.
+    b_long, r2_long : float
+        The same with the observed controls.
+    r_max : float, optional
+        R-squared of a hypothetical regression with all confounders (default
+        ``min(1, 1.3 * r2_long)``, Oster 2019).
+    delta : float
+        Selection on unobservables relative to observables.
+
+    Returns
     -------
+    float
+
+    Examples
+    --------
     >>> oster_beta_star(2.0, 0.1, 1.5, 0.3, r_max=0.39)
     1.275
     """

@@ -244,8 +244,18 @@ def mde_table(
     order with columns n_per_area, n_areas, waves, icc, baseline_share, alpha, power,
     deff, n_per_arm_wave (``n_per_area * n_areas``) and mde.
 
-    Example
+    Parameters
+    ----------
+    n_per_area, n_areas, waves, icc, baseline_share, alpha, power, test
+        As :func:`power_did`; each may be a list (the grid is their product).
+
+    Returns
     -------
+    DataFrame
+        One row per combination.
+
+    Examples
+    --------
     >>> mde_table([50, 100], [5, 10], icc=[0.02, 0.05]).shape
     (8, 10)
     """

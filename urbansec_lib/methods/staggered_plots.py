@@ -35,6 +35,19 @@ def plot_event_time(
     Pre-adoption points (x < 0 when ``reference_line``) are drawn in grey, later ones in
     colour; the shaded area is the band.
 
+    Parameters
+    ----------
+    coefs : DataFrame
+        Columns ``x``, ``att``, ``ci_low``, ``ci_high``.
+    xlabel, ylabel, title : str
+        Axis labels and title.
+    reference_line : bool
+        Grey pre-adoption points and a dashed line half a period before adoption.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
     Examples
     --------
     >>> import pandas as pd

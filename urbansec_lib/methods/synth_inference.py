@@ -151,7 +151,7 @@ class LeaveOneOutResult:
 # --------------------------------------------------------------------------------------
 # The runs behind SyntheticControlResult.placebos / .leave_one_out
 # --------------------------------------------------------------------------------------
-def placebos(sc, exclude_rmspe_above: float | None = None, search_v: bool = True) -> PlaceboResult:
+def _placebos(sc, exclude_rmspe_above: float | None = None, search_v: bool = True) -> PlaceboResult:
     """Placebo-in-space runs for the fitted synthetic control ``sc``.
 
     The body of :meth:`~urbansec_lib.synthetic_control.SyntheticControlResult.placebos`
@@ -211,7 +211,7 @@ def _placebo_row(sc, u, gap: np.ndarray, treated: bool) -> dict:
     }
 
 
-def leave_one_out(sc, min_weight: float = 1e-6, search_v: bool = True) -> LeaveOneOutResult:
+def _leave_one_out(sc, min_weight: float = 1e-6, search_v: bool = True) -> LeaveOneOutResult:
     """Leave-one-donor-out refits of the fitted synthetic control ``sc``.
 
     The body of :meth:`~urbansec_lib.synthetic_control.SyntheticControlResult.leave_one_out`

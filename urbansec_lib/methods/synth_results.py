@@ -222,7 +222,7 @@ class SyntheticControlResult:
         PlaceboResult
             Also sets this result's :attr:`pvalue`.
         """
-        return _inference.placebos(self, exclude_rmspe_above, search_v)
+        return _inference._placebos(self, exclude_rmspe_above, search_v)
 
     def leave_one_out(self, min_weight: float = 1e-6, search_v: bool = True) -> LeaveOneOutResult:
         """Refit without each donor that has a positive weight (robustness check).
@@ -234,4 +234,4 @@ class SyntheticControlResult:
         search_v : bool
             Re-run the V search for each refit (default) or keep this result's V.
         """
-        return _inference.leave_one_out(self, min_weight, search_v)
+        return _inference._leave_one_out(self, min_weight, search_v)

@@ -180,8 +180,24 @@ def bootstrap_weights(
     Rademacher with ``2**G <= B`` returns all ``2**G`` sign patterns (B' = 2**G);
     otherwise B independent draws from ``numpy.random.default_rng(seed)``.
 
-    Example
+    Parameters
+    ----------
+    G : int
+        Clusters.
+    B : int
+        Draws wanted.
+    kind : {"rademacher", "webb"}
+        Weight distribution.
+    seed : int
+        Seed of the draws.
+
+    Returns
     -------
+    (ndarray, bool)
+        The weights and whether they enumerate every sign pattern.
+
+    Examples
+    --------
     >>> v, full = bootstrap_weights(3, 100)
     >>> v.shape, full
     ((3, 8), True)
