@@ -9,8 +9,8 @@ import pandas as pd
 from scipy import stats
 
 from .design import ImpactResult, _figure
-from .design_checks import _assumptions, _check, _Validator
-from .staggered_panel import _arg_error, _prepare, _t_inference, _twfe_ols, _within
+from .design_checks import _check, _Validator
+from .staggered_panel import _arg_error, _prepare, _twfe_fields, _twfe_ols, _within
 
 
 # --------------------------------------------------------------------------------------
@@ -150,12 +150,7 @@ def bacon_decomposition(
     return BaconResult(
         design="Two-way fixed effects DiD with its Goodman-Bacon decomposition",
         estimand=f"TWFE coefficient of {treated} on {outcome}",
-        **_t_inference(est, se, crit, G - 1),
-        n=n * T,
-        msms_level=4,
-        assumptions=_assumptions(checks),
-        model=None,
-        alpha=alpha,
+        **_twfe_fields(est, se, crit, G, n * T, checks, alpha),
         terms=tab,
         by_type=by,
         outcome=outcome,

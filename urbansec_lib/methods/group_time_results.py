@@ -251,24 +251,18 @@ class ATTgtResult(ImpactResult):
             "group": "cohort-size weighted average of the cohort effects",
             "calendar": "average of the calendar-period effects",
         }
-        return AggregatedATTResult(
+        return _aggregated(
+            self,
             design=f"Callaway & Sant'Anna staggered DiD, {type} aggregation",
             estimand=f"ATT on {self.outcome}: {labels_txt[type]}",
             estimate=est,
             se=se,
             ci=(float(lo[0]), float(hi[0])),
             pvalue=float(p[0]),
-            n=self.n,
-            msms_level=self.msms_level,
-            assumptions=self.assumptions,
-            model=None,
-            alpha=self.alpha,
             terms=terms,
             type=type,
             crit_val=z if sub is None else sub,
             influence=overall_inf,
-            outcome=self.outcome,
-            time_label=self.time_label,
         )
 
     def plot(self, ylabel: str | None = None, title: str | None = None):
@@ -298,6 +292,21 @@ class ATTgtResult(ImpactResult):
         )
         ax.legend(frameon=False, fontsize=8)
         return fig
+
+
+def _aggregated(parent: ImpactResult, **fields) -> AggregatedATTResult:
+    """An aggregation of ``parent``: its n, MSMS level, checks, alpha, outcome and time
+    label, with ``fields`` (design, estimate, terms, ...)."""
+    return AggregatedATTResult(
+        n=parent.n,
+        msms_level=parent.msms_level,
+        assumptions=parent.assumptions,
+        model=None,
+        alpha=parent.alpha,
+        outcome=parent.outcome,
+        time_label=parent.time_label,
+        **fields,
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design_checks import _covariate_design, _Validator
+from .design_checks import _assumptions, _covariate_design, _Validator
 
 
 # --------------------------------------------------------------------------------------
@@ -177,11 +177,18 @@ def _twfe_ols(
     return beta, factor * bread @ (scores.T @ scores) @ bread, G
 
 
-def _t_inference(est: float, se: float, crit: float, df: int) -> dict:
-    """estimate, se, the interval ``est -/+ crit * se`` and the two-sided t(df) p-value."""
+def _twfe_fields(est: float, se: float, crit: float, G: int, n_obs: int, checks, alpha) -> dict:
+    """The :class:`ImpactResult` fields of a clustered TWFE estimate: estimate, se, the
+    interval ``est -/+ crit * se``, the two-sided t(G - 1) p-value, n, MSMS level 4,
+    assumptions, no model object and alpha (shared by Sun & Abraham and Bacon)."""
     return {
         "estimate": est,
         "se": se,
         "ci": (est - crit * se, est + crit * se),
-        "pvalue": float(2 * stats.t.sf(abs(est / se), df)),
+        "pvalue": float(2 * stats.t.sf(abs(est / se), G - 1)),
+        "n": n_obs,
+        "msms_level": 4,
+        "assumptions": _assumptions(checks),
+        "model": None,
+        "alpha": alpha,
     }

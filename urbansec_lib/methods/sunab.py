@@ -9,9 +9,9 @@ import pandas as pd
 from scipy import stats
 
 from .design import ImpactResult
-from .design_checks import _assumptions, _check
-from .group_time_results import AggregatedATTResult
-from .staggered_panel import _arg_error, _drop_always_treated, _prepare, _t_inference, _twfe_ols
+from .design_checks import _check
+from .group_time_results import AggregatedATTResult, _aggregated
+from .staggered_panel import _arg_error, _drop_always_treated, _prepare, _twfe_fields, _twfe_ols
 from .staggered_plots import plot_event_time
 
 
@@ -76,23 +76,17 @@ class SunAbrahamResult(ImpactResult):
                 }
             )
         )
-        return AggregatedATTResult(
+        return _aggregated(
+            self,
             design=f"Sun & Abraham interaction-weighted event study ({type})",
             estimand=self.estimand,
             estimate=self.estimate,
             se=self.se,
             ci=self.ci,
             pvalue=self.pvalue,
-            n=self.n,
-            msms_level=self.msms_level,
-            assumptions=self.assumptions,
-            model=None,
-            alpha=self.alpha,
             terms=terms,
             type=type,
             crit_val=float(stats.t.ppf(1 - self.alpha / 2, self.n_clusters - 1)),
-            outcome=self.outcome,
-            time_label=self.time_label,
         )
 
     def plot(self, ylabel: str | None = None, title: str | None = None):
@@ -214,12 +208,7 @@ def sun_abraham(
     return SunAbrahamResult(
         design="Sun & Abraham interaction-weighted event study (TWFE, cohort x event time)",
         estimand=f"average post-adoption effect on {outcome} (cohort-size weighted CATT)",
-        **_t_inference(est, est_se, crit, G - 1),
-        n=n * T,
-        msms_level=4,
-        assumptions=_assumptions(checks),
-        model=None,
-        alpha=alpha,
+        **_twfe_fields(est, est_se, crit, G, n * T, checks, alpha),
         terms=catt,
         event_study=es,
         vcov=pd.DataFrame(V, index=names, columns=names),
