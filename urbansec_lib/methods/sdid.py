@@ -180,6 +180,17 @@ class SyntheticDiDResult:
         time, treated (mean of the treated units) and synthetic (omega-weighted controls).
     replicates : numpy.ndarray
         The placebo / bootstrap / jackknife estimates behind ``se``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> rows = [(u, y, 10 + i + 0.5 * (y - 2000) + rng.normal(0, 0.05)
+    ...          - 3.0 * (u == "T" and y >= 2008))
+    ...         for i, u in enumerate("ABCDET") for y in range(2000, 2012)]
+    >>> r = synthetic_did(pd.DataFrame(rows, columns=["unit", "year", "y"]), "y", "unit", "year",
+    ...                   treated="T", treatment_time=2008)
+    >>> r.table()["term"].tolist(), r.se_method, r.weights_table(0.01)["unit"].tolist()
+    (['ATT (sdid)'], 'placebo', ['A', 'B', 'C', 'D', 'E'])
     """
 
     design: str

@@ -59,7 +59,18 @@ class SunAbrahamResult(ImpactResult):
         ]
 
     def aggregate(self, type: str = "dynamic") -> AggregatedATTResult:
-        """IW aggregation: ``"dynamic"`` (by event time) or ``"simple"`` (post average)."""
+        """IW aggregation: ``"dynamic"`` (by event time) or ``"simple"`` (post average).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(4)
+        >>> d = pd.DataFrame({"u": np.repeat(range(60), 5), "t": np.tile(range(1, 6), 60)})
+        >>> d["g"] = np.repeat(rng.choice([0, 3, 4], 60), 5)
+        >>> d["y"] = 2.0 * ((d.g > 0) & (d.t >= d.g)) + rng.normal(0, 0.1, len(d))
+        >>> sa = sun_abraham(d, "y", "u", "t", "g")
+        >>> sa.aggregate("dynamic").table()["e"].tolist(), round(sa.aggregate("simple").estimate, 1)
+        ([-3, -2, -1, 0, 1, 2], 2.0)
+        """
         if type not in ("dynamic", "simple"):
             raise _arg_error("type", type, '"dynamic" or "simple"')
         terms = (
