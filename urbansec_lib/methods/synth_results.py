@@ -56,29 +56,8 @@ class SyntheticControlResult:
     assumptions : pandas.DataFrame
         Checks: pre-period fit, donors, predictors outside the donors' range.
 
-    Examples
-    --------
-    Placebos and leave-one-out on the example of :mod:`urbansec_lib.synthetic_control`:
-
-    >>> from urbansec_lib.synthetic_control import synthetic_control
-    >>> rng = np.random.default_rng(0)
-    >>> years = np.arange(2000, 2016)
-    >>> base = {u: rng.normal(50, 5) + rng.normal(0, 1, len(years)).cumsum() for u in "ABCDEF"}
-    >>> base["T"] = 0.6 * base["A"] + 0.4 * base["B"] + np.where(years >= 2010, -5.0, 0.0)
-    >>> df = pd.DataFrame([(u, y, v) for u, s in base.items() for y, v in zip(years, s)],
-    ...                   columns=["city", "year", "crime"])
-    >>> res = synthetic_control(df, "crime", "city", "year", treated="T", treatment_time=2010,
-    ...                         predictors=[("crime", range(2000, 2010), "mean"),
-    ...                                     ("crime", [2005], "mean"), ("crime", [2009], "mean")])
-    >>> p = res.placebos(search_v=False)
-    >>> p.rank, p.n_compared, round(res.pvalue, 3)  # the treated unit's ratio is the largest
-    (1, 7, 0.143)
-    >>> res.leave_one_out(search_v=False).table()["dropped"].tolist()
-    ['A', 'B']
-    >>> res.weights_table(min_weight=0.01)["unit"].tolist()
-    ['A', 'B']
-    >>> res.table()["term"].tolist()[:2]
-    ['mean post-treatment gap', 'gap 2010']
+    The example of :mod:`urbansec_lib.synthetic_control` runs :meth:`placebos`,
+    :meth:`leave_one_out`, :meth:`weights_table` and :meth:`table` on a fit.
     """
 
     design: str

@@ -64,6 +64,15 @@ Example
 -5.0
 >>> res.weights.round(2)[["A", "B"]].tolist()
 [0.6, 0.4]
+>>> p = res.placebos(search_v=False)
+>>> p.rank, p.n_compared, round(res.pvalue, 3)  # the treated unit's ratio is the largest
+(1, 7, 0.143)
+>>> res.leave_one_out(search_v=False).table()["dropped"].tolist()
+['A', 'B']
+>>> res.weights_table(min_weight=0.01)["unit"].tolist()
+['A', 'B']
+>>> res.table()["term"].tolist()[:2]
+['mean post-treatment gap', 'gap 2010']
 """
 
 from __future__ import annotations
