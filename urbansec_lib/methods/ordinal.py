@@ -155,24 +155,8 @@ def ordinal_did(
     )
     v.raise_if_any("ordinal_did() input")
 
-    cols = list(
-        dict.fromkeys([outcome, treated, post] + covariates + ([cluster] if cluster else []))
-    )
-    data, cc_check = _complete_cases(df, cols)
-    inter = f"{treated}:{post}"
-    tr, po = data[treated].astype(float), data[post].astype(float)
-    X = pd.concat(
-        [
-            pd.DataFrame({treated: tr, post: po, inter: tr * po}),
-            _covariate_design(data, covariates),
-        ],
-        axis=1,
-    )
-    if (X[inter] == 1).sum() == 0 or len(pd.unique(data[outcome])) < 2:
-        v.fail(inter, 0, "treated respondents in the post period and >= 2 outcome levels")
-    v.raise_if_any("ordinal_did() input")
-    endog = pd.Series(
-        pd.Categorical(data[outcome], categories=levels, ordered=True), index=data.index
+    data, cc_check, X, endog, inter = _sample(
+        v, df, outcome, treated, post, covariates, cluster, levels
     )
     groups = data[cluster] if cluster else None
     res = _fit_ordered(endog, X, distr, groups)
@@ -237,6 +221,31 @@ def ordinal_did(
         probabilities=pr["probabilities"],
         cutpoints=cuts,
     )
+
+
+def _sample(v, df, outcome, treated, post, covariates, cluster, levels):
+    """Complete cases, the design (treated, post, interaction, covariates) and the ordered
+    outcome; problems (no treated-post respondents, one level) raised through ``v``."""
+    cols = list(
+        dict.fromkeys([outcome, treated, post] + covariates + ([cluster] if cluster else []))
+    )
+    data, cc_check = _complete_cases(df, cols)
+    inter = f"{treated}:{post}"
+    tr, po = data[treated].astype(float), data[post].astype(float)
+    X = pd.concat(
+        [
+            pd.DataFrame({treated: tr, post: po, inter: tr * po}),
+            _covariate_design(data, covariates),
+        ],
+        axis=1,
+    )
+    if (X[inter] == 1).sum() == 0 or len(pd.unique(data[outcome])) < 2:
+        v.fail(inter, 0, "treated respondents in the post period and >= 2 outcome levels")
+    v.raise_if_any("ordinal_did() input")
+    endog = pd.Series(
+        pd.Categorical(data[outcome], categories=levels, ordered=True), index=data.index
+    )
+    return data, cc_check, X, endog, inter
 
 
 def _check_inputs(v, df, outcome, treated, post, cluster, covariates, distr, safe_levels):
