@@ -147,8 +147,8 @@ def demean(
     -------
     ndarray of the same shape as ``X``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> u, t = np.repeat([0, 1, 2], 2), np.tile([0, 1], 3)
     >>> x = np.array([1.0, 2.0, 3.0, 5.0, 4.0, 9.0])
     >>> np.round(demean(x, [u, t]), 3).tolist()

@@ -320,8 +320,8 @@ def feols(
     urbansec_lib.core.errors.ValidationError
         Missing or non-numeric columns, non-positive weights, no regressor.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np, pandas as pd
     >>> d = pd.DataFrame({"g": [0, 0, 1, 1, 2, 2], "x": [1.0, 2, 3, 5, 4, 9],
     ...                   "y": [1.0, 3, 2, 6, 5, 14]})

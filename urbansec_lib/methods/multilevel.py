@@ -356,6 +356,12 @@ def fit_multilevel(
     >>> m = fit_multilevel(d, "y", [], min_n=10)
     >>> m.n_obs, round(m.icc_unit, 2), m.converged
     (160, 0.1, True)
+    >>> m.table().columns.tolist()[:3]
+    ['term', 'estimate', 'se']
+    >>> m.summary().splitlines()[0]
+    '160 respondents in 8 neighbourhoods of 4 units; ICC unit 0.102, neighbourhood 0.107.'
+    >>> type(m.plot()).__name__
+    'Figure'
     """
     import statsmodels.formula.api as smf
 
@@ -457,6 +463,10 @@ def fit_ordinal(
     >>> o = fit_ordinal(d, "safe", ["x"], min_n=10)
     >>> o.params["term"].tolist(), o.n_obs
     (['x'], 240)
+    >>> o.table().columns.tolist()[:3]
+    ['term', 'estimate', 'se']
+    >>> o.summary().splitlines()[0]
+    'Ordered logit on 240 respondents in 12 neighbourhoods of 6 units (log-odds scale).'
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 

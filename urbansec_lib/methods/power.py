@@ -179,10 +179,15 @@ def power_did(
         A float - the MDE in proportion points (``effect`` None) or the power - with
         ``summary()``, ``table()`` and ``plot()`` (power curve).
 
-    Example
-    -------
-    >>> round(power_did(100, 10), 4)
-    0.2117
+    Examples
+    --------
+    >>> mde = power_did(100, 10)
+    >>> round(mde, 4), mde.table().columns.tolist()[:3]
+    (0.2117, ['n_per_area', 'n_areas', 'waves'])
+    >>> mde.summary().splitlines()[0]
+    'Design      : survey difference-in-differences on a share (design calculation)'
+    >>> type(mde.plot()).__name__
+    'Figure'
     """
     v = _power_problems(n_per_area, n_areas, waves, icc, baseline_share, alpha, power, test)
     if effect is not None and (not isinstance(effect, (int, float, np.floating)) or effect == 0):

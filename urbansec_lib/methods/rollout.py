@@ -148,6 +148,10 @@ def evaluate_rollout(
     >>> ev = evaluate_rollout(simulate_rollout(n_areas=30, seed=2))
     >>> bool(ev.table()["design"].str.contains("TWFE").any())
     True
+    >>> ev.table().columns.tolist()[:3]
+    ['design', 'estimate', 'se']
+    >>> ev.reading().splitlines()[0][:14]
+    '- **Design.** '
     """
     never = rollout.groupby(unit)[group].first().eq(0).sum()
     if control == "never" and never < 3:

@@ -427,8 +427,8 @@ def synthetic_did(
     -------
     SyntheticDiDResult
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(3)
     >>> t = np.arange(2000, 2012)
@@ -439,6 +439,12 @@ def synthetic_did(
     >>> r = synthetic_did(d, "y", "unit", "year", treated="T", treatment_time=2008)
     >>> round(r.estimate)
     -3
+    >>> r.table().columns.tolist()[:3]
+    ['term', 'estimate', 'se']
+    >>> r.summary().splitlines()[0]
+    'Design      : synthetic difference-in-differences (Arkhangelsky et al. 2021)'
+    >>> type(r.plot()).__name__
+    'Figure'
     """
     what = "synthetic difference-in-differences input"
     if method not in ("sdid", "sc", "did"):

@@ -75,8 +75,8 @@ def simplex_least_squares(
     numpy.ndarray
         Weights of shape (J,), non-negative, summing to one.
 
-    Example
-    -------
+    Examples
+    --------
     >>> A = np.array([[0.0, 1.0, 2.0], [0.0, 0.0, 1.0]])
     >>> simplex_least_squares(A, np.array([0.5, 0.0])).round(6).tolist()
     [0.5, 0.5, 0.0]

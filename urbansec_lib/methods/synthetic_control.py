@@ -73,6 +73,10 @@ Example
 ['A', 'B']
 >>> res.table()["term"].tolist()[:2]
 ['mean post-treatment gap', 'gap 2010']
+>>> p.table()["unit"].tolist()[:2], type(p.plot()).__name__, type(res.plot_gaps()).__name__
+(['T', 'A'], 'Figure', 'Figure')
+>>> res.summary().splitlines()[0]
+'Design      : synthetic control (Abadie, Diamond & Hainmueller 2010)'
 """
 
 from __future__ import annotations
@@ -174,8 +178,8 @@ def synthetic_control(
         With every problem found: missing columns, unknown units, an unbalanced panel,
         missing outcomes, predictors without variation, bad periods.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np, pandas as pd
     >>> t = np.arange(1990, 2001)
     >>> df = pd.DataFrame({"u": np.repeat(list("TABC"), len(t)), "t": np.tile(t, 4),

@@ -94,6 +94,12 @@ def its(
     >>> r = its(m, "aces", "time", "ban", offset="pop", seasonality=1, family="quasipoisson")
     >>> round(r.rate_ratio, 2), r.msms_level
     (0.83, 2)
+    >>> r.table().columns.tolist()[:3]
+    ['term', 'estimate', 'se']
+    >>> r.summary().splitlines()[0]
+    'Design      : interrupted time series, segmented quasi-Poisson GLM'
+    >>> type(r.plot()).__name__
+    'Figure'
     """
     v = _Validator(df)
     _check_inputs(

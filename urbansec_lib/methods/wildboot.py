@@ -326,13 +326,19 @@ def wild_cluster_bootstrap(
     -------
     WildBootResult
 
-    Example
-    -------
+    Examples
+    --------
     >>> g = np.repeat(np.arange(6), 10); rng = np.random.default_rng(0)
     >>> x = rng.normal(size=60); y = 0.2 * x + rng.normal(size=60)
     >>> r = wild_cluster_bootstrap(y, np.column_stack([np.ones(60), x]), g, 1, B=64)
     >>> r.B, r.full_enumeration
     (64, True)
+    >>> r.table().columns.tolist()[:3]
+    ['term', 'estimate', 'se']
+    >>> r.summary().splitlines()[0]
+    'Method      : wild cluster bootstrap WCR (null imposed), rademacher weights, B = 64 (full enumeration)'
+    >>> type(r.plot()).__name__
+    'Figure'
     """
     if weights not in ("rademacher", "webb"):
         raise ValueError(f"weights must be 'rademacher' or 'webb', got {weights!r}")
