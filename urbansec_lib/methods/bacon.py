@@ -12,6 +12,8 @@ from .design import ImpactResult, _figure
 from .design_checks import _check, _Validator
 from .staggered_panel import _arg_error, _prepare, _twfe_fields, _twfe_ols, _within
 
+__all__ = ["BaconResult", "bacon_decomposition"]
+
 
 # --------------------------------------------------------------------------------------
 # Goodman-Bacon decomposition

@@ -16,6 +16,8 @@ from scipy import stats
 
 from ..core.errors import Problem, ValidationError
 
+__all__ = ["FEW_CLUSTERS", "WEBB_BELOW"]
+
 #: Below this many clusters CRV1 inference is unreliable: :func:`did` and
 #: :func:`event_study` then add a wild cluster bootstrap (``wild_bootstrap="auto"``).
 FEW_CLUSTERS = 30

@@ -33,6 +33,8 @@ from .design_checks import (
 )
 from .leads_lags import _pretrend_check, _twfe_event_design, _twfe_fits, event_study
 
+__all__ = ["did"]
+
 
 # --------------------------------------------------------------------------------------
 # Difference-in-differences and event study

@@ -11,6 +11,8 @@ from scipy import stats
 from .design import WDDResult
 from .design_checks import _ARGS, _assumptions, _check, _Validator
 
+__all__ = ["wdd"]
+
 # --------------------------------------------------------------------------------------
 # Weighted displacement difference
 # --------------------------------------------------------------------------------------

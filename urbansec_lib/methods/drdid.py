@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import statsmodels.api as sm
 
+__all__ = []
+
 _EPS = np.finfo(float).eps
 
 

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+__all__ = ["FEOLSResult"]
+
 
 @dataclass
 class FEOLSResult:

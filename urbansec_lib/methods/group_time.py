@@ -14,6 +14,8 @@ from .group_time_results import ATTgtResult
 from .multiplier_bootstrap import _ZERO_SE, _boot_summary, _bootstrap_draws, _ci_table
 from .staggered_panel import _arg_error, _drop_always_treated, _prepare
 
+__all__ = ["att_gt"]
+
 
 # --------------------------------------------------------------------------------------
 # Callaway & Sant'Anna

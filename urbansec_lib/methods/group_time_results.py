@@ -16,6 +16,8 @@ from .multiplier_bootstrap import _ZERO_SE, _boot_summary, _bootstrap_draws, _ci
 from .staggered_panel import _arg_error
 from .staggered_plots import _event_axes, plot_event_time
 
+__all__ = ["AggregatedATTResult", "ATTgtResult"]
+
 
 @dataclass
 class AggregatedATTResult(ImpactResult):

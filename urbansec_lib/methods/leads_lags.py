@@ -30,6 +30,8 @@ from .design_checks import (
     _wb_options,
 )
 
+__all__ = ["event_study"]
+
 
 def _pretrend_check(es: EventStudyResult | None) -> dict:
     if es is None or not np.isfinite(es.pretrend_pvalue):

@@ -11,6 +11,8 @@ from scipy import stats
 
 from .drdid import _EPS
 
+__all__ = []
+
 _ZERO_SE = math.sqrt(_EPS) * 10  # did's threshold below which an SE is reported as missing
 _IQR_NORMAL = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
 

@@ -27,6 +27,8 @@ from .design_checks import (
 )
 from .leads_lags import _pretrend_check
 
+__all__ = ["ordinal_cutpoints", "ordinal_did"]
+
 
 # --------------------------------------------------------------------------------------
 # Ordinal DiD

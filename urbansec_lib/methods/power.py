@@ -13,6 +13,8 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from .design import _figure
 from .design_checks import _ARGS, _Validator
 
+__all__ = ["PowerResult", "power_did", "mde_table"]
+
 
 # --------------------------------------------------------------------------------------
 # Power

@@ -11,6 +11,8 @@ from .bacon import BaconResult, bacon_decomposition
 from .group_time import att_gt
 from .group_time_results import AggregatedATTResult, ATTgtResult
 
+__all__ = ["RolloutEvaluation", "evaluate_rollout"]
+
 
 # --------------------------------------------------------------------------------------
 # A staggered rollout evaluated end to end (used by the orpheus report)

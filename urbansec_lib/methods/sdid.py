@@ -14,6 +14,8 @@ from ..core.errors import Problem, ValidationError
 from .synth_fit import _ARGS, _FRAME, _rows, _unit_names, _weights_table
 from .synth_plots import plot_synthetic_did
 
+__all__ = ["SyntheticDiDResult", "synthetic_did"]
+
 _TERM_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "pvalue"]
 
 

@@ -14,6 +14,8 @@ from scipy import stats
 
 from .design_checks import _assumptions, _covariate_design, _Validator
 
+__all__ = []
+
 
 # --------------------------------------------------------------------------------------
 # Panel preparation

@@ -7,6 +7,8 @@ import pandas as pd
 
 from .design import _figure
 
+__all__ = ["plot_event_time"]
+
 
 # --------------------------------------------------------------------------------------
 # Plots

@@ -14,6 +14,8 @@ from .group_time_results import AggregatedATTResult, _aggregated
 from .staggered_panel import _arg_error, _drop_always_treated, _prepare, _twfe_fields, _twfe_ols
 from .staggered_plots import plot_event_time
 
+__all__ = ["SunAbrahamResult", "sun_abraham"]
+
 
 # --------------------------------------------------------------------------------------
 # Sun & Abraham

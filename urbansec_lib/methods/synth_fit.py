@@ -14,6 +14,8 @@ import pandas as pd
 from ..core.errors import Problem, ValidationError
 from .synth_weights import _EPS, _bfgs, _nelder_mead, simplex_least_squares
 
+__all__ = []
+
 _FRAME = "<dataframe>"
 _ARGS = "<arguments>"
 _OPS: dict[str, Callable[[np.ndarray], float]] = {

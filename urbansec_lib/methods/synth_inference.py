@@ -11,6 +11,8 @@ import pandas as pd
 from .synth_fit import _rmspe
 from .synth_plots import plot_leave_one_out, plot_placebo_gaps
 
+__all__ = ["PlaceboResult", "LeaveOneOutResult"]
+
 
 @dataclass
 class PlaceboResult:

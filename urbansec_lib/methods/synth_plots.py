@@ -17,6 +17,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 
+__all__ = ["plot_synthetic", "plot_placebo_gaps", "plot_leave_one_out", "plot_synthetic_did"]
+
 
 # --------------------------------------------------------------------------------------
 # Plots (tidy frame in, Figure out)

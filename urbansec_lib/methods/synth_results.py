@@ -14,6 +14,8 @@ from .synth_fit import _Fit, _SCData, _solve, _weights_table
 from .synth_inference import LeaveOneOutResult, PlaceboResult
 from .synth_plots import _figure, _finish, plot_synthetic
 
+__all__ = ["SyntheticControlResult"]
+
 
 # --------------------------------------------------------------------------------------
 # Results

@@ -18,6 +18,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import linalg, optimize
 
+__all__ = ["simplex_least_squares"]
+
 _EPS = np.finfo(float).eps
 _RELTOL = math.sqrt(_EPS)  # R optim's default reltol
 

@@ -21,6 +21,8 @@ from .design_checks import (
     _Validator,
 )
 
+__all__ = ["its"]
+
 
 # --------------------------------------------------------------------------------------
 # Interrupted time series
