@@ -91,6 +91,7 @@ _MODULES = {
     "rollout": "methods",
     "scoring": "engine",
     "sdid": "methods",
+    "sdid_weights": "methods",
     "self_assessment": "study",
     "sensitivity": "engine",
     "site": "publish",

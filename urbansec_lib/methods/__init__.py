@@ -62,6 +62,8 @@ synth_plots
     Plots of synthetic control and synthetic DiD results.
 sdid
     Synthetic difference-in-differences (Arkhangelsky et al. 2021).
+sdid_weights
+    Synthetic DiD unit and time weights (Frank-Wolfe, as ``synthdid``).
 multilevel
     Respondent-level multilevel models: feeling safe and collective efficacy (pilot
     survey).
@@ -105,6 +107,7 @@ __all__ = [
     "synth_results",
     "synth_plots",
     "sdid",
+    "sdid_weights",
     "multilevel",
     "omitted_variable",
     "demean",

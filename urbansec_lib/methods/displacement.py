@@ -43,6 +43,8 @@ def wdd(
 ) -> WDDResult:
     """Weighted Displacement Difference test (Wheeler & Ratcliffe 2018, Crime Sci 7:17).
 
+    Long because: the docstring documents the test and its eight counts (code ~45 lines).
+
     ``WDD = dT - dCt + dD - dCd`` with ``dX = X_after - X_before`` for the treated area
     (T), its control (Ct), the displacement buffer (D) and the buffer's control (Cd).
     Under independent Poisson counts ``Var(WDD)`` is the sum of the eight counts;

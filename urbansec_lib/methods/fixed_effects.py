@@ -361,6 +361,8 @@ def feols_many(
 ) -> list[FEOLSResult]:
     """Several :func:`feols` models on one sample and one set of fixed effects.
 
+    Long because: the docstring documents the shared sample (code ~45 lines).
+
     The union of all columns is demeaned in a single alternating-projection pass, so a
     main model and its event study cost one demeaning. The sample is the complete cases
     of the union (then singletons dropped), the same for every model.

@@ -330,6 +330,8 @@ def fit_multilevel(
 ) -> MultilevelResult:
     """Linear mixed model: unit random intercept, neighbourhood-within-unit variance component.
 
+    Long because: the docstring documents the model and options (code ~40 lines).
+
     ``statsmodels.MixedLM.from_formula(outcome ~ regressors, groups=unit, re_formula="1",
     vc_formula={"neighbourhood": "0 + C(nbhd)"})``, fitted by REML.
 

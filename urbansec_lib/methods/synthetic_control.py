@@ -45,7 +45,8 @@ Where the parts live (this module is their public face; every name below imports
 - :mod:`~urbansec_lib.synth_results` -- :class:`SyntheticControlResult`;
 - :mod:`~urbansec_lib.synth_inference` -- placebos and leave-one-out
   (:class:`PlaceboResult`, :class:`LeaveOneOutResult`);
-- :mod:`~urbansec_lib.sdid` -- :func:`synthetic_did`, :class:`SyntheticDiDResult`;
+- :mod:`~urbansec_lib.sdid` -- :func:`synthetic_did`, :class:`SyntheticDiDResult` (weights in
+  :mod:`~urbansec_lib.sdid_weights`);
 - :mod:`~urbansec_lib.synth_plots` -- the ``plot_*`` functions.
 
 Example
