@@ -103,12 +103,10 @@ def bacon_decomposition(
     >>> b = bacon_decomposition(d, "y", "u", "t", "d")
     >>> bool(np.isclose((b.table().weight * b.table().estimate).sum(), b.estimate))
     True
-    >>> b.table().columns.tolist()[:3]
-    ['type', 'treated', 'control']
+    >>> b.table().columns.tolist()[:3], type(b.plot()).__name__
+    (['type', 'treated', 'control'], 'Figure')
     >>> b.summary().splitlines()[0]
     'Design      : Two-way fixed effects DiD with its Goodman-Bacon decomposition'
-    >>> type(b.plot()).__name__
-    'Figure'
     """
     p = _prepare(
         _with_first(df, outcome, unit, time, treated),

@@ -131,12 +131,10 @@ def did(
     >>> res = did(d, "y", "treated", post="post", cluster="area")
     >>> round(res.estimate, 2), [round(c, 2) for c in res.ci], res.msms_level
     (0.6, [0.17, 1.02], 3)
-    >>> res.table().columns.tolist()[:3]
-    ['term', 'estimate', 'se']
+    >>> res.table().columns.tolist()[:3], type(res.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
     >>> res.summary().splitlines()[0]
     'Design      : difference-in-differences, 2x2 (OLS / linear probability model)'
-    >>> type(res.plot()).__name__
-    'Figure'
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
     v = _Validator(df)

@@ -69,12 +69,10 @@ def wdd(
     >>> r = wdd(207, 110, 308, 318, 178, 157, 150, 140)
     >>> r.estimate, r.se ** 2, round(r.z, 2)
     (-118.0, 1568.0, -2.98)
-    >>> r.table().columns.tolist()[:3]
-    ['term', 'estimate', 'se']
+    >>> r.table().columns.tolist()[:3], type(r.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
     >>> r.summary().splitlines()[0]
     'Design      : weighted displacement difference (Wheeler & Ratcliffe 2018)'
-    >>> type(r.plot()).__name__
-    'Figure'
     """
     vals = [
         treated_before,

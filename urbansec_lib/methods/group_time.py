@@ -116,12 +116,10 @@ def att_gt(
     >>> res = att_gt(d, "y", "u", "t", "g", control="not_yet")
     >>> res.table().columns.tolist()[:7]
     ['group', 'time', 'e', 'att', 'se', 'ci_low', 'ci_high']
-    >>> res.table().columns.tolist()[:3]
-    ['group', 'time', 'e']
+    >>> res.table().columns.tolist()[:3], type(res.plot()).__name__
+    (['group', 'time', 'e'], 'Figure')
     >>> res.summary().splitlines()[0]
     "Design      : Callaway & Sant'Anna staggered DiD (group-time ATT)"
-    >>> type(res.plot()).__name__
-    'Figure'
     """
     iters, problems = _check_options(
         control, method, base_period, weights_type, alpha, bootstrap, cluster

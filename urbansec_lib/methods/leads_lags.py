@@ -281,12 +281,10 @@ def event_study(
     (1.0, 0.6)
     >>> es.coefs["term"].head(3).tolist()
     ['lead_4', 'lead_3', 'lead_2']
-    >>> es.table().columns.tolist()[:3]
-    ['event_time', 'term', 'estimate']
+    >>> es.table().columns.tolist()[:3], type(es.plot()).__name__
+    (['event_time', 'term', 'estimate'], 'Figure')
     >>> es.summary().splitlines()[0]
     'Design      : event study (leads/lags, OLS with group and time fixed effects)'
-    >>> type(es.plot()).__name__
-    'Figure'
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
     v = _Validator(df)

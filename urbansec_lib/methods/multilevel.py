@@ -358,12 +358,10 @@ def fit_multilevel(
     >>> m = fit_multilevel(d, "y", [], min_n=10)
     >>> m.n_obs, round(m.icc_unit, 2), m.converged
     (160, 0.1, True)
-    >>> m.table().columns.tolist()[:3]
-    ['term', 'estimate', 'se']
+    >>> m.table().columns.tolist()[:3], type(m.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
     >>> m.summary().splitlines()[0]
     '160 respondents in 8 neighbourhoods of 4 units; ICC unit 0.102, neighbourhood 0.107.'
-    >>> type(m.plot()).__name__
-    'Figure'
     """
     import statsmodels.formula.api as smf
 

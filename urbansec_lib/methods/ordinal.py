@@ -149,12 +149,10 @@ def ordinal_did(
     >>> r = ordinal_did(survey, "safe4", "treated", "post", cluster="nbhd")
     >>> round(r.odds_ratio, 2), round(r.prob_effect, 2)
     (1.89, 0.15)
-    >>> r.table().columns.tolist()[:3]
-    ['term', 'estimate', 'se']
+    >>> r.table().columns.tolist()[:3], type(r.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
     >>> r.summary().splitlines()[0]
     'Design      : ordinal difference-in-differences (ordered logit, proportional odds)'
-    >>> type(r.plot()).__name__
-    'Figure'
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
     v = _Validator(df)

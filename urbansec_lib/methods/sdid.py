@@ -301,12 +301,10 @@ def synthetic_did(
     >>> r = synthetic_did(d, "y", "unit", "year", treated="T", treatment_time=2008)
     >>> round(r.estimate)
     -3
-    >>> r.table().columns.tolist()[:3]
-    ['term', 'estimate', 'se']
+    >>> r.table().columns.tolist()[:3], type(r.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
     >>> r.summary().splitlines()[0]
     'Design      : synthetic difference-in-differences (Arkhangelsky et al. 2021)'
-    >>> type(r.plot()).__name__
-    'Figure'
     """
     what = "synthetic difference-in-differences input"
     if method not in ("sdid", "sc", "did"):

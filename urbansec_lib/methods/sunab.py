@@ -167,12 +167,10 @@ def sun_abraham(
     >>> sa = sun_abraham(d, "y", "u", "t", "g")
     >>> round(sa.estimate, 1)
     2.0
-    >>> sa.table().columns.tolist()[:3]
-    ['group', 'time', 'e']
+    >>> sa.table().columns.tolist()[:3], type(sa.plot()).__name__
+    (['group', 'time', 'e'], 'Figure')
     >>> sa.summary().splitlines()[0]
     'Design      : Sun & Abraham interaction-weighted event study (TWFE, cohort x event time)'
-    >>> type(sa.plot()).__name__
-    'Figure'
     """
     if control not in ("never", "last"):
         raise _arg_error("control", control, '"never" or "last"')

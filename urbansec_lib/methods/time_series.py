@@ -96,12 +96,10 @@ def its(
     >>> r = its(m, "aces", "time", "ban", offset="pop", seasonality=1, family="quasipoisson")
     >>> round(r.rate_ratio, 2), r.msms_level
     (0.83, 2)
-    >>> r.table().columns.tolist()[:3]
-    ['term', 'estimate', 'se']
+    >>> r.table().columns.tolist()[:3], type(r.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
     >>> r.summary().splitlines()[0]
     'Design      : interrupted time series, segmented quasi-Poisson GLM'
-    >>> type(r.plot()).__name__
-    'Figure'
     """
     v = _Validator(df)
     _check_inputs(

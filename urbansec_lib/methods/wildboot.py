@@ -333,12 +333,10 @@ def wild_cluster_bootstrap(
     >>> r = wild_cluster_bootstrap(y, np.column_stack([np.ones(60), x]), g, 1, B=64)
     >>> r.B, r.full_enumeration
     (64, True)
-    >>> r.table().columns.tolist()[:3]
-    ['term', 'estimate', 'se']
+    >>> r.table().columns.tolist()[:3], type(r.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
     >>> r.summary().splitlines()[0]
     'Method      : wild cluster bootstrap WCR (null imposed), rademacher weights, B = 64 (full enumeration)'
-    >>> type(r.plot()).__name__
-    'Figure'
     """
     if weights not in ("rademacher", "webb"):
         raise ValueError(f"weights must be 'rademacher' or 'webb', got {weights!r}")
