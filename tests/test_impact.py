@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from scipy.special import expit, logit
 
-from urbansec_lib import impact
+from urbansec_lib import impact, ordinal
 from urbansec_lib.errors import ValidationError
 
 DATA = Path(__file__).parent / "data"
@@ -468,7 +468,7 @@ def test_ucla_ologit_published(ucla):
     cut-points are compared within 7e-4, SEs and deviance to the printed precision.
     """
     X = ucla[["pared", "public", "gpa"]].astype(float)
-    res = impact._fit_ordered(ucla["apply"], X, "logit")
+    res = ordinal._fit_ordered(ucla["apply"], X, "logit")
     params = res.params
     for name, b, se in [("pared", 1.0477, 0.2658), ("public", -0.0587, 0.2979),
                         ("gpa", 0.6159, 0.2606)]:  # fmt: skip

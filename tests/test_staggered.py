@@ -16,12 +16,8 @@ import statsmodels.api as sm
 
 import urbansec_lib as us
 from urbansec_lib.errors import ValidationError
-from urbansec_lib.staggered import (
-    _bootstrap_draws,
-    att_gt,
-    bacon_decomposition,
-    sun_abraham,
-)
+from urbansec_lib.multiplier_bootstrap import _bootstrap_draws
+from urbansec_lib.staggered import att_gt, bacon_decomposition, sun_abraham
 
 DATA = Path(__file__).parent / "data" / "staggered"
 CONTROL = {"nevertreated": "never", "notyettreated": "not_yet"}
@@ -176,7 +172,7 @@ def test_bootstrap_cluster_and_weights(mpdta):
     np.testing.assert_allclose(byunit.table()["se"], res.table()["se"], rtol=1e-12)
     # Mammen weights: mean 0, variance 1, third moment 1
     rng = np.random.default_rng(0)
-    from urbansec_lib.staggered import _draw_weights
+    from urbansec_lib.multiplier_bootstrap import _draw_weights
 
     w = _draw_weights(rng, (400_000, 1), "mammen")
     assert abs(w.mean()) < 0.01 and abs(w.var() - 1) < 0.01 and abs((w**3).mean() - 1) < 0.02

@@ -60,8 +60,19 @@ def _indicator(codes: np.ndarray, n_levels: int, weights: np.ndarray | None = No
 def nested_in(fe_codes: np.ndarray, cluster_codes: np.ndarray) -> bool:
     """True when every level of ``fe_codes`` lies in exactly one cluster.
 
-    Example
+    Parameters
+    ----------
+    fe_codes : ndarray of int
+        Integer codes ``0..L-1`` of a fixed effect, one per observation.
+    cluster_codes : ndarray of int
+        Cluster codes, one per observation.
+
+    Returns
     -------
+    bool
+
+    Examples
+    --------
     >>> nested_in(np.array([0, 0, 1, 1]), np.array([5, 5, 6, 6]))
     True
     >>> nested_in(np.array([0, 1, 0, 1]), np.array([5, 5, 6, 6]))
@@ -77,8 +88,18 @@ def nested_in(fe_codes: np.ndarray, cluster_codes: np.ndarray) -> bool:
 def singleton_mask(fe: Sequence[np.ndarray]) -> np.ndarray:
     """Rows to keep after iteratively dropping singletons of any fixed effect.
 
-    Example
+    Parameters
+    ----------
+    fe : sequence of ndarray of int
+        Integer codes of each fixed effect, one per observation.
+
+    Returns
     -------
+    ndarray of bool
+        True for the rows kept (empty when there is no fixed effect).
+
+    Examples
+    --------
     >>> singleton_mask([np.array([0, 0, 1, 2, 2])]).tolist()
     [True, True, False, True, True]
     """
@@ -126,8 +147,8 @@ def demean(
     -------
     ndarray of the same shape as ``X``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> u, t = np.repeat([0, 1, 2], 2), np.tile([0, 1], 3)
     >>> x = np.array([1.0, 2.0, 3.0, 5.0, 4.0, 9.0])
     >>> np.round(demean(x, [u, t]), 3).tolist()
@@ -194,12 +215,24 @@ def effective_k(
 ) -> int:
     """Number of coefficients counted in the small-sample correction (see module doc).
 
-    ``k`` counts the regressors (with the intercept when there is no fixed effect);
-    ``fe_levels`` the levels of each fixed effect; ``fe_nested`` whether each is nested
-    in the clusters (all False without clustering).
+    Parameters
+    ----------
+    k : int
+        Regressors (with the intercept when there is no fixed effect).
+    fe_levels : sequence of int
+        Levels of each fixed effect.
+    fe_nested : sequence of bool
+        Whether each fixed effect is nested in the clusters (all False without clustering).
+    ssc : {"fixest", "all", "statsmodels"}
+        ``"fixest"`` does not count fixed effects nested in the clusters; the others count
+        every dummy.
 
-    Example
+    Returns
     -------
+    int
+
+    Examples
+    --------
     >>> effective_k(1, [876, 9], [True, False], "fixest")  # unit FE nested in clusters
     10
     >>> effective_k(1, [876, 9], [True, False], "all")
@@ -220,8 +253,23 @@ def effective_k(
 def small_sample_factor(n: int, df_k: int, n_clusters: int | None, ssc: str = "fixest") -> float:
     """CRV1: ``G/(G-1) * (n-1)/(n-k)``; HC1 (no clusters): ``n/(n-k)``; ``"none"``: 1.
 
-    Example
+    Parameters
+    ----------
+    n : int
+        Observations.
+    df_k : int
+        Coefficients counted (:func:`effective_k`).
+    n_clusters : int or None
+        Clusters (None: HC1).
+    ssc : str
+        ``"none"`` for no correction; any other value applies it.
+
+    Returns
     -------
+    float
+
+    Examples
+    --------
     >>> round(small_sample_factor(100, 5, 10), 6)
     1.157895
     """

@@ -1,23 +1,23 @@
 """The shared core of the impact designs: result objects, argument checks, assumption rows.
 
-Used by :mod:`urbansec_lib.impact` (DiD, event study, ordinal DiD, ITS, WDD) and
+The result objects and their plots are here; the argument checks, assumption rows and
+small fitting helpers are in :mod:`urbansec_lib.design_checks` (``FEW_CLUSTERS`` and
+``WEBB_BELOW`` are re-exported here as before). Used by :mod:`urbansec_lib.impact` (DiD, event study, ordinal DiD, ITS, WDD) and
 :mod:`urbansec_lib.staggered`; each design returns an :class:`ImpactResult` with
 ``summary()``, ``table()`` (tidy terms) and ``assumptions`` (the checks it ran).
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
-from ..core.errors import Problem, ValidationError
+from ..core.errors import Problem as Problem  # importable from here as before
+from ..core.errors import ValidationError as ValidationError
+from .design_checks import FEW_CLUSTERS, WEBB_BELOW, _check_lines, _wb_lines
 
 __all__ = [
     "ImpactResult",
@@ -37,13 +37,6 @@ __all__ = [
 ]
 
 
-#: Below this many clusters CRV1 inference is unreliable: :func:`did` and
-#: :func:`event_study` then add a wild cluster bootstrap (``wild_bootstrap="auto"``).
-FEW_CLUSTERS = 30
-#: Below this many clusters the bootstrap in :func:`did` uses Webb's six-point weights.
-WEBB_BELOW = 12
-
-
 class StaggeredTimingWarning(UserWarning):
     """Units start treatment in different periods: the TWFE estimate can be biased."""
 
@@ -60,11 +53,6 @@ MSMS_LEVELS: dict[int, str] = {
     5: "randomised assignment; the strongest design, open mainly to attrition, spillover "
     "and small-sample imbalance.",
 }
-
-_FRAME = "<dataframe>"
-_ARGS = "<arguments>"
-_ASSUMPTION_COLUMNS = ["check", "result", "passed", "note"]
-_TABLE_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "pvalue"]
 
 
 # --------------------------------------------------------------------------------------
@@ -132,11 +120,7 @@ class ImpactResult:
                 "Reading     : the interval includes no effect; the data are compatible "
                 "with zero as well as with the effects inside the interval."
             )
-        lines.append("Checks:")
-        for row in self.assumptions.itertuples(index=False):
-            flag = {True: "ok ", False: "!! "}.get(row.passed, "-- ")
-            note = f" ({row.note})" if row.note else ""
-            lines.append(f"  [{flag}] {row.check}: {row.result}{note}")
+        lines += _check_lines(self.assumptions)
         lines.append("")
         lines.append(self.terms.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         return "\n".join(lines)
@@ -320,288 +304,6 @@ class WDDResult(ImpactResult):
         return plot_wdd(self.changes)
 
 
-# --------------------------------------------------------------------------------------
-# Validation helpers
-# --------------------------------------------------------------------------------------
-class _Validator:
-    """Collects every problem of one input before raising."""
-
-    def __init__(self, df: Any, file: str = _FRAME):
-        self.df = df
-        self.file = file
-        self.problems: list[Problem] = []
-        if not isinstance(df, pd.DataFrame):
-            self.fail(None, type(df).__name__, "a pandas DataFrame")
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def fail(self, column: str | None, value: Any, expected: str) -> None:
-        self.problems.append(Problem(self.file, None, column, value, expected))
-
-    def column(self, col: Any, role: str, required: bool = True) -> bool:
-        """True when ``col`` names an existing column (records a problem otherwise)."""
-        if col is None:
-            if required:
-                self.fail(role, None, f"a column name for argument `{role}`")
-            return False
-        if not isinstance(self.df, pd.DataFrame):
-            return False
-        if not isinstance(col, str) or col not in self.df.columns:
-            self.fail(str(col), None, f"column present in the data frame (argument `{role}`)")
-            return False
-        return True
-
-    def columns(self, cols: Sequence[str] | str | None, role: str) -> list[str]:
-        if cols is None:
-            return []
-        cols = [cols] if isinstance(cols, str) else list(cols)
-        return [c for c in cols if self.column(c, role)]
-
-    def numeric(self, col: str, role: str) -> bool:
-        s = self.df[col]
-        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            self.fail(col, _preview(s), f"numeric values (argument `{role}`)")
-            return False
-        return True
-
-    def binary(self, col: str, role: str, both: bool = True) -> bool:
-        s = self.df[col].dropna()
-        if pd.api.types.is_bool_dtype(s):
-            s = s.astype(int)
-        if not pd.api.types.is_numeric_dtype(s):
-            self.fail(col, _preview(s), f"a 0/1 indicator (argument `{role}`)")
-            return False
-        bad = s[~s.isin([0, 1])]
-        if len(bad):
-            self.fail(col, _preview(bad), f"a 0/1 indicator (argument `{role}`)")
-            return False
-        if both and s.nunique() < 2:
-            self.fail(col, _preview(s), f"both 0 and 1 present (argument `{role}`: 2 groups)")
-            return False
-        return True
-
-    def positive(self, col: str, role: str, strict: bool = True) -> bool:
-        if not self.numeric(col, role):
-            return False
-        s = self.df[col].dropna()
-        bad = s[(s <= 0) if strict else (s < 0)]
-        if len(bad):
-            what = "positive" if strict else "non-negative"
-            self.fail(col, _preview(bad), f"{what} values (argument `{role}`)")
-            return False
-        return True
-
-    def raise_if_any(self, what: str) -> None:
-        if self.problems:
-            raise ValidationError(self.problems, what=what)
-
-
-def _preview(values: Any, k: int = 10) -> list:
-    """Up to ``k`` distinct offending values as plain Python scalars."""
-    uniq = pd.unique(pd.Series(values).dropna())
-    out = []
-    for v in uniq[:k]:
-        out.append(v.item() if hasattr(v, "item") else v)
-    return out
-
-
-def _covariate_design(data: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    """Numeric covariates as float; categorical ones as dummies (first level dropped)."""
-    parts = []
-    for c in covariates:
-        s = data[c]
-        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            parts.append(s.astype(float).rename(c))
-        else:
-            parts.append(pd.get_dummies(s, prefix=c, prefix_sep="[", drop_first=True, dtype=float))
-    if not parts:
-        return pd.DataFrame(index=data.index)
-    out = pd.concat(parts, axis=1)
-    out.columns = [f"{c}]" if "[" in c else c for c in out.columns]
-    return out
-
-
-def _dummies(s: pd.Series, prefix: str) -> pd.DataFrame:
-    return pd.get_dummies(s, prefix=prefix, drop_first=True, dtype=float)
-
-
-def _assumptions(rows: Iterable[dict]) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=_ASSUMPTION_COLUMNS)
-
-
-def _check(check: str, result: str, passed: bool | None, note: str = "") -> dict:
-    return {"check": check, "result": result, "passed": passed, "note": note}
-
-
-def _cluster_check(
-    groups: pd.Series | None,
-    default_hint: str,
-    none_label: str = "none (HC1 robust SEs)",
-    wb: Any = None,
-) -> dict:
-    if groups is None:
-        return _check("clustering", none_label, None, default_hint)
-    g = int(pd.Series(groups).nunique())
-    if g >= FEW_CLUSTERS:
-        return _check("number of clusters", str(g), True, "")
-    note = (
-        f"fewer than {FEW_CLUSTERS} clusters: cluster-robust (CRV1) SEs are too small and "
-        "their p-values optimistic; "
-    )
-    if wb is not None:
-        note += (
-            f"wild cluster bootstrap ({'WCR' if wb.impose_null else 'WCU'}, {wb.weights}, "
-            f"B = {wb.B}): p = {wb.pvalue:.3g}, CI {wb.ci[0]:.4g} to {wb.ci[1]:.4g}"
-        )
-    else:
-        note += "use the wild cluster bootstrap (`wild_bootstrap=True`)"
-    return _check("number of clusters", str(g), False, note)
-
-
-def _wb_lines(wb: Any, alpha: float) -> list[str]:
-    if wb is None:
-        return []
-    pct = f"{100 * (1 - alpha):g}%"
-    return [
-        f"Wild boot.  : p = {wb.pvalue:.3g}, {pct} CI {wb.ci[0]:.4g} to {wb.ci[1]:.4g} "
-        f"({'WCR' if wb.impose_null else 'WCU'}, {wb.weights} weights, B = {wb.B}"
-        f"{', full enumeration' if wb.full_enumeration else ''}; {wb.n_clusters} clusters)"
-    ]
-
-
-def _wb_options(wild_bootstrap: Any, groups: pd.Series | None, v: _Validator) -> dict | None:
-    """Keyword arguments for the bootstrap, or None when it is not run.
-
-    Default weights: Webb's six-point with fewer than :data:`WEBB_BELOW` clusters (with
-    G clusters Rademacher weights give only 2**G distinct draws; Webb 2014), else
-    Rademacher.
-    """
-    if wild_bootstrap is None or wild_bootstrap is False:
-        return None
-    g = None if groups is None else int(pd.Series(groups).nunique())
-    if isinstance(wild_bootstrap, str) and wild_bootstrap == "auto":
-        if g is None or g >= FEW_CLUSTERS:
-            return None
-        kw: dict = {"_auto": True}
-    elif g is None:
-        v.fail("cluster", None, "a `cluster` column for the wild cluster bootstrap")
-        return None
-    elif wild_bootstrap is True:
-        kw = {}
-    elif isinstance(wild_bootstrap, dict):
-        allowed = {"B", "weights", "seed", "impose_null"}
-        bad = sorted(set(wild_bootstrap) - allowed - {"_auto"})  # _auto: from did()
-        if bad:
-            v.fail("wild_bootstrap", bad, f"options among {sorted(allowed)}")
-        kw = dict(wild_bootstrap)
-    else:
-        v.fail("wild_bootstrap", wild_bootstrap, "True, False, 'auto' or a dict of options")
-        return None
-    kw.setdefault("weights", "webb" if g < WEBB_BELOW else "rademacher")
-    return kw
-
-
-def _try_wb(kw: dict, fn, *args, **kwargs):
-    """Run a bootstrap; in automatic mode an infeasible design is skipped with a warning."""
-    opts = dict(kw)
-    auto = opts.pop("_auto", False)
-    try:
-        return fn(*args, **opts, **kwargs)
-    except ValueError as err:
-        if not auto:
-            raise
-        warnings.warn(f"wild cluster bootstrap skipped: {err}", UserWarning, stacklevel=3)
-        return None
-
-
-def _add_wb_columns(terms: pd.DataFrame, rows: dict[str, Any]) -> pd.DataFrame:
-    """wcr_pvalue / wcr_ci_low / wcr_ci_high beside the CRV1 columns (NaN elsewhere)."""
-    out = terms.copy()
-    out["wcr_pvalue"] = out["term"].map({t: r.pvalue for t, r in rows.items()})
-    out["wcr_ci_low"] = out["term"].map({t: r.ci[0] for t, r in rows.items()})
-    out["wcr_ci_high"] = out["term"].map({t: r.ci[1] for t, r in rows.items()})
-    return out.astype({"wcr_pvalue": float, "wcr_ci_low": float, "wcr_ci_high": float})
-
-
-def _complete_cases(df: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, dict]:
-    data = df.loc[df[cols].notna().all(axis=1), cols].copy()
-    dropped = len(df) - len(data)
-    return data, _check(
-        "complete cases",
-        f"{len(data)} of {len(df)} rows used",
-        None,
-        f"{dropped} row(s) with missing values dropped" if dropped else "",
-    )
-
-
-def _msms(base: int, randomised: bool) -> int:
-    return 5 if randomised else base
-
-
-def _fit_linear(y, X, weights=None, groups=None):
-    """OLS/WLS with cluster-robust (by ``groups``) or HC1 SEs and t inference."""
-    model = sm.WLS(y, X, weights=weights) if weights is not None else sm.OLS(y, X)
-    if groups is not None:
-        codes = pd.factorize(pd.Series(groups))[0]
-        return model.fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
-    return model.fit(cov_type="HC1", use_t=True)
-
-
-def _terms_frame(res, alpha: float, names: Sequence[str] | None = None) -> pd.DataFrame:
-    ci = np.asarray(res.conf_int(alpha=alpha))
-    params = pd.Series(np.asarray(res.params), index=res.model.exog_names)
-    out = pd.DataFrame(
-        {
-            "term": params.index,
-            "estimate": params.values,
-            "se": np.asarray(res.bse),
-            "ci_low": ci[:, 0],
-            "ci_high": ci[:, 1],
-            "pvalue": np.asarray(res.pvalues),
-        }
-    )
-    if names is not None:
-        out = out[out["term"].isin(names)]
-    return out.reset_index(drop=True)
-
-
-def _row(terms: pd.DataFrame, term: str) -> pd.Series:
-    return terms.loc[terms["term"] == term].iloc[0]
-
-
-def _group_means(data, outcome, treated, period, weights=None, alpha=0.05) -> pd.DataFrame:
-    """Weighted (or plain) means by group and period with linearisation SEs."""
-    y = data[outcome].to_numpy(dtype=float)
-    w = data[weights].to_numpy(dtype=float) if weights else np.ones(len(y))
-    tr = data[treated].to_numpy().astype(int)
-    pcode, periods = pd.factorize(data[period], sort=True)
-    P = len(periods)
-    cell = tr * P + pcode
-    m = 2 * P
-    n = np.bincount(cell, minlength=m)
-    sw = np.bincount(cell, w, minlength=m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(cell, w * y, minlength=m) / sw
-        dev = (y - mean[cell]) * w
-        var = np.bincount(cell, dev**2, minlength=m) * n / np.clip(n - 1, 1, None) / sw**2
-    keep = np.flatnonzero(n > 0)
-    out = pd.DataFrame(
-        {
-            "group": np.where(keep // P == 1, "treated", "comparison"),
-            "period": periods.take(keep % P),
-            "mean": mean[keep],
-            "se": np.sqrt(var[keep]),
-            "n": n[keep],
-        }
-    )
-    tq = stats.t.ppf(1 - alpha / 2, np.clip(out["n"].to_numpy() - 1, 1, None))
-    out["ci_low"] = out["mean"] - tq * out["se"]
-    out["ci_high"] = out["mean"] + tq * out["se"]
-    return out[["group", "period", "mean", "se", "ci_low", "ci_high", "n"]]
-
-
 def _figure(figsize=(6.4, 4.0)):
     from matplotlib.figure import Figure
 
@@ -610,7 +312,26 @@ def _figure(figsize=(6.4, 4.0)):
 
 
 def plot_group_means(means: pd.DataFrame):
-    """Mean outcome by group and period with CI bars (``DiDResult.group_means``)."""
+    """Mean outcome by group and period with CI bars (``DiDResult.group_means``).
+
+    Parameters
+    ----------
+    means : DataFrame
+        Columns ``group``, ``period``, ``mean``, ``ci_low``, ``ci_high``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"group": [0, 0, 1, 1], "period": [0, 1, 0, 1],
+    ...                   "mean": [1.0, 1.1, 1.0, 1.6], "ci_low": [0.9, 1.0, 0.9, 1.5],
+    ...                   "ci_high": [1.1, 1.2, 1.1, 1.7]})
+    >>> [t.get_text() for t in plot_group_means(m).axes[0].get_legend().get_texts()]
+    ['0', '1']
+    """
     fig, ax = _figure()
     periods = list(pd.unique(means["period"].sort_values()))
     for g, sub in means.groupby("group", sort=True):
@@ -625,7 +346,25 @@ def plot_group_means(means: pd.DataFrame):
 
 
 def plot_event_study(coefs: pd.DataFrame):
-    """Event-study coefficients by event time with CIs (``EventStudyResult.coefs``)."""
+    """Event-study coefficients by event time with CIs (``EventStudyResult.coefs``).
+
+    Parameters
+    ----------
+    coefs : DataFrame
+        Columns ``event_time``, ``estimate``, ``ci_low``, ``ci_high``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"event_time": [-2, -1, 0, 1], "estimate": [0.1, 0.0, 1.0, 1.2],
+    ...                   "ci_low": [-0.2, 0.0, 0.7, 0.8], "ci_high": [0.4, 0.0, 1.3, 1.6]})
+    >>> plot_event_study(c).axes[0].get_xlabel()
+    'event time (periods since start)'
+    """
     fig, ax = _figure()
     c = coefs.sort_values("event_time")
     err = np.vstack([c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]])
@@ -638,7 +377,26 @@ def plot_event_study(coefs: pd.DataFrame):
 
 
 def plot_its(fitted: pd.DataFrame):
-    """Observed counts, fitted values and counterfactual (``ITSResult.fitted``)."""
+    """Observed counts, fitted values and counterfactual (``ITSResult.fitted``).
+
+    Parameters
+    ----------
+    fitted : DataFrame
+        Columns ``time``, ``observed``, ``fitted``, ``counterfactual``, ``post`` (0/1).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"time": [1, 2, 3, 4], "observed": [10, 12, 8, 7],
+    ...                   "fitted": [11.0, 11, 7.5, 7.5], "counterfactual": [11.0, 11, 11, 11],
+    ...                   "post": [0, 0, 1, 1]})
+    >>> len(plot_its(f).axes[0].lines)  # fitted, counterfactual, intervention line
+    3
+    """
     fig, ax = _figure()
     ax.scatter(fitted["time"], fitted["observed"], s=12, color="grey", label="observed")
     ax.plot(fitted["time"], fitted["fitted"], label="fitted")
@@ -658,7 +416,25 @@ def plot_its(fitted: pd.DataFrame):
 
 
 def plot_ordinal(probabilities: pd.DataFrame):
-    """Predicted probability of each level, factual vs counterfactual."""
+    """Predicted probability of each level, factual vs counterfactual.
+
+    Parameters
+    ----------
+    probabilities : DataFrame
+        Columns ``level``, ``factual``, ``counterfactual`` (``OrdinalDiDResult.probabilities``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"level": ["1", "2", "3"], "factual": [0.2, 0.3, 0.5],
+    ...                   "counterfactual": [0.3, 0.3, 0.4]})
+    >>> len(plot_ordinal(p).axes[0].patches)
+    6
+    """
     fig, ax = _figure()
     x = np.arange(len(probabilities))
     ax.bar(x - 0.2, probabilities["counterfactual"], width=0.4, label="counterfactual")
@@ -670,7 +446,24 @@ def plot_ordinal(probabilities: pd.DataFrame):
 
 
 def plot_wdd(changes: pd.DataFrame):
-    """Bar chart of the before-after change per area (``WDDResult.changes``)."""
+    """Bar chart of the before-after change per area (``WDDResult.changes``).
+
+    Parameters
+    ----------
+    changes : DataFrame
+        Columns ``area`` and ``change``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ch = pd.DataFrame({"area": ["treated", "control"], "change": [-97.0, 10.0]})
+    >>> len(plot_wdd(ch).axes[0].patches)
+    2
+    """
     fig, ax = _figure()
     ax.bar(changes["area"], changes["change"])
     ax.axhline(0, color="grey", lw=0.8)

@@ -82,8 +82,26 @@ def collective_efficacy(
 
     Respondents with fewer than ``min_items`` answered items get NaN.
 
-    Example
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per respondent, the items as columns (1..``scale_max``).
+    items : sequence of str
+        The items averaged (default :data:`CE_ITEMS`).
+    reversed_items : sequence of str
+        Items flipped as ``scale_max + 1 - x`` first (default :data:`CE_REVERSED`).
+    min_items : int
+        Fewest answered items for a score.
+    scale_max : int
+        Top of the answer scale.
+
+    Returns
     -------
+    Series
+        The score, NaN where too few items were answered.
+
+    Examples
+    --------
     >>> r = pd.DataFrame({"sc_ce_willing_help": [5, 1], "sc_ce_trust_neighbours": [5, None],
     ...                   "sc_ce_not_get_along": [1, 5], "sc_isc_graffiti": [4, None],
     ...                   "sc_isc_fight": [5, None]})
@@ -108,8 +126,19 @@ def respondent_frame(responses: pd.DataFrame) -> pd.DataFrame:
     * ``resident``: 1 when the respondent answered as a resident (``respondent_role``);
     * ``victim``: victim of any crime in the last 12 months (``vict_any_crime_12m``, 0/1).
 
-    Example
+    Parameters
+    ----------
+    responses : DataFrame
+        Pilot answers with the :data:`CE_ITEMS`, ``respondent_role`` and
+        ``vict_any_crime_12m`` columns.
+
+    Returns
     -------
+    DataFrame
+        A copy with the three columns added.
+
+    Examples
+    --------
     >>> r = pd.DataFrame({**{c: [4] for c in CE_ITEMS}, "respondent_role": ["resident"],
     ...                   "vict_any_crime_12m": [0], "wave": [2025]})
     >>> respondent_frame(r)[["collective_efficacy", "resident", "victim"]].values.tolist()
@@ -133,8 +162,32 @@ def model_frame(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Complete cases, with neighbourhoods of fewer than ``min_n`` respondents left out.
 
-    Returns the frame (with a ``_nbhd`` column unique across units) and notes on what was
-    left out (counts only, never below-threshold numbers of a named area).
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per respondent.
+    outcome : str
+    regressors : sequence of str
+    unit_col, nbhd_col : str
+        Unit and neighbourhood columns.
+    min_n : int
+        Fewest complete answers a neighbourhood needs to stay in.
+    categorical : sequence of str
+        Columns turned into labels (strings) for dummies.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The frame (with a ``_nbhd`` column unique across units) and notes on what was left
+        out (counts only, never below-threshold numbers of a named area).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"unit_id": ["A"] * 12 + ["B"] * 3, "area": ["n1"] * 12 + ["n2"] * 3,
+    ...                   "y": range(15)})
+    >>> f, notes = model_frame(d, "y", [], min_n=10)
+    >>> len(f), notes
+    (12, ['1 neighbourhood(s) with fewer than 10 complete answers left out'])
     """
     cols = [outcome, *regressors, unit_col, nbhd_col]
     d = responses.dropna(subset=cols).copy()
@@ -250,6 +303,21 @@ def _formula(outcome: str, regressors: Sequence[str], categorical: Sequence[str]
     return f"{outcome} ~ " + (" + ".join(terms) if terms else "1")
 
 
+def _params_frame(res, names: list, estimate: pd.Series, se: pd.Series) -> pd.DataFrame:
+    """term, estimate, se, ci_low, ci_high, pvalue for the fitted terms ``names``."""
+    ci = res.conf_int()
+    return pd.DataFrame(
+        {
+            "term": names,
+            "estimate": estimate.to_numpy(),
+            "se": se.to_numpy(),
+            "ci_low": ci.loc[names, 0].to_numpy(),
+            "ci_high": ci.loc[names, 1].to_numpy(),
+            "pvalue": res.pvalues[names].to_numpy(),
+        }
+    )
+
+
 def fit_multilevel(
     responses: pd.DataFrame,
     outcome: str,
@@ -261,6 +329,8 @@ def fit_multilevel(
     min_units: int = 3,
 ) -> MultilevelResult:
     """Linear mixed model: unit random intercept, neighbourhood-within-unit variance component.
+
+    Long because: the docstring documents the model and options (code ~40 lines).
 
     ``statsmodels.MixedLM.from_formula(outcome ~ regressors, groups=unit, re_formula="1",
     vc_formula={"neighbourhood": "0 + C(nbhd)"})``, fitted by REML.
@@ -278,6 +348,20 @@ def fit_multilevel(
     Returns
     -------
     MultilevelResult
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"unit_id": np.repeat(list("ABCD"), 40),
+    ...                   "area": np.repeat([f"n{i}" for i in range(8)], 20)})
+    >>> d["y"] = np.repeat(rng.normal(0, 1, 4), 40) + rng.normal(0, 1, 160)
+    >>> m = fit_multilevel(d, "y", [], min_n=10)
+    >>> m.n_obs, round(m.icc_unit, 2), m.converged
+    (160, 0.1, True)
+    >>> m.table().columns.tolist()[:3], type(m.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
+    >>> m.summary().splitlines()[0]
+    '160 respondents in 8 neighbourhoods of 4 units; ICC unit 0.102, neighbourhood 0.107.'
     """
     import statsmodels.formula.api as smf
 
@@ -301,18 +385,7 @@ def fit_multilevel(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = model.fit(reml=True, method=["lbfgs", "powell"])
-    ci = res.conf_int()
-    fe_names = list(res.fe_params.index)
-    params = pd.DataFrame(
-        {
-            "term": fe_names,
-            "estimate": res.fe_params.to_numpy(),
-            "se": res.bse_fe.to_numpy(),
-            "ci_low": ci.loc[fe_names, 0].to_numpy(),
-            "ci_high": ci.loc[fe_names, 1].to_numpy(),
-            "pvalue": res.pvalues[fe_names].to_numpy(),
-        }
-    )
+    params = _params_frame(res, list(res.fe_params.index), res.fe_params, res.bse_fe)
     s2u = float(res.cov_re.iloc[0, 0])
     s2n = float(res.vcomp[0]) if len(res.vcomp) else 0.0
     s2e = float(res.scale)
@@ -370,6 +443,30 @@ def fit_ordinal(
     ``statsmodels.miscmodels.ordinal_model.OrderedModel`` (``distr="logit"``), covariance
     clustered by neighbourhood. Coefficients are log-odds of a higher answer category; the
     unit dummies and the thresholds are not reported.
+
+    Parameters
+    ----------
+    responses, outcome, regressors, categorical, unit_col, nbhd_col, min_n, min_units
+        As :func:`fit_multilevel` (``outcome`` holds ordered answer codes).
+
+    Returns
+    -------
+    OrdinalResult
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"unit_id": np.repeat(list("ABCDEF"), 40),
+    ...                   "area": np.repeat([f"n{i}" for i in range(12)], 20)})
+    >>> d["x"] = rng.normal(size=240)
+    >>> d["safe"] = np.digitize(0.8 * d.x + rng.logistic(size=240), [-1, 0, 1]) + 1
+    >>> o = fit_ordinal(d, "safe", ["x"], min_n=10)
+    >>> o.params["term"].tolist(), o.n_obs
+    (['x'], 240)
+    >>> o.table().columns.tolist()[:3]
+    ['term', 'estimate', 'se']
+    >>> o.summary().splitlines()[0]
+    'Ordered logit on 240 respondents in 12 neighbourhoods of 6 units (log-odds scale).'
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
@@ -406,17 +503,7 @@ def fit_ordinal(
             cov_kwds={"groups": groups},
         )
     keep = [c for c in exog.columns if not c.startswith("unit_")]
-    ci = res.conf_int()
-    params = pd.DataFrame(
-        {
-            "term": keep,
-            "estimate": res.params[keep].to_numpy(),
-            "se": res.bse[keep].to_numpy(),
-            "ci_low": ci.loc[keep, 0].to_numpy(),
-            "ci_high": ci.loc[keep, 1].to_numpy(),
-            "pvalue": res.pvalues[keep].to_numpy(),
-        }
-    )
+    params = _params_frame(res, keep, res.params[keep], res.bse[keep])
     return OrdinalResult(outcome, params, n, u, k, False, notes)
 
 
@@ -427,8 +514,19 @@ def anova_icc(y: pd.Series, groups: pd.Series) -> float:
     ANOVA estimate is positive (Searle, Casella & McCulloch 1992, ch. 3), a hand check of
     :func:`fit_multilevel`.
 
-    Example
+    Parameters
+    ----------
+    y : Series
+        Outcome.
+    groups : Series
+        Group labels (equal group sizes).
+
+    Returns
     -------
+    float
+
+    Examples
+    --------
     >>> y = pd.Series([1., 2, 3, 5, 6, 7]); g = pd.Series(list("aaabbb"))
     >>> round(anova_icc(y, g), 4)
     0.8846

