@@ -108,7 +108,6 @@ def _add_run(sub, common) -> None:
 
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .core.defaults import MIN_N, SEED
     from .study.studies import help_text
 
     common = _common()
@@ -123,6 +122,22 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"urbansec {__version__}")
     ap.add_argument("--workspace", metavar="DIR", default=None, help=_WS_HELP)
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
+    _add_init(sub)
+    _add_run(sub, common)
+    sub.add_parser("studies", parents=[common], help="list the studies: scope, default, inputs")
+    _add_unit(sub, common)
+    _add_demo_reproduce_data(sub, common)
+    _add_framework(sub, common)
+    _add_survey(sub, common)
+    _add_ci(sub, common)
+    _add_tools(sub, common)
+    return ap
+
+
+def _add_init(sub: argparse._SubParsersAction) -> None:
+    """``urbansec init DIR``: a new study workspace."""
+    from .core.defaults import MIN_N, SEED
+
     p = sub.add_parser(
         "init",
         help="create a study workspace (data/raw, data/processed, reports, urbansec.toml)",
@@ -148,8 +163,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="what units are compared with: the bundled reference units (real public data "
         "only) plus this workspace's units (default), or this workspace's units only",
     )
-    _add_run(sub, common)
-    p = sub.add_parser("studies", parents=[common], help="list the studies: scope, default, inputs")
+
+
+def _add_unit(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``urbansec studies`` and ``urbansec unit add|list|search``."""
     p = sub.add_parser("unit", parents=[common], help="add, list or search units by official code")
     usub = p.add_subparsers(dest="unit_cmd", metavar="ACTION")
     u = usub.add_parser(
@@ -166,6 +183,12 @@ def _build_parser() -> argparse.ArgumentParser:
     u = usub.add_parser("search", parents=[common], help="search the registry by code or name")
     u.add_argument("text", help="part of a name or code (accents optional)")
     u.add_argument("-n", type=int, default=5, help="number of matches (default 5)")
+
+
+def _add_demo_reproduce_data(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    """``urbansec demo``, ``reproduce`` and ``data build``."""
     p = sub.add_parser(
         "demo",
         parents=[common],
@@ -190,6 +213,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", parents=[common], help="data/raw -> data/processed")
     p.add_argument("action", choices=["build"], help="build: rebuild data/processed")
     p.add_argument("--data-dir", default=None, help="data folder (default: the workspace's)")
+
+
+def _add_framework(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``urbansec framework show|validate|coinr``."""
     p = sub.add_parser("framework", parents=[common], help="show or validate a framework")
     p.add_argument(
         "action",
@@ -204,6 +231,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="for 'coinr': also write the workspace's indicator data as iData",
     )
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="for 'coinr'")
+
+
+def _add_survey(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``urbansec survey form|import``."""
     p = sub.add_parser("survey", parents=[common], help="survey form out / responses in")
     ssub = p.add_subparsers(dest="survey_cmd", metavar="ACTION")
     langs = ", ".join(_form_languages())
@@ -244,6 +275,10 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="keep free text / identifiers in this access-restricted file",
     )
+
+
+def _add_ci(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``urbansec ci template``."""
     p = sub.add_parser("ci", parents=[common], help="Collective Impact templates")
     csub = p.add_subparsers(dest="ci_cmd", metavar="ACTION")
     t = csub.add_parser(
@@ -260,6 +295,10 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--out", default=None, help="workbook path (default <unit>_collective_impact.xlsx)"
     )
+
+
+def _add_tools(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``urbansec key``, ``pdf``, ``lint`` and ``site``."""
     p = sub.add_parser("key", parents=[common], help="pseudonymisation key")
     p.add_argument(
         "action", choices=["init", "fingerprint"], help="init: create; fingerprint: show"
@@ -272,7 +311,6 @@ def _build_parser() -> argparse.ArgumentParser:
         "site", parents=[common], help="build the static joint dashboard from the reports"
     )
     p.add_argument("--out", default=None, help="output folder (default reports/site)")
-    return ap
 
 
 def _form_languages() -> list[str]:
@@ -420,7 +458,16 @@ def _cmd_unit(a, ap) -> int:
 def add_unit(ws, code: str, name: str | None = None):
     """Register ``code`` in the workspace's units file (from the official registry); returns
     the :class:`~urbansec_lib.registry.UnitRecord`. Unknown or mismatched codes raise
-    :class:`~urbansec_lib.registry.UnknownUnitError` naming the nearest matches."""
+    :class:`~urbansec_lib.registry.UnknownUnitError` naming the nearest matches.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from urbansec_lib.inputs.workspace import init
+    >>> ws = init(tempfile.mkdtemp())
+    >>> add_unit(ws, "ES300").name
+    'Madrid'
+    """
     from .core.registry import check_unit_id, register_unit
 
     return register_unit(check_unit_id(code.strip(), source="CODE"), ws.units_file, name=name)
@@ -439,7 +486,18 @@ def _cmd_studies(a) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``urbansec`` console script. Exit 0 ok, 2 bad input, 3 some failed."""
+    """Entry point of the ``urbansec`` console script. Exit 0 ok, 2 bad input, 3 some failed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> main(["init", d])  # doctest: +ELLIPSIS
+    workspace ...
+    0
+    >>> main(["--workspace", d, "unit", "add", "XX999"])  # an unknown code: exit 2
+    2
+    """
     import os
 
     ap = _build_parser()
