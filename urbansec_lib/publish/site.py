@@ -22,8 +22,11 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from .recorder import _atomic_write
 
 __all__ = ["build", "collect", "size_class", "fields_of_activity"]
 
@@ -209,7 +212,12 @@ def build(
     root: str | Path | None = None,
 ) -> Path:
     """Build the static site from a workspace's ``reports/`` and its units; returns its
-    index path (``root``: the workspace folder, default the current workspace)."""
+    index path (``root``: the workspace folder, default the current workspace).
+
+    Pages: the index (every unit, alphabetical, with filters: never a ranking), one page
+    per unit (its reports, its progress against its own past, its learning partners), one
+    per peer group, and the fields-of-activity matrix.
+    """
     from ..inputs.workspace import current, for_data_dir, load
     from ..model.framework import load_framework
     from .reports import _atomic_write
@@ -223,7 +231,21 @@ def build(
     units = _site_units(ws.units(), reports_dir, ws.data_dir)
     fw = load_framework(ws.framework_path())
     dim_labels = {d.id: d.label for d in fw.dimensions}
-    info = collect(reports_dir, units)
+    table = _unit_table(units, collect(reports_dir, units), dim_labels)
+    all_fields = sorted({f for fs in table["fields"] for f in fs})
+    index = _index_page(table, all_fields, _wide_studies(reports_dir, units))
+    _atomic_write(out / "index.html", _page("Units", index))
+    names = units.set_index("unit_id")["name"].to_dict()
+    for r in table.itertuples():
+        page = _page(r.name, _unit_page(r, names, dim_labels), depth=1)
+        _atomic_write(out / "units" / f"{r.unit_id}.html", page)
+    _group_pages(table, out)
+    _atomic_write(out / "fields.html", _page("Fields of activity", _fields_page(table, all_fields)))
+    return out / "index.html"
+
+
+def _unit_table(units: pd.DataFrame, info: dict, dim_labels: dict) -> pd.DataFrame:
+    """One row per unit: its context, peer group, fields of activity, reports, results."""
     rows = []
     for u in units.itertuples():
         i = info[u.unit_id]
@@ -250,43 +272,19 @@ def build(
     for r in rows:
         group_of.update(r["results"].get("city_self_assessment", {}).get("peer_group", {}) or {})
     table["group"] = table["unit_id"].map(group_of).fillna("")
-    all_fields = sorted({f for fs in table["fields"] for f in fs})
+    return table
 
-    def options(col, values):
-        opts = "".join(f'<option value="{_esc(v)}">{_esc(v)}</option>' for v in values)
-        return (
-            f'<label>{_esc(col.capitalize())}<select data-filter="{col}">'
-            f'<option value="">all</option>{opts}</select></label>'
-        )
 
-    filt = (
-        '<div class="filters" role="search" aria-label="Filter units">'
-        + '<label>Search<input type="search" data-search placeholder="name or code"></label>'
-        + options("country", sorted(table["country"].dropna().unique()))
-        + options("level", sorted(table["level"].dropna().unique()))
-        + options("size", [c[2] for c in SIZE_CLASSES] + ["unknown"])
-        + options("group", sorted({str(g) for g in table["group"] if g != ""}))
-        + options("field", all_fields)
-        + "</div>"
+def _options(col: str, values) -> str:
+    opts = "".join(f'<option value="{_esc(v)}">{_esc(v)}</option>' for v in values)
+    return (
+        f'<label>{_esc(col.capitalize())}<select data-filter="{col}">'
+        f'<option value="">all</option>{opts}</select></label>'
     )
-    trs = []
-    for r in table.itertuples():
-        fields = "".join(f'<span class="tag">{_esc(f)}</span>' for f in r.fields)
-        grp = (
-            f'<a href="groups/group-{_esc(r.group)}.html">group {_esc(r.group)}</a>'
-            if r.group != ""
-            else "-"
-        )
-        trs.append(
-            f'<tr data-country="{_esc(r.country)}" data-level="{_esc(r.level)}" '
-            f'data-size="{_esc(r.size)}" data-group="{_esc(r.group)}" '
-            f'data-text="{_esc((str(r.name) + " " + r.unit_id).lower())}" '
-            f'data-field="{_esc("|".join(r.fields))}">'
-            f'<td><a href="units/{_esc(r.unit_id)}.html">{_esc(r.name)}</a></td>'
-            f"<td><code>{_esc(r.unit_id)}</code></td><td>{_esc(r.level)}</td><td>{_esc(r.country)}</td>"
-            f"<td>{_esc(r.size)}</td><td>{grp}</td><td>{len(r.reports)}</td><td>{fields}</td></tr>"
-        )
-    # partnership-wide studies (folders that are not units: EU-wide surveys, trainings)
+
+
+def _wide_studies(reports_dir: Path, units: pd.DataFrame) -> str:
+    """Links to the partnership-wide studies (report folders that are not units)."""
     from .reports import STUDIES
 
     known = set(units["unit_id"]) | set(units["nuts3"].dropna())
@@ -308,6 +306,38 @@ def build(
         if wide_items
         else ""
     )
+    return wide
+
+
+def _index_page(table: pd.DataFrame, all_fields: list[str], wide: str) -> str:
+    """The index: every unit in alphabetical order, with filters to find peers."""
+    filt = (
+        '<div class="filters" role="search" aria-label="Filter units">'
+        + '<label>Search<input type="search" data-search placeholder="name or code"></label>'
+        + _options("country", sorted(table["country"].dropna().unique()))
+        + _options("level", sorted(table["level"].dropna().unique()))
+        + _options("size", [c[2] for c in SIZE_CLASSES] + ["unknown"])
+        + _options("group", sorted({str(g) for g in table["group"] if g != ""}))
+        + _options("field", all_fields)
+        + "</div>"
+    )
+    trs = []
+    for r in table.itertuples():
+        fields = "".join(f'<span class="tag">{_esc(f)}</span>' for f in r.fields)
+        grp = (
+            f'<a href="groups/group-{_esc(r.group)}.html">group {_esc(r.group)}</a>'
+            if r.group != ""
+            else "-"
+        )
+        trs.append(
+            f'<tr data-country="{_esc(r.country)}" data-level="{_esc(r.level)}" '
+            f'data-size="{_esc(r.size)}" data-group="{_esc(r.group)}" '
+            f'data-text="{_esc((str(r.name) + " " + r.unit_id).lower())}" '
+            f'data-field="{_esc("|".join(r.fields))}">'
+            f'<td><a href="units/{_esc(r.unit_id)}.html">{_esc(r.name)}</a></td>'
+            f"<td><code>{_esc(r.unit_id)}</code></td><td>{_esc(r.level)}</td><td>{_esc(r.country)}</td>"
+            f"<td>{_esc(r.size)}</td><td>{grp}</td><td>{len(r.reports)}</td><td>{fields}</td></tr>"
+        )
     index_body = (
         "<p>Every urban authority with data, in alphabetical order. Choose filters to find "
         "peers; open a unit to see its reports and its progress between periods.</p>"
@@ -334,60 +364,62 @@ def build(
         + wide
         + f"<script>{_JS}</script>"
     )
-    _atomic_write(out / "index.html", _page("Units", index_body))
+    return index_body
 
-    # unit pages
-    for r in table.itertuples():
-        links = (
-            "".join(
-                f'<li><a href="../{_esc(p)}">{_esc(s.replace("_", " "))}</a></li>'
-                for s, p in sorted(r.reports.items())
-            )
-            or "<li>No report yet.</li>"
-        )
-        sa = r.results.get("city_self_assessment", {})
-        change = _frame(sa.get("change"))
-        if len(change):
-            ch_rows = "".join(
-                f"<tr><th scope='row'>{_esc(dim_labels.get(c.node_id, c.node_id))}</th>"
-                f"<td>{_period(c.period_from)}</td><td>{c.score_from:.1f}</td><td>{_period(c.period_to)}</td>"
-                f"<td>{c.score_to:.1f}</td><td>{c.change:+.1f}</td></tr>"
-                for c in change.itertuples()
-            )
-            progress = (
-                "<table><caption>Progress between periods (the unit against its own past)</caption>"
-                "<thead><tr><th scope='col'>Dimension</th><th scope='col'>From</th><th scope='col'>Score</th>"
-                "<th scope='col'>To</th><th scope='col'>Score</th><th scope='col'>Change</th></tr></thead>"
-                f"<tbody>{ch_rows}</tbody></table>"
-            )
-        else:
-            progress = "<p>Only one period with data so far.</p>"
-        partners = _frame(sa.get("learning_partners"))
-        names = units.set_index("unit_id")["name"].to_dict()
-        if len(partners):
-            lp = "".join(
-                f"<li>{_esc(dim_labels.get(p.node_id, p.node_id))}: "
-                f'<a href="{_esc(p.partner_id)}.html">{_esc(names.get(p.partner_id, p.partner_id))}</a></li>'
-                for p in partners.sort_values(["node_id", "partner_id"]).itertuples()
-            )
-            lp = f"<h2>Learning partners</h2><ul>{lp}</ul>"
-        else:
-            lp = ""
-        grp = (
-            f'<a href="../groups/group-{_esc(r.group)}.html">peer group {_esc(r.group)}</a>'
-            if r.group != ""
-            else "no peer group yet"
-        )
-        fields = "".join(f'<span class="tag">{_esc(f)}</span>' for f in r.fields) or "none recorded"
-        body = (
-            f"<p><code>{_esc(r.unit_id)}</code> &middot; {_esc(r.level)} &middot; {_esc(r.country)} "
-            f"&middot; {_esc(r.size)} &middot; {grp}</p>"
-            f"<h2>Study reports</h2><ul>{links}</ul><h2>Progress</h2>{progress}{lp}"
-            f"<h2>Fields of activity</h2><p>{fields}</p>"
-        )
-        _atomic_write(out / "units" / f"{r.unit_id}.html", _page(r.name, body, depth=1))
 
-    # peer groups
+def _unit_page(r: Any, names: dict, dim_labels: dict) -> str:
+    """A unit's page: its reports, its progress between periods, its learning partners."""
+    links = (
+        "".join(
+            f'<li><a href="../{_esc(p)}">{_esc(s.replace("_", " "))}</a></li>'
+            for s, p in sorted(r.reports.items())
+        )
+        or "<li>No report yet.</li>"
+    )
+    sa = r.results.get("city_self_assessment", {})
+    change = _frame(sa.get("change"))
+    if len(change):
+        ch_rows = "".join(
+            f"<tr><th scope='row'>{_esc(dim_labels.get(c.node_id, c.node_id))}</th>"
+            f"<td>{_period(c.period_from)}</td><td>{c.score_from:.1f}</td><td>{_period(c.period_to)}</td>"
+            f"<td>{c.score_to:.1f}</td><td>{c.change:+.1f}</td></tr>"
+            for c in change.itertuples()
+        )
+        progress = (
+            "<table><caption>Progress between periods (the unit against its own past)</caption>"
+            "<thead><tr><th scope='col'>Dimension</th><th scope='col'>From</th><th scope='col'>Score</th>"
+            "<th scope='col'>To</th><th scope='col'>Score</th><th scope='col'>Change</th></tr></thead>"
+            f"<tbody>{ch_rows}</tbody></table>"
+        )
+    else:
+        progress = "<p>Only one period with data so far.</p>"
+    partners = _frame(sa.get("learning_partners"))
+    if len(partners):
+        lp = "".join(
+            f"<li>{_esc(dim_labels.get(p.node_id, p.node_id))}: "
+            f'<a href="{_esc(p.partner_id)}.html">{_esc(names.get(p.partner_id, p.partner_id))}</a></li>'
+            for p in partners.sort_values(["node_id", "partner_id"]).itertuples()
+        )
+        lp = f"<h2>Learning partners</h2><ul>{lp}</ul>"
+    else:
+        lp = ""
+    grp = (
+        f'<a href="../groups/group-{_esc(r.group)}.html">peer group {_esc(r.group)}</a>'
+        if r.group != ""
+        else "no peer group yet"
+    )
+    fields = "".join(f'<span class="tag">{_esc(f)}</span>' for f in r.fields) or "none recorded"
+    body = (
+        f"<p><code>{_esc(r.unit_id)}</code> &middot; {_esc(r.level)} &middot; {_esc(r.country)} "
+        f"&middot; {_esc(r.size)} &middot; {grp}</p>"
+        f"<h2>Study reports</h2><ul>{links}</ul><h2>Progress</h2>{progress}{lp}"
+        f"<h2>Fields of activity</h2><p>{fields}</p>"
+    )
+    return body
+
+
+def _group_pages(table: pd.DataFrame, out: Path) -> None:
+    """One page per peer group (alphabetical members) and the list of groups."""
     glinks = []
     for g, members in table[table["group"] != ""].groupby("group"):
         items = "".join(
@@ -408,7 +440,9 @@ def build(
         out / "groups.html", _page("Peer groups", f"<ul>{''.join(glinks) or '<li>none</li>'}</ul>")
     )
 
-    # fields matrix
+
+def _fields_page(table: pd.DataFrame, all_fields: list[str]) -> str:
+    """Units x fields of activity: where each unit has something to share."""
     head = "".join(f'<th scope="col">{_esc(f)}</th>' for f in all_fields)
     body_rows = "".join(
         f'<tr><th scope="row"><a href="units/{_esc(r.unit_id)}.html">{_esc(r.name)}</a></th>'
@@ -428,5 +462,4 @@ def build(
         f'<div style="overflow-x:auto"><table><caption>Units x fields of activity</caption>'
         f'<thead><tr><th scope="col">Unit</th>{head}</tr></thead><tbody>{body_rows}</tbody></table></div>'
     )
-    _atomic_write(out / "fields.html", _page("Fields of activity", fbody))
-    return out / "index.html"
+    return fbody
