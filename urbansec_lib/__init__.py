@@ -43,6 +43,13 @@ LAYERS = (
 _MODULES = {
     "ai_survey": "analysis",
     "batch": "publish",
+    "ci_figures": "analysis",
+    "ci_markdown": "analysis",
+    "ci_model": "analysis",
+    "ci_read": "analysis",
+    "ci_schema": "analysis",
+    "ci_synthesis": "analysis",
+    "ci_template": "analysis",
     "coherence": "engine",
     "coinr": "model",
     "collective_impact": "analysis",

@@ -12,7 +12,21 @@ outcomes
     Outcome data for impact evaluations: survey waves and monthly incident counts.
 collective_impact
     Collective Impact readiness and SWOT self-assessment (UA Partnership Action 5,
-    method 2).
+    method 2); the public face of the ``ci_*`` modules below.
+ci_model
+    The Collective Impact model (items, blocks, phases, scale) loaded from YAML.
+ci_template
+    Fill-in templates of the Collective Impact self-assessment (workbook, Markdown, HTML).
+ci_markdown
+    The Markdown subset of the workshop hand-outs as a stand-alone HTML page.
+ci_schema
+    Declared schemas of the sheets of a filled Collective Impact workbook.
+ci_read
+    Reading a filled Collective Impact workbook into an assessment.
+ci_figures
+    Figures and display-ready tables of Collective Impact self-assessments.
+ci_synthesis
+    Cross-city synthesis of Collective Impact self-assessments.
 social_cohesion
     Social cohesion and (feelings of) security across European cities (Action 5's
     question).
@@ -39,6 +53,13 @@ __all__ = [
     "orpheus",
     "outcomes",
     "collective_impact",
+    "ci_model",
+    "ci_template",
+    "ci_markdown",
+    "ci_schema",
+    "ci_read",
+    "ci_figures",
+    "ci_synthesis",
     "social_cohesion",
     "training",
     "ai_survey",

@@ -1,0 +1,388 @@
+"""Cross-city synthesis of Collective Impact self-assessments: recurring items and lessons.
+
+Part of :mod:`urbansec_lib.analysis.collective_impact` (its public face). Never a score
+table: cities are reported in the order given.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .ci_model import GENERAL, CIModel, _resolve_model
+from .ci_read import CIAssessment
+
+# --------------------------------------------------------------------------------------------
+# Cross-city synthesis
+# --------------------------------------------------------------------------------------------
+
+_EXTRA_STOP = {
+    "lack",
+    "lacking",
+    "missing",
+    "insufficient",
+    "limited",
+    "weak",
+    "strong",
+    "good",
+    "poor",
+    "city",
+    "cities",
+    "local",
+    "new",
+    "current",
+    "currently",
+    "e",
+    "g",
+    "eg",
+    "etc",
+    "partnership",
+}
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ators",
+    "ator",
+    "ating",
+    "ated",
+    "ates",
+    "ate",
+    "ings",
+    "ing",
+    "ions",
+    "ion",
+    "ers",
+    "er",
+    "ies",
+    "es",
+    "ed",
+    "ly",
+    "s",
+)
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case, strip accents and punctuation, drop stopwords."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return [
+        w
+        for w in re.findall(r"[a-z0-9]+", t)
+        if w not in ENGLISH_STOP_WORDS and w not in _EXTRA_STOP and len(w) > 1
+    ]
+
+
+def _stem(word: str) -> str:
+    for suf in _SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 4:
+            return word[: -len(suf)] + ("y" if suf == "ies" else "")
+    return word
+
+
+def normalise_text(text: str) -> str:
+    """Normalised, stemmed text used for grouping ("No dedicated staff!" -> "dedic staff")."""
+    return " ".join(_stem(w) for w in _tokens(text))
+
+
+@dataclass
+class CISynthesis:
+    """Cross-city synthesis of SWOT self-assessments (see :func:`synthesis`).
+
+    Attributes
+    ----------
+    units : list of str
+        Units in the order given.
+    recurring : DataFrame
+        quadrant, grouping ("item", "keyword", "text_cluster"), block, item_id, theme,
+        n_cities, cities (comma-separated, in the given order), n_items, examples.
+    lessons : DataFrame
+        kind, quadrant, block, item_id, theme, n_cities, cities, lesson (a sentence).
+    """
+
+    units: list[str]
+    recurring: pd.DataFrame
+    lessons: pd.DataFrame
+    seed: int = 0
+
+    def table(self) -> pd.DataFrame:
+        """The recurring-items table."""
+        return self.recurring.copy()
+
+    def summary(self) -> str:
+        """The lessons as a bulleted text."""
+        head = f"Cross-city synthesis of {len(self.units)} cities ({', '.join(self.units)})"
+        return "\n".join([head, *[f"- {s}" for s in self.lessons["lesson"]]])
+
+
+def _singular(name: str) -> str:
+    w = name.strip().lower()
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.endswith("sses"):
+        return w[:-2]
+    return w[:-1] if w.endswith("s") else w
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
+def _examples(group: pd.DataFrame, n: int = 3) -> str:
+    firsts = group.drop_duplicates("unit_id").head(n)
+    return " | ".join(f"{t} ({u})" for t, u in zip(firsts["item"], firsts["unit_id"]))
+
+
+def _cities(group: pd.DataFrame, units: list[str]) -> list[str]:
+    present = set(group["unit_id"])
+    return [u for u in units if u in present]
+
+
+def synthesis(
+    assessments: Sequence[CIAssessment],
+    seed: int = 0,
+    min_cities: int = 2,
+    min_items: int = 4,
+    distance_threshold: float = 0.75,
+    method: str = "agglomerative",
+    model: CIModel | str | Path | None = None,
+) -> CISynthesis:
+    """Recurring SWOT items and readiness patterns across 3-5 cities (never a score table).
+
+    Items are grouped three ways, within each quadrant: by model item (same condition /
+    precondition / function), by keyword theme (the model's ``themes``, matched on lower-cased,
+    punctuation- and stopword-free words) and by text similarity (TF-IDF of the normalised,
+    lightly stemmed text, clustered on cosine distance) when a quadrant has at least
+    ``min_items`` items. A group recurs when it spans at least ``min_cities`` cities.
+
+    Parameters
+    ----------
+    assessments : list of CIAssessment
+        Distinct units; they are reported in the order given.
+    seed : int
+        Random state for ``method="kmeans"`` (agglomerative clustering is deterministic).
+    min_cities : int
+        Minimum number of cities for a recurring group or lesson.
+    min_items : int
+        Minimum number of items in a quadrant for text clustering.
+    distance_threshold : float
+        Cosine-distance threshold for average-linkage agglomerative clustering.
+    method : {"agglomerative", "kmeans"}
+        Text-clustering method (k-means uses about one cluster per item of a city).
+
+    Returns
+    -------
+    CISynthesis
+
+    Example
+    -------
+    >>> syn = synthesis([a_be, a_es, a_fr, a_fi], seed=0)  # doctest: +SKIP
+    >>> print(syn.summary())  # doctest: +SKIP
+    """
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_distances
+
+    assessments = list(assessments)
+    units = [a.unit_id for a in assessments]
+    if len(units) < 2 or len(set(units)) != len(units):
+        raise ValueError(f"synthesis needs at least two distinct units; got {units}")
+    if method not in ("agglomerative", "kmeans"):
+        raise ValueError("method must be 'agglomerative' or 'kmeans'")
+    model = _resolve_model(model if model is not None else assessments[0].model)
+    n = len(units)
+    qorder = list(model.quadrants)
+    swot = pd.concat([a.swot for a in assessments], ignore_index=True)
+    swot["norm"] = swot["item"].map(normalise_text)
+    rec: list[dict] = []
+
+    def add(grouping: str, q: str, g: pd.DataFrame, block: str, item_id: str, theme: str) -> None:
+        cities = _cities(g, units)
+        if len(cities) >= min_cities:
+            rec.append(
+                dict(
+                    quadrant=q,
+                    grouping=grouping,
+                    block=block,
+                    item_id=item_id,
+                    theme=theme,
+                    n_cities=len(cities),
+                    cities=", ".join(cities),
+                    n_items=len(g),
+                    examples=_examples(g),
+                )
+            )
+
+    # 1. by model item
+    named = swot[swot["item_id"] != ""]
+    for (q, blk, iid), g in named.groupby(["quadrant", "block", "item_id"], sort=False):
+        add("item", q, g, blk, iid, model.item(iid).name)
+
+    # 2. by keyword theme
+    raw_tokens = swot["item"].map(_tokens)
+    for t in model.themes:
+        kws = tuple(str(k).lower() for k in t["keywords"])
+        hit = raw_tokens.map(lambda ws, kws=kws: any(w.startswith(kws) for w in ws))
+        for q, g in swot[hit].groupby("quadrant", sort=False):
+            add("keyword", q, g, ", ".join(dict.fromkeys(g["block"])), "", t["name"])
+
+    # 3. by text similarity
+    for q, g in swot.groupby("quadrant", sort=False):
+        g = g[g["norm"].str.len() > 0]
+        n_distinct = g["norm"].nunique()
+        if len(g) < max(min_items, 2) or g["unit_id"].nunique() < min_cities or n_distinct < 2:
+            continue
+        vec = TfidfVectorizer(token_pattern=r"[a-z0-9]+", sublinear_tf=True)
+        X = vec.fit_transform(g["norm"])
+        if method == "agglomerative":
+            dist = cosine_distances(X)
+            labels = AgglomerativeClustering(
+                n_clusters=None,
+                metric="precomputed",
+                linkage="average",
+                distance_threshold=distance_threshold,
+            ).fit_predict(dist)
+        else:
+            k = int(np.clip(round(len(g) / g["unit_id"].nunique()), 2, n_distinct))
+            labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(X)
+        terms = np.asarray(vec.get_feature_names_out())
+        for lab in np.unique(labels):
+            members = g[labels == lab]
+            if members["unit_id"].nunique() < min_cities:
+                continue
+            centroid = np.asarray(X[labels == lab].mean(axis=0)).ravel()
+            top = terms[np.argsort(-centroid, kind="stable")[:3]]
+            add(
+                "text_cluster",
+                q,
+                members,
+                ", ".join(dict.fromkeys(members["block"])),
+                ", ".join(dict.fromkeys(members["item_id"].replace("", GENERAL))),
+                " / ".join(top),
+            )
+
+    cols = [
+        "quadrant",
+        "grouping",
+        "block",
+        "item_id",
+        "theme",
+        "n_cities",
+        "cities",
+        "n_items",
+        "examples",
+    ]
+    recurring = pd.DataFrame(rec, columns=cols)
+    gorder = {"item": 0, "text_cluster": 1, "keyword": 2}
+    if len(recurring):
+        recurring = recurring.assign(
+            _q=recurring["quadrant"].map(qorder.index), _g=recurring["grouping"].map(gorder)
+        ).sort_values(["_q", "_g", "n_cities"], ascending=[True, True, False], kind="stable")
+        recurring = recurring.drop(columns=["_q", "_g"]).reset_index(drop=True)
+
+    # Lessons
+    qword = {qid: _singular(name) for qid, name in model.quadrants.items()}
+    lessons: list[dict] = []
+
+    def lesson(kind, q, blk, iid, theme, cities, text):
+        lessons.append(
+            dict(
+                kind=kind,
+                quadrant=q,
+                block=blk,
+                item_id=iid,
+                theme=theme,
+                n_cities=len(cities),
+                cities=", ".join(cities),
+                lesson=text,
+            )
+        )
+
+    by_item = recurring[recurring["grouping"] == "item"]
+    item_groups = set(zip(by_item["quadrant"], by_item["item_id"]))
+    for _, r in recurring.iterrows():
+        cities = r["cities"].split(", ")
+        where = f"{r['n_cities']} of {n} cities ({r['cities']})"
+        if r["grouping"] == "item":
+            text = f"{r['theme']} is {_a(qword[r['quadrant']])} in {where}: {r['examples']}"
+        elif r["grouping"] == "text_cluster":
+            if (r["quadrant"], r["item_id"]) in item_groups:
+                continue  # the same items already make an item-level lesson
+            text = (
+                f"A similar {qword[r['quadrant']]} ('{r['theme']}') recurs in {where}, "
+                f"across items {_item_names(model, r['item_id'])}: {r['examples']}"
+            )
+        else:
+            if r["n_cities"] < max(min_cities, int(np.ceil(0.75 * n))):
+                continue
+            text = f"{r['theme']} comes up as {_a(qword[r['quadrant']])} in {where}"
+        lesson(r["grouping"], r["quadrant"], r["block"], r["item_id"], r["theme"], cities, text)
+
+    ready = pd.concat([a.readiness for a in assessments], ignore_index=True)
+    for (blk, iid), g in ready.groupby(["block", "item_id"], sort=False):
+        gap_c = _cities(g[g["gap"]], units)
+        strong = g[(g["rating"].fillna(0) > model.gap_at_or_below) & (g["evidence_count"] > 0)]
+        ok_c = _cities(strong, units)
+        name = model.item(iid).name
+        if len(gap_c) >= min_cities:
+            lesson(
+                "readiness_gap",
+                "",
+                blk,
+                iid,
+                name,
+                gap_c,
+                f"{name} is a readiness gap (rated {model.gap_at_or_below} or lower, or "
+                f"without evidence) in {len(gap_c)} of {n} cities ({', '.join(gap_c)})",
+            )
+        if len(ok_c) >= min_cities:
+            lesson(
+                "readiness_strength",
+                "",
+                blk,
+                iid,
+                name,
+                ok_c,
+                f"{name} is established (rated above {model.gap_at_or_below} with evidence) "
+                f"in {len(ok_c)} of {n} cities ({', '.join(ok_c)}); peers can learn from them",
+            )
+    lcols = ["kind", "quadrant", "block", "item_id", "theme", "n_cities", "cities", "lesson"]
+    return CISynthesis(
+        units=units, recurring=recurring, lessons=pd.DataFrame(lessons, columns=lcols), seed=seed
+    )
+
+
+def key_findings(assessment: CIAssessment, name: str | None = None) -> list[str]:
+    """Generated key findings for one unit: phase, readiness gaps and strengths, SWOT size."""
+    name = name or assessment.unit_id
+    r = assessment.readiness
+    out = [f"{name} is in the phase '{assessment.phase_name}' of the Collective Impact model."]
+    rated = r[r["rating"].notna()]
+    gaps = rated[rated["gap"].astype(bool)]
+    if len(gaps):
+        out.append(
+            f"{len(gaps)} of {len(rated)} rated items are readiness gaps (rated 2 or lower): "
+            + ", ".join(gaps["item_name"])
+            + "."
+        )
+    strong = rated[rated["rating"] >= 3]
+    if len(strong):
+        out.append("Rated 3 or 4: " + ", ".join(strong["item_name"]) + ".")
+    counts = assessment.swot.groupby("quadrant").size()
+    q = _resolve_model(getattr(assessment, "model", None)).quadrants
+    out.append(
+        "SWOT items named: " + ", ".join(f"{q[k].lower()} {int(counts.get(k, 0))}" for k in q) + "."
+    )
+    return out
+
+
+def _item_names(model: CIModel, ids: str) -> str:
+    """Readable names for comma-separated item ids ("general" for items outside the model)."""
+    names = {it.id: it.name for b in model.blocks for it in b.items}
+    return ", ".join(names.get(i.strip(), i.strip().replace("_", " ")) for i in str(ids).split(","))
