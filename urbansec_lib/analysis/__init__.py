@@ -7,7 +7,18 @@ May import from: ``core``, ``model``, ``inputs``, ``engine``, ``methods``, ``pre
 Modules
 -------
 orpheus
-    Prevention-pyramid mapping of local security policy.
+    Prevention-pyramid mapping of local security policy; the public face of the modules
+    ``pyramid``, ``inventory`` and ``pyramid_*`` below.
+pyramid
+    Prevention pyramids: the coded vocabulary, layers and crosswalks, loaded from YAML.
+inventory
+    The policy inventory of the pyramid mapping: columns, schema, reading, template.
+pyramid_rules
+    The rule table that assigns each initiative a pyramid layer (reviewer wins).
+pyramid_coverage
+    Coverage of the prevention pyramid per unit, its gaps and key findings.
+pyramid_figures
+    Figures of the prevention-pyramid mapping.
 outcomes
     Outcome data for impact evaluations: survey waves and monthly incident counts.
 collective_impact
@@ -51,6 +62,11 @@ from .._lazy import lazy_modules
 
 __all__ = [
     "orpheus",
+    "pyramid",
+    "inventory",
+    "pyramid_rules",
+    "pyramid_coverage",
+    "pyramid_figures",
     "outcomes",
     "collective_impact",
     "ci_model",
