@@ -40,7 +40,19 @@ ci_synthesis
     Cross-city synthesis of Collective Impact self-assessments.
 social_cohesion
     Social cohesion and (feelings of) security across European cities (Action 5's
-    question).
+    question); the public face of the ``cohesion_*`` modules below.
+cohesion_data
+    The Eurostat inputs of the social-cohesion analysis: questions, codings, readers.
+cohesion_panel
+    The city panel of the social-cohesion analysis: shares per city-wave, context.
+cohesion_fit
+    Association estimates of the social-cohesion analysis (within, between, cross-section).
+cohesion_robustness
+    Robustness of the social-cohesion association: specifications, subgroups, sensitivity.
+cohesion_figures
+    Figures of the social-cohesion analysis.
+cohesion_unit
+    One unit's section of the social-cohesion report.
 training
     Evaluation of capacity-building trainings (UA Partnership Action 4): before/after
     self-assessment.
@@ -77,6 +89,12 @@ __all__ = [
     "ci_figures",
     "ci_synthesis",
     "social_cohesion",
+    "cohesion_data",
+    "cohesion_panel",
+    "cohesion_fit",
+    "cohesion_robustness",
+    "cohesion_figures",
+    "cohesion_unit",
     "training",
     "ai_survey",
     "good_practices",
