@@ -55,13 +55,25 @@ cohesion_unit
     One unit's section of the social-cohesion report.
 training
     Evaluation of capacity-building trainings (UA Partnership Action 4): before/after
-    self-assessment.
+    self-assessment; the public face of the ``training_*`` modules below.
+training_competences
+    The competence framework of the training evaluation, from YAML.
+training_eval
+    Before/after evaluation of one training, and of all trainings of a data folder.
+training_figures
+    Figures, display tables and key findings of training evaluations.
 ai_survey
     AI-inclusive technologies in public spaces (UA Partnership Action 3): survey of
     urban authorities.
 good_practices
     Security-by-design good practices (UA Partnership Action 6): inventory and success
-    factors.
+    factors; the public face of the ``gp_*`` modules below.
+gp_attributes
+    Attributes of the good practices: the binary matrix, overview, 2x2 tests.
+gp_factors
+    Candidate success factors of the good practices, and their figure.
+gp_page
+    The static, searchable HTML page of the good-practice inventory.
 funding
     EU funding instruments for urban security (UA Partnership Action 2): catalogue and
     matching.
@@ -96,8 +108,14 @@ __all__ = [
     "cohesion_figures",
     "cohesion_unit",
     "training",
+    "training_competences",
+    "training_eval",
+    "training_figures",
     "ai_survey",
     "good_practices",
+    "gp_attributes",
+    "gp_factors",
+    "gp_page",
     "funding",
     "pilot",
 ]
