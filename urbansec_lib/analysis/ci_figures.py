@@ -67,7 +67,10 @@ def plot_swot_matrix(
 
     Example
     -------
-    >>> fig = plot_swot_matrix(a)  # doctest: +SKIP
+    >>> from urbansec_lib.analysis.ci_read import _DEMO, read
+    >>> fig = plot_swot_matrix(read(_DEMO / "BE212_ci.xlsx"))
+    >>> [ax.get_title(loc="left") for ax in fig.axes][:2]
+    ['Strengths (internal)', 'Weaknesses (internal)']
     """
     from matplotlib.figure import Figure
 
@@ -146,7 +149,10 @@ def plot_condition_heatmap(
 
     Example
     -------
-    >>> fig = plot_condition_heatmap([a1, a2, a3])  # doctest: +SKIP
+    >>> from urbansec_lib.analysis.ci_read import _DEMO, read
+    >>> fig = plot_condition_heatmap([read(_DEMO / f"{u}_ci.xlsx") for u in ("BE212", "ES300")])
+    >>> fig.axes[0].get_title()
+    'SWOT items per item and quadrant (BE212, ES300)'
     """
     import seaborn as sns
     from matplotlib.figure import Figure
@@ -222,7 +228,10 @@ def plot_readiness(
 
     Example
     -------
-    >>> fig = plot_readiness([a1, a2, a3, a4])  # doctest: +SKIP
+    >>> from urbansec_lib.analysis.ci_read import _DEMO, read
+    >>> fig = plot_readiness([read(_DEMO / f"{u}_ci.xlsx") for u in ("BE212", "ES300")])
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['BE212', 'ES300', 'no evidence']
     """
     import seaborn as sns
     from matplotlib.figure import Figure
@@ -288,7 +297,24 @@ def plot_readiness(
 def swot_table(assessment: CIAssessment, model: CIModel | str | Path | None = None):
     """The SWOT matrix of one unit as a display-ready 2x2 table (internal / external by
     helpful / harmful), every item in full with the condition it concerns; no empty space
-    and no cut text (:func:`urbansec_lib.present.table`)."""
+    and no cut text (:func:`urbansec_lib.present.table`).
+
+    Parameters
+    ----------
+    assessment : CIAssessment
+    model : CIModel or path, optional
+        Default the assessment's model.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.ci_read import _DEMO, read
+    >>> swot_table(read(_DEMO / "BE212_ci.xlsx")).data.columns.tolist()
+    ['', 'Strengths / Opportunities (helpful)', 'Weaknesses / Threats (harmful)']
+    """
     from ..presentation.present import table
 
     model = _resolve_model(model if model is not None else getattr(assessment, "model", None))
@@ -322,7 +348,13 @@ def swot_table(assessment: CIAssessment, model: CIModel | str | Path | None = No
 
 
 def sector_label(sector: str) -> str:
-    """Readable stakeholder sector: ``police_justice -> 'Police and justice'``."""
+    """Readable stakeholder sector: ``police_justice -> 'Police and justice'``.
+
+    Examples
+    --------
+    >>> sector_label("police_justice"), sector_label("local_media")
+    ('Police and justice', 'Local media')
+    """
     return _SECTORS.get(sector, str(sector).replace("_", " ").capitalize())
 
 
@@ -339,7 +371,22 @@ _SECTORS = {
 
 def readiness_table(assessment: CIAssessment):
     """Display-ready readiness ratings of one unit: block and item names, rating label,
-    pieces of evidence, whether the item is a gap (rating 2 or lower)."""
+    pieces of evidence, whether the item is a gap (rating 2 or lower).
+
+    Parameters
+    ----------
+    assessment : CIAssessment
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.ci_read import _DEMO, read
+    >>> len(readiness_table(read(_DEMO / "BE212_ci.xlsx")).data)
+    14
+    """
     from ..presentation.present import table
 
     model = _resolve_model(getattr(assessment, "model", None))
@@ -362,7 +409,29 @@ def readiness_table(assessment: CIAssessment):
 
 def lessons_table(syn, model: CIModel | str | Path | None = None, names: dict | None = None):
     """Display-ready recurring lessons of a :func:`synthesis`: quadrant, cities (by name)
-    and the lesson in full (wrapped, never cut)."""
+    and the lesson in full (wrapped, never cut).
+
+    Parameters
+    ----------
+    syn : CISynthesis
+    model : CIModel or path, optional
+    names : dict, optional
+        Unit id -> display name of the cities.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.ci_synthesis import CISynthesis
+    >>> lessons = pd.DataFrame({"quadrant": ["S"], "cities": ["BE212, ES300"],
+    ...                         "lesson": ["Trust is a strength: a (BE212) | b (ES300)"]})
+    >>> syn = CISynthesis(["BE212", "ES300"], recurring=pd.DataFrame(), lessons=lessons)
+    >>> t = lessons_table(syn, names={"BE212": "Mechelen", "ES300": "Madrid"})
+    >>> t.data.iloc[0].tolist()
+    ['Strengths', 'Mechelen, Madrid', 'Trust is a strength: a (BE212); b (ES300)']
+    """
     from ..presentation.present import table
 
     model = _resolve_model(model)

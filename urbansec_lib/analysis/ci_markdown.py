@@ -12,6 +12,13 @@ import re
 
 
 def inline_md(text: str) -> str:
+    """One line of Markdown as HTML: escaped, with bold, italic, code, boxes and links.
+
+    Examples
+    --------
+    >>> inline_md("**Unit:** [ ] see https://example.org & `code`")
+    '<strong>Unit:</strong> &#9744; see <a href="https://example.org">https://example.org</a> &amp; <code>code</code>'
+    """
     text = html.escape(text, quote=False)
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
     text = re.sub(r"(?<!\*)\*(?!\s)(.+?)\*", r"<em>\1</em>", text)
@@ -21,7 +28,26 @@ def inline_md(text: str) -> str:
 
 
 def markdown_to_html(md: str, title: str = "") -> str:
-    """Convert the Markdown subset written by :func:`template_markdown` to an HTML page."""
+    """Convert the Markdown subset written by :func:`template_markdown` to an HTML page.
+
+    Parameters
+    ----------
+    md : str
+        Headings, ``- `` bullet lists, pipe tables and paragraphs.
+    title : str
+        The page title.
+
+    Returns
+    -------
+    str
+        A stand-alone HTML page with its own style sheet.
+
+    Examples
+    --------
+    >>> page = markdown_to_html("# Title\\n\\n- one\\n- two\\n\\n| a | b |\\n|---|---|\\n| 1 | |")
+    >>> [line for line in page.splitlines() if line.startswith(("<h1", "<li", "<tr"))]
+    ['<h1>Title</h1>', '<li>one</li>', '<li>two</li>', '<tr><th>a</th><th>b</th></tr>', '<tr><td>1</td><td>&nbsp;</td></tr>']
+    """
     body: list[str] = []
     lines = md.splitlines()
     i = 0

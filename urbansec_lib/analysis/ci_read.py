@@ -151,8 +151,9 @@ def overview(assessments: Sequence[CIAssessment]) -> pd.DataFrame:
 
     Example
     -------
-    >>> overview([a1, a2]).columns.tolist()  # doctest: +SKIP
-    ['unit_id', 'phase', 'problem', 'items_rated', 'gaps', 'swot_items']
+    >>> a = [read(_DEMO / f"{u}_ci.xlsx") for u in ("BE212", "ES300")]
+    >>> overview(a)[["phase", "items_rated", "gaps"]].values.tolist()
+    [['Begin implementation', 14, 7], ['Organize for impact', 14, 9]]
     """
     rows = [
         {
@@ -173,8 +174,8 @@ def strengths(assessment: CIAssessment, min_rating: int = 3) -> list[str]:
 
     Example
     -------
-    >>> strengths(assessment)  # doctest: +SKIP
-    ['Common agenda', 'Influential champion']
+    >>> strengths(read(_DEMO / "BE212_ci.xlsx"))[:2]
+    ['Common agenda', 'Mutually reinforcing activities']
     """
     r = assessment.readiness
     ok = (r["rating"].fillna(0) >= min_rating) & (r["evidence_count"] > 0)
@@ -222,6 +223,121 @@ def _read_cover(
     return unit_id, problem, phase, initiatives, meta
 
 
+#: Repo folder of the demo workbooks (used by the examples).
+_DEMO = Path(__file__).resolve().parents[2] / "data" / "raw" / "collective_impact"
+
+_READINESS_COLUMNS = [
+    "unit_id",
+    "block",
+    "item_id",
+    "item_name",
+    "rating",
+    "rating_label",
+    "evidence",
+    "evidence_count",
+    "gap",
+]
+
+
+def _open_workbook(path: str | Path, f: str) -> Any:
+    """The workbook, bounded and checked before openpyxl opens it; one located problem if
+    it cannot be read."""
+    from openpyxl import load_workbook
+
+    from ..core.ingest import check_xlsx, read_bytes
+
+    data = read_bytes(path, f)
+    check_xlsx(data, f)  # zip bomb / uncalculated formula -> located error before openpyxl
+    try:
+        return load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is one located problem
+        raise ValidationError(
+            [
+                Problem(
+                    f,
+                    None,
+                    None,
+                    type(exc).__name__,
+                    "an .xlsx workbook written by collective_impact.template()",
+                )
+            ],
+            what=f,
+        ) from exc
+
+
+def _read_blocks(wb: Any, model: CIModel, f: str, problems: list[Problem]) -> list[tuple]:
+    """Rows (block, item_id, item_name, rating, evidence, evidence_count) of the block
+    sheets; a missing item is a problem."""
+    readiness_rows = []
+    for b in model.blocks:
+        rows = _sheet(wb, _block_schema(b, model), f, problems)
+        if rows is None:
+            continue
+        names = {it.id: it.name for it in b.items}
+        for iid, it in names.items():
+            if iid not in set(rows["id"].dropna()):
+                problems.append(
+                    Problem(f, None, f"{b.sheet}!id", None, f"a row for item {iid!r} ({it})")
+                )
+        for r in rows.itertuples():
+            ev = r.evidence if isinstance(r.evidence, str) else None
+            readiness_rows.append(
+                (b.id, r.id, names.get(r.id), r.rating, ev, len(_split_evidence(ev)))
+            )
+    return readiness_rows
+
+
+def _read_swot(wb: Any, model: CIModel, f: str, problems: list[Problem]) -> list[tuple]:
+    """Rows (block, item_id, item_name, quadrant, item, row) of the SWOT sheet."""
+    item_name = {it.id: it.name for b in model.blocks for it in b.items}
+    item_block = {it.id: b.id for b in model.blocks for it in b.items}
+    swot_rows = []
+    rows = _sheet(wb, _swot_schema(model), f, problems)
+    for r in [] if rows is None else rows.itertuples():
+        iid = r.item_id if isinstance(r.item_id, str) else ""
+        blk = r.block if isinstance(r.block, str) else item_block.get(iid, GENERAL)
+        swot_rows.append((blk, iid, item_name.get(iid, ""), r.quadrant, r.text, r.Index))
+    return swot_rows
+
+
+def _empty_quadrants(swot: pd.DataFrame, model: CIModel, f: str) -> list[Problem]:
+    """A warning for every SWOT quadrant without an item."""
+    return [
+        Problem(
+            f,
+            None,
+            f"{SWOT}!quadrant",
+            None,
+            f"at least one {qname} ({qid}) item",
+            severity="warning",
+        )
+        for qid, qname in model.quadrants.items()
+        if not (swot["quadrant"] == qid).any()
+    ]
+
+
+def _readiness(readiness_rows: list[tuple], model: CIModel, unit_id: Any) -> pd.DataFrame:
+    """The readiness table: ratings with their labels, evidence counts and gaps."""
+    readiness = pd.DataFrame(
+        readiness_rows,
+        columns=["block", "item_id", "item_name", "rating", "evidence", "evidence_count"],
+    )
+    readiness["rating"] = readiness["rating"].astype("Int64")
+    readiness["rating_label"] = readiness["rating"].map(model.scale).astype(object)
+    readiness["gap"] = (
+        (readiness["rating"].fillna(0) <= model.gap_at_or_below)
+        | (readiness["evidence_count"] == 0)
+    ).astype(bool)
+    readiness.insert(0, "unit_id", unit_id)
+    return readiness[_READINESS_COLUMNS]
+
+
+def _objects(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``frame`` as objects, missing values None, index from 0."""
+    out = frame[columns].astype(object)
+    return out.where(out.notna(), None).reset_index(drop=True)
+
+
 def read(path: str | Path, model: CIModel | str | Path | None = None) -> CIAssessment:
     """Read a filled self-assessment workbook written by :func:`template`.
 
@@ -246,110 +362,29 @@ def read(path: str | Path, model: CIModel | str | Path | None = None) -> CIAsses
 
     Example
     -------
-    >>> a = read("data/raw/collective_impact/BE212_ci.xlsx")  # doctest: +SKIP
-    >>> a.readiness.head()  # doctest: +SKIP
+    >>> a = read(_DEMO / "BE212_ci.xlsx")  # the demo workbook of data/raw/collective_impact
+    >>> a.readiness[["item_id", "rating", "gap"]].head(2).values.tolist()
+    [['common_agenda', 3, False], ['shared_measurement', 2, True]]
     """
-    from openpyxl import load_workbook
-
     model = _resolve_model(model)
     f = str(path)
-    from ..core.ingest import check_xlsx, read_bytes
-
-    data = read_bytes(path, f)
-    check_xlsx(data, f)  # zip bomb / uncalculated formula -> located error before openpyxl
-    try:
-        wb = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is one located problem
-        raise ValidationError(
-            [
-                Problem(
-                    f,
-                    None,
-                    None,
-                    type(exc).__name__,
-                    "an .xlsx workbook written by collective_impact.template()",
-                )
-            ],
-            what=f,
-        ) from exc
+    wb = _open_workbook(path, f)
     problems: list[Problem] = []
     phase_opts = {p.id: p.name for p in model.phases}
     unit_id, problem, phase, initiatives, meta = _read_cover(wb, f, phase_opts, problems)
-    readiness_rows = []
-    for b in model.blocks:
-        rows = _sheet(wb, _block_schema(b, model), f, problems)
-        if rows is None:
-            continue
-        names = {it.id: it.name for it in b.items}
-        for iid, it in names.items():
-            if iid not in set(rows["id"].dropna()):
-                problems.append(
-                    Problem(f, None, f"{b.sheet}!id", None, f"a row for item {iid!r} ({it})")
-                )
-        for r in rows.itertuples():
-            ev = r.evidence if isinstance(r.evidence, str) else None
-            readiness_rows.append(
-                (b.id, r.id, names.get(r.id), r.rating, ev, len(_split_evidence(ev)))
-            )
-    item_name = {it.id: it.name for b in model.blocks for it in b.items}
-    item_block = {it.id: b.id for b in model.blocks for it in b.items}
-    swot_rows = []
-    rows = _sheet(wb, _swot_schema(model), f, problems)
-    for r in [] if rows is None else rows.itertuples():
-        iid = r.item_id if isinstance(r.item_id, str) else ""
-        blk = r.block if isinstance(r.block, str) else item_block.get(iid, GENERAL)
-        swot_rows.append((blk, iid, item_name.get(iid, ""), r.quadrant, r.text, r.Index))
+    readiness_rows = _read_blocks(wb, model, f, problems)
+    swot_rows = _read_swot(wb, model, f, problems)
     acts = _sheet(wb, _actions_schema(model), f, problems)
     stake = _sheet(wb, _stakeholders_schema(model), f, problems)
     if problems:
         raise ValidationError(problems, what=f)
-    warnings: list[Problem] = []
-    next_actions = acts[ACTION_COLUMNS].astype(object).where(acts[ACTION_COLUMNS].notna(), None)
-    stakeholders = stake[STAKEHOLDER_COLUMNS].astype(object)
-    stakeholders = stakeholders.where(stakeholders.notna(), None)
-    next_actions, stakeholders = (
-        next_actions.reset_index(drop=True),
-        stakeholders.reset_index(drop=True),
-    )
+    next_actions = _objects(acts, ACTION_COLUMNS)
+    stakeholders = _objects(stake, STAKEHOLDER_COLUMNS)
     swot = pd.DataFrame(
         swot_rows, columns=["block", "item_id", "item_name", "quadrant", "item", "row"]
     )
-    for qid, qname in model.quadrants.items():
-        if not (swot["quadrant"] == qid).any():
-            warnings.append(
-                Problem(
-                    f,
-                    None,
-                    f"{SWOT}!quadrant",
-                    None,
-                    f"at least one {qname} ({qid}) item",
-                    severity="warning",
-                )
-            )
-    readiness = pd.DataFrame(
-        readiness_rows,
-        columns=["block", "item_id", "item_name", "rating", "evidence", "evidence_count"],
-    )
-    readiness["rating"] = readiness["rating"].astype("Int64")
-    readiness["rating_label"] = readiness["rating"].map(model.scale).astype(object)
-    readiness["gap"] = (
-        (readiness["rating"].fillna(0) <= model.gap_at_or_below)
-        | (readiness["evidence_count"] == 0)
-    ).astype(bool)
-    readiness.insert(0, "unit_id", unit_id)
-    readiness = readiness[
-        [
-            "unit_id",
-            "block",
-            "item_id",
-            "item_name",
-            "rating",
-            "rating_label",
-            "evidence",
-            "evidence_count",
-            "gap",
-        ]
-    ]
+    warnings = _empty_quadrants(swot, model, f)
+    readiness = _readiness(readiness_rows, model, unit_id)
     swot.insert(0, "unit_id", unit_id)
     next_actions.insert(0, "unit_id", unit_id)
     stakeholders.insert(0, "unit_id", unit_id)

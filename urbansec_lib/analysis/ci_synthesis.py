@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,13 @@ def _stem(word: str) -> str:
 
 
 def normalise_text(text: str) -> str:
-    """Normalised, stemmed text used for grouping ("No dedicated staff!" -> "dedic staff")."""
+    """Normalised, stemmed text used for grouping ("No dedicated staff!" -> "dedic staff").
+
+    Examples
+    --------
+    >>> normalise_text("No dedicated staff!")
+    'dedic staff'
+    """
     return " ".join(_stem(w) for w in _tokens(text))
 
 
@@ -144,62 +151,56 @@ def _cities(group: pd.DataFrame, units: list[str]) -> list[str]:
     return [u for u in units if u in present]
 
 
-def synthesis(
-    assessments: Sequence[CIAssessment],
-    seed: int = 0,
-    min_cities: int = 2,
-    min_items: int = 4,
-    distance_threshold: float = 0.75,
-    method: str = "agglomerative",
-    model: CIModel | str | Path | None = None,
-) -> CISynthesis:
-    """Recurring SWOT items and readiness patterns across 3-5 cities (never a score table).
+_RECURRING_COLUMNS = [
+    "quadrant",
+    "grouping",
+    "block",
+    "item_id",
+    "theme",
+    "n_cities",
+    "cities",
+    "n_items",
+    "examples",
+]
+_LESSON_COLUMNS = ["kind", "quadrant", "block", "item_id", "theme", "n_cities", "cities", "lesson"]
 
-    Items are grouped three ways, within each quadrant: by model item (same condition /
-    precondition / function), by keyword theme (the model's ``themes``, matched on lower-cased,
-    punctuation- and stopword-free words) and by text similarity (TF-IDF of the normalised,
-    lightly stemmed text, clustered on cosine distance) when a quadrant has at least
-    ``min_items`` items. A group recurs when it spans at least ``min_cities`` cities.
 
-    Parameters
-    ----------
-    assessments : list of CIAssessment
-        Distinct units; they are reported in the order given.
-    seed : int
-        Random state for ``method="kmeans"`` (agglomerative clustering is deterministic).
-    min_cities : int
-        Minimum number of cities for a recurring group or lesson.
-    min_items : int
-        Minimum number of items in a quadrant for text clustering.
-    distance_threshold : float
-        Cosine-distance threshold for average-linkage agglomerative clustering.
-    method : {"agglomerative", "kmeans"}
-        Text-clustering method (k-means uses about one cluster per item of a city).
-
-    Returns
-    -------
-    CISynthesis
-
-    Example
-    -------
-    >>> syn = synthesis([a_be, a_es, a_fr, a_fi], seed=0)  # doctest: +SKIP
-    >>> print(syn.summary())  # doctest: +SKIP
-    """
+def _text_clusters(
+    g: pd.DataFrame, method: str, seed: int, distance_threshold: float
+) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Cluster labels of the normalised texts of one quadrant, their TF-IDF matrix and terms."""
     from sklearn.cluster import AgglomerativeClustering, KMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_distances
 
-    assessments = list(assessments)
-    units = [a.unit_id for a in assessments]
-    if len(units) < 2 or len(set(units)) != len(units):
-        raise ValueError(f"synthesis needs at least two distinct units; got {units}")
-    if method not in ("agglomerative", "kmeans"):
-        raise ValueError("method must be 'agglomerative' or 'kmeans'")
-    model = _resolve_model(model if model is not None else assessments[0].model)
-    n = len(units)
-    qorder = list(model.quadrants)
-    swot = pd.concat([a.swot for a in assessments], ignore_index=True)
-    swot["norm"] = swot["item"].map(normalise_text)
+    vec = TfidfVectorizer(token_pattern=r"[a-z0-9]+", sublinear_tf=True)
+    X = vec.fit_transform(g["norm"])
+    if method == "agglomerative":
+        dist = cosine_distances(X)
+        labels = AgglomerativeClustering(
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
+            distance_threshold=distance_threshold,
+        ).fit_predict(dist)
+    else:
+        k = int(np.clip(round(len(g) / g["unit_id"].nunique()), 2, g["norm"].nunique()))
+        labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(X)
+    return labels, X, np.asarray(vec.get_feature_names_out())
+
+
+def _recurring(
+    swot: pd.DataFrame,
+    units: list[str],
+    model: CIModel,
+    min_cities: int,
+    min_items: int,
+    distance_threshold: float,
+    method: str,
+    seed: int,
+) -> pd.DataFrame:
+    """Groups of SWOT items that recur in ``min_cities`` or more: by model item, by keyword
+    theme and by text similarity; quadrant order, then grouping, then most cities first."""
     rec: list[dict] = []
 
     def add(grouping: str, q: str, g: pd.DataFrame, block: str, item_id: str, theme: str) -> None:
@@ -238,20 +239,7 @@ def synthesis(
         n_distinct = g["norm"].nunique()
         if len(g) < max(min_items, 2) or g["unit_id"].nunique() < min_cities or n_distinct < 2:
             continue
-        vec = TfidfVectorizer(token_pattern=r"[a-z0-9]+", sublinear_tf=True)
-        X = vec.fit_transform(g["norm"])
-        if method == "agglomerative":
-            dist = cosine_distances(X)
-            labels = AgglomerativeClustering(
-                n_clusters=None,
-                metric="precomputed",
-                linkage="average",
-                distance_threshold=distance_threshold,
-            ).fit_predict(dist)
-        else:
-            k = int(np.clip(round(len(g) / g["unit_id"].nunique()), 2, n_distinct))
-            labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(X)
-        terms = np.asarray(vec.get_feature_names_out())
+        labels, X, terms = _text_clusters(g, method, seed, distance_threshold)
         for lab in np.unique(labels):
             members = g[labels == lab]
             if members["unit_id"].nunique() < min_cities:
@@ -267,45 +255,38 @@ def synthesis(
                 " / ".join(top),
             )
 
-    cols = [
-        "quadrant",
-        "grouping",
-        "block",
-        "item_id",
-        "theme",
-        "n_cities",
-        "cities",
-        "n_items",
-        "examples",
-    ]
-    recurring = pd.DataFrame(rec, columns=cols)
+    recurring = pd.DataFrame(rec, columns=_RECURRING_COLUMNS)
+    qorder = list(model.quadrants)
     gorder = {"item": 0, "text_cluster": 1, "keyword": 2}
     if len(recurring):
         recurring = recurring.assign(
             _q=recurring["quadrant"].map(qorder.index), _g=recurring["grouping"].map(gorder)
         ).sort_values(["_q", "_g", "n_cities"], ascending=[True, True, False], kind="stable")
         recurring = recurring.drop(columns=["_q", "_g"]).reset_index(drop=True)
+    return recurring
 
-    # Lessons
+
+def _lesson(kind, q, blk, iid, theme, cities, text) -> dict:
+    """One row of the lessons table."""
+    return dict(
+        kind=kind,
+        quadrant=q,
+        block=blk,
+        item_id=iid,
+        theme=theme,
+        n_cities=len(cities),
+        cities=", ".join(cities),
+        lesson=text,
+    )
+
+
+def _swot_lessons(recurring: pd.DataFrame, n: int, model: CIModel, min_cities: int) -> list[dict]:
+    """A sentence for every recurring group (a text cluster only where no item-level group
+    of the same quadrant and items exists; a keyword theme only in 3 of 4 cities or more)."""
     qword = {qid: _singular(name) for qid, name in model.quadrants.items()}
-    lessons: list[dict] = []
-
-    def lesson(kind, q, blk, iid, theme, cities, text):
-        lessons.append(
-            dict(
-                kind=kind,
-                quadrant=q,
-                block=blk,
-                item_id=iid,
-                theme=theme,
-                n_cities=len(cities),
-                cities=", ".join(cities),
-                lesson=text,
-            )
-        )
-
     by_item = recurring[recurring["grouping"] == "item"]
     item_groups = set(zip(by_item["quadrant"], by_item["item_id"]))
+    lessons: list[dict] = []
     for _, r in recurring.iterrows():
         cities = r["cities"].split(", ")
         where = f"{r['n_cities']} of {n} cities ({r['cities']})"
@@ -322,8 +303,20 @@ def synthesis(
             if r["n_cities"] < max(min_cities, int(np.ceil(0.75 * n))):
                 continue
             text = f"{r['theme']} comes up as {_a(qword[r['quadrant']])} in {where}"
-        lesson(r["grouping"], r["quadrant"], r["block"], r["item_id"], r["theme"], cities, text)
+        lessons.append(
+            _lesson(
+                r["grouping"], r["quadrant"], r["block"], r["item_id"], r["theme"], cities, text
+            )
+        )
+    return lessons
 
+
+def _readiness_lessons(
+    assessments: list[CIAssessment], units: list[str], model: CIModel, min_cities: int
+) -> list[dict]:
+    """Items that are a readiness gap, or established, in ``min_cities`` or more."""
+    n = len(units)
+    lessons: list[dict] = []
     ready = pd.concat([a.readiness for a in assessments], ignore_index=True)
     for (blk, iid), g in ready.groupby(["block", "item_id"], sort=False):
         gap_c = _cities(g[g["gap"]], units)
@@ -331,35 +324,109 @@ def synthesis(
         ok_c = _cities(strong, units)
         name = model.item(iid).name
         if len(gap_c) >= min_cities:
-            lesson(
-                "readiness_gap",
-                "",
-                blk,
-                iid,
-                name,
-                gap_c,
+            text = (
                 f"{name} is a readiness gap (rated {model.gap_at_or_below} or lower, or "
-                f"without evidence) in {len(gap_c)} of {n} cities ({', '.join(gap_c)})",
+                f"without evidence) in {len(gap_c)} of {n} cities ({', '.join(gap_c)})"
             )
+            lessons.append(_lesson("readiness_gap", "", blk, iid, name, gap_c, text))
         if len(ok_c) >= min_cities:
-            lesson(
-                "readiness_strength",
-                "",
-                blk,
-                iid,
-                name,
-                ok_c,
+            text = (
                 f"{name} is established (rated above {model.gap_at_or_below} with evidence) "
-                f"in {len(ok_c)} of {n} cities ({', '.join(ok_c)}); peers can learn from them",
+                f"in {len(ok_c)} of {n} cities ({', '.join(ok_c)}); peers can learn from them"
             )
-    lcols = ["kind", "quadrant", "block", "item_id", "theme", "n_cities", "cities", "lesson"]
+            lessons.append(_lesson("readiness_strength", "", blk, iid, name, ok_c, text))
+    return lessons
+
+
+def synthesis(
+    assessments: Sequence[CIAssessment],
+    seed: int = 0,
+    min_cities: int = 2,
+    min_items: int = 4,
+    distance_threshold: float = 0.75,
+    method: str = "agglomerative",
+    model: CIModel | str | Path | None = None,
+) -> CISynthesis:
+    """Recurring SWOT items and readiness patterns across 3-5 cities (never a score table).
+
+    Items are grouped three ways, within each quadrant: by model item (same condition /
+    precondition / function), by keyword theme (the model's ``themes``, matched on lower-cased,
+    punctuation- and stopword-free words) and by text similarity (TF-IDF of the normalised,
+    lightly stemmed text, clustered on cosine distance) when a quadrant has at least
+    ``min_items`` items. A group recurs when it spans at least ``min_cities`` cities.
+
+    Parameters
+    ----------
+    assessments : list of CIAssessment
+        Distinct units; they are reported in the order given.
+    seed : int
+        Random state for ``method="kmeans"`` (agglomerative clustering is deterministic).
+    min_cities : int
+        Minimum number of cities for a recurring group or lesson.
+    min_items : int
+        Minimum number of items in a quadrant for text clustering.
+    distance_threshold : float
+        Cosine-distance threshold for average-linkage agglomerative clustering.
+    method : {"agglomerative", "kmeans"}
+        Text-clustering method (k-means uses about one cluster per item of a city).
+
+    Returns
+    -------
+    CISynthesis
+
+    Example
+    -------
+    >>> from urbansec_lib.analysis.ci_read import _DEMO, read
+    >>> cities = [read(_DEMO / f"{u}_ci.xlsx") for u in ("BE212", "ES300", "FRL03", "FI1B1")]
+    >>> syn = synthesis(cities, seed=0)
+    >>> print(syn.summary().splitlines()[0])
+    Cross-city synthesis of 4 cities (BE212, ES300, FRL03, FI1B1)
+    >>> r = syn.recurring.iloc[0]
+    >>> r["quadrant"], r["grouping"], r["theme"], int(r["n_cities"])
+    ('S', 'item', 'Continuous communication', 3)
+    """
+    assessments = list(assessments)
+    units = [a.unit_id for a in assessments]
+    if len(units) < 2 or len(set(units)) != len(units):
+        raise ValueError(f"synthesis needs at least two distinct units; got {units}")
+    if method not in ("agglomerative", "kmeans"):
+        raise ValueError("method must be 'agglomerative' or 'kmeans'")
+    model = _resolve_model(model if model is not None else assessments[0].model)
+    swot = pd.concat([a.swot for a in assessments], ignore_index=True)
+    swot["norm"] = swot["item"].map(normalise_text)
+    recurring = _recurring(
+        swot, units, model, min_cities, min_items, distance_threshold, method, seed
+    )
+    lessons = _swot_lessons(recurring, len(units), model, min_cities)
+    lessons += _readiness_lessons(assessments, units, model, min_cities)
     return CISynthesis(
-        units=units, recurring=recurring, lessons=pd.DataFrame(lessons, columns=lcols), seed=seed
+        units=units,
+        recurring=recurring,
+        lessons=pd.DataFrame(lessons, columns=_LESSON_COLUMNS),
+        seed=seed,
     )
 
 
 def key_findings(assessment: CIAssessment, name: str | None = None) -> list[str]:
-    """Generated key findings for one unit: phase, readiness gaps and strengths, SWOT size."""
+    """Generated key findings for one unit: phase, readiness gaps and strengths, SWOT size.
+
+    Parameters
+    ----------
+    assessment : CIAssessment
+    name : str, optional
+        Display name of the unit (default its id).
+
+    Returns
+    -------
+    list of str
+        One sentence each.
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.ci_read import _DEMO, read
+    >>> key_findings(read(_DEMO / "BE212_ci.xlsx"), "Mechelen")[0]
+    "Mechelen is in the phase 'Begin implementation' of the Collective Impact model."
+    """
     name = name or assessment.unit_id
     r = assessment.readiness
     out = [f"{name} is in the phase '{assessment.phase_name}' of the Collective Impact model."]
