@@ -53,6 +53,9 @@ _CODED = {"target_group": TARGET_GROUPS, "security_aim": SECURITY_AIMS, "timing"
 
 # --------------------------------------------------------------------------- inventory
 
+#: Repo folder of the demo inventories (used by the examples).
+_DEMO = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"
+
 
 def _blank(s: pd.Series) -> pd.Series:
     """True where a cell is missing or only whitespace."""
@@ -327,9 +330,9 @@ def read_inventory(
 
     Examples
     --------
-    >>> inv = read_inventory("data/raw/orpheus/BE212_inventory.csv")  # doctest: +SKIP
-    >>> inv.unit_id.unique().tolist()  # doctest: +SKIP
-    ['BE212']
+    >>> inv = read_inventory(_DEMO / "BE212_inventory.csv")  # a demo file of data/raw/orpheus
+    >>> inv.unit_id.unique().tolist(), len(inv)
+    (['BE212'], 16)
     """
     path = Path(path)
     raw, problems = _read_table(path)
@@ -356,7 +359,9 @@ def read_inventories(
 
     Examples
     --------
-    >>> inv = read_inventories("data/raw/orpheus")  # doctest: +SKIP
+    >>> inv = read_inventories(_DEMO)  # every *_inventory.csv of the demo folder
+    >>> inv.unit_id.unique().tolist()
+    ['BE212', 'ES300', 'FI1B1', 'FRL03']
     """
     if isinstance(paths, (str, Path)) and Path(paths).is_dir():
         folder = Path(paths)
@@ -406,7 +411,10 @@ def inventory_template(
 
     Examples
     --------
-    >>> inventory_template("my_city_inventory.xlsx")  # doctest: +SKIP
+    >>> import tempfile
+    >>> p = inventory_template(Path(tempfile.mkdtemp()) / "my_city_inventory.csv")
+    >>> p.read_text(encoding="utf-8-sig").splitlines()[0].split(",")[:3]
+    ['initiative_id', 'name', 'description']
     """
     path = Path(path)
     header = list(COLUMNS)

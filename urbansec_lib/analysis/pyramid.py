@@ -409,7 +409,13 @@ def _read_pyramid_file(path: Path) -> Pyramid:
 
 
 def builtin_pyramids() -> list[str]:
-    """Names of the pyramids shipped with the package."""
+    """Names of the pyramids shipped with the package.
+
+    Examples
+    --------
+    >>> builtin_pyramids()
+    ['deklerck_5', 'partnership_4']
+    """
     return sorted(p.stem for p in PYRAMID_DIR.glob("*.yaml"))
 
 

@@ -64,7 +64,11 @@ def coverage(
 
     Examples
     --------
-    >>> cov = coverage(classify(inv), "budget")  # doctest: +SKIP
+    >>> from urbansec_lib.analysis.inventory import _DEMO, read_inventory
+    >>> from urbansec_lib.analysis.pyramid_rules import classify
+    >>> cov = coverage(classify(read_inventory(_DEMO / "BE212_inventory.csv")), "budget")
+    >>> cov[["layer", "n_initiatives", "budget_eur"]].values.tolist()[0]
+    ['quality_of_life', 3, 3780000.0]
     """
     if measure not in _MEASURES:
         raise ValueError(f"measure must be one of {list(_MEASURES)}, got {measure!r}")
@@ -151,8 +155,10 @@ def gaps(
 
     Examples
     --------
-    >>> gaps(classify(inv)).sentence.tolist()[:1]  # doctest: +SKIP
-    ['no initiative at general prevention for youth']
+    >>> from urbansec_lib.analysis.inventory import _DEMO, read_inventory
+    >>> from urbansec_lib.analysis.pyramid_rules import classify
+    >>> gaps(classify(read_inventory(_DEMO / "BE212_inventory.csv"))).sentence.tolist()[:1]
+    ['no initiative at quality of life for youth']
     """
     if by not in ("domain", "target_group", None):
         raise ValueError(f"by must be 'domain', 'target_group' or None, got {by!r}")
@@ -238,6 +244,18 @@ def key_findings(name: str, unit_coverage: pd.DataFrame, gaps_table: pd.DataFram
 
     ``unit_coverage`` is :func:`coverage` for one unit, ``gaps_table`` :func:`gaps` for it,
     ``evaluation`` an :class:`urbansec_lib.outcomes.Evaluation` (or None).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.inventory import _DEMO, read_inventory
+    >>> from urbansec_lib.analysis.pyramid_rules import classify
+    >>> cl = classify(read_inventory(_DEMO / "BE212_inventory.csv"))
+    >>> key_findings("Mechelen", coverage(cl), gaps(cl), None)[0]
+    'Mechelen lists 16 initiatives; from the base of the pyramid up: Quality of life 3, General prevention 6, Specific prevention 4, Reaction 3.'
     """
     from ..presentation.present import fmt_ci, fmt_pvalue
 

@@ -107,7 +107,12 @@ def plot_pyramid(
 
     Examples
     --------
-    >>> fig = plot_pyramid(coverage(classify(inv)), "BE212", "budget")  # doctest: +SKIP
+    >>> from urbansec_lib.analysis.inventory import _DEMO, read_inventory
+    >>> from urbansec_lib.analysis.pyramid_coverage import coverage
+    >>> from urbansec_lib.analysis.pyramid_rules import classify
+    >>> cov = coverage(classify(read_inventory(_DEMO / "BE212_inventory.csv")))
+    >>> plot_pyramid(cov, "BE212").axes[0].get_title()
+    'BE212: prevention pyramid, bar width = number of initiatives'
     """
     if measure not in _MEASURES:
         raise ValueError(f"measure must be one of {list(_MEASURES)}, got {measure!r}")
@@ -154,7 +159,12 @@ def plot_pyramids(
 
     Examples
     --------
-    >>> fig = plot_pyramids(cov, ["BE212", "ES300", "FRL03"])  # doctest: +SKIP
+    >>> from urbansec_lib.analysis.inventory import _DEMO, read_inventories
+    >>> from urbansec_lib.analysis.pyramid_coverage import coverage
+    >>> from urbansec_lib.analysis.pyramid_rules import classify
+    >>> cov = coverage(classify(read_inventories(_DEMO)))
+    >>> [ax.get_title() for ax in plot_pyramids(cov, ["BE212", "ES300"]).axes]
+    ['BE212', 'ES300']
     """
     if measure not in _MEASURES:
         raise ValueError(f"measure must be one of {list(_MEASURES)}, got {measure!r}")
