@@ -32,11 +32,15 @@ This module is the public face; the code lives in one module per concept:
 Example
 -------
 >>> from urbansec_lib import instruments, training
+>>> from urbansec_lib.analysis.training_eval import _DEMO_DATA
 >>> instr = instruments.load_instrument("training_pre_post")
->>> pre = instruments.read_responses("TR-MAD-2025_pre.csv", instr,
-...                                  id_column="participant_code")  # doctest: +SKIP
->>> res = training.evaluate(pre, post)  # doctest: +SKIP
->>> print(res.summary())  # doctest: +SKIP
+>>> pre, post = (
+...     instruments.read_responses(_DEMO_DATA / "raw" / "training" / f"TR-MAD-2025_{w}.csv",
+...                                instr, id_column="participant_code")
+...     for w in ("pre", "post"))
+>>> res = training.evaluate(pre, post)
+>>> print(res.summary().splitlines()[0])
+Training TR-MAD-2025: 33 matched participants (3 answered only before, 1 only after; excluded).
 """
 
 # ruff: noqa: F401 - this module re-exports the names of its parts (the old import paths)

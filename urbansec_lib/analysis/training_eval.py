@@ -101,6 +101,10 @@ def _holm(p: pd.Series) -> pd.Series:
     return out
 
 
+#: The repo's demo data folder (``raw/training`` holds two demo trainings; used by examples).
+_DEMO_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
 # --------------------------------------------------------------------------------------------
 # Evaluation
 # --------------------------------------------------------------------------------------------
@@ -291,8 +295,10 @@ def evaluate(
 
     Example
     -------
-    >>> res = evaluate(pre, post, min_n=10)  # doctest: +SKIP
-    >>> res.table()[["area", "n_pairs", "mean_diff", "dz", "p_holm"]]  # doctest: +SKIP
+    >>> pre, post = read_training(_DEMO_DATA, "TR-MAD-2025")  # the demo exports
+    >>> res = evaluate(pre, post, min_n=10)
+    >>> res.table()[["area", "n_pairs", "mean_diff", "dz"]].head(2).round(2).values.tolist()
+    [['integrated_security', 33, 1.04, 1.37], ['crime_prevention', 33, 0.24, 0.35]]
     """
     comp = competences if isinstance(competences, Competences) else load_competences(competences)
     if training_id is None and "training_id" in pre.columns and pre["training_id"].notna().any():
@@ -433,6 +439,12 @@ def compare(results: Sequence[TrainingEvaluation]) -> pd.DataFrame:
 
     Returns a tidy frame: training_id, area, area_name, n_pairs, mean_diff, dz, dz_low,
     dz_high, p_holm, suppressed.
+
+    Examples
+    --------
+    >>> table = compare(evaluate_all(_DEMO_DATA))
+    >>> table["training_id"].unique().tolist(), len(table)
+    (['TR-MAD-2025', 'TR-MEC-2025'], 12)
     """
     cols = [
         "area",
@@ -457,7 +469,13 @@ def compare(results: Sequence[TrainingEvaluation]) -> pd.DataFrame:
 
 
 def available_trainings(data_dir: str | Path) -> list[str]:
-    """Training ids with both exports in ``<data_dir>/raw/training/`` (sorted by id)."""
+    """Training ids with both exports in ``<data_dir>/raw/training/`` (sorted by id).
+
+    Examples
+    --------
+    >>> available_trainings(_DEMO_DATA)
+    ['TR-MAD-2025', 'TR-MEC-2025']
+    """
     folder = Path(data_dir) / "raw" / "training"
     pre = {p.name[: -len("_pre.csv")] for p in folder.glob("*_pre.csv")}
     post = {p.name[: -len("_post.csv")] for p in folder.glob("*_post.csv")}
@@ -475,6 +493,12 @@ def read_training(
     Both are read with the ``training_pre_post`` instrument, matched on the participant code
     (pseudonymised when ``key`` is given). ``recorder`` (a
     :class:`urbansec_lib.reports.Recorder`) records both files as inputs.
+
+    Examples
+    --------
+    >>> pre, post = read_training(_DEMO_DATA, "TR-MAD-2025")
+    >>> len(pre), len(post), pre["wave"].iloc[0]
+    (36, 34, 'pre')
     """
     from ..inputs import instruments
 
@@ -500,6 +524,11 @@ def evaluate_all(
 
     A training whose exports fail validation is left out (declared to ``recorder.skip``,
     so the report and the run's ``summary.json`` list it): it never hides the others.
+
+    Examples
+    --------
+    >>> [r.training_id for r in evaluate_all(_DEMO_DATA)]
+    ['TR-MAD-2025', 'TR-MEC-2025']
     """
     out = []
     for t in available_trainings(data_dir):

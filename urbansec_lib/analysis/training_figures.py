@@ -17,6 +17,13 @@ def plot_evaluation(areas: pd.DataFrame, title: str = ""):
     """Before -> after means (left) and Cohen's d_z with CI (right) per competence area.
 
     Suppressed areas are labelled "suppressed" and drawn without values.
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.training_eval import _DEMO_DATA, evaluate, read_training
+    >>> res = evaluate(*read_training(_DEMO_DATA, "TR-MAD-2025"))
+    >>> len(plot_evaluation(res.areas, title="TR-MAD-2025").axes)
+    2
     """
     import matplotlib.pyplot as plt
 
@@ -64,7 +71,14 @@ def plot_evaluation(areas: pd.DataFrame, title: str = ""):
 
 
 def plot_compare(table: pd.DataFrame):
-    """d_z with CI per area for several trainings (output of :func:`compare`); a Figure."""
+    """d_z with CI per area for several trainings (output of :func:`compare`); a Figure.
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.training_eval import _DEMO_DATA, compare, evaluate_all
+    >>> plot_compare(compare(evaluate_all(_DEMO_DATA))).axes[0].get_title()
+    'Effect size per competence area, every training (codes in order)'
+    """
     import matplotlib.pyplot as plt
 
     areas = list(dict.fromkeys(table["area_name"]))
@@ -100,7 +114,15 @@ def plot_compare(table: pd.DataFrame):
 
 def profile_table(result, instrument=None):
     """Display-ready mean change per staff profile and competence area (suppressed groups
-    say so), with readable profile and area names."""
+    say so), with readable profile and area names.
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.training_eval import _DEMO_DATA, evaluate, read_training
+    >>> res = evaluate(*read_training(_DEMO_DATA, "TR-MAD-2025"))
+    >>> profile_table(res).data.shape
+    (6, 4)
+    """
     from ..inputs import instruments
     from ..presentation.present import table
 
@@ -132,7 +154,15 @@ def profile_table(result, instrument=None):
 
 
 def satisfaction_table(result, instrument=None):
-    """Display-ready satisfaction items: the question, answers, mean (1-5), share agreeing."""
+    """Display-ready satisfaction items: the question, answers, mean (1-5), share agreeing.
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.training_eval import _DEMO_DATA, evaluate, read_training
+    >>> res = evaluate(*read_training(_DEMO_DATA, "TR-MAD-2025"))
+    >>> satisfaction_table(res).data.columns.tolist()
+    ['Statement', 'Answers', 'Mean (1-5)', 'Agree or strongly agree']
+    """
     from ..inputs import instruments
     from ..presentation.present import table
 
@@ -159,7 +189,15 @@ def satisfaction_table(result, instrument=None):
 
 
 def key_findings(result) -> list[str]:
-    """Generated key findings: matched participants and which areas changed clearly."""
+    """Generated key findings: matched participants and which areas changed clearly.
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.training_eval import _DEMO_DATA, evaluate, read_training
+    >>> res = evaluate(*read_training(_DEMO_DATA, "TR-MAD-2025"))
+    >>> key_findings(res)[0]
+    '33 participants answered before and after the training.'
+    """
     m = result.matching
     a = result.areas[~result.areas["suppressed"]]
     out = [f"{m['n_matched']} participants answered before and after the training."]
