@@ -22,6 +22,9 @@ SOURCE_CONTEXT = (
     "Eurostat crim_gen_reg (police-recorded offences per 100,000 inhabitants of the NUTS 3 region)"
 )
 
+#: The repo's raw-data folder (``public/`` holds the Eurostat extracts; used by examples).
+_DEMO_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
+
 
 @dataclass(frozen=True)
 class Item:
@@ -224,7 +227,9 @@ def read_city_lookup(path: str | Path) -> pd.DataFrame:
 
     Example
     -------
-    >>> lk = read_city_lookup(default_path("lookup"))  # doctest: +SKIP
+    >>> lk = read_city_lookup(default_path("lookup"))
+    >>> lk.set_index("city").loc["AT001C", ["name", "nuts3"]].tolist()
+    ['Wien', 'AT130']
     """
     schema = TableSchema(
         "Urban Audit cities",
@@ -262,7 +267,9 @@ def read_city_population(path: str | Path) -> pd.DataFrame:
 
     Example
     -------
-    >>> pop = read_city_population(default_path("population"))  # doctest: +SKIP
+    >>> pop = read_city_population(default_path("population", _DEMO_RAW))
+    >>> pop[["city", "year", "population"]].head(1).values.tolist()
+    [['AT001C', 2013, 1741246.0]]
     """
     schema = TableSchema(
         "urb_cpop1",

@@ -5,6 +5,7 @@ Part of :mod:`urbansec_lib.analysis.good_practices` (its public face).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,15 @@ _PHRASES = {
     "partners": "the partners include",
     "cost_band": "the cost is",
 }
+
+#: The repo's demo export of the good-practice survey (used by the examples).
+_DEMO = (
+    Path(__file__).resolve().parents[2]
+    / "data"
+    / "raw"
+    / "good_practices"
+    / "good_practices_kobo.csv"
+)
 
 
 def _short(label: str) -> str:
@@ -48,6 +58,14 @@ def attribute_matrix(
         ``liveability>=4``.
     meta : DataFrame
         feature, question, code, label (plain-language description).
+
+    Examples
+    --------
+    >>> from urbansec_lib import instruments
+    >>> df = instruments.read_responses(_DEMO, "good_practice")  # the demo export
+    >>> X, meta = attribute_matrix(df)
+    >>> X.shape, X.columns[0], meta.columns.tolist()
+    ((40, 29), 'location_type=square', ['feature', 'question', 'code', 'label'])
     """
     instr = _instr.load_instrument(instr)
     cols: dict[str, pd.Series] = {}
@@ -82,6 +100,15 @@ def overview(df: pd.DataFrame, instr: Any = _INSTRUMENT) -> pd.DataFrame:
     """Number of practices per code of each descriptive question (form order).
 
     Returns a tidy frame: question, code, label, n_practices.
+
+    Examples
+    --------
+    >>> from urbansec_lib import instruments
+    >>> df = instruments.read_responses(_DEMO, "good_practice")  # the demo export
+    >>> print(overview(df).head(2).to_string(index=False))
+         question   code                     label  n_practices
+    location_type square           Square or plaza            9
+    location_type street Street or pedestrian zone           10
     """
     instr = _instr.load_instrument(instr)
     frames = []

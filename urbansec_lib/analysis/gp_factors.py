@@ -125,6 +125,16 @@ def success_factors(
     Returns
     -------
     SuccessFactors
+
+    Examples
+    --------
+    >>> from urbansec_lib import instruments
+    >>> from urbansec_lib.analysis.gp_attributes import _DEMO
+    >>> df = instruments.read_responses(_DEMO, "good_practice")  # the demo export
+    >>> # fewer repeats, trees and permutations than the defaults, to run in a second
+    >>> sf = success_factors(df, seed=0, n_repeats=1, n_estimators=20, perm_repeats=1)
+    >>> sf.rules["evidence"].tolist()[:3]
+    ['strong', 'moderate', 'weak']
     """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.inspection import permutation_importance
@@ -233,7 +243,17 @@ def success_factors(
 
 
 def plot_success_factors(crosstabs: pd.DataFrame):
-    """Odds ratio (log scale) with exact 95% CI per attribute, in attribute order."""
+    """Odds ratio (log scale) with exact 95% CI per attribute, in attribute order.
+
+    Examples
+    --------
+    >>> from urbansec_lib import instruments
+    >>> from urbansec_lib.analysis.gp_attributes import _DEMO
+    >>> df = instruments.read_responses(_DEMO, "good_practice")  # the demo export
+    >>> sf = success_factors(df, seed=0, n_repeats=1, n_estimators=20, perm_repeats=1)
+    >>> plot_success_factors(sf.crosstabs).axes[0].get_xlabel()
+    'Odds ratio of high success (exact 95% CI, clipped to 0.01-100)'
+    """
     import matplotlib.pyplot as plt
 
     df = crosstabs.reset_index(drop=True)

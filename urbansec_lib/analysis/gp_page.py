@@ -88,6 +88,16 @@ def inventory_html(
     offline (inline JavaScript, no external resources); every control has a visible label,
     the table has a caption and column headers with ``scope``, and the number of shown
     practices is announced in an ``aria-live`` region.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from urbansec_lib import instruments
+    >>> from urbansec_lib.analysis.gp_attributes import _DEMO
+    >>> df = instruments.read_responses(_DEMO, "good_practice")  # the demo export
+    >>> page = inventory_html(df, Path(tempfile.mkdtemp()) / "inventory.html")
+    >>> sorted(p.name for p in page.parent.iterdir())
+    ['inventory.csv', 'inventory.html']
     """
     instr = _instr.load_instrument(instr)
     path = Path(path)
