@@ -189,6 +189,18 @@ def _text_clusters(
     return labels, X, np.asarray(vec.get_feature_names_out())
 
 
+def _where(q: str, block: str, item_id: str, theme: str, cities: list[str]) -> dict:
+    """The columns a recurring group and a lesson share: where it is and in which cities."""
+    return dict(
+        quadrant=q,
+        block=block,
+        item_id=item_id,
+        theme=theme,
+        n_cities=len(cities),
+        cities=", ".join(cities),
+    )
+
+
 def _recurring(
     swot: pd.DataFrame,
     units: list[str],
@@ -206,19 +218,8 @@ def _recurring(
     def add(grouping: str, q: str, g: pd.DataFrame, block: str, item_id: str, theme: str) -> None:
         cities = _cities(g, units)
         if len(cities) >= min_cities:
-            rec.append(
-                dict(
-                    quadrant=q,
-                    grouping=grouping,
-                    block=block,
-                    item_id=item_id,
-                    theme=theme,
-                    n_cities=len(cities),
-                    cities=", ".join(cities),
-                    n_items=len(g),
-                    examples=_examples(g),
-                )
-            )
+            where = _where(q, block, item_id, theme, cities)
+            rec.append({**where, "grouping": grouping, "n_items": len(g), "examples": _examples(g)})
 
     # 1. by model item
     named = swot[swot["item_id"] != ""]
@@ -268,16 +269,7 @@ def _recurring(
 
 def _lesson(kind, q, blk, iid, theme, cities, text) -> dict:
     """One row of the lessons table."""
-    return dict(
-        kind=kind,
-        quadrant=q,
-        block=blk,
-        item_id=iid,
-        theme=theme,
-        n_cities=len(cities),
-        cities=", ".join(cities),
-        lesson=text,
-    )
+    return {"kind": kind, **_where(q, blk, iid, theme, cities), "lesson": text}
 
 
 def _swot_lessons(recurring: pd.DataFrame, n: int, model: CIModel, min_cities: int) -> list[dict]:

@@ -64,16 +64,8 @@ _FIELDS = (
     "verify",
     "notes",
 )
-_REQUIRED = (
-    "id",
-    "name",
-    "programme_period",
-    "managing_body",
-    "eligible_applicants",
-    "themes",
-    "typical_grant",
-    "link",
-)
+_OPTIONAL = ("tags", "verify", "notes")
+_REQUIRED = tuple(f for f in _FIELDS if f not in _OPTIONAL)
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{4})$")
 _URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+\.[a-z]{2,}(/\S*)?$")
