@@ -282,6 +282,71 @@ def _within_ols(
     )
 
 
+def _absorbed_result(fit: Any, exposure: str, bootstrap: int, weights: str, seed: int) -> dict:
+    """Estimate, CRV1 interval and (optionally) the wild cluster bootstrap of a
+    :func:`urbansec_lib.fixed_effects.feols` fit."""
+    out = {
+        "est": float(fit.params[exposure]),
+        "se": float(fit.se[exposure]),
+        "lo": float(fit.ci.loc[exposure, "ci_low"]),
+        "hi": float(fit.ci.loc[exposure, "ci_high"]),
+        "pv": float(fit.pvalue[exposure]),
+        "n_obs": int(fit.n),
+        "n_units": int(fit.n_clusters),
+        "method": (
+            "urbansec_lib.fixed_effects.feols: absorbed city and wave fixed effects, CRV1 by "
+            f"city (fixest small-sample correction, k = {fit.df_k}), t with {fit.df_resid} df"
+        ),
+        "wild": None,
+    }
+    if bootstrap:
+        wb = fit.wild_bootstrap(exposure, weights=weights, B=bootstrap, seed=seed)
+        out["wild"] = {
+            "pvalue": float(wb.pvalue),
+            "ci_low": float(wb.ci[0]),
+            "ci_high": float(wb.ci[1]),
+            "B": int(bootstrap),
+            "weights": weights,
+            "seed": int(seed),
+            "impose_null": bool(wb.impose_null),
+            "full_enumeration": bool(wb.full_enumeration),
+        }
+    return out
+
+
+def _own_result(
+    own: _WithinFit, j: int, alpha: float, bootstrap: int, weights: str, seed: int
+) -> dict:
+    """Estimate and CRV1 interval of this module's own within fit (no wild bootstrap: it
+    says so where one was asked for)."""
+    est = float(own.params[j])
+    se = float(np.sqrt(own.vcov[j, j]))
+    tcrit = stats.t.ppf(1 - alpha / 2, own.n_clusters - 1)
+    wild = None
+    if bootstrap:
+        wild = {
+            "pvalue": None,
+            "ci_low": None,
+            "ci_high": None,
+            "B": 0,
+            "weights": weights,
+            "seed": int(seed),
+            "note": "not computed: the wild cluster bootstrap estimator is not available",
+        }
+    return {
+        "est": est,
+        "se": se,
+        "lo": est - tcrit * se,
+        "hi": est + tcrit * se,
+        "pv": float(2 * stats.t.sf(abs(est / se), own.n_clusters - 1)),
+        "method": (
+            "absorbed city and wave fixed effects (alternating projections), CRV1 by city "
+            "(every fixed effect counted)"
+        ),
+        "wild": wild,
+    }
+
+
 def fit_within(
     panel: pd.DataFrame,
     outcome: str,
@@ -336,53 +401,16 @@ def fit_within(
     j = regs.index(exposure)
     t_classical = float(own.params[j] / np.sqrt(own.vcov_classical[j, j]))
     feols = _feols()
-    wild = None
-    n_obs, n_units = len(d), int(d["city"].nunique())
     if feols is not None:
         fit = feols(
             d, outcome, regs, fe=["city", "year"], cluster="city", ssc="fixest", alpha=alpha
         )
-        est = float(fit.params[exposure])
-        se = float(fit.se[exposure])
-        lo, hi = float(fit.ci.loc[exposure, "ci_low"]), float(fit.ci.loc[exposure, "ci_high"])
-        pv = float(fit.pvalue[exposure])
-        n_obs, n_units = int(fit.n), int(fit.n_clusters)
-        method = (
-            "urbansec_lib.fixed_effects.feols: absorbed city and wave fixed effects, CRV1 by "
-            f"city (fixest small-sample correction, k = {fit.df_k}), t with {fit.df_resid} df"
-        )
-        if bootstrap:
-            wb = fit.wild_bootstrap(exposure, weights=weights, B=bootstrap, seed=seed)
-            wild = {
-                "pvalue": float(wb.pvalue),
-                "ci_low": float(wb.ci[0]),
-                "ci_high": float(wb.ci[1]),
-                "B": int(bootstrap),
-                "weights": weights,
-                "seed": int(seed),
-                "impose_null": bool(wb.impose_null),
-                "full_enumeration": bool(wb.full_enumeration),
-            }
+        res = _absorbed_result(fit, exposure, bootstrap, weights, seed)
     else:
-        est = float(own.params[j])
-        se = float(np.sqrt(own.vcov[j, j]))
-        tcrit = stats.t.ppf(1 - alpha / 2, own.n_clusters - 1)
-        lo, hi = est - tcrit * se, est + tcrit * se
-        pv = float(2 * stats.t.sf(abs(est / se), own.n_clusters - 1))
-        method = (
-            "absorbed city and wave fixed effects (alternating projections), CRV1 by city "
-            "(every fixed effect counted)"
-        )
-        if bootstrap:
-            wild = {
-                "pvalue": None,
-                "ci_low": None,
-                "ci_high": None,
-                "B": 0,
-                "weights": weights,
-                "seed": int(seed),
-                "note": "not computed: the wild cluster bootstrap estimator is not available",
-            }
+        res = _own_result(own, j, alpha, bootstrap, weights, seed)
+        res.update(n_obs=len(d), n_units=int(d["city"].nunique()))
+    est, se, lo, hi, pv = res["est"], res["se"], res["lo"], res["hi"], res["pv"]
+    n_obs, n_units, wild, method = res["n_obs"], res["n_units"], res["wild"], res["method"]
     return CohesionEstimate(
         spec=spec or f"within: {outcome} ~ {exposure}",
         outcome=outcome,

@@ -78,6 +78,15 @@ def specifications(
         s.add(primary_estimate, "primary")
     else:
         s.add(primary(p, bootstrap=0), "primary")
+    _within_specifications(s, panels)
+    _between_specifications(s, p)
+    _cross_section_specifications(s, p)
+    return s
+
+
+def _within_specifications(s: Specifications, panels: dict[str, pd.DataFrame]) -> None:
+    """Other outcomes and cohesion items, alternative codings, crime as control and outcome."""
+    p = panels["agree"]
     s.add(
         fit_within(
             p, "safe_neighbourhood", "trust_city", spec="Within: feel safe in neighbourhood ~ trust"
@@ -130,6 +139,10 @@ def specifications(
             ),
             "crime as outcome",
         )
+
+
+def _between_specifications(s: Specifications, p: pd.DataFrame) -> None:
+    """Between-city fits, without and with the context controls, and crime as outcome."""
     ctx = [c for c in ("size_class", "country", "log_crime") if c in p]
     s.add(
         fit_between(
@@ -162,6 +175,10 @@ def specifications(
             ),
             "crime as outcome",
         )
+
+
+def _cross_section_specifications(s: Specifications, p: pd.DataFrame) -> None:
+    """The 2019 items asked in one wave only (where at least 10 cities answered both)."""
     if (
         p.loc[p["year"] == 2019, ["neighbourhood_satisfaction", "safe_night_neighbourhood"]]
         .notna()
@@ -185,7 +202,6 @@ def specifications(
             ),
             "other outcome",
         )
-    return s
 
 
 def leave_one_country_out(

@@ -254,6 +254,120 @@ def _area_scores(df: pd.DataFrame, comp: Competences) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
+_STAT_COLUMNS = [
+    "mean_pre",
+    "mean_post",
+    "mean_diff",
+    "t",
+    "p_t",
+    "wilcoxon_w",
+    "p_wilcoxon",
+    "dz",
+    "dz_low",
+    "dz_high",
+]
+
+
+def _area_row(area: Any, x0: np.ndarray, x1: np.ndarray, alpha: float) -> dict[str, Any]:
+    """Paired statistics of one area (NaN where fewer than two pairs or no variation)."""
+    d = x1 - x0
+    n = len(d)
+    rec: dict[str, Any] = {"area": area.id, "area_name": area.name, "n_pairs": n}
+    if n >= 2 and np.std(d) > 0:
+        t = stats.ttest_rel(x1, x0)
+        w = stats.wilcoxon(x1, x0) if np.any(d != 0) else None
+        dz = cohen_dz(d)
+        lo, hi = dz_confint(dz, n, alpha)
+        rec.update(
+            mean_pre=x0.mean(),
+            mean_post=x1.mean(),
+            mean_diff=d.mean(),
+            t=float(t.statistic),
+            p_t=float(t.pvalue),
+            wilcoxon_w=float(w.statistic) if w else np.nan,
+            p_wilcoxon=float(w.pvalue) if w else np.nan,
+            dz=dz,
+            dz_low=lo,
+            dz_high=hi,
+        )
+    else:
+        rec.update(
+            mean_pre=np.mean(x0) if n else np.nan,
+            mean_post=np.mean(x1) if n else np.nan,
+            mean_diff=np.mean(d) if n else np.nan,
+            **dict.fromkeys(_STAT_COLUMNS[3:], np.nan),
+        )
+    return rec
+
+
+def _areas(
+    a_pre: pd.DataFrame, a_post: pd.DataFrame, comp: Competences, alpha: float, min_n: int
+) -> pd.DataFrame:
+    """Per-area results of the matched pairs, suppressed under ``min_n``, Holm-adjusted."""
+    diff = a_post - a_pre
+    rows = []
+    for a in comp.areas:
+        ok = diff[a.id].notna()
+        x0, x1 = a_pre.loc[ok, a.id].to_numpy(), a_post.loc[ok, a.id].to_numpy()
+        rows.append(_area_row(a, x0, x1, alpha))
+    areas = pd.DataFrame(rows)
+    areas["suppressed"] = areas["n_pairs"] < min_n
+    areas[_STAT_COLUMNS] = areas[_STAT_COLUMNS].astype(float).mask(areas["suppressed"], np.nan)
+    areas["p_holm"] = _holm(areas["p_t"])
+    return areas
+
+
+def _satisfaction(post: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """Mean and share agreeing (4-5) of each satisfaction item, all post respondents."""
+    sat_rows = []
+    for item in SATISFACTION_ITEMS:
+        if item not in post.columns:
+            continue
+        x = pd.to_numeric(post[item], errors="coerce").dropna().astype(float)
+        sat_rows.append(
+            {
+                "item": item,
+                "n": len(x),
+                "mean": x.mean() if len(x) else np.nan,
+                "share_agree": (x >= 4).mean() if len(x) else np.nan,
+            }
+        )
+    satisfaction = pd.DataFrame(sat_rows, columns=["item", "n", "mean", "share_agree"])
+    satisfaction["suppressed"] = satisfaction["n"] < min_n
+    satisfaction[["mean", "share_agree"]] = (
+        satisfaction[["mean", "share_agree"]].astype(float).mask(satisfaction["suppressed"])
+    )
+    return satisfaction
+
+
+def _by_profile(
+    pre: pd.DataFrame, diff: pd.DataFrame, keys: list, id_col: str, comp: Competences, min_n: int
+) -> pd.DataFrame:
+    """Mean change per staff profile (as given before the training) and area."""
+    if "profile" not in pre.columns:
+        return pd.DataFrame(columns=["profile", "area", "n_pairs", "mean_diff", "suppressed"])
+    prof = pre.set_index(id_col)["profile"].reindex(keys)
+    long = (
+        diff.assign(profile=prof.to_numpy())
+        .melt(id_vars="profile", var_name="area", value_name="diff")
+        .dropna(subset=["diff"])
+    )
+    by_profile = (
+        long.groupby(["profile", "area"], sort=False)["diff"]
+        .agg(n_pairs="count", mean_diff="mean")
+        .reset_index()
+    )
+    by_profile["suppressed"] = by_profile["n_pairs"] < min_n
+    by_profile["mean_diff"] = by_profile["mean_diff"].mask(by_profile["suppressed"])
+    by_profile["n_pairs"] = by_profile["n_pairs"].where(~by_profile["suppressed"])
+    order = {a.id: i for i, a in enumerate(comp.areas)}
+    porder = {p: i for i, p in enumerate(comp.profiles)}
+    return by_profile.sort_values(
+        ["profile", "area"],
+        key=lambda s: s.map(porder if s.name == "profile" else order),
+    ).reset_index(drop=True)
+
+
 def evaluate(
     pre: pd.DataFrame,
     post: pd.DataFrame,
@@ -323,107 +437,9 @@ def evaluate(
     a_post = _area_scores(post.set_index(id_col), comp)
     keys = sorted(matched)
     a_pre, a_post = a_pre.loc[keys], a_post.loc[keys]
-    diff = a_post - a_pre
-
-    rows = []
-    for a in comp.areas:
-        ok = diff[a.id].notna()
-        x0, x1 = a_pre.loc[ok, a.id].to_numpy(), a_post.loc[ok, a.id].to_numpy()
-        d = x1 - x0
-        n = int(ok.sum())
-        rec: dict[str, Any] = {"area": a.id, "area_name": a.name, "n_pairs": n}
-        if n >= 2 and np.std(d) > 0:
-            t = stats.ttest_rel(x1, x0)
-            w = stats.wilcoxon(x1, x0) if np.any(d != 0) else None
-            dz = cohen_dz(d)
-            lo, hi = dz_confint(dz, n, alpha)
-            rec.update(
-                mean_pre=x0.mean(),
-                mean_post=x1.mean(),
-                mean_diff=d.mean(),
-                t=float(t.statistic),
-                p_t=float(t.pvalue),
-                wilcoxon_w=float(w.statistic) if w else np.nan,
-                p_wilcoxon=float(w.pvalue) if w else np.nan,
-                dz=dz,
-                dz_low=lo,
-                dz_high=hi,
-            )
-        else:
-            rec.update(
-                mean_pre=np.mean(x0) if n else np.nan,
-                mean_post=np.mean(x1) if n else np.nan,
-                mean_diff=np.mean(d) if n else np.nan,
-                t=np.nan,
-                p_t=np.nan,
-                wilcoxon_w=np.nan,
-                p_wilcoxon=np.nan,
-                dz=np.nan,
-                dz_low=np.nan,
-                dz_high=np.nan,
-            )
-        rows.append(rec)
-    areas = pd.DataFrame(rows)
-    areas["suppressed"] = areas["n_pairs"] < min_n
-    stat_cols = [
-        "mean_pre",
-        "mean_post",
-        "mean_diff",
-        "t",
-        "p_t",
-        "wilcoxon_w",
-        "p_wilcoxon",
-        "dz",
-        "dz_low",
-        "dz_high",
-    ]
-    areas[stat_cols] = areas[stat_cols].astype(float).mask(areas["suppressed"], np.nan)
-    areas["p_holm"] = _holm(areas["p_t"])
-
-    # satisfaction (all post respondents)
-    sat_rows = []
-    for item in SATISFACTION_ITEMS:
-        if item not in post.columns:
-            continue
-        x = pd.to_numeric(post[item], errors="coerce").dropna().astype(float)
-        sat_rows.append(
-            {
-                "item": item,
-                "n": len(x),
-                "mean": x.mean() if len(x) else np.nan,
-                "share_agree": (x >= 4).mean() if len(x) else np.nan,
-            }
-        )
-    satisfaction = pd.DataFrame(sat_rows, columns=["item", "n", "mean", "share_agree"])
-    satisfaction["suppressed"] = satisfaction["n"] < min_n
-    satisfaction[["mean", "share_agree"]] = (
-        satisfaction[["mean", "share_agree"]].astype(float).mask(satisfaction["suppressed"])
-    )
-
-    # change by staff profile (profile as given before the training)
-    if "profile" in pre.columns:
-        prof = pre.set_index(id_col)["profile"].reindex(keys)
-        long = (
-            diff.assign(profile=prof.to_numpy())
-            .melt(id_vars="profile", var_name="area", value_name="diff")
-            .dropna(subset=["diff"])
-        )
-        by_profile = (
-            long.groupby(["profile", "area"], sort=False)["diff"]
-            .agg(n_pairs="count", mean_diff="mean")
-            .reset_index()
-        )
-        by_profile["suppressed"] = by_profile["n_pairs"] < min_n
-        by_profile["mean_diff"] = by_profile["mean_diff"].mask(by_profile["suppressed"])
-        by_profile["n_pairs"] = by_profile["n_pairs"].where(~by_profile["suppressed"])
-        order = {a.id: i for i, a in enumerate(comp.areas)}
-        porder = {p: i for i, p in enumerate(comp.profiles)}
-        by_profile = by_profile.sort_values(
-            ["profile", "area"],
-            key=lambda s: s.map(porder if s.name == "profile" else order),
-        ).reset_index(drop=True)
-    else:
-        by_profile = pd.DataFrame(columns=["profile", "area", "n_pairs", "mean_diff", "suppressed"])
+    areas = _areas(a_pre, a_post, comp, alpha, min_n)
+    satisfaction = _satisfaction(post, min_n)
+    by_profile = _by_profile(pre, a_post - a_pre, keys, id_col, comp, min_n)
     return TrainingEvaluation(
         training_id=training_id or "",
         areas=areas,
