@@ -92,6 +92,112 @@ class SuccessFactors:
         return plot_success_factors(self.crosstabs)
 
 
+def _crosstabs(X: pd.DataFrame, y: np.ndarray, meta: pd.DataFrame) -> pd.DataFrame:
+    """Fisher's 2x2 table of every attribute, shares of high success, Holm-adjusted p."""
+    from statsmodels.stats.multitest import multipletests
+
+    rows = [fisher_table(X[c].to_numpy(), y) for c in X.columns]
+    ct = pd.concat([meta[["feature", "label"]], pd.DataFrame(rows)], axis=1)
+    ct["share_high_with"] = ct["a"] / (ct["a"] + ct["b"])
+    ct["share_high_without"] = ct["c"] / (ct["c"] + ct["d"])
+    ct["p_holm"] = multipletests(ct["p_fisher"], method="holm")[1] if len(ct) else []
+    return ct
+
+
+def _models(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    seed: int,
+    n_splits: int,
+    n_repeats: int,
+    n_estimators: int,
+    perm_repeats: int,
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """The penalised logistic model (CV AUC, coefficients) and the random forest (held-out
+    AUC, permutation importance); empty where a class has fewer than two practices."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.inspection import permutation_importance
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    n_high, n_low = int(y.sum()), int((~y).sum())
+    k = min(n_splits, n_high, n_low)
+    model: dict[str, Any] = {
+        "n": int(len(y)),
+        "n_high": n_high,
+        "n_splits": k,
+        "n_repeats": n_repeats,
+        "seed": seed,
+        "auc_mean": None,
+        "auc_sd": None,
+        "rf_auc_mean": None,
+        "rf_auc_sd": None,
+    }
+    coefs = pd.DataFrame({"feature": X.columns, "coef": np.nan})
+    imp = pd.DataFrame({"feature": X.columns, "importance_mean": np.nan, "importance_sd": np.nan})
+    if k < 2 or X.shape[1] == 0:
+        return model, coefs, imp
+    Xa = X.to_numpy()
+    logit = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+    cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats, random_state=seed)
+    auc = cross_val_score(logit, Xa, y, cv=cv, scoring="roc_auc")
+    model.update(auc_mean=float(auc.mean()), auc_sd=float(auc.std(ddof=1)))
+    logit.fit(Xa, y)
+    coefs["coef"] = logit[-1].coef_[0]
+    # random forest: held-out AUC and permutation importance on each test fold
+    cv1 = RepeatedStratifiedKFold(n_splits=k, n_repeats=1, random_state=seed)
+    rf_auc, perms = [], []
+    from sklearn.metrics import roc_auc_score
+
+    for i, (tr, te) in enumerate(cv1.split(Xa, y)):
+        rf = RandomForestClassifier(
+            n_estimators=n_estimators, min_samples_leaf=2, random_state=seed + i
+        )
+        rf.fit(Xa[tr], y[tr])
+        rf_auc.append(roc_auc_score(y[te], rf.predict_proba(Xa[te])[:, 1]))
+        pi = permutation_importance(
+            rf, Xa[te], y[te], scoring="roc_auc", n_repeats=perm_repeats, random_state=seed + i
+        )
+        perms.append(pi.importances_mean)
+    perms = np.asarray(perms)
+    model.update(rf_auc_mean=float(np.mean(rf_auc)), rf_auc_sd=float(np.std(rf_auc, ddof=1)))
+    imp["importance_mean"] = perms.mean(axis=0)
+    imp["importance_sd"] = perms.std(axis=0, ddof=1)
+    return model, coefs, imp
+
+
+def _rule(r: pd.Series) -> str:
+    """The sentence of one candidate rule."""
+    verb = "more" if r["direction"] == "+" else "less"
+    return (
+        f"Practices where {r['label']} reached high success {verb} often "
+        f"({r['a']} of {r['a'] + r['b']} vs {r['c']} of {r['c'] + r['d']} without; "
+        f"odds ratio {r['odds_ratio']:.2g}, Fisher p {r['p_fisher']:.2g})."
+    )
+
+
+def _rules(
+    ct: pd.DataFrame, coefs: pd.DataFrame, imp: pd.DataFrame, model: dict[str, Any]
+) -> pd.DataFrame:
+    """The rules of thumb: attributes with an evidence label, strongest first."""
+    full = ct.merge(coefs, on="feature").merge(imp, on="feature")
+    log_or = np.log(full["odds_ratio"].replace(0, np.nan))
+    same = np.sign(full["coef"]) == np.sign(log_or.fillna(0))
+    perm_lower = full["importance_mean"] - full["importance_sd"]
+    auc_m = model["auc_mean"] if model["auc_mean"] is not None else np.nan
+    full["evidence"] = [
+        evidence_label(p, auc_m, s, pl) for p, s, pl in zip(full["p_fisher"], same, perm_lower)
+    ]
+    full["direction"] = np.where(full["share_high_with"] >= full["share_high_without"], "+", "-")
+    cand = full[full["evidence"] != ""].copy()
+    cand["rule"] = cand.apply(_rule, axis=1) if len(cand) else []
+    order = {"strong": 0, "moderate": 1, "weak": 2}
+    cand = cand.assign(_o=cand["evidence"].map(order)).sort_values("_o", kind="stable")
+    return cand[["feature", "direction", "rule", "evidence", "p_fisher", "odds_ratio"]]
+
+
 def success_factors(
     df: pd.DataFrame,
     seed: int = 0,
@@ -136,14 +242,6 @@ def success_factors(
     >>> sf.rules["evidence"].tolist()[:3]
     ['strong', 'moderate', 'weak']
     """
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.inspection import permutation_importance
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from statsmodels.stats.multitest import multipletests
-
     y_all = pd.to_numeric(df["success"], errors="coerce")
     keep = y_all.notna()
     X, meta = attribute_matrix(df.loc[keep], instr)
@@ -152,80 +250,9 @@ def success_factors(
     counts = X.sum()
     X = X.loc[:, (counts >= min_count) & (counts <= len(X) - min_count)]
     meta = meta.set_index("feature").loc[X.columns].reset_index()
-
-    rows = [fisher_table(X[c].to_numpy(), y) for c in X.columns]
-    ct = pd.concat([meta[["feature", "label"]], pd.DataFrame(rows)], axis=1)
-    ct["share_high_with"] = ct["a"] / (ct["a"] + ct["b"])
-    ct["share_high_without"] = ct["c"] / (ct["c"] + ct["d"])
-    ct["p_holm"] = multipletests(ct["p_fisher"], method="holm")[1] if len(ct) else []
-
-    n_high, n_low = int(y.sum()), int((~y).sum())
-    k = min(n_splits, n_high, n_low)
-    model: dict[str, Any] = {
-        "n": int(len(y)),
-        "n_high": n_high,
-        "n_splits": k,
-        "n_repeats": n_repeats,
-        "seed": seed,
-        "auc_mean": None,
-        "auc_sd": None,
-        "rf_auc_mean": None,
-        "rf_auc_sd": None,
-    }
-    coefs = pd.DataFrame({"feature": X.columns, "coef": np.nan})
-    imp = pd.DataFrame({"feature": X.columns, "importance_mean": np.nan, "importance_sd": np.nan})
-    if k >= 2 and X.shape[1] > 0:
-        Xa = X.to_numpy()
-        logit = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
-        cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats, random_state=seed)
-        auc = cross_val_score(logit, Xa, y, cv=cv, scoring="roc_auc")
-        model.update(auc_mean=float(auc.mean()), auc_sd=float(auc.std(ddof=1)))
-        logit.fit(Xa, y)
-        coefs["coef"] = logit[-1].coef_[0]
-        # random forest: held-out AUC and permutation importance on each test fold
-        cv1 = RepeatedStratifiedKFold(n_splits=k, n_repeats=1, random_state=seed)
-        rf_auc, perms = [], []
-        from sklearn.metrics import roc_auc_score
-
-        for i, (tr, te) in enumerate(cv1.split(Xa, y)):
-            rf = RandomForestClassifier(
-                n_estimators=n_estimators, min_samples_leaf=2, random_state=seed + i
-            )
-            rf.fit(Xa[tr], y[tr])
-            rf_auc.append(roc_auc_score(y[te], rf.predict_proba(Xa[te])[:, 1]))
-            pi = permutation_importance(
-                rf, Xa[te], y[te], scoring="roc_auc", n_repeats=perm_repeats, random_state=seed + i
-            )
-            perms.append(pi.importances_mean)
-        perms = np.asarray(perms)
-        model.update(rf_auc_mean=float(np.mean(rf_auc)), rf_auc_sd=float(np.std(rf_auc, ddof=1)))
-        imp["importance_mean"] = perms.mean(axis=0)
-        imp["importance_sd"] = perms.std(axis=0, ddof=1)
-
-    # rules of thumb
-    full = ct.merge(coefs, on="feature").merge(imp, on="feature")
-    log_or = np.log(full["odds_ratio"].replace(0, np.nan))
-    same = np.sign(full["coef"]) == np.sign(log_or.fillna(0))
-    perm_lower = full["importance_mean"] - full["importance_sd"]
-    auc_m = model["auc_mean"] if model["auc_mean"] is not None else np.nan
-    full["evidence"] = [
-        evidence_label(p, auc_m, s, pl) for p, s, pl in zip(full["p_fisher"], same, perm_lower)
-    ]
-    full["direction"] = np.where(full["share_high_with"] >= full["share_high_without"], "+", "-")
-
-    def rule(r: pd.Series) -> str:
-        verb = "more" if r["direction"] == "+" else "less"
-        return (
-            f"Practices where {r['label']} reached high success {verb} often "
-            f"({r['a']} of {r['a'] + r['b']} vs {r['c']} of {r['c'] + r['d']} without; "
-            f"odds ratio {r['odds_ratio']:.2g}, Fisher p {r['p_fisher']:.2g})."
-        )
-
-    cand = full[full["evidence"] != ""].copy()
-    cand["rule"] = cand.apply(rule, axis=1) if len(cand) else []
-    order = {"strong": 0, "moderate": 1, "weak": 2}
-    cand = cand.assign(_o=cand["evidence"].map(order)).sort_values("_o", kind="stable")
-    rules = cand[["feature", "direction", "rule", "evidence", "p_fisher", "odds_ratio"]]
+    ct = _crosstabs(X, y, meta)
+    model, coefs, imp = _models(X, y, seed, n_splits, n_repeats, n_estimators, perm_repeats)
+    rules = _rules(ct, coefs, imp, model)
     return SuccessFactors(
         crosstabs=ct,
         model=model,

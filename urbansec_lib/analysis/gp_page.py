@@ -57,6 +57,85 @@ _JS = """
 """
 
 
+_PAGE_COLUMNS = (
+    "practice_name",
+    "city",
+    "country",
+    "year",
+    "location_type",
+    "threat",
+    "measures",
+    "liveability",
+    "cost_band",
+    "partners",
+    "success",
+)
+
+
+def _esc(v: Any) -> str:
+    """HTML-escaped text of a cell; empty for a missing value."""
+    return (
+        ""
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+        else html.escape(str(v))
+    )
+
+
+def _write_labelled_csv(data: pd.DataFrame, instr: Any, path: Path) -> None:
+    """The inventory as CSV, with the codes of choice questions replaced by their labels."""
+    from ..core.ingest import write_csv
+
+    csv = data.copy()
+    for c in data.columns:
+        if c in instr.names and instr.question(c).choices and not instr.numeric_codes(c):
+            lab = instr.labels(c)
+            csv[c] = csv[c].map(
+                lambda v, lab=lab: (
+                    "; ".join(lab.get(t, t) for t in str(v).split()) if isinstance(v, str) else v
+                )
+            )
+    write_csv(csv, path)
+
+
+def _controls(data: pd.DataFrame, filters: list[str], heads: dict, instr: Any) -> list[str]:
+    """The search box, one labelled select per filter (codes present only), a reset button."""
+    controls = [
+        '<label for="q">Search<input id="q" name="q" type="search" '
+        'placeholder="title, city, measure..."></label>'
+    ]
+    for c in filters:
+        present = set(" ".join(data[c].dropna().astype(str)).split())
+        opts = "".join(
+            f'<option value="{html.escape(k)}">{html.escape(v)}</option>'
+            for k, v in instr.labels(c).items()
+            if k in present
+        )
+        controls.append(
+            f'<label for="f-{c}">{html.escape(heads[c])}<select id="f-{c}" '
+            f'name="{c}"><option value="">All</option>{opts}</select></label>'
+        )
+    controls.append('<button type="reset">Clear filters</button>')
+    return controls
+
+
+def _body_rows(data: pd.DataFrame, filters: list[str], instr: Any) -> list[str]:
+    """One table row per practice (codes as labels), its filter values as data attributes."""
+    cols = list(data.columns)
+    body_rows = []
+    for r in data.itertuples(index=False):
+        rec = dict(zip(cols, r))
+        attrs = " ".join(f'data-{c}="{_esc(rec[c])}"' for c in filters)
+        cells = []
+        for c in cols:
+            v = rec[c]
+            if isinstance(v, str) and c in instr.names and instr.question(c).choices:
+                lab = instr.labels(c)
+                v = "; ".join(lab.get(t, t) for t in v.split())
+            cells.append(f"<td>{_esc(v)}</td>")
+        body_rows.append(f"<tr {attrs}>{''.join(cells)}</tr>")
+    return body_rows
+
+
 def inventory_html(
     df: pd.DataFrame,
     path: str | Path,
@@ -101,48 +180,12 @@ def inventory_html(
     """
     instr = _instr.load_instrument(instr)
     path = Path(path)
-    cols = [
-        c
-        for c in (
-            "practice_name",
-            "city",
-            "country",
-            "year",
-            "location_type",
-            "threat",
-            "measures",
-            "liveability",
-            "cost_band",
-            "partners",
-            "success",
-        )
-        if c in df.columns
-    ]
+    cols = [c for c in _PAGE_COLUMNS if c in df.columns]
     if include_text and "outcomes" in df.columns:
         cols.append("outcomes")
     data = df[cols].reset_index(drop=True)
-    # CSV with codes replaced by labels
-    csv = data.copy()
-    for c in cols:
-        if c in instr.names and instr.question(c).choices and not instr.numeric_codes(c):
-            lab = instr.labels(c)
-            csv[c] = csv[c].map(
-                lambda v, lab=lab: (
-                    "; ".join(lab.get(t, t) for t in str(v).split()) if isinstance(v, str) else v
-                )
-            )
     path.parent.mkdir(parents=True, exist_ok=True)
-    from ..core.ingest import write_csv
-
-    write_csv(csv, path.with_suffix(".csv"))
-
-    def esc(v: Any) -> str:
-        return (
-            ""
-            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
-            else html.escape(str(v))
-        )
-
+    _write_labelled_csv(data, instr, path.with_suffix(".csv"))
     heads = {
         c: (instr.question(c).label.split("(")[0].split("?")[0].strip() if c in instr.names else c)
         for c in cols
@@ -150,34 +193,8 @@ def inventory_html(
     filters = [
         c for c in ("country", "location_type", "threat", "measures", "partners") if c in cols
     ]
-    controls = [
-        '<label for="q">Search<input id="q" name="q" type="search" '
-        'placeholder="title, city, measure..."></label>'
-    ]
-    for c in filters:
-        present = set(" ".join(data[c].dropna().astype(str)).split())
-        opts = "".join(
-            f'<option value="{html.escape(k)}">{html.escape(v)}</option>'
-            for k, v in instr.labels(c).items()
-            if k in present
-        )
-        controls.append(
-            f'<label for="f-{c}">{html.escape(heads[c])}<select id="f-{c}" '
-            f'name="{c}"><option value="">All</option>{opts}</select></label>'
-        )
-    controls.append('<button type="reset">Clear filters</button>')
-    body_rows = []
-    for r in data.itertuples(index=False):
-        rec = dict(zip(cols, r))
-        attrs = " ".join(f'data-{c}="{esc(rec[c])}"' for c in filters)
-        cells = []
-        for c in cols:
-            v = rec[c]
-            if isinstance(v, str) and c in instr.names and instr.question(c).choices:
-                lab = instr.labels(c)
-                v = "; ".join(lab.get(t, t) for t in v.split())
-            cells.append(f"<td>{esc(v)}</td>")
-        body_rows.append(f"<tr {attrs}>{''.join(cells)}</tr>")
+    controls = _controls(data, filters, heads, instr)
+    body_rows = _body_rows(data, filters, instr)
     th = "".join(f'<th scope="col">{html.escape(heads[c])}</th>' for c in cols)
     meta = json.dumps({"instrument": instr.stamp, "n": len(data)})
     page = f"""<!DOCTYPE html>
