@@ -50,6 +50,9 @@ def plot_swot_matrix(
 ):
     """Classic 2x2 SWOT matrix of one unit, with the items as wrapped, truncated text.
 
+    Long because: a quarter of it documents the parameters; the drawing of the four quadrants is one
+    loop best read in one piece.
+
     Parameters
     ----------
     assessment : CIAssessment or DataFrame
@@ -212,6 +215,9 @@ def plot_readiness(
     model: CIModel | str | Path | None = None,
 ):
     """Dot plot of the 1-4 ratings per item, one marker and colour per city.
+
+    Long because: a quarter of it documents the parameters; the rest sets up one axes step by step
+    (markers, legend, scale, gap band).
 
     Cities keep the order given (never sorted by score); items keep the model order. Hollow
     markers flag ratings without evidence; the shaded band marks the gap zone (rating <= 2).

@@ -361,6 +361,8 @@ def fit_within(
 ) -> CohesionEstimate:
     """Within-city association: city and wave fixed effects, SEs clustered by city.
 
+    Long because: the docstring explains the estimator and its fallback (31 lines); the code is 55.
+
     Uses the city-waves where the outcome, the exposure and the controls are observed, of
     cities observed in at least ``min_waves`` such waves: a city seen once (a singleton
     of the city fixed effect) carries no within-city information; it leaves the estimate

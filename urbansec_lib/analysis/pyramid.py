@@ -305,14 +305,8 @@ def _rule_frame(
     return tab.rename(columns={"id": "rule_id", "secondary": "secondary_layer"})
 
 
-def _read_pyramid_file(path: Path) -> Pyramid:
-    file = path.name
-    doc = read_yaml_mapping(path, file)
-    problems: list[Problem] = []
-    name = doc.get("name")
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        problems.append(_yaml_problem(file, "name", name, "a short name (letters, digits, _)"))
-    raw_layers = doc.get("layers")
+def _read_layers(raw_layers: Any, file: str, problems: list[Problem]) -> list[Layer]:
+    """The ``layers:`` section of a pyramid file, bottom to top."""
     layers: list[Layer] = []
     if not isinstance(raw_layers, list) or len(raw_layers) < 2:
         problems.append(_yaml_problem(file, "layers", raw_layers, "a list of at least 2 layers"))
@@ -346,9 +340,14 @@ def _read_pyramid_file(path: Path) -> Pyramid:
                 examples=tuple(str(e) for e in examples),
             )
         )
-    ids = [la.id for la in layers]
+    return layers
+
+
+def _read_crosswalks(
+    raw_cw: Any, file: str, ids: list[str], problems: list[Problem]
+) -> dict[str, list[dict[str, str]]]:
+    """The ``crosswalk:`` section: other pyramid -> list of from/to/relation/note."""
     crosswalks: dict[str, list[dict[str, str]]] = {}
-    raw_cw = doc.get("crosswalk") or {}
     if not isinstance(raw_cw, dict):
         problems.append(_yaml_problem(file, "crosswalk", raw_cw, "a mapping model -> list"))
         raw_cw = {}
@@ -378,6 +377,19 @@ def _read_pyramid_file(path: Path) -> Pyramid:
             for r in rows
             if isinstance(r, dict) and {"from", "to"} <= set(r)
         ]
+    return crosswalks
+
+
+def _read_pyramid_file(path: Path) -> Pyramid:
+    file = path.name
+    doc = read_yaml_mapping(path, file)
+    problems: list[Problem] = []
+    name = doc.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        problems.append(_yaml_problem(file, "name", name, "a short name (letters, digits, _)"))
+    layers = _read_layers(doc.get("layers"), file, problems)
+    ids = [la.id for la in layers]
+    crosswalks = _read_crosswalks(doc.get("crosswalk") or {}, file, ids, problems)
     rules_tab = _rule_frame(doc.get("rules"), file, ids, problems)
     hints = doc.get("domain_hints")
     hints_tab = None
