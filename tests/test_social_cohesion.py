@@ -220,7 +220,9 @@ def test_wild_bootstrap_never_faked(cdata):
 
 
 def test_fallback_without_fixed_effects_module(cdata, monkeypatch):
-    monkeypatch.setattr(sc, "_feols", lambda: None)
+    from urbansec_lib.analysis import cohesion_fit
+
+    monkeypatch.setattr(cohesion_fit, "_feols", lambda: None)  # where primary() looks it up
     prim = sc.primary(cdata.panel, bootstrap=199, seed=1)
     assert prim.method.startswith("absorbed")
     assert prim.wild["pvalue"] is None and "not computed" in prim.wild["note"]

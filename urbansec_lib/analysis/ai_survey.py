@@ -26,8 +26,12 @@ Answer conventions
 Example
 -------
 >>> from urbansec_lib import ai_survey, instruments
->>> df = instruments.read_responses("ai_survey_kobo.csv", "ai_technologies")  # doctest: +SKIP
->>> ai_survey.prevalence(df, by="size_class")  # doctest: +SKIP
+>>> from pathlib import Path
+>>> demo = Path(ai_survey.__file__).resolve().parents[2] / "data" / "raw" / "ai"
+>>> df = instruments.read_responses(demo / "ai_survey_kobo.csv", "ai_technologies")
+>>> p = ai_survey.prevalence(df, by="size_class")
+>>> p[["size_class", "status", "technology", "n", "share"]].head(1).values.tolist()
+[['small', 'used', 'video_analytics', 20, 0.45]]
 """
 
 from __future__ import annotations

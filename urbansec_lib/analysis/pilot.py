@@ -80,6 +80,9 @@ def indicator_review(
 ) -> pd.DataFrame:
     """Keep / revise / drop per indicator, with the evidence and the reason.
 
+    Long because: the docstring documents every column of the review (21 lines); the code is one
+    pass per indicator.
+
     Parameters
     ----------
     fw : Framework
