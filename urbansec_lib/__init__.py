@@ -83,6 +83,7 @@ _MODULES = {
     "figures": "presentation",
     "fixed_effects": "methods",
     "framework": "model",
+    "framework_build": "model",
     "funding": "analysis",
     "good_practices": "analysis",
     "gp_attributes": "analysis",

@@ -8,6 +8,8 @@ Modules
 nodes
     The framework's vocabulary and its nodes: measurement types, levels, aggregation
     methods, indicators and dimensions.
+framework_build
+    Building a framework's nodes from its YAML document, every problem with its path.
 imeta
     COINr's iMeta table, the framework's table form: read, checked and written.
 framework
@@ -19,6 +21,6 @@ coinr
 
 from .._lazy import lazy_modules
 
-__all__ = ["nodes", "imeta", "framework", "coinr"]
+__all__ = ["nodes", "framework_build", "imeta", "framework", "coinr"]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

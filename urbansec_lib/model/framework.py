@@ -28,7 +28,8 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import Problem, ValidationError, check_version_block
-from ..core.ingest import check_keys, finite_number
+from ..core.ingest import check_keys
+from .framework_build import _Builder
 from .imeta import (  # noqa: F401 - used by urbansec_lib.coinr
     _blank,
     _read_table,
@@ -38,15 +39,10 @@ from .imeta import (  # noqa: F401 - used by urbansec_lib.coinr
     imeta_document,
 )
 from .nodes import (
-    _DIM_KEYS,
-    _DIRECTION_WORDS,
-    _ID,
     _META_KEYS,
     AGGREGATIONS,
     LEVELS,
     MEASUREMENT_TYPES,
-    NATURES,
-    SOURCE_KINDS,
     Dimension,
     Indicator,
 )
@@ -378,213 +374,29 @@ def load_framework(path: str | Path | None = None) -> Framework:
     return fw
 
 
-def _as_direction(v: Any) -> int | None:
-    if isinstance(v, str):
-        return _DIRECTION_WORDS.get(v.strip().lower())
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and v in (1, -1):
-        return int(v)
-    return None
-
-
 def _build(doc: Any, source: str) -> Framework:
-    problems: list[Problem] = []
-
-    def bad(path: str, value: Any, expected: str) -> None:
-        problems.append(Problem(source, None, path, value, expected))
-
+    """The framework of a YAML document, or one ValidationError listing every problem."""
     if not isinstance(doc, dict):
         raise ValidationError([Problem(source, None, "<root>", type(doc).__name__, "a mapping")])
-    check_keys(doc, ("framework", "dimensions"), "<root>", bad)
+    b = _Builder(source)
+    check_keys(doc, ("framework", "dimensions"), "<root>", b.bad)
     if isinstance(doc.get("framework"), dict):
-        check_keys(doc["framework"], _META_KEYS, "framework", bad)
+        check_keys(doc["framework"], _META_KEYS, "framework", b.bad)
     meta = doc.get("framework")
-    version, changelog = check_version_block(meta, "framework", bad)
+    version, changelog = check_version_block(meta, "framework", b.bad)
     meta = meta if isinstance(meta, dict) else {}
     index = meta.get("index") or {}
-    seen: dict[str, str] = {}
-
-    def check_id(path: str, value: Any) -> str:
-        if not isinstance(value, str) or not _ID.match(value):
-            bad(f"{path}.id", value, "an identifier (letter, then letters/digits/_)")
-            return str(value)
-        if value in seen:
-            bad(f"{path}.id", value, f"a unique id (already used at {seen[value]})")
-        else:
-            seen[value] = path
-        return value
-
-    def weight_of(path: str, d: dict) -> float:
-        w = finite_number(d.get("weight", 1.0), f"{path}.weight", bad, low=0.0, default=1.0)
-        return float(w)
-
-    def check_weights(path: str, nodes: list) -> None:
-        ws = [n.get("weight", 1.0) for n in nodes if isinstance(n, dict)]
-        nums = [w for w in ws if isinstance(w, (int, float)) and not isinstance(w, bool)]
-        if nums and len(nums) == len(ws) and all(w == 0 for w in nums):
-            bad(f"{path}[*].weight", 0, "at least one weight > 0 among siblings (all are 0)")
-
-    def build_indicator(path: str, d: Any, parent: str) -> Indicator | None:
-        if not isinstance(d, dict):
-            bad(path, d, "a mapping")
-            return None
-        iid = check_id(path, d.get("id"))
-        for key in ("label", "definition", "unit", "frequency"):
-            if not isinstance(d.get(key), str) or not d.get(key).strip():
-                bad(f"{path}.{key}", d.get(key), "a non-empty string")
-        typ = d.get("type")
-        if typ not in MEASUREMENT_TYPES:
-            bad(f"{path}.type", typ, f"one of {', '.join(MEASUREMENT_TYPES)}")
-            typ = "continuous"
-        if "direction" not in d:
-            bad(f"{path}.direction", None, "higher_is_better or higher_is_worse (or 1 / -1)")
-            direction = 1
-        else:
-            direction = _as_direction(d.get("direction"))
-            if direction is None:
-                bad(f"{path}.direction", d.get("direction"), "higher_is_better or higher_is_worse")
-                direction = 1
-        src = d.get("source")
-        if not isinstance(src, dict) or src.get("kind") not in SOURCE_KINDS:
-            bad(
-                f"{path}.source.kind",
-                (src or {}).get("kind") if isinstance(src, dict) else src,
-                f"one of {', '.join(SOURCE_KINDS)}",
-            )
-            src = {"kind": "statistic"} if not isinstance(src, dict) else src
-        elif src["kind"] == "survey":
-            if not src.get("question"):
-                bad(f"{path}.source.question", None, "the English question text")
-            if typ in ("likert4", "likert5", "yes_no", "select_multiple") and not src.get(
-                "options"
-            ):
-                bad(f"{path}.source.options", None, f"answer options for a {typ} question")
-            elif typ in ("likert4", "likert5"):
-                n = int(typ[-1])
-                if len(src["options"]) != n:
-                    bad(f"{path}.source.options", len(src["options"]), f"{n} options for {typ}")
-        elif not src.get("dataset"):
-            bad(f"{path}.source.dataset", None, "the dataset name for a statistic")
-        levels = d.get("levels") or []
-        if not isinstance(levels, list) or not levels:
-            bad(f"{path}.levels", levels, f"a non-empty list drawn from {', '.join(LEVELS)}")
-            levels = []
-        for j, lv in enumerate(levels):
-            if lv not in LEVELS:
-                bad(f"{path}.levels[{j}]", lv, f"one of {', '.join(LEVELS)}")
-        nature = d.get("nature")
-        if nature not in NATURES:
-            bad(f"{path}.nature", nature, "objective or perceived")
-        indices = d.get("indices") or []
-        if not isinstance(indices, list):
-            bad(f"{path}.indices", indices, "a list of index ids")
-            indices = []
-        rng = d.get("range")
-        if rng is not None:
-            if not (isinstance(rng, list) and len(rng) == 2):
-                bad(f"{path}.range", rng, "[low, high]")
-                rng = None
-            else:
-                lo = finite_number(rng[0], f"{path}.range[0]", bad)
-                hi = finite_number(rng[1], f"{path}.range[1]", bad)
-                if lo is not None and hi is not None and not lo < hi:
-                    bad(f"{path}.range", rng, "[low, high] with low < high")
-                rng = tuple(rng) if lo is not None and hi is not None and lo < hi else None
-        target = d.get("target")
-        if target is not None:
-            target = finite_number(target, f"{path}.target", bad)
-        known = {
-            "id",
-            "label",
-            "definition",
-            "type",
-            "direction",
-            "unit",
-            "source",
-            "levels",
-            "nature",
-            "frequency",
-            "indices",
-            "weight",
-            "target",
-            "denominator",
-            "range",
-            "normalisation",
-            "notes",
-        }
-        norm = d.get("normalisation")
-        if norm is not None and not (
-            isinstance(norm, dict) and isinstance(norm.get("method"), str)
-        ):
-            bad(f"{path}.normalisation", norm, "a mapping with a 'method' (and its parameters)")
-            norm = None
-        check_keys(d, known, path, bad)
-        return Indicator(
-            id=iid,
-            label=str(d.get("label", "")),
-            definition=str(d.get("definition", "")),
-            type=typ,
-            direction=direction,
-            unit=str(d.get("unit", "")),
-            source=dict(src),
-            levels=tuple(levels),
-            nature=str(nature),
-            frequency=str(d.get("frequency", "")),
-            indices=tuple(indices),
-            parent=parent,
-            weight=weight_of(path, d),
-            target=target,
-            denominator=d.get("denominator"),
-            range=rng,
-            normalisation=dict(norm) if norm is not None else None,
-        )
-
-    def build_dim(path: str, d: Any, parent: str | None) -> Dimension | None:
-        if not isinstance(d, dict):
-            bad(path, d, "a mapping")
-            return None
-        did = check_id(path, d.get("id"))
-        check_keys(d, _DIM_KEYS, path, bad)
-        if not d.get("label"):
-            bad(f"{path}.label", d.get("label"), "a non-empty string")
-        agg = d.get("aggregation", "arithmetic")
-        if agg not in AGGREGATIONS:
-            bad(f"{path}.aggregation", agg, f"one of {', '.join(AGGREGATIONS)}")
-            agg = "arithmetic"
-        direction = _as_direction(d.get("direction", 1))
-        if direction is None:
-            bad(f"{path}.direction", d.get("direction"), "1 or -1")
-            direction = 1
-        kids_raw = d.get("children") or []
-        inds_raw = d.get("indicators") or []
-        if not kids_raw and not inds_raw:
-            bad(f"{path}.indicators", None, "at least one indicator or sub-dimension")
-        if isinstance(kids_raw, list) and isinstance(inds_raw, list):
-            check_weights(f"{path}.children+indicators", list(kids_raw) + list(inds_raw))
-        kids = [build_dim(f"{path}.children[{j}]", c, did) for j, c in enumerate(kids_raw)]
-        inds = [build_indicator(f"{path}.indicators[{j}]", c, did) for j, c in enumerate(inds_raw)]
-        return Dimension(
-            id=did,
-            label=str(d.get("label", "")),
-            description=str(d.get("description", "")),
-            weight=weight_of(path, d),
-            direction=direction,
-            aggregation=agg,
-            children=tuple(k for k in kids if k is not None),
-            indicators=tuple(i for i in inds if i is not None),
-            parent=parent,
-        )
-
     dims_raw = doc.get("dimensions")
     if not isinstance(dims_raw, list) or not dims_raw:
-        bad("dimensions", dims_raw, "a non-empty list of dimensions")
+        b.bad("dimensions", dims_raw, "a non-empty list of dimensions")
         dims_raw = []
-    check_weights("dimensions", dims_raw)
-    dims = [build_dim(f"dimensions[{j}]", d, None) for j, d in enumerate(dims_raw)]
+    b.check_weights("dimensions", dims_raw)
+    dims = [b.dimension(f"dimensions[{j}]", d, None) for j, d in enumerate(dims_raw)]
     index_id = str(index.get("id", "index")) if isinstance(index, dict) else "index"
-    if index_id in seen:
-        bad("framework.index.id", index_id, "an id not used by any dimension or indicator")
-    if problems:
-        raise ValidationError(problems, f"framework {source}")
+    if index_id in b.seen:
+        b.bad("framework.index.id", index_id, "an id not used by any dimension or indicator")
+    if b.problems:
+        raise ValidationError(b.problems, f"framework {source}")
     return Framework(
         id=str(meta["id"]),
         name=str(meta["name"]),
