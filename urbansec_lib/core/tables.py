@@ -288,6 +288,9 @@ def _fast_csv(
     skip: Callable[[str], bool] | None = None,
 ) -> tuple[list[str], list[np.ndarray], list[np.ndarray], np.ndarray, str, str] | None:
     """The C parser of pandas (categorical columns) for well-formed files; ``None`` ->
+
+    Long because: the chunked C-parser path keeps its buffers in one scope so that a
+    million-row export is held once.
     use the :mod:`csv` path (unclosed quotes, classic Mac line ends, odd quoting)."""
     text, enc = decode_text(data, label)
     if "\x00" in text:
@@ -396,6 +399,9 @@ def read_table(
     skip: Callable[[str], bool] | None = None,
 ) -> Table:
     """Read a CSV / TSV / XLSX table with the guarantees of this module.
+
+    Long because: one pass over a file that may hold a million rows: encoding, delimiter,
+    limits, header and the fast and slow paths share their state.
 
     Parameters
     ----------

@@ -334,6 +334,9 @@ _CT_LEVELS = (("sp.", 14), ("p.", 13), ("si.", 12), ("Index", 11))
 def read_coin_tool(path: str | Path, **kw: Any) -> CoinrTables:
     """Read a JRC COIN Tool (Excel) input workbook, as COINr's ``import_coin_tool``.
 
+    Long because: it follows the COIN Tool's fixed sheet layout cell by cell, as COINr's
+    import_coin_tool does, so that the two can be read side by side.
+
     Supported layout (COIN Tool v1, the one COINr 1.1.14 reads):
 
     sheet ``Database``

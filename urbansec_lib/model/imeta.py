@@ -132,6 +132,9 @@ def imeta_document(
     """The framework document (as its YAML would hold it) of a COINr ``iMeta`` table,
     with the table's rows by code and their spreadsheet rows (for :func:`check_levels`).
 
+    Long because: the whole-table checks (columns, types, unique codes, one root) run before
+    the document is built, in the order COINr reports them.
+
     :func:`urbansec_lib.framework.imeta_to_framework` builds the framework from it.
 
     The single aggregate without a parent is the index. Indicators get the measurement
