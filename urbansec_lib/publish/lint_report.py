@@ -100,7 +100,11 @@ def _visible(soup):
 
 
 def lint_html(html: str, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
-    """Findings for one report's HTML (empty list: the report reads clean)."""
+    """Findings for one report's HTML (empty list: the report reads clean).
+
+    Long because: one pass over the parsed page, one short rule after another, each rule a
+    few lines.
+    """
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")

@@ -111,6 +111,9 @@ def run(
 ) -> RunSummary:
     """Run a study for many units in parallel; one unit's failure never stops the others.
 
+    Long because: the batch's steps in order (unit checks, the worker pool with its retry of
+    a lost worker, the summary file), sharing the pool's state.
+
     Parameters
     ----------
     study : str

@@ -136,6 +136,11 @@ def run_unit(
 ) -> dict[str, Any]:
     """Execute one study notebook for one unit and write its report files.
 
+    Long because: the steps of one report in the order they must happen (safe ids before any
+    path, execution, the failure record, rendering, the privacy scan, the writes, the
+    manifest, the linter), each a call; split further they would only pass the same dozen
+    values around.
+
     Returns a status dict (unit_id, status "ok"/"failed"/"blocked", html path, error).
     Never raises for a failure inside the notebook: the partial executed notebook is
     kept and the error (cell, exception, message) is returned.
@@ -234,42 +239,9 @@ def run_unit(
             return status
         nb = nbformat.read(nb_tmp, as_version=4)
         rec = json.loads(tmp_results.read_text("utf-8")) if tmp_results.exists() else {}
-        record_params = {k: v for k, v in params.items() if k != "results_path"}
-        # a relative data folder keeps the manifest valid when the project moves
-        record_params["data_dir"] = _rel(record_params["data_dir"], root)
-        manifest_entry = {
-            "study": study,
-            "unit_id": unit_id,
-            "run_id": run_id,
-            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "notebook": _rel(str(nb_in), root),
-            "notebook_sha256": sha256_file(nb_in),
-            "parameters": record_params,
-            "inputs": {_rel(k, root): v for k, v in rec.get("inputs", {}).items()},
-            "sources": rec.get("sources", []),
-            "code_version": code_version(root),
-            "packages": package_versions(),
-            "results": f"{name}.results.json",
-            "html": f"{name}.html",
-        }
-        uname = rec.get("results", {}).get("unit_name") or _unit_name(unit_id, params)
-        context = {
-            "title": f"{_study_title(study)}: {uname}",
-            "unit_id": unit_id,
-            "unit_name": uname,
-            "study": study,
-            "date": manifest_entry["created"][:10],
-            "sources": manifest_entry["sources"],
-            "run_id": run_id,
-            "code_version": manifest_entry["code_version"],
-            "parameters_json": json.dumps(record_params, sort_keys=True),
-            "inputs": manifest_entry["inputs"],
-            "packages": manifest_entry["packages"],
-            "manifest_relpath": f"reports/{unit_id}/manifest.json",
-            "datasets": rec.get("datasets", []),
-            # the methods note mentions synthetic data only where the report uses some
-            "has_synthetic": _uses_synthetic(manifest_entry["sources"], rec.get("datasets", [])),
-        }
+        manifest_entry, context = _manifest_and_context(
+            study, unit_id, run_id, name, nb_in, params, rec, root
+        )
         html = render_html(nb, context)
         findings = _privacy_findings(html, min_n=min_n)
         from ..inputs.privacy import scan_results
@@ -309,6 +281,57 @@ def run_unit(
     status["html_bytes"] = len(html.encode("utf-8"))
     status["seconds"] = round(time.perf_counter() - t0, 2)
     return status
+
+
+def _manifest_and_context(
+    study: str,
+    unit_id: str,
+    run_id: str,
+    name: str,
+    nb_in: Path,
+    params: dict[str, Any],
+    rec: dict[str, Any],
+    root: Path,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report's manifest entry (parameters, input hashes, versions, code) and the
+    context of its title block and reproducibility footer."""
+    record_params = {k: v for k, v in params.items() if k != "results_path"}
+    # a relative data folder keeps the manifest valid when the project moves
+    record_params["data_dir"] = _rel(record_params["data_dir"], root)
+    manifest_entry = {
+        "study": study,
+        "unit_id": unit_id,
+        "run_id": run_id,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "notebook": _rel(str(nb_in), root),
+        "notebook_sha256": sha256_file(nb_in),
+        "parameters": record_params,
+        "inputs": {_rel(k, root): v for k, v in rec.get("inputs", {}).items()},
+        "sources": rec.get("sources", []),
+        "code_version": code_version(root),
+        "packages": package_versions(),
+        "results": f"{name}.results.json",
+        "html": f"{name}.html",
+    }
+    uname = rec.get("results", {}).get("unit_name") or _unit_name(unit_id, params)
+    context = {
+        "title": f"{_study_title(study)}: {uname}",
+        "unit_id": unit_id,
+        "unit_name": uname,
+        "study": study,
+        "date": manifest_entry["created"][:10],
+        "sources": manifest_entry["sources"],
+        "run_id": run_id,
+        "code_version": manifest_entry["code_version"],
+        "parameters_json": json.dumps(record_params, sort_keys=True),
+        "inputs": manifest_entry["inputs"],
+        "packages": manifest_entry["packages"],
+        "manifest_relpath": f"reports/{unit_id}/manifest.json",
+        "datasets": rec.get("datasets", []),
+        # the methods note mentions synthetic data only where the report uses some
+        "has_synthetic": _uses_synthetic(manifest_entry["sources"], rec.get("datasets", [])),
+    }
+    return manifest_entry, context
 
 
 def _unit_name(unit_id: str, params: dict[str, Any]) -> str:
