@@ -53,6 +53,7 @@ _MODULES = {
     "errors": "core",
     "executor": "publish",
     "existing_data": "study",
+    "exports": "inputs",
     "figures": "presentation",
     "fixed_effects": "methods",
     "framework": "model",
@@ -61,7 +62,10 @@ _MODULES = {
     "impact": "methods",
     "indices": "engine",
     "ingest": "core",
+    "instrument_model": "inputs",
+    "instrument_read": "inputs",
     "instruments": "inputs",
+    "kobo_export": "inputs",
     "lint_report": "publish",
     "multilevel": "methods",
     "omitted_variable": "methods",
@@ -86,6 +90,12 @@ _MODULES = {
     "store": "study",
     "studies": "study",
     "survey": "inputs",
+    "survey_aggregate": "inputs",
+    "survey_answers": "inputs",
+    "survey_forms": "inputs",
+    "survey_import": "inputs",
+    "survey_questions": "inputs",
+    "survey_read": "inputs",
     "synth_study": "study",
     "synthesis": "engine",
     "synthetic_control": "methods",
@@ -94,6 +104,7 @@ _MODULES = {
     "versions": "core",
     "wildboot": "methods",
     "workspace": "inputs",
+    "xlsform": "inputs",
 }
 _SUBMODULES = tuple(_MODULES)
 
@@ -191,10 +202,21 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
     from .engine.scoring import Profile, score  # noqa: F401
     from .inputs import (
         data,  # noqa: F401
+        exports,  # noqa: F401
+        instrument_model,  # noqa: F401
+        instrument_read,  # noqa: F401
         instruments,  # noqa: F401
+        kobo_export,  # noqa: F401
         privacy,  # noqa: F401
         survey,  # noqa: F401
+        survey_aggregate,  # noqa: F401
+        survey_answers,  # noqa: F401
+        survey_forms,  # noqa: F401
+        survey_import,  # noqa: F401
+        survey_questions,  # noqa: F401
+        survey_read,  # noqa: F401
         workspace,  # noqa: F401
+        xlsform,  # noqa: F401
     )
     from .methods import (
         demean,  # noqa: F401
