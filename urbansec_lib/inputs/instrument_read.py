@@ -103,8 +103,8 @@ def read_responses(
     body, sep, header = ex.frame(), ex.delimiter or ",", ex.header
     h = _classify_header(header, body, instr, id_column, label)
     problems = h.problems
-    rows = body.index.to_numpy()
-    out = _from_option_columns(body, header, h.dummy_cols, h.colmap, rows, label, problems)
+    found = _Found(label, body.index.to_numpy(), problems)
+    out = _from_option_columns(body, header, h.dummy_cols, h.colmap, found)
     for q in instr.questions:
         if q.name in h.colmap:
             s, col = body[h.colmap[q.name]], header[h.colmap[q.name]]
@@ -112,18 +112,17 @@ def read_responses(
             s, col = out[q.name], q.name
         else:
             continue
-        out[q.name] = _check_question(q, instr, s, col, rows, label, sep, problems)
+        out[q.name] = _check_question(q, instr, s, col, sep, found)
     if h.version_pos is not None:
         v = body[h.version_pos]
         wrong = (v != "") & (v != instr.stamp)
-        problems += located(
-            label,
-            rows[wrong.to_numpy()],
+        found.cells(
+            wrong,
             header[h.version_pos],
-            v[wrong],
+            v,
             f"{instr.stamp} (answers collected with another version of the form)",
         )
-    ids = _respondent_ids(body, header, h.id_pos, rows, label, problems)
+    ids = _respondent_ids(body, header, h.id_pos, found)
     if problems:
         problems.sort(
             key=lambda p: (p.row or 0, header.index(p.column) if p.column in header else -1)
@@ -147,6 +146,23 @@ def read_responses(
         "n_rows": len(data),
     }
     return data
+
+
+@dataclass
+class _Found:
+    """Problems of the answers, located at the spreadsheet rows of the export's body."""
+
+    label: str
+    rows: np.ndarray
+    problems: list[Problem]
+
+    def cells(
+        self, mask: pd.Series, column: str, values: pd.Series | None, expected: str | list[str]
+    ) -> None:
+        """A problem per row where ``mask`` holds, showing ``values`` there (None: missing)."""
+        n = int(mask.sum())
+        shown = [None] * n if values is None else values[mask]
+        self.problems += located(self.label, self.rows[mask.to_numpy()], column, shown, expected)
 
 
 @dataclass
@@ -223,9 +239,7 @@ def _from_option_columns(
     header: list[str],
     dummy_cols: dict[str, dict[str, int]],
     colmap: dict[str, int],
-    rows: np.ndarray,
-    label: str,
-    problems: list[Problem],
+    found: _Found,
 ) -> dict[str, pd.Series]:
     """select_multiple answers from Kobo's 0/1 option columns (checked; used when the
     combined column is absent)."""
@@ -235,7 +249,7 @@ def _from_option_columns(
         for code, pos in codes.items():
             s = body[pos]
             badm = ~s.str.lower().isin(_NA | set(TICKS))
-            problems += located(label, rows[badm.to_numpy()], header[pos], s[badm], "0 or 1")
+            found.cells(badm, header[pos], s, "0 or 1")
             flags[code] = s.str.lower().isin({k for k, v in TICKS.items() if v == 1})
         if qn not in colmap:
             fr = pd.DataFrame(flags)
@@ -249,36 +263,24 @@ def _check_question(
     instr: Instrument,
     s: pd.Series,
     col: str,
-    rows: np.ndarray,
-    label: str,
     sep: str,
-    problems: list[Problem],
+    found: _Found,
 ) -> pd.Series:
-    """One question's answers, checked by type: the clean values (problems appended)."""
+    """One question's answers, checked by type: the clean values (problems to ``found``)."""
     miss = s.str.lower().isin(_NA)
     if q.required and not q.relevant:
-        problems += located(
-            label,
-            rows[miss.to_numpy()],
-            col,
-            [None] * int(miss.sum()),
-            "an answer (the question is required)",
-        )
+        found.cells(miss, col, None, "an answer (the question is required)")
     present = ~miss
     if q.type in ("integer", "decimal"):
-        return _number(q, s, present, col, rows, label, sep, problems)
+        return _number(q, s, present, col, sep, found)
     if q.type in ("select_one", "select_multiple"):
-        return _select(q, instr, s, present, col, rows, label, problems)
+        return _select(q, instr, s, present, col, found)
     if q.type == "date":
         dt = pd.to_datetime(s.where(present), errors="coerce", format="ISO8601")
-        wrong = present & dt.isna()
-        problems += located(label, rows[wrong.to_numpy()], col, s[wrong], "a date YYYY-MM-DD")
+        found.cells(present & dt.isna(), col, s, "a date YYYY-MM-DD")
         return dt
     if q.pattern:  # text
-        wrong = present & ~s.str.fullmatch(q.pattern)
-        problems += located(
-            label, rows[wrong.to_numpy()], col, s[wrong], f"a code matching {q.pattern}"
-        )
+        found.cells(present & ~s.str.fullmatch(q.pattern), col, s, f"a code matching {q.pattern}")
     return s.where(present, None)
 
 
@@ -287,23 +289,21 @@ def _number(
     s: pd.Series,
     present: pd.Series,
     col: str,
-    rows: np.ndarray,
-    label: str,
     sep: str,
-    problems: list[Problem],
+    found: _Found,
 ) -> pd.Series:
     """integer / decimal: numbers (decimal commas in ``;``-separated files) within range."""
     txt = s.str.replace(",", ".", regex=False) if sep == ";" else s
     num = pd.to_numeric(txt.where(present), errors="coerce")
     kind = "a whole number" if q.type == "integer" else "a number"
     wrong = present & (num.isna() | ((num % 1 != 0) if q.type == "integer" else False))
-    problems += located(label, rows[wrong.to_numpy()], col, s[wrong], kind)
+    found.cells(wrong, col, s, kind)
     ok = present & ~wrong
     oor = ok & (
         (num < q.min if q.min is not None else False)
         | (num > q.max if q.max is not None else False)
     )
-    problems += located(label, rows[oor.to_numpy()], col, s[oor], f"{kind} in {q.range_text}")
+    found.cells(oor, col, s, f"{kind} in {q.range_text}")
     val = num.where(ok & ~oor)
     return val.round().astype("Int64") if q.type == "integer" else val.astype(float)
 
@@ -314,18 +314,14 @@ def _select(
     s: pd.Series,
     present: pd.Series,
     col: str,
-    rows: np.ndarray,
-    label: str,
-    problems: list[Problem],
+    found: _Found,
 ) -> pd.Series:
     """select_one (a code; ``Int64`` for numeric scales) / select_multiple (known codes)."""
     codes = instr.codes(q.name)
     if q.type == "select_one":
         norm = s.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
         wrong = present & ~norm.isin(codes)
-        problems += located(
-            label, rows[wrong.to_numpy()], col, s[wrong], f"one of the codes {', '.join(codes)}"
-        )
+        found.cells(wrong, col, s, f"one of the codes {', '.join(codes)}")
         val = norm.where(present & ~wrong)
         if instr.numeric_codes(q.name):
             return pd.to_numeric(val, errors="coerce").astype("Int64")
@@ -333,8 +329,12 @@ def _select(
     tokens = s.where(present, "").str.split().explode()
     badtok = tokens.notna() & ~tokens.isin(codes)
     bad_rows = tokens[badtok].groupby(level=0).agg(" ".join)
-    problems += located(
-        label, bad_rows.index, col, bad_rows, f"space-separated codes among {', '.join(codes)}"
+    found.problems += located(
+        found.label,
+        bad_rows.index,
+        col,
+        bad_rows,
+        f"space-separated codes among {', '.join(codes)}",
     )
     val = s.str.split().str.join(" ").where(present & ~s.index.isin(bad_rows.index))
     return val.astype(object).where(val.notna(), None)
@@ -344,9 +344,7 @@ def _respondent_ids(
     body: pd.DataFrame,
     header: list[str],
     id_pos: int | None,
-    rows: np.ndarray,
-    label: str,
-    problems: list[Problem],
+    found: _Found,
 ) -> pd.Series:
     """Respondent ids: present and unique (else row numbers when there is no id column)."""
     if id_pos is None:
@@ -354,22 +352,12 @@ def _respondent_ids(
     ids = body[id_pos]
     id_header = header[id_pos]
     missing_id = ids.str.lower().isin(_NA)
-    problems += located(
-        label,
-        rows[missing_id.to_numpy()],
-        id_header,
-        [None] * int(missing_id.sum()),
-        "a respondent / submission id",
-    )
+    found.cells(missing_id, id_header, None, "a respondent / submission id")
     dup = ids.duplicated(keep=False) & ~missing_id
     if dup.any():
         first = ids[dup].groupby(ids[dup]).transform(lambda g: ",".join(map(str, g.index)))
-        problems += located(
-            label,
-            rows[dup.to_numpy()],
-            id_header,
-            ids[dup],
-            [f"a unique id (the same id is in rows {r})" for r in first],
+        found.cells(
+            dup, id_header, ids, [f"a unique id (the same id is in rows {r})" for r in first]
         )
     return ids.where(~missing_id, None)
 

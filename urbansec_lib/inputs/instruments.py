@@ -154,10 +154,10 @@ def to_xlsform(instr: Instrument | str | Path, path: str | Path) -> Path:
 
     Notes
     -----
-    Sheets ``survey`` (type, name, label, hint, required, constraint, constraint_message,
-    relevant, calculation), ``choices`` (list_name, name, label) and ``settings``
-    (form_title, form_id, version = :attr:`Instrument.stamp`). Consecutive questions with the
-    same ``group`` are wrapped in ``begin_group`` / ``end_group``. A hidden calculate field
+    The workbook of :func:`urbansec_lib.xlsform.write_xlsform` (sheets ``survey``,
+    ``choices``, ``settings`` with form_title, form_id and version =
+    :attr:`Instrument.stamp`); only the choice lists used are written. Consecutive questions
+    with the same ``group`` are wrapped in ``begin_group`` / ``end_group``. A hidden calculate field
     ``instrument_version`` carries the stamp into every submission; :func:`read_responses`
     refuses submissions made with another version.
 
