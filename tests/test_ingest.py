@@ -492,8 +492,7 @@ _PROBE = textwrap.dedent(
     import json, resource, sys, time, zipfile
     sys.path.insert(0, {root!r})
     from urbansec_lib import framework, ingest, orpheus
-    from urbansec_lib.demo.survey import simulate_responses
-from urbansec_lib.errors import ValidationError
+    from urbansec_lib.errors import ValidationError
     def vm():
         return int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
     cap = vm() + (400 << 20)  # hard ceiling: the process dies rather than swap
