@@ -99,8 +99,10 @@ def read_responses(
     instr = load_instrument(instr)
     path = Path(path)
     label = path.name
-    ex = factorise(read_table(path, label=label), label, require_header=False)
-    body, sep, header = ex.frame(), ex.delimiter or ",", ex.header
+    t = read_table(path, label=label)
+    t.header = t.header + [""] * (len(t.codes) - len(t.header))  # cells beyond it: unnamed
+    ex = factorise(t, label, require_header=False)
+    body, sep, header = ex.frame().astype(str), ex.delimiter or ",", ex.header
     h = _classify_header(header, body, instr, id_column, label)
     problems = h.problems
     found = _Found(label, body.index.to_numpy(), problems)
