@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from urbansec_lib import staggered
-from urbansec_lib.outcomes import simulate_rollout
+from urbansec_lib.demo.outcomes import simulate_rollout
 
 ROOT = Path(__file__).resolve().parent.parent
 

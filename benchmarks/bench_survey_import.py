@@ -30,10 +30,11 @@ def _framework(path: str | None):
 
 def generate(path: Path, n: int, fw_path: str | None, seed: int) -> None:
     from urbansec_lib import survey
+    from urbansec_lib.demo.survey import simulate_responses
 
     fw = _framework(fw_path)
     per = -(-n // len(UNITS))
-    df = survey.simulate_responses(fw, UNITS, n=per, seed=seed).iloc[:n]
+    df = simulate_responses(fw, UNITS, n=per, seed=seed).iloc[:n]
     survey.write_kobo_export(df, fw, path, sep=";", multi_sel="both", seed=seed)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from urbansec_lib import outcomes
+from urbansec_lib.demo import outcomes as demo
 
 # unit, initiative, intervention month, first post wave, planted survey effect (log-odds),
 # planted incident rate ratio, buffer displacement ratio
@@ -86,7 +86,7 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for k, (unit, init, start, post_wave, eff, rr, disp) in enumerate(PLAN):
-        s = outcomes.simulate_survey(
+        s = demo.simulate_survey(
             n_areas=6,
             n_per_area=70,
             waves=(2021, post_wave - 1, post_wave + 1)
@@ -98,7 +98,7 @@ def main() -> None:
         )
         s.insert(0, "respondent_no", range(1, len(s) + 1))
         s.to_csv(out / f"{unit}_survey_outcomes.csv", index=False, lineterminator="\n")
-        i = outcomes.simulate_incidents(
+        i = demo.simulate_incidents(
             start="2019-01",
             months=60,
             intervention=start,
@@ -119,7 +119,7 @@ def main() -> None:
         }
         if unit in ROLLOUT:
             fname, n_areas, never, cohorts = ROLLOUT[unit]
-            r = outcomes.simulate_rollout(
+            r = demo.simulate_rollout(
                 n_areas=n_areas, cohorts=cohorts, never_share=never, seed=a.seed + 200 + k
             )
             r.to_csv(out / fname, index=False, lineterminator="\n")

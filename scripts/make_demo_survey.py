@@ -7,7 +7,7 @@ One CSV per unit, ``<unit>_selfassessment_kobo.csv``, shaped like a KoboToolbox 
 names, group prefixes, ``_uuid`` / ``_submission_time`` / ``__version__`` system columns),
 60-150 respondents per unit over two waves (2023, 2025), a few areas per unit marked
 intervention / comparison, unit-level differences and a planted improvement in intervention
-areas in 2025 (see ``urbansec_lib.survey.simulate_responses``). Formats vary on purpose, as
+areas in 2025 (see ``urbansec_lib.demo.survey.simulate_responses``). Formats vary on purpose, as
 real exports do: ``;`` or ``,`` delimiters, UTF-8 with / without BOM, Latin-1, ``n/a`` for
 skipped questions, select_multiple as one column and/or 0/1 option columns.
 
@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from urbansec_lib import survey
+from urbansec_lib.demo.survey import simulate_responses
 from urbansec_lib.framework import load_framework
 
 UNITS = ("ES001C", "FI001C", "LV001C", "AT001C", "DE001C", "BE212", "FRL03")
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     units = [u.strip().upper() for u in a.units.split(",") if u.strip()]
     lo, _, hi = a.n.partition(",")
     n = (int(lo), int(hi)) if hi else int(lo)
-    df = survey.simulate_responses(fw, units, n=n, seed=a.seed, waves=(2023, 2025))
+    df = simulate_responses(fw, units, n=n, seed=a.seed, waves=(2023, 2025))
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     rows, refused = [], []

@@ -32,6 +32,7 @@ from urbansec_lib import (
     reports,
     survey,
 )
+from urbansec_lib.demo.survey import simulate_responses
 from urbansec_lib.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,7 +303,7 @@ def fw():
 
 @pytest.fixture()
 def export(fw, tmp_path):
-    df = survey.simulate_responses(fw, ["LV001C"], n=12, seed=3)
+    df = simulate_responses(fw, ["LV001C"], n=12, seed=3)
     return survey.write_kobo_export(df, fw, tmp_path / "raw" / "LV001C_kobo.csv", sep=",")
 
 

@@ -209,3 +209,16 @@ def test_xlsx_export_with_numbers(tmp_path):
     with pytest.raises(ValidationError) as exc:
         ins.read_responses(p, "ai_technologies")
     assert problems(exc) == {(3, "authority/size_class")}
+
+
+def test_cells_beyond_the_header_are_an_unnamed_column(tmp_path):
+    """A row longer than the header: the extra cells are a column without a name (row 1)."""
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "training_id,wave,participant_code,profile\nTR-MAD-2025,pre,ab12cd,police_officer,oops\n"
+    )
+    with pytest.raises(ValidationError) as e:
+        ins.read_responses(p, "training_pre_post")
+    assert [str(x) for x in e.value.problems] == [
+        "t.csv, row 1, column 'column 5': missing, expected a column name (the column has values)"
+    ]

@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from urbansec_lib import pipeline, reports, training
+from urbansec_lib.demo.survey import simulate_responses
 from urbansec_lib.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,11 +161,11 @@ def test_self_assessment_study_reports_isolated(data, tmp_path):
 def test_small_wave_withheld_everywhere(tmp_path):
     import pandas as pd
 
-    from urbansec_lib import pilot, privacy, survey, synthesis
+    from urbansec_lib import pilot, privacy, synthesis
     from urbansec_lib.framework import load_framework
 
     fw = load_framework()
-    df = survey.simulate_responses(fw, ["ES001C"], n=40, seed=1)
+    df = simulate_responses(fw, ["ES001C"], n=40, seed=1)
     small = df[df["wave"] == df["wave"].min()].head(3)  # a wave with 3 respondents
     big = df[df["wave"] == df["wave"].max()]
     resp = pd.concat([small, big], ignore_index=True)

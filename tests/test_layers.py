@@ -169,3 +169,88 @@ def test_public_names_resolve():
     from urbansec_lib.scoring import score
 
     assert load_framework is us.load_framework and score is us.score
+
+
+# ------------------------------------------------------------------ the demo package
+#: ``urbansec_lib.demo`` (the demo's data simulators) is not a layer: no library module may
+#: import it, except this lazy alias: a module-level ``__getattr__`` in these modules keeps a
+#: simulator's old name working (with a DeprecationWarning) and imports ``demo`` only when
+#: the old name is used.
+DEMO_ALIASES = {
+    "inputs.survey": {"simulate_responses", "DEMO_AREAS"},
+    "analysis.outcomes": {"simulate_survey", "simulate_incidents", "simulate_rollout"},
+}
+
+
+def _demo_references(dotted: str, path: Path) -> list[tuple[int, bool]]:
+    """(line, inside a module-level ``__getattr__``) of every reference to ``demo``: imports
+    (relative or absolute) and ``import_module``/``__import__`` strings naming it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_nodes(tree)
+    alias_nodes: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            alias_nodes |= {id(n) for n in ast.walk(node)}
+    pkg_parts = dotted.split(".")[:-1]
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                up = pkg_parts[: len(pkg_parts) - (node.level - 1)]
+                base = ".".join([*up, *([node.module] if node.module else [])])
+            else:
+                base = (node.module or "").removeprefix("urbansec_lib").lstrip(".")
+                if not (node.module or "").startswith("urbansec_lib"):
+                    continue
+            names = [base, *(f"{base}.{a.name}".lstrip(".") for a in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [a.name.removeprefix("urbansec_lib.") for a in node.names]
+            names = [n for n, a in zip(names, node.names) if a.name.startswith("urbansec_lib.")]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value.startswith(("urbansec_lib.demo", ".demo", "..demo")):
+                names = [node.value.removeprefix("urbansec_lib.").lstrip(".")]
+        if any(n == "demo" or n.startswith("demo.") for n in names):
+            out.append((node.lineno, id(node) in alias_nodes))
+    return out
+
+
+def test_no_library_module_imports_demo():
+    bad = []
+    for dotted, path in _modules().items():
+        for line, in_alias in _demo_references(dotted, path):
+            if not (in_alias and dotted in DEMO_ALIASES):
+                bad.append(f"{dotted}:{line}")
+    assert bad == [], "library modules importing urbansec_lib.demo:\n" + "\n".join(bad)
+
+
+def test_demo_finder_sees_imports(tmp_path):
+    f = tmp_path / "x.py"
+    f.write_text(
+        "import importlib\nfrom ..demo import survey\n"
+        "def __getattr__(name):\n    from ..demo.outcomes import simulate_survey\n"
+        "def g():\n    importlib.import_module('urbansec_lib.demo.survey')\n"
+    )
+    assert _demo_references("inputs.x", f) == [(2, False), (4, True), (6, False)]
+
+
+def test_demo_is_not_a_layer():
+    assert "demo" not in LAYERS and "demo" not in us._MODULES.values()
+    assert (PKG / "demo" / "__init__.py").is_file()
+
+
+@pytest.mark.parametrize(
+    "module, name", sorted((m, n) for m, names in DEMO_ALIASES.items() for n in names)
+)
+def test_demo_aliases_warn_and_resolve(module, name):
+    import warnings
+
+    old = importlib.import_module(f"urbansec_lib.{module}")
+    new = importlib.import_module(f"urbansec_lib.demo.{module.split('.')[-1]}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert getattr(old, name) is getattr(new, name)
+    assert [w.category for w in caught] == [DeprecationWarning]
+    assert f"urbansec_lib.demo.{module.split('.')[-1]}.{name}" in str(caught[0].message)

@@ -196,7 +196,8 @@ def test_new_user_route(venv):
             py,
             "-c",
             "import urbansec_lib as us, sys; fw = us.load_framework();"
-            "df = us.survey.simulate_responses(fw, ['PL013C'], n=80, seed=5, waves=[2023, 2025],"
+            "from urbansec_lib.demo.survey import simulate_responses;"
+            "df = simulate_responses(fw, ['PL013C'], n=80, seed=5, waves=[2023, 2025],"
             " areas={'PL013C': [('StareMiasto', 'intervention'), ('Bydgoskie', 'comparison')]});"
             "us.survey.write_kobo_export(df, fw, sys.argv[1])",
             str(export),

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from urbansec_lib import orpheus, outcomes
+from urbansec_lib.demo import outcomes as demo_outcomes
 from urbansec_lib.errors import ValidationError
 
 
@@ -62,10 +63,10 @@ def test_wdd_counts_by_hand():
 
 
 def test_evaluate_recovers_planted_effects():
-    survey = outcomes.simulate_survey(
+    survey = demo_outcomes.simulate_survey(
         n_areas=10, n_per_area=300, waves=(2021, 2023), effect=0.8, seed=3
     )
-    inc = outcomes.simulate_incidents(
+    inc = demo_outcomes.simulate_incidents(
         months=72, intervention="2022-01", level_change=0.7, base_rate=200, seed=4
     )
     inc["month"] = pd.to_datetime(inc["month"])
@@ -82,7 +83,7 @@ def test_evaluate_recovers_planted_effects():
 
 
 def test_no_effect_reads_as_compatible_with_none():
-    survey = outcomes.simulate_survey(n_areas=6, n_per_area=100, effect=0.0, seed=11)
+    survey = demo_outcomes.simulate_survey(n_areas=6, n_per_area=100, effect=0.0, seed=11)
     spec = outcomes.EvaluationSpec("X", "P1", "2022-01", 2024, None, None)
     ev = outcomes.evaluate(spec, survey, None)
     text = outcomes.reading(ev)
@@ -111,7 +112,7 @@ def test_ordinal_did_uses_t_with_clusters_minus_one_df():
 
     from urbansec_lib import impact
 
-    s = outcomes.simulate_survey(n_areas=6, n_per_area=60, effect=0.5, seed=2)
+    s = demo_outcomes.simulate_survey(n_areas=6, n_per_area=60, effect=0.5, seed=2)
     d = s.assign(
         treated=(s["area_type"] == "intervention").astype(int), post=(s["wave"] >= 2024).astype(int)
     )

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from urbansec_lib import pipeline, reports, studies
+from urbansec_lib.demo import outcomes as demo_outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,18 +120,16 @@ def test_region_crime_maps_city_to_its_nuts3_region():
 
 
 def test_initiatives_without_impact_link_pyramid_to_collective_impact(tmp_path):
-    from urbansec_lib import outcomes
-
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "data" / "raw" / "orpheus", raw / "orpheus")
     shutil.copy(ROOT / "data" / "raw" / "units.csv", raw / "units.csv")
     # demo ES300's initiative shows a measurable effect (ITS): it is not listed
     assert pipeline.initiatives_without_impact("ES300", tmp_path) == []
     # replace FI1B1's outcomes by data with no effect at all
-    outcomes.simulate_survey(
+    demo_outcomes.simulate_survey(
         n_areas=6, n_per_area=40, waves=(2021, 2023, 2025), effect=0.0, first_post_wave=2024, seed=5
     ).to_csv(raw / "orpheus" / "FI1B1_survey_outcomes.csv", index=False)
-    outcomes.simulate_incidents(
+    demo_outcomes.simulate_incidents(
         intervention="2023-03", level_change=1.0, displacement=1.0, base_rate=5, seed=6
     ).to_csv(raw / "orpheus" / "FI1B1_incidents_monthly.csv", index=False)
     found = pipeline.initiatives_without_impact("FI1B1", tmp_path)

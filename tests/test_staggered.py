@@ -585,7 +585,7 @@ def test_read_rollout_without_evaluation_file(tmp_path):
 
 def test_simulated_rollout_recovers_planted_effect_and_shows_twfe_bias():
     """Large synthetic rollout: CS simple ATT = the planted average effect; TWFE is off."""
-    from urbansec_lib.outcomes import simulate_rollout
+    from urbansec_lib.demo.outcomes import simulate_rollout
 
     cohorts = {2019: (0.92, 0.05), 2021: (0.85, 0.03), 2023: (0.97, 0.0)}
     r = simulate_rollout(n_areas=3000, cohorts=cohorts, never_share=0.35, seed=7)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from urbansec_lib import survey
+from urbansec_lib.demo.survey import simulate_responses
 from urbansec_lib.errors import ValidationError
 from urbansec_lib.framework import load_framework
 
@@ -457,7 +458,7 @@ def test_identifier_columns_are_kept_apart(fw, tmp_path):
 
 
 def test_split_keeps_every_row(fw, tmp_path):
-    df = survey.simulate_responses(fw, ["AT001C"], n=40, seed=5)
+    df = simulate_responses(fw, ["AT001C"], n=40, seed=5)
     df["safe_day"] = df["safe_day"].astype(object)
     df.loc[[3, 7], "safe_day"] = 9
     p = survey.write_kobo_export(df, fw, tmp_path / "AT001C_kobo.csv")
@@ -603,7 +604,7 @@ def test_aggregate_weighted_and_by_area_type(fw):
 @pytest.fixture()
 def raw_export(fw, tmp_path):
     raw = tmp_path / "data" / "raw" / "survey"
-    df = survey.simulate_responses(fw, ["LV001C"], n=80, seed=11)
+    df = simulate_responses(fw, ["LV001C"], n=80, seed=11)
     df["respondent_name"] = "Person " + df.index.astype(str)  # a direct identifier
     p = survey.write_kobo_export(
         df, fw, raw / "LV001C_selfassessment_kobo.csv", sep=",", multi_sel="both"
@@ -684,7 +685,7 @@ def test_import_refuses_to_write_into_raw(fw, raw_export):
 def test_import_split_then_fixed_and_cumulative(fw, tmp_path):
     raw = tmp_path / "raw"
     proc = tmp_path / "processed"
-    df = survey.simulate_responses(fw, ["BE212"], n=30, seed=2)
+    df = simulate_responses(fw, ["BE212"], n=30, seed=2)
     first = df[df["wave"] == 2023].copy()
     first["safe_day"] = first["safe_day"].astype(object)
     first.iloc[0, first.columns.get_loc("safe_day")] = 7
@@ -720,10 +721,10 @@ def test_import_needs_a_key(fw, raw_export, tmp_path, monkeypatch):
 
 # -------------------------------------------------------------- simulation
 def test_simulation_is_seeded_and_plants_an_improvement(fw):
-    a = survey.simulate_responses(fw, ["DE001C", "ES001C"], n=4000, seed=7)
-    b = survey.simulate_responses(fw, ["DE001C", "ES001C"], n=4000, seed=7)
+    a = simulate_responses(fw, ["DE001C", "ES001C"], n=4000, seed=7)
+    b = simulate_responses(fw, ["DE001C", "ES001C"], n=4000, seed=7)
     pd.testing.assert_frame_equal(a, b)
-    assert not a.equals(survey.simulate_responses(fw, ["DE001C", "ES001C"], n=4000, seed=8))
+    assert not a.equals(simulate_responses(fw, ["DE001C", "ES001C"], n=4000, seed=8))
     agg = survey.aggregate(
         a.rename(columns={"unit": "unit_id"}), fw, by=("area_type", "wave")
     ).set_index(["indicator_id", "area_type", "period"])["value"]
@@ -739,7 +740,7 @@ def test_simulation_is_seeded_and_plants_an_improvement(fw):
 
 
 def test_kobo_export_latin1_semicolon_both_forms(fw, tmp_path):
-    df = survey.simulate_responses(fw, ["FRL03"], n=50, seed=3)
+    df = simulate_responses(fw, ["FRL03"], n=50, seed=3)
     p = survey.write_kobo_export(
         df, fw, tmp_path / "FRL03_kobo.csv", sep=";", encoding="latin-1", multi_sel="both"
     )
@@ -755,7 +756,7 @@ def test_kobo_export_latin1_semicolon_both_forms(fw, tmp_path):
 def test_unknown_column_does_not_hide_cell_errors(tmp_path):
     """An unknown column is reported together with the cell errors of the same file."""
     fw = load_framework()
-    df = survey.simulate_responses(fw, ["ES001C"], n=(12, 12), seed=3)
+    df = simulate_responses(fw, ["ES001C"], n=(12, 12), seed=3)
     path = tmp_path / "ES001C_export.csv"
     survey.write_kobo_export(df, fw, path, sep=",")
     text = path.read_text(encoding="utf-8").splitlines()

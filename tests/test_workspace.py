@@ -168,9 +168,9 @@ def test_survey_import_any_name_is_read_by_the_study(torun, tmp_path):
     import urbansec_lib as us
 
     fw = us.load_framework()
-    df = us.survey.simulate_responses(
-        fw, ["PL013C"], n=40, seed=1, areas={"PL013C": [("A1", "none")]}
-    )
+    from urbansec_lib.demo.survey import simulate_responses
+
+    df = simulate_responses(fw, ["PL013C"], n=40, seed=1, areas={"PL013C": [("A1", "none")]})
     dl = tmp_path / "Downloads"
     export = dl / "export (final) 2025.csv"
     dl.mkdir()

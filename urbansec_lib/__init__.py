@@ -79,6 +79,7 @@ _MODULES = {
     "errors": "core",
     "executor": "publish",
     "existing_data": "study",
+    "exports": "inputs",
     "feols_result": "methods",
     "figures": "presentation",
     "fixed_effects": "methods",
@@ -96,8 +97,11 @@ _MODULES = {
     "imputation": "engine",
     "indices": "engine",
     "ingest": "core",
+    "instrument_model": "inputs",
+    "instrument_read": "inputs",
     "instruments": "inputs",
     "inventory": "analysis",
+    "kobo_export": "inputs",
     "leads_lags": "methods",
     "lint_report": "publish",
     "multilevel": "methods",
@@ -151,6 +155,12 @@ _MODULES = {
     "studies": "study",
     "sunab": "methods",
     "survey": "inputs",
+    "survey_aggregate": "inputs",
+    "survey_answers": "inputs",
+    "survey_forms": "inputs",
+    "survey_import": "inputs",
+    "survey_questions": "inputs",
+    "survey_read": "inputs",
     "synth_fit": "methods",
     "synth_inference": "methods",
     "synth_plots": "methods",
@@ -173,6 +183,7 @@ _MODULES = {
     "weighting": "engine",
     "wildboot": "methods",
     "workspace": "inputs",
+    "xlsform": "inputs",
     "xlsx": "core",
 }
 _SUBMODULES = tuple(_MODULES)
@@ -271,10 +282,21 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
     from .engine.scoring import Profile, score  # noqa: F401
     from .inputs import (
         data,  # noqa: F401
+        exports,  # noqa: F401
+        instrument_model,  # noqa: F401
+        instrument_read,  # noqa: F401
         instruments,  # noqa: F401
+        kobo_export,  # noqa: F401
         privacy,  # noqa: F401
         survey,  # noqa: F401
+        survey_aggregate,  # noqa: F401
+        survey_answers,  # noqa: F401
+        survey_forms,  # noqa: F401
+        survey_import,  # noqa: F401
+        survey_questions,  # noqa: F401
+        survey_read,  # noqa: F401
         workspace,  # noqa: F401
+        xlsform,  # noqa: F401
     )
     from .methods import (
         demean,  # noqa: F401

@@ -16,11 +16,13 @@ initiative in different years (``area``, ``year``, ``first_year`` = year of adop
 blank for never, ``population``, ``incidents``, ``incidents_per_1000``), read by
 :func:`read_rollout` and evaluated with :mod:`urbansec_lib.staggered`. Readers validate with located errors
 (file, spreadsheet row, column) like every importer; :func:`evaluate` runs the designs of
-:mod:`urbansec_lib.impact` that the data allow. :func:`simulate_survey` and
-:func:`simulate_incidents` make synthetic data with planted effects (tests, demo).
+:mod:`urbansec_lib.impact` that the data allow. Synthetic data with planted effects
+(tests, demo) come from :mod:`urbansec_lib.demo.outcomes` (``simulate_survey``,
+``simulate_incidents``, ``simulate_rollout``; the old names here still resolve, deprecated).
 
 Example
 -------
+>>> from urbansec_lib.demo.outcomes import simulate_survey
 >>> s = simulate_survey(n_areas=4, n_per_area=50, waves=(2022, 2024), effect=0.5, seed=1)
 >>> sorted(s["area_type"].unique())
 ['comparison', 'intervention']
@@ -47,9 +49,6 @@ __all__ = [
     "read_survey_outcomes",
     "read_incidents",
     "read_rollout",
-    "simulate_survey",
-    "simulate_incidents",
-    "simulate_rollout",
     "its_frame",
     "wdd_counts",
     "Evaluation",
@@ -341,139 +340,6 @@ def read_spec(path: str | Path) -> EvaluationSpec:
         design=design,
         rollout_file=doc.get("rollout_file"),
     )
-
-
-# ------------------------------------------------------------------ simulation
-def simulate_survey(
-    n_areas: int = 6,
-    n_per_area: int = 80,
-    waves: tuple[int, ...] = (2022, 2024),
-    effect: float = 0.6,
-    first_post_wave: int | None = None,
-    icc_sd: float = 0.3,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Repeated cross-section survey with a planted ordered-logit DiD ``effect`` (log-odds).
-
-    Half the areas are intervention areas. The latent feeling of safety is
-    ``area effect + 0.2 * wave index + effect * intervention * post + logistic noise``,
-    cut at (-1, 0, 1.5) into the 4-point item. Vectorised (no loop over respondents).
-    """
-    rng = np.random.default_rng(seed)
-    first_post_wave = first_post_wave or waves[-1]
-    areas = np.array([f"A{i + 1:02d}" for i in range(n_areas)])
-    a_type = np.where(np.arange(n_areas) < n_areas // 2, "intervention", "comparison")
-    a_eff = rng.normal(0, icc_sd, n_areas)
-    n = n_areas * n_per_area * len(waves)
-    ai = np.tile(np.repeat(np.arange(n_areas), n_per_area), len(waves))
-    wi = np.repeat(np.arange(len(waves)), n_areas * n_per_area)
-    wave = np.asarray(waves)[wi]
-    treated = a_type[ai] == "intervention"
-    post = wave >= first_post_wave
-    latent = a_eff[ai] + 0.2 * wi + effect * (treated & post) + rng.logistic(size=n)
-    y = 1 + np.searchsorted(np.array([-1.0, 0.0, 1.5]), latent)
-    return pd.DataFrame(
-        {"area": areas[ai], "area_type": a_type[ai], "wave": wave, "feel_safe": y.astype(int)}
-    )
-
-
-def simulate_incidents(
-    start: str = "2019-01",
-    months: int = 60,
-    intervention: str = "2022-01",
-    level_change: float = 0.8,
-    displacement: float = 1.0,
-    base_rate: float = 40.0,
-    population: int = 20_000,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Monthly Poisson counts for treated/control/buffer/buffer_control areas.
-
-    The treated area's rate is multiplied by ``level_change`` from ``intervention`` on
-    (rate ratio), the buffer's by ``displacement``; all areas share a seasonal cycle and a
-    mild trend.
-    """
-    rng = np.random.default_rng(seed)
-    idx = pd.period_range(start, periods=months, freq="M")
-    t = np.arange(months)
-    season = 1 + 0.15 * np.sin(2 * np.pi * (idx.month.to_numpy() - 1) / 12)
-    trend = 1 + 0.002 * t
-    post = idx >= pd.Period(intervention, "M")
-    mult = {
-        "treated": np.where(post, level_change, 1.0),
-        "control": np.ones(months),
-        "buffer": np.where(post, displacement, 1.0),
-        "buffer_control": np.ones(months),
-    }
-    scale = {"treated": 1.0, "control": 1.1, "buffer": 0.6, "buffer_control": 0.65}
-    rows = []
-    for role in AREA_ROLES:
-        mu = base_rate * scale[role] * season * trend * mult[role]
-        rows.append(
-            pd.DataFrame(
-                {
-                    "month": idx.strftime("%Y-%m"),
-                    "area": role,
-                    "count": rng.poisson(mu),
-                    "population": population,
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
-
-
-def simulate_rollout(
-    n_areas: int = 40,
-    years: tuple[int, int] = (2016, 2024),
-    cohorts: dict[int, tuple[float, float]] | None = None,
-    never_share: float = 0.35,
-    base_rate: float = 32.0,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Neighbourhood panel with a staggered rollout and planted, heterogeneous effects.
-
-    Areas adopt in one of the ``cohorts`` years or never (share ``never_share``). Incidents
-    are Poisson with a rate per 1,000 residents of ``area level x common trend x effect``,
-    where an area of the cohort adopting in year g has, e years after adoption, the rate
-    ratio ``rr0 - slope * e`` (``cohorts = {g: (rr0, slope)}``): effects differ between
-    cohorts and grow with exposure, the case in which two-way fixed effects mislead.
-    Vectorised (no loop over areas or years).
-
-    Examples
-    --------
-    >>> r = simulate_rollout(n_areas=12, seed=1)
-    >>> sorted(r.columns) == sorted(ROLLOUT_COLUMNS)
-    True
-    """
-    cohorts = cohorts or {2019: (0.92, 0.05), 2021: (0.85, 0.03), 2023: (0.97, 0.0)}
-    rng = np.random.default_rng(seed)
-    yrs = np.arange(years[0], years[1] + 1)
-    n_never = int(round(never_share * n_areas))
-    g = np.r_[np.zeros(n_never), rng.choice(list(cohorts), n_areas - n_never)]
-    g = rng.permutation(g)
-    level = rng.lognormal(0.0, 0.25, n_areas)
-    pop = rng.integers(6, 40, n_areas) * 1000
-    trend = 1 - 0.015 * (yrs - yrs[0])
-    G, Y = np.meshgrid(g, yrs, indexing="ij")
-    e = Y - G
-    rr0 = np.vectorize(lambda c: cohorts.get(c, (1.0, 0.0))[0])(G)
-    slope = np.vectorize(lambda c: cohorts.get(c, (1.0, 0.0))[1])(G)
-    effect = np.where((G > 0) & (e >= 0), rr0 - slope * e, 1.0)
-    noise = rng.lognormal(0.0, 0.04, G.shape)
-    mu = base_rate * level[:, None] * trend[None, :] * effect * noise * pop[:, None] / 1000
-    count = rng.poisson(mu)
-    areas = np.array([f"N{i + 1:03d}" for i in range(n_areas)])
-    out = pd.DataFrame(
-        {
-            "area": np.repeat(areas, len(yrs)),
-            "year": np.tile(yrs, n_areas),
-            "first_year": G.ravel().astype(int),
-            "population": np.repeat(pop, len(yrs)),
-            "incidents": count.ravel(),
-        }
-    )
-    out["incidents_per_1000"] = (1000 * out["incidents"] / out["population"]).round(3)
-    return out
 
 
 # ------------------------------------------------------------------ designs
@@ -784,3 +650,26 @@ def design_alt(evaluation: Evaluation, design: str, place: str = "") -> str:
         f"{row['estimate']:.2f} ({row['scale']}), 95% CI {ci}, p-value "
         f"{present.fmt_pvalue(row['pvalue'])}."
     )
+
+
+#: Demo simulators moved to :mod:`urbansec_lib.demo.outcomes` (old names, deprecated).
+_MOVED_TO_DEMO = ("simulate_survey", "simulate_incidents", "simulate_rollout")
+
+
+def __getattr__(name: str):
+    """The demo simulators' old names: resolved lazily from :mod:`urbansec_lib.demo`, with a
+    DeprecationWarning (the one reference from the library to the demo package). The import
+    is absolute: reached by its short name, this module's spec parent is not its package,
+    and a relative import would warn (ImportWarning)."""
+    if name in _MOVED_TO_DEMO:
+        import warnings
+
+        from urbansec_lib.demo import outcomes as demo_outcomes
+
+        warnings.warn(
+            f"urbansec_lib.outcomes.{name} moved to urbansec_lib.demo.outcomes.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(demo_outcomes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

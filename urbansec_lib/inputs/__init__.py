@@ -9,12 +9,34 @@ workspace
     Study workspaces: one folder per study, with its own data, units and reports.
 data
     Public data I/O: Eurostat bulk TSV files, NUTS 2021 codes, the unit registry.
+xlsform
+    Writing XLSForms and response templates (shared by every questionnaire).
+exports
+    Reading KoboToolbox / ODK exports: the engine shared by every questionnaire reader.
 survey
     The self-assessment survey: framework -> forms, and survey exports -> tidy
-    responses.
+    responses (public face of the survey_* modules).
+survey_questions
+    The survey's questions: which indicators are asked, how they are coded.
+survey_forms
+    The survey's forms: XLSForm, printable questionnaire, response template.
+survey_read
+    Reading the survey's exports: Kobo/ODK CSV or XLSX -> Responses.
+survey_answers
+    The survey's answers: every cell of an export checked against its question.
+survey_aggregate
+    Survey responses -> indicator values.
+survey_import
+    Importing a survey export into data/processed/<unit>/ (idempotent, pseudonymised).
+kobo_export
+    Kobo-shaped CSV exports of survey responses (for tests, demos and benchmarks).
 instruments
     Generic questionnaire instruments: YAML -> XLSForm / template, and Kobo exports ->
-    clean data.
+    clean data (public face of the instrument_* modules).
+instrument_model
+    Instruments as data: questions, choice lists, the YAML loader.
+instrument_read
+    Reading an instrument's exports: Kobo/ODK CSV or XLSX -> a tidy frame.
 privacy
     Privacy safeguards: keyed pseudonyms, identifier stripping, small-cell suppression,
     scans.
@@ -22,6 +44,23 @@ privacy
 
 from .._lazy import lazy_modules
 
-__all__ = ["workspace", "data", "survey", "instruments", "privacy"]
+__all__ = [
+    "workspace",
+    "data",
+    "xlsform",
+    "exports",
+    "survey",
+    "survey_questions",
+    "survey_forms",
+    "survey_read",
+    "survey_answers",
+    "survey_aggregate",
+    "survey_import",
+    "kobo_export",
+    "instruments",
+    "instrument_model",
+    "instrument_read",
+    "privacy",
+]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

@@ -19,8 +19,8 @@ Example
 >>> import urbansec_lib as us
 >>> from urbansec_lib import data
 >>> fw = us.load_framework()
->>> ind = data.build_public_indicators(data.default_raw_dir(), fw)  # doctest: +SKIP
->>> list(ind.columns)  # doctest: +SKIP
+>>> ind = data.build_public_indicators(data.default_raw_dir(), fw)
+>>> list(ind.columns)
 ['unit_id', 'indicator_id', 'period', 'value', 'source']
 >>> data.nuts_level("DE300"), data.nuts_parent("DE300")
 (3, 'DE30')
@@ -293,8 +293,8 @@ def read_nuts(
 
     Example
     -------
-    >>> nuts = read_nuts()  # doctest: +SKIP
-    >>> nuts.set_index("nuts_id").loc["DE300", "name"]  # doctest: +SKIP
+    >>> nuts = read_nuts()
+    >>> nuts.set_index("nuts_id").loc["DE300", "name"]
     'Berlin'
     """
     p = Path(path) if path is not None else _raw_dir_from(data_dir) / PUBLIC_FILES["nuts"]
@@ -506,8 +506,8 @@ def read_units(
 
     Example
     -------
-    >>> units = read_units()  # doctest: +SKIP
-    >>> units.loc[units.unit_id == "DE001C", "nuts3"].item()  # doctest: +SKIP
+    >>> units = read_units()
+    >>> units.loc[units.unit_id == "DE001C", "nuts3"].item()
     'DE300'
     """
     p = Path(path) if path is not None else _raw_dir_from(data_dir) / PUBLIC_FILES["units"]
@@ -625,7 +625,12 @@ def population_from_crime(
 
     Example
     -------
-    >>> pop = population_from_crime(crime, ["DE300"])  # doctest: +SKIP
+    >>> crime = pd.DataFrame({"unit": ["NR", "P_HTHAB"], "iccs": ["ICCS0502"] * 2,
+    ...                       "geo": ["DE300"] * 2, "time": [2020] * 2,
+    ...                       "value": [150000.0, 4000.0]})
+    >>> population_from_crime(crime, ["DE300"])
+         geo  year  population      iccs  max_rel_dev
+    0  DE300  2020   3750000.0  ICCS0502          0.0
     """
     geos = list(geos)
     sub = crime[crime["geo"].isin(geos) & crime["unit"].isin(["NR", "P_HTHAB"])]
@@ -703,9 +708,12 @@ def crime_indicators(
 
     Example
     -------
-    >>> crime_indicators(crime, fw, units).head(1)  # doctest: +SKIP
-      unit_id indicator_id  period  value                                        source
-    0  AT001C crime_homicide  2008   1.02  Eurostat crim_gen_reg (P_HTHAB, ICCS0101), AT130
+    >>> from urbansec_lib import load_framework
+    >>> crime = pd.DataFrame({"unit": ["P_HTHAB"], "iccs": ["ICCS0101"], "geo": ["DE300"],
+    ...                       "time": [2020], "value": [1.5], "flag": [""]})
+    >>> units = read_units().query("unit_id == 'DE001C'")
+    >>> crime_indicators(crime, load_framework(), units).to_dict("records")
+    [{'unit_id': 'DE001C', 'indicator_id': 'crime_homicide', 'period': 2020, 'value': 1.5, 'source': 'Eurostat crim_gen_reg (P_HTHAB, ICCS0101), DE300'}]
     """
     _require(crime, ["unit", "iccs", "geo", "time", "value"], "crim_gen_reg frame")
     pairs = _unit_pairs(fw, units, "crim_gen_reg")
@@ -768,7 +776,12 @@ def perception_indicators(percep: pd.DataFrame, fw: Framework, units: pd.DataFra
 
     Example
     -------
-    >>> perception_indicators(percep, fw, units).query("unit_id == 'DE001C'")  # doctest: +SKIP
+    >>> from urbansec_lib import load_framework
+    >>> percep = pd.DataFrame({"indic_ur": ["PS3360V", "PS3361V"], "cities": ["DE001C"] * 2,
+    ...                        "time": [2019] * 2, "value": [40.0, 45.5], "flag": [""] * 2})
+    >>> units = read_units().query("unit_id == 'DE001C'")
+    >>> perception_indicators(percep, load_framework(), units).to_dict("records")
+    [{'unit_id': 'DE001C', 'indicator_id': 'qol_satisfied_living_city', 'period': 2019, 'value': 85.5, 'source': 'Eurostat urb_percep (PS3360V+PS3361V), DE001C'}]
     """
     _require(percep, ["indic_ur", "cities", "time", "value"], "urb_percep frame")
     pairs = _unit_pairs(fw, units, "urb_percep")
@@ -845,7 +858,9 @@ def build_public_indicators(
     Example
     -------
     >>> import urbansec_lib as us
-    >>> df = build_public_indicators(None, us.load_framework())  # doctest: +SKIP
+    >>> df = build_public_indicators(None, us.load_framework())
+    >>> sorted(df["source"].str.split(" ").str[1].unique())
+    ['crim_gen_reg', 'urb_percep']
     """
     raw = Path(raw_dir) if raw_dir is not None else default_raw_dir()
     use = track if track is not None else (lambda p: p)

@@ -576,8 +576,12 @@ def project_root() -> Path:
 
     Example
     -------
-    >>> (project_root() / "urbansec.toml").is_file()  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> old = os.environ.get("URBANSEC_HOME")
+    >>> os.environ["URBANSEC_HOME"] = home = tempfile.mkdtemp()
+    >>> project_root() == Path(home).resolve()
     True
+    >>> _ = os.environ.pop("URBANSEC_HOME") if old is None else os.environ.update(URBANSEC_HOME=old)
     """
     env = os.environ.get("URBANSEC_HOME")
     if env:

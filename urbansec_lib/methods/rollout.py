@@ -146,7 +146,7 @@ def evaluate_rollout(
 
     Examples
     --------
-    >>> from urbansec_lib.outcomes import simulate_rollout
+    >>> from urbansec_lib.demo.outcomes import simulate_rollout
     >>> ev = evaluate_rollout(simulate_rollout(n_areas=30, seed=2))
     >>> bool(ev.table()["design"].str.contains("TWFE").any())
     True
