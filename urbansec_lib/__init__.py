@@ -103,6 +103,7 @@ _MODULES = {
     "inventory": "analysis",
     "kobo_export": "inputs",
     "leads_lags": "methods",
+    "kernel_state": "publish",
     "lint_report": "publish",
     "multilevel": "methods",
     "multiplier_bootstrap": "methods",

@@ -8,6 +8,8 @@ Modules
 -------
 recorder
     What a study notebook calls: the Recorder of inputs and numbers, show_figure.
+kernel_state
+    The warm kernel's own side: its state snapshot and the restore before every notebook.
 executor
     Warm-kernel notebook execution: one Jupyter kernel per worker, reused across
     notebooks.
@@ -36,6 +38,7 @@ from .._lazy import lazy_modules
 
 __all__ = [
     "recorder",
+    "kernel_state",
     "executor",
     "render",
     "unit_report",
