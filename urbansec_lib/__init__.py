@@ -179,6 +179,7 @@ _MODULES = {
     "training_figures": "analysis",
     "tree": "engine",
     "trends": "engine",
+    "unit_codes": "core",
     "unit_report": "publish",
     "versions": "core",
     "weighting": "engine",

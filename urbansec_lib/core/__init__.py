@@ -24,6 +24,8 @@ ingest
 schema
     Table schemas as code: declared columns and checks that validate a frame of raw
     cells.
+unit_codes
+    Official unit codes as text: patterns, the path-safe check, name folding.
 registry
     The registry of official unit codes: Urban Audit cities, NUTS 2021 regions and LAU
     2019.

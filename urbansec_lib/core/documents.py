@@ -47,6 +47,7 @@ def _make_loader():
     """Long because: the strict YAML loader is one class, built once, whose overridden methods
     check duplicate keys, NaN, aliases and depth.
     """
+
     class Loader(yaml.SafeLoader):
         pass
 
