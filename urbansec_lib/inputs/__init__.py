@@ -7,6 +7,16 @@ Modules
 -------
 workspace
     Study workspaces: one folder per study, with its own data, units and reports.
+data_paths
+    Where the public data live; the unit registry's columns and levels.
+eurostat
+    Eurostat bulk TSV files into tidy frames, every malformed cell located.
+nuts
+    NUTS 2021 regions: code list, levels, parents, unit-code checks.
+units_table
+    The unit registry table (units.csv), read and validated.
+public_indicators
+    Indicators from public data (crime rates, perception shares), each with year and source.
 data
     Public data I/O: Eurostat bulk TSV files, NUTS 2021 codes, the unit registry.
 xlsform
@@ -46,6 +56,11 @@ from .._lazy import lazy_modules
 
 __all__ = [
     "workspace",
+    "data_paths",
+    "eurostat",
+    "nuts",
+    "units_table",
+    "public_indicators",
     "data",
     "xlsform",
     "exports",
