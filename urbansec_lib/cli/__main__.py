@@ -1,0 +1,7 @@
+"""``python -m urbansec_lib.cli``: the ``urbansec`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
