@@ -33,16 +33,20 @@ Example
 -------
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "t.csv").write_bytes("a;b\\n1;é\\n".encode("cp1252"))
->>> t = read_table(d / "t.csv")
->>> t.header, t.encoding, t.delimiter, t.frame()["b"].tolist(), t.rownums.tolist()
-(['a', 'b'], 'cp1252', ';', ['é'], [2])
+>>> _ = (d / "units.csv").write_text("unit_id,population\\nBE212,abc\\n")
+>>> schema = TableSchema("units", [Column("unit_id"), Column("population", "float", low=0)])
+>>> try:
+...     schema.validate(read_frame(d / "units.csv"), "units.csv")
+... except ValidationError as e:
+...     print(e.problems[0])
+units.csv, row 2, column 'population': got 'abc', expected a number >= 0
 """
 
 from __future__ import annotations
 
 from .bounds import DEFAULT_LIMITS, Limits, decode_text, read_bytes
 from .documents import check_keys, finite_number, read_json, read_yaml, read_yaml_mapping
+from .errors import ValidationError  # noqa: F401 - the example
 from .outputs import (
     NAME_PATTERN,
     RUN_ID_PATTERN,

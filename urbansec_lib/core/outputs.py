@@ -182,6 +182,10 @@ def check_name(value: Any, what: str = "unit id", pattern: re.Pattern | None = N
     return s  # type: ignore[return-value]
 
 
+def _argument_error(what: str, path: Any, expected: str) -> ValidationError:
+    return ValidationError([Problem("<arguments>", None, what, str(path), expected)], "arguments")
+
+
 def _within(child: Path, parent: Path) -> bool:
     try:
         child.resolve().relative_to(parent.resolve())
@@ -260,31 +264,9 @@ def check_output(
     in_raw = any(a == "data" and b == "raw" for a, b in zip(parts, parts[1:]))
     in_raw = in_raw or any(_within(res, Path(r)) for r in [*forbidden, *raw_roots()])
     if in_raw:
-        raise ValidationError(
-            [
-                Problem(
-                    "<arguments>",
-                    None,
-                    what,
-                    str(path),
-                    "a location outside data/raw (raw data is never written)",
-                )
-            ],
-            "arguments",
-        )
+        raise _argument_error(what, path, "a location outside data/raw (raw data is never written)")
     if allowed is not None:
         allowed = [Path(a) for a in allowed]
         if not any(_within(res, a) for a in allowed):
-            raise ValidationError(
-                [
-                    Problem(
-                        "<arguments>",
-                        None,
-                        what,
-                        str(path),
-                        "a location inside " + " or ".join(str(a) for a in allowed),
-                    )
-                ],
-                "arguments",
-            )
+            raise _argument_error(what, path, "a location inside " + " or ".join(map(str, allowed)))
     return p

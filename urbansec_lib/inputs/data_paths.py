@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.unit_codes import UNITS_COLUMNS
+
 if TYPE_CHECKING:  # pragma: no cover
     pass
 
@@ -26,19 +28,8 @@ PUBLIC_FILES: dict[str, Path] = {
     "nuts": Path("public/nuts2021_gisco/NUTS_RG_20M_2021_attributes.csv"),
     "units": Path("units.csv"),
 }
-#: Columns of the unit registry ``units.csv``, in order.
-UNIT_COLUMNS = (
-    "unit_id",
-    "name",
-    "level",
-    "country",
-    "nuts3",
-    "urau_code",
-    "population",
-    "population_source",
-    "pilot",
-    "notes",
-)
+#: Columns of the unit registry ``units.csv``, in order (one definition, in core).
+UNIT_COLUMNS = UNITS_COLUMNS
 #: Levels a registry unit can have.
 UNIT_LEVELS = ("city", "LAU", "NUTS0", "NUTS1", "NUTS2", "NUTS3")
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..core import ingest
 from ..core.errors import Problem, ValidationError
+from ..core.outputs import _within
 from ..model.framework import Framework
 from . import privacy
 from .survey_aggregate import aggregate
@@ -275,14 +276,6 @@ def _manifest_bytes(man_path: Path, unit: str, entry: dict, outputs: dict) -> by
     manifest = {"unit_id": unit, "kind": "survey", "imports": entries, "outputs": outputs}
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return text.encode("utf-8")
-
-
-def _within(child: Path, parent: Path) -> bool:
-    try:
-        child.resolve().relative_to(parent.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -73,9 +73,8 @@ class CoinrTables(tuple):
     Examples
     --------
     >>> import pandas as pd
-    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
-    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
-    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> from urbansec_lib.model.imeta import example_imeta
+    >>> meta = example_imeta()
     >>> data = pd.DataFrame({"uCode": ["A", "B"], "uName": ["A", "B"], "x1": [1, 2], "x2": [3, 4]})
     >>> t = read_coinr(data, meta)
     >>> data_tidy, fw, groups = t
@@ -221,9 +220,8 @@ def write_coinr(
     Examples
     --------
     >>> import pandas as pd
-    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
-    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
-    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> from urbansec_lib.model.imeta import example_imeta
+    >>> meta = example_imeta()
     >>> import tempfile
     >>> fw = imeta_to_framework(meta)
     >>> tidy = pd.DataFrame({"unit_id": ["A", "A"], "indicator_id": ["x1", "x2"], "value": [1.0, 2.0]})

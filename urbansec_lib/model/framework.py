@@ -440,9 +440,8 @@ def imeta_to_framework(
     Examples
     --------
     >>> import pandas as pd
-    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
-    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
-    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> from urbansec_lib.model.imeta import example_imeta
+    >>> meta = example_imeta()
     >>> fw = imeta_to_framework(meta)
     >>> fw.index_id, [i.id for i in fw.indicators], fw.indicator("x2").direction
     ('idx', ['x1', 'x2'], -1)

@@ -119,6 +119,27 @@ def check_imeta_rows(df: pd.DataFrame, fname: str) -> list[Problem]:
     return problems
 
 
+def example_imeta() -> pd.DataFrame:
+    """A small COINr ``iMeta`` table: an index over one aggregate of two indicators (one
+    with direction -1), for examples and tests.
+
+    Examples
+    --------
+    >>> example_imeta()[["iCode", "Level"]].values.tolist()
+    [['idx', 3], ['d1', 2], ['x1', 1], ['x2', 1]]
+    """
+    return pd.DataFrame(
+        {
+            "iCode": ["idx", "d1", "x1", "x2"],
+            "Level": [3, 2, 1, 1],
+            "Direction": [1, 1, 1, -1],
+            "Weight": [1, 1, 1, 1],
+            "Parent": [None, "idx", "d1", "d1"],
+            "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"],
+        }
+    )
+
+
 def imeta_document(
     imeta: pd.DataFrame | str | Path,
     id: str = "coinr",
@@ -154,9 +175,7 @@ def imeta_document(
     Examples
     --------
     >>> import pandas as pd
-    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
-    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
-    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> meta = example_imeta()
     >>> doc, fname, rows, seen = imeta_document(meta)
     >>> [d["id"] for d in doc["dimensions"]], seen["x2"]
     (['d1'], 5)
@@ -339,9 +358,7 @@ def check_levels(fw: Any, fname: str, rows: dict, seen: dict) -> None:
     Examples
     --------
     >>> import pandas as pd
-    >>> meta = pd.DataFrame({"iCode": ["idx", "d1", "x1", "x2"], "Level": [3, 2, 1, 1],
-    ...     "Direction": [1, 1, 1, -1], "Weight": [1, 1, 1, 1], "Parent": [None, "idx", "d1", "d1"],
-    ...     "Type": ["Aggregate", "Aggregate", "Indicator", "Indicator"]})
+    >>> meta = example_imeta()
     >>> from urbansec_lib.model.framework import Framework
     >>> doc, fname, rows, seen = imeta_document(meta)
     >>> rows["x1"]["Level"] = 2  # the tree puts x1 at level 1

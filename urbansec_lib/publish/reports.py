@@ -30,7 +30,14 @@ from .recorder import MAX_FIGURE_PX, Recorder, _atomic_write, _jsonable, sha256_
 from .render import render_html
 from .reproduce import ReproduceResult, _compare, read_manifest, reproduce
 from .runs import RunSummary, failed_units, run
-from .unit_report import _error_info, _notebook_path, example_notebook, new_run_id, run_unit
+from .unit_report import (
+    _error_info,
+    _notebook_path,
+    example_notebook,
+    example_study,
+    new_run_id,
+    run_unit,
+)
 
 __all__ = [
     "STUDIES",
@@ -51,6 +58,7 @@ __all__ = [
     "failed_units",
     "read_manifest",
     "example_notebook",
+    "example_study",
 ]
 
 #: Study name -> its legacy entry (notebook, title, units, scope, summary); see

@@ -156,11 +156,8 @@ def reproduce(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from urbansec_lib.publish.unit_report import example_notebook
-    >>> root = Path(tempfile.mkdtemp()); (root / "data").mkdir()
-    >>> nb = str(example_notebook(root / "example.ipynb"))
+    >>> from urbansec_lib.publish.unit_report import example_study
+    >>> root, nb = example_study()  # a folder with data/ and a one-number study notebook
     >>> from urbansec_lib.publish.unit_report import run_unit
     >>> _ = run_unit(nb, "BE212", root=root)
     >>> reproduce(root / "reports" / "BE212" / "manifest.json", root=root).identical

@@ -141,11 +141,8 @@ def run(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from urbansec_lib.publish.unit_report import example_notebook
-    >>> root = Path(tempfile.mkdtemp()); (root / "data").mkdir()
-    >>> nb = str(example_notebook(root / "example.ipynb"))
+    >>> from urbansec_lib.publish.unit_report import example_study
+    >>> root, nb = example_study()  # a folder with data/ and a one-number study notebook
     >>> s = run(nb, ["BE212", "ES300"], root=root, jobs=1, progress=False)
     >>> s.ok, sorted(s.table["unit_id"])
     (True, ['BE212', 'ES300'])

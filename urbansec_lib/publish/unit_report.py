@@ -75,6 +75,26 @@ def example_notebook(path: str | Path) -> Path:
     return path
 
 
+def example_study(folder: str | Path | None = None) -> tuple[Path, str]:
+    """A folder (default: a new temporary one) holding ``data/`` and the
+    :func:`example_notebook`; returns the folder and the notebook's path, as
+    :func:`run_unit` and :func:`urbansec_lib.reports.run` take them (``root``, ``study``).
+
+    Examples
+    --------
+    >>> root, nb = example_study()
+    >>> (root / "data").is_dir(), Path(nb).name
+    (True, 'example.ipynb')
+    """
+    import tempfile
+
+    root = (
+        Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="urbansec-example-"))
+    )
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    return root, str(example_notebook(root / "example.ipynb"))
+
+
 # ------------------------------------------------------------------ one unit
 def _notebook_path(study: str, root: Path) -> Path:
     """The notebook of a study: a declared study name or a path to an ``.ipynb`` file.
@@ -156,11 +176,8 @@ def run_unit(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from urbansec_lib.publish.unit_report import example_notebook
-    >>> root = Path(tempfile.mkdtemp()); (root / "data").mkdir()
-    >>> nb = str(example_notebook(root / "example.ipynb"))
+    >>> from urbansec_lib.publish.unit_report import example_study
+    >>> root, nb = example_study()  # a folder with data/ and a one-number study notebook
     >>> status = run_unit(nb, "BE212", root=root)
     >>> status["status"], Path(status["html"]).name
     ('ok', 'example.html')
