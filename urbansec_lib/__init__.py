@@ -69,6 +69,7 @@ _MODULES = {
     "imeta": "model",
     "impact": "methods",
     "imputation": "engine",
+    "input_provenance": "study",
     "indices": "engine",
     "ingest": "core",
     "instruments": "inputs",
@@ -110,6 +111,7 @@ _MODULES = {
     "staggered": "methods",
     "store": "study",
     "studies": "study",
+    "study_inputs": "study",
     "survey": "inputs",
     "synth_study": "study",
     "synthesis": "engine",
@@ -119,6 +121,7 @@ _MODULES = {
     "training": "analysis",
     "tree": "engine",
     "trends": "engine",
+    "unit_inputs": "study",
     "unit_report": "publish",
     "versions": "core",
     "weighting": "engine",
@@ -258,11 +261,14 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
     )
     from .study import (
         existing_data,  # noqa: F401
+        input_provenance,  # noqa: F401
         pipeline,  # noqa: F401
         self_assessment,  # noqa: F401
         store,  # noqa: F401
         studies,  # noqa: F401
+        study_inputs,  # noqa: F401
         synth_study,  # noqa: F401
+        unit_inputs,  # noqa: F401
     )
 
 __version__ = "0.1.0"

@@ -10,7 +10,13 @@ studies
     Studies as declared objects: what each study is, what it needs, what it publishes.
 pipeline
     The demo/study pipeline: raw inputs -> tidy indicator data -> processed files and
-    reports.
+    reports (the public face of ``study_inputs``, ``input_provenance``, ``unit_inputs``).
+study_inputs
+    The data folders, and raw inputs read into tidy indicator data (``load_inputs``).
+input_provenance
+    What each input is, as the workspace declares it: the provenance notes of reports.
+unit_inputs
+    Per-unit input files: Collective Impact workbooks, policy inventories, evaluations.
 self_assessment
     The self-assessment study: readable tables and texts for a unit's profile report.
 existing_data
@@ -23,6 +29,16 @@ synth_study
 
 from .._lazy import lazy_modules
 
-__all__ = ["studies", "pipeline", "self_assessment", "existing_data", "store", "synth_study"]
+__all__ = [
+    "studies",
+    "pipeline",
+    "study_inputs",
+    "input_provenance",
+    "unit_inputs",
+    "self_assessment",
+    "existing_data",
+    "store",
+    "synth_study",
+]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

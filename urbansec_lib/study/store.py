@@ -81,7 +81,7 @@ _ROW_GROUP = 8_192
 
 def store_dir(data: str | Path | None = None) -> Path:
     """``<data>/processed/store``: where :func:`build_store` writes by default."""
-    from .pipeline import processed_dir
+    from .study_inputs import processed_dir
 
     return processed_dir(data) / "store"
 
@@ -204,8 +204,8 @@ def build_store(
     2263
     """
     from ..inputs import data as usdata
-    from .pipeline import align_periods, data_dir, raw_dir
     from .self_assessment import profile
+    from .study_inputs import align_periods, data_dir, raw_dir
 
     if seed is None:
         seed = _default_seed()
@@ -416,7 +416,7 @@ def open_store(path: str | Path | None = None) -> Store:
 
 def _input_files(data: str | Path | None) -> dict[str, Path]:
     from ..inputs import data as usdata
-    from .pipeline import data_dir
+    from .study_inputs import data_dir
 
     root = data_dir(data)
     from ..inputs.workspace import for_data_dir
@@ -472,7 +472,7 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     from ..core.ingest import check_output, write_csv
     from ..inputs import data as usdata
     from ..inputs import privacy, survey
-    from .pipeline import survey_exports, workspace
+    from .study_inputs import survey_exports, workspace
 
     ws = workspace(data)
     fw = load_framework(ws.framework_path())

@@ -191,7 +191,7 @@ def region_panel(
     given codes, or every NUTS 3 region of ``country`` (extra-regio ``ZZZ`` codes left out).
     """
     from ..inputs import data as usdata
-    from .pipeline import raw_dir
+    from .study_inputs import raw_dir
 
     raw = raw_dir(data)
     track = recorder.use if recorder is not None else (lambda p: Path(p))
