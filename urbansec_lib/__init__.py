@@ -95,6 +95,10 @@ _MODULES = {
     "reports": "publish",
     "reproduce": "publish",
     "runs": "publish",
+    "sa_basics": "study",
+    "sa_change": "study",
+    "sa_peers": "study",
+    "sa_quality": "study",
     "schema": "core",
     "score_steps": "engine",
     "scoring": "engine",
@@ -263,6 +267,10 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
         existing_data,  # noqa: F401
         input_provenance,  # noqa: F401
         pipeline,  # noqa: F401
+        sa_basics,  # noqa: F401
+        sa_change,  # noqa: F401
+        sa_peers,  # noqa: F401
+        sa_quality,  # noqa: F401
         self_assessment,  # noqa: F401
         store,  # noqa: F401
         studies,  # noqa: F401

@@ -18,7 +18,17 @@ input_provenance
 unit_inputs
     Per-unit input files: Collective Impact workbooks, policy inventories, evaluations.
 self_assessment
-    The self-assessment study: readable tables and texts for a unit's profile report.
+    The self-assessment study: readable tables and texts for a unit's profile report
+    (the public face of the four ``sa_`` modules).
+sa_basics
+    The self-assessment study's basics: its scoring, the unit and the framework's labels.
+sa_peers
+    The self-assessment study against its peers: position, partners, comparators, funding.
+sa_change
+    The self-assessment study over time and by indicator: change, data years, coverage.
+sa_quality
+    The self-assessment study's evidence checks: coherence, sensitivity, robustness,
+    sources.
 existing_data
     The existing-data study: any city or region profiled from public data alone.
 store
@@ -36,6 +46,10 @@ __all__ = [
     "input_provenance",
     "unit_inputs",
     "self_assessment",
+    "sa_basics",
+    "sa_peers",
+    "sa_change",
+    "sa_quality",
     "existing_data",
     "store",
     "synth_study",
