@@ -151,7 +151,17 @@ def robustness_table(sa, unit_id: str, fw: Framework, period=None) -> pd.DataFra
 
 def sources_table(inputs) -> pd.DataFrame:
     """Data sources used (dataset and series, not per unit), with the number of values each
-    contributed and the units covered."""
+    contributed and the units covered.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import pandas as pd
+    >>> src = ["Eurostat crim_gen_reg (P_HTHAB, ICCS0401), AT130", "survey", "survey"]
+    >>> ind = pd.DataFrame({"unit_id": ["A", "A", "B"], "source": src})
+    >>> sources_table(SimpleNamespace(indicators=ind)).reset_index().values.tolist()
+    [['Eurostat crim_gen_reg (P_HTHAB, ICCS0401)', 1, 1], ['survey', 2, 2]]
+    """
     src = inputs.indicators["source"].fillna("unknown").astype(str)
     # "Eurostat crim_gen_reg (P_HTHAB, ICCS0101), AT130 (parent of ...)" -> dataset + series
     series = src.str.replace(r"\),.*$", ")", regex=True)

@@ -117,11 +117,6 @@ def parse_spec(block: Any, file: str, unit_id: str = "") -> SynthSpec:
     ...                    {"offence": "ICCS02011", "years": [2012, 2014], "op": "median"}]}, "x.yaml")
     >>> spec.donors, spec.predictors
     (['FI1C1', 'FI1C2'], [('ICCS02011', [2012, 2014], 'median')])
-    >>> try:
-    ...     parse_spec({"design": "did"}, "x.yaml")
-    ... except ValidationError as e:
-    ...     print(e.problems[0].column)
-    synthetic_control.design
     """
     problems: list[Problem] = []
     root = "synthetic_control"
