@@ -99,6 +99,7 @@ _MODULES = {
     "imputation": "engine",
     "indices": "engine",
     "ingest": "core",
+    "input_provenance": "study",
     "instrument_model": "inputs",
     "instrument_read": "inputs",
     "instruments": "inputs",
@@ -138,6 +139,10 @@ _MODULES = {
     "reproduce": "publish",
     "rollout": "methods",
     "runs": "publish",
+    "sa_basics": "study",
+    "sa_change": "study",
+    "sa_peers": "study",
+    "sa_quality": "study",
     "schema": "core",
     "score_steps": "engine",
     "scoring": "engine",
@@ -158,6 +163,7 @@ _MODULES = {
     "staggered_plots": "methods",
     "store": "study",
     "studies": "study",
+    "study_inputs": "study",
     "sunab": "methods",
     "survey": "inputs",
     "survey_aggregate": "inputs",
@@ -184,6 +190,7 @@ _MODULES = {
     "tree": "engine",
     "trends": "engine",
     "unit_codes": "core",
+    "unit_inputs": "study",
     "unit_report": "publish",
     "units_table": "inputs",
     "versions": "core",
@@ -336,11 +343,18 @@ if TYPE_CHECKING:  # pragma: no cover - static type checkers see eager imports
     )
     from .study import (
         existing_data,  # noqa: F401
+        input_provenance,  # noqa: F401
         pipeline,  # noqa: F401
+        sa_basics,  # noqa: F401
+        sa_change,  # noqa: F401
+        sa_peers,  # noqa: F401
+        sa_quality,  # noqa: F401
         self_assessment,  # noqa: F401
         store,  # noqa: F401
         studies,  # noqa: F401
+        study_inputs,  # noqa: F401
         synth_study,  # noqa: F401
+        unit_inputs,  # noqa: F401
     )
 
 __version__ = "0.1.0"

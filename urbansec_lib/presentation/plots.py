@@ -33,7 +33,15 @@ PALETTE = {"unit": _SHARED["unit"], "peers": _SHARED["peers"], "median": _SHARED
 
 
 def set_style() -> None:
-    """The report style (:func:`urbansec_lib.figures.apply`: Okabe-Ito palette)."""
+    """The report style (:func:`urbansec_lib.figures.apply`: Okabe-Ito palette).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> set_style()
+    >>> plt.rcParams["axes.prop_cycle"].by_key()["color"][:2]
+    ['#0072B2', '#E69F00']
+    """
     _apply_style()
 
 
@@ -59,6 +67,15 @@ def plot_profile(
     title : str
     order : list of str, optional
         Node order (default: as given, i.e. framework order).
+
+    Examples
+    --------
+    >>> pos = pd.DataFrame({"node_id": ["a", "b"], "score": [40, 70], "peer_q25": [30, 50],
+    ...                     "peer_median": [45, 60], "peer_q75": [55, 75]})
+    >>> fig = plot_profile(pos, labels={"a": "Alpha", "b": "Beta"}, title="Unit X")
+    >>> type(fig).__name__, fig.axes[0].get_title(), [float(x) for x in fig.axes[0].get_xlim()]
+    ('Figure', 'Unit X', [0.0, 100.0])
+    >>> plt.close(fig)
     """
     set_style()
     df = position.set_index("node_id")
@@ -100,20 +117,42 @@ def plot_coverage(
     labels: dict[str, str] | None = None,
     title: str = "Data coverage",
 ) -> plt.Figure:
-    """Share of indicators with data per node (tidy: node_id, n_indicators, n_available)."""
-    set_style()
+    """Share of indicators with data per node (tidy: node_id, n_indicators, n_available).
+
+    Examples
+    --------
+    >>> cov = pd.DataFrame({"node_id": ["a", "b"], "n_indicators": [4, 5],
+    ...                     "n_available": [4, 2]})
+    >>> fig = plot_coverage(cov, labels={"a": "Alpha"})
+    >>> type(fig).__name__, [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ('Figure', ['Alpha', 'b'])
+    >>> plt.close(fig)
+    """
     df = coverage.reset_index(drop=True)
     share = 100 * df["n_available"] / df["n_indicators"].where(df["n_indicators"] > 0)
-    y = np.arange(len(df))[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
-    ax.barh(y, share, color=PALETTE["unit"], height=0.55)
+    fig, ax, y = _node_bars(df, share, PALETTE["unit"])
     for yi, s, a, n in zip(y, share, df["n_available"], df["n_indicators"]):
         ax.text(
             min(float(np.nan_to_num(s)) + 1.5, 92), yi, f"{a}/{n}", va="center", fontsize="small"
         )
-    ax.set_yticks(y, _labels(df["node_id"], labels))
     ax.set_xlim(0, 100)
-    ax.set_xlabel("indicators with data (%)")
+    return _finish_bars(fig, ax, y, df, labels, "indicators with data (%)", title)
+
+
+def _node_bars(df: pd.DataFrame, values, color):
+    """One horizontal bar per node (first node on top), in the report style:
+    ``(fig, ax, y)``."""
+    set_style()
+    y = np.arange(len(df))[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
+    ax.barh(y, values, color=color, height=0.55)
+    return fig, ax, y
+
+
+def _finish_bars(fig, ax, y, df: pd.DataFrame, labels, xlabel: str, title: str):
+    """Node labels on the bars, the axis label and title; returns ``fig``."""
+    ax.set_yticks(y, _labels(df["node_id"], labels))
+    ax.set_xlabel(xlabel)
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -124,19 +163,20 @@ def plot_change(
     labels: dict[str, str] | None = None,
     title: str = "Change since the previous period",
 ) -> plt.Figure:
-    """Change of each node's score between two periods (tidy: node_id, change)."""
-    set_style()
+    """Change of each node's score between two periods (tidy: node_id, change).
+
+    Examples
+    --------
+    >>> fig = plot_change(pd.DataFrame({"node_id": ["a", "b"], "change": [2.5, -1.0]}))
+    >>> type(fig).__name__, len(fig.axes), fig.axes[0].get_xlabel()
+    ('Figure', 1, 'change in score (points)')
+    >>> plt.close(fig)
+    """
     df = change.reset_index(drop=True)
-    y = np.arange(len(df))[::-1]
     colors = np.where(df["change"] >= 0, _SHARED["positive"], _SHARED["negative"])
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
-    ax.barh(y, df["change"], color=colors, height=0.55)
+    fig, ax, y = _node_bars(df, df["change"], colors)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, _labels(df["node_id"], labels))
-    ax.set_xlabel("change in score (points)")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finish_bars(fig, ax, y, df, labels, "change in score (points)", title)
 
 
 def plot_trend(
@@ -148,7 +188,17 @@ def plot_trend(
     ylabel: str = "per 100,000 inhabitants",
 ) -> plt.Figure:
     """Lines of ``y`` over ``x``, one per ``hue`` level, each on its own small panel
-    (levels differ by orders of magnitude: compare trends, not levels)."""
+    (levels differ by orders of magnitude: compare trends, not levels).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": [2019, 2020, 2019, 2020], "value": [1.0, 2.0, 30.0, 28.0],
+    ...                   "offence": ["robbery", "robbery", "theft", "theft"]})
+    >>> fig = plot_trend(d, title="Offences")
+    >>> len(fig.axes), [a.get_visible() for a in fig.axes], fig._suptitle.get_text()
+    (3, [True, True, False], 'Offences')
+    >>> plt.close(fig)
+    """
     set_style()
     levels = list(dict.fromkeys(data[hue]))
     ncol = 3

@@ -320,6 +320,19 @@ def frame(
 
     The returned frame's ``attrs["numeric"]`` lists the headers of numeric columns (shown
     right-aligned by :func:`table`).
+
+    Long because: most of it is the documentation of its eight arguments; the code is
+    about 30 lines, its steps in ``_default_columns``, ``_entries``, ``_kind_of``,
+    ``_relabelled`` and ``_formatted``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unit": ["a_b"], "share": [0.423], "ci_low": [0.1], "ci_high": [0.5]})
+    >>> f = frame(df, kinds={"share": "share"})
+    >>> f.columns.tolist(), f.values.tolist()
+    (['Unit', 'Share', '95% CI'], [['A b', '42 %', '[0.10, 0.50]']])
+    >>> f.attrs["numeric"]
+    ['Share', '95% CI']
     """
     kinds = dict(kinds or {})
     labels = dict(labels or {})
@@ -329,35 +342,11 @@ def frame(
         df = df.reset_index()
     df = df.rename(columns=str)
     if columns is None:
-        columns = {c: humanise(c) for c in df.columns}
-        # defaults for a table without a column spec: one CI column, ids humanised
-        if {"ci_low", "ci_high"} <= set(df.columns) and not ci:
-            ci = {"95% CI": ("ci_low", "ci_high")}
-            columns = {c: v for c, v in columns.items() if c != "ci_high"}
-        for c in df.columns:
-            vals = df[c].dropna()
-            if (
-                c not in labels
-                and len(vals)
-                and vals.map(lambda v: isinstance(v, str)).all()
-                and vals.str.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+").any()
-            ):
-                labels[c] = {}
+        columns, ci = _default_columns(df, labels, ci)
     elif not isinstance(columns, Mapping):
         columns = {c: humanise(c) for c in columns}
     columns = dict(columns)
-    ci_low = {lo: name for name, (lo, _hi) in ci.items()}
-    order: list[tuple[str, str]] = []  # (kind of entry, key)
-    for c in columns:
-        if c in ci_low:
-            order.append(("ci", ci_low[c]))
-        elif c in ci:
-            order.append(("ci", c))
-        else:
-            order.append(("col", c))
-    for name in ci:
-        if ("ci", name) not in order:
-            order.append(("ci", name))
+    order = _entries(columns, ci)
     data = df.reset_index(drop=True)
     out: dict[str, list[str]] = {}
     numeric: list[str] = []
@@ -371,74 +360,118 @@ def frame(
             continue
         if key not in data.columns:
             raise KeyError(f"column {key!r} not in the table (columns: {list(data.columns)})")
-        col = data[key]
-        if key in labels:
-            lab = labels[key]
-            col = col.map(
-                lambda v, lab=lab: (
-                    v if _is_missing(v) else (lab(v) if callable(lab) else lab.get(v, humanise(v)))
-                )
-            )
-        kind = kinds.get(key) or _auto_kind(columns[key], data[key])
-        digits = None
-        if isinstance(kind, tuple):
-            kind, digits = kind
-        digits = dp.get(key, digits)
-        if kind == "number" and digits is None:
-            digits = number_dp
-        if kind == "lines":  # a list of texts: a bulleted list in the cell, never cut
-            out[columns[key]] = [_lines(v, miss) for v in col]
-            continue
-        if kind in ("text", "code"):
-            vals = [_text(v, miss) for v in col]
-            vals = [html.escape(v) if v != miss else v for v in vals]
-            if kind == "code":  # identifiers a reader may look up (dataset codes) as code
-                vals = [_CODE.sub(r"<code>\g<0></code>", v) for v in vals]
-            out[columns[key]] = vals
-        else:
-            f = _FORMATTERS[kind]
-            kw = {"missing": miss}
-            if digits is not None and kind in ("score", "share", "percent", "number"):
-                kw["dp"] = digits
-            out[columns[key]] = [_apply(f, v, kw) for v in col]
-            if kind != "url":
-                numeric.append(columns[key])
+        kind, digits = _kind_of(key, columns[key], data[key], kinds, dp, number_dp)
+        header = columns[key]
+        out[header] = _formatted(_relabelled(data[key], labels.get(key)), kind, digits, miss)
+        if kind not in ("lines", "text", "code", "url"):
+            numeric.append(header)
     names = [columns[k] if w == "col" else k for w, k in order]
     res = pd.DataFrame(out, columns=names)
     res.attrs["numeric"] = numeric
     return res
 
 
+def _default_columns(df: pd.DataFrame, labels: dict, ci: dict) -> tuple[dict, dict]:
+    """Headers of a table without a column spec: every column humanised, one CI column
+    (``ci_low``/``ci_high``), and columns of snake_case ids humanised (``labels`` gains an
+    empty mapping for them, in place)."""
+    columns = {c: humanise(c) for c in df.columns}
+    if {"ci_low", "ci_high"} <= set(df.columns) and not ci:
+        ci = {"95% CI": ("ci_low", "ci_high")}
+        columns = {c: v for c, v in columns.items() if c != "ci_high"}
+    for c in df.columns:
+        vals = df[c].dropna()
+        if (
+            c not in labels
+            and len(vals)
+            and vals.map(lambda v: isinstance(v, str)).all()
+            and vals.str.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+").any()
+        ):
+            labels[c] = {}
+    return columns, ci
+
+
+def _entries(columns: dict, ci: dict) -> list[tuple[str, str]]:
+    """The table's entries in display order: ``("col", source column)`` or ``("ci", header)``
+    (a CI where its low column is listed, else last)."""
+    ci_low = {lo: name for name, (lo, _hi) in ci.items()}
+    order: list[tuple[str, str]] = []
+    for c in columns:
+        if c in ci_low:
+            order.append(("ci", ci_low[c]))
+        elif c in ci:
+            order.append(("ci", c))
+        else:
+            order.append(("col", c))
+    for name in ci:
+        if ("ci", name) not in order:
+            order.append(("ci", name))
+    return order
+
+
+def _kind_of(key, header, col, kinds, dp, number_dp) -> tuple[str, int | None]:
+    """A column's kind and decimals: declared, else guessed from its header and values."""
+    kind = kinds.get(key) or _auto_kind(header, col)
+    digits = None
+    if isinstance(kind, tuple):
+        kind, digits = kind
+    digits = dp.get(key, digits)
+    if kind == "number" and digits is None:
+        digits = number_dp
+    return kind, digits
+
+
+def _relabelled(col: pd.Series, lab) -> pd.Series:
+    """Ids replaced by readable labels (a mapping or a function; unknown ids humanised)."""
+    if lab is None:
+        return col
+    return col.map(
+        lambda v: v if _is_missing(v) else (lab(v) if callable(lab) else lab.get(v, humanise(v)))
+    )
+
+
+def _formatted(col: pd.Series, kind: str, digits: int | None, miss: str) -> list[str]:
+    """The column's values as display strings of one kind."""
+    if kind == "lines":  # a list of texts: a bulleted list in the cell, never cut
+        return [_lines(v, miss) for v in col]
+    if kind in ("text", "code"):
+        vals = [_text(v, miss) for v in col]
+        vals = [html.escape(v) if v != miss else v for v in vals]
+        if kind == "code":  # identifiers a reader may look up (dataset codes) as code
+            vals = [_CODE.sub(r"<code>\g<0></code>", v) for v in vals]
+        return vals
+    f = _FORMATTERS[kind]
+    kw: dict[str, Any] = {"missing": miss}
+    if digits is not None and kind in ("score", "share", "percent", "number"):
+        kw["dp"] = digits
+    return [_apply(f, v, kw) for v in col]
+
+
 def table(
     df: pd.DataFrame,
-    columns: Mapping[str, str] | Sequence[str] | None = None,
-    kinds: Mapping[str, str | tuple[str, int]] | None = None,
-    labels: Mapping[str, Mapping[Any, str] | Callable[[Any], str]] | None = None,
-    ci: Mapping[str, tuple[str, str]] | None = None,
-    missing: str | Mapping[str, str] = MISSING,
-    dp: Mapping[str, int] | None = None,
-    number_dp: int = 2,
+    *frame_args: Any,
     caption: str | None = None,
     notes: Sequence[str] = (),
     index: str | None = None,
     empty: str = "No rows to show.",
+    **frame_kw: Any,
 ):
-    """A display-ready table (pandas ``Styler``); arguments as :func:`frame`.
+    """A display-ready table (pandas ``Styler``); ``columns``, ``kinds``, ``labels``, ``ci``,
+    ``missing``, ``dp`` and ``number_dp`` as :func:`frame` (which makes its strings).
 
     ``index`` names a header (after relabelling) whose values label the rows (shown as row
     headers); by default there is no row index. ``caption`` goes above the table, ``notes``
     (footnotes, e.g. why some values are withheld) below it. An empty table shows ``empty``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"node_id": ["qol"], "pvalue": [0.0004]})
+    >>> st = table(df, {"node_id": "Dimension", "pvalue": "p-value"}, caption="Tests",
+    ...            notes=["One test."])
+    >>> st.data.values.tolist(), "One test." in st.to_html()
+    ([['qol', '< 0.001']], True)
     """
-    f = frame(
-        df,
-        columns=columns,
-        kinds=kinds,
-        labels=labels,
-        ci=ci,
-        missing=missing,
-        dp=dp,
-        number_dp=number_dp,
-    )
+    f = frame(df, *frame_args, **frame_kw)
     numeric = [c for c in f.attrs.get("numeric", []) if c != index]
     if f.empty:
         f = pd.DataFrame({"": [html.escape(empty)]})

@@ -25,6 +25,8 @@ A unit's report then reads only its own rows and its comparators' already-comput
 
 Example
 -------
+>>> # skipped: building a store takes ~2 s even on a small copy of the demo (the tests
+>>> # build it: tests/test_store.py)
 >>> store = build_store("data", out=tmp / "store")             # doctest: +SKIP
 >>> view = store.unit_view("PL013C")                           # doctest: +SKIP
 >>> view.indicators[["indicator_id", "period", "value"]].head() # doctest: +SKIP
@@ -80,8 +82,14 @@ _ROW_GROUP = 8_192
 
 
 def store_dir(data: str | Path | None = None) -> Path:
-    """``<data>/processed/store``: where :func:`build_store` writes by default."""
-    from .pipeline import processed_dir
+    """``<data>/processed/store``: where :func:`build_store` writes by default.
+
+    Examples
+    --------
+    >>> store_dir("/tmp/study/data").as_posix()
+    '/tmp/study/data/processed/store'
+    """
+    from .study_inputs import processed_dir
 
     return processed_dir(data) / "store"
 
@@ -177,6 +185,9 @@ def build_store(
 ) -> Store:
     """Parse every public source once and write the columnar store (see module docstring).
 
+    Long because: half of it is the documentation; the code is one pass of the build
+    (read, align, score, group peers, write, manifest) whose steps share its locals.
+
     Parameters
     ----------
     data : str or Path, optional
@@ -199,13 +210,14 @@ def build_store(
 
     Example
     -------
+    >>> # skipped: it builds the store of every registry unit (~2 s even on a small copy)
     >>> store = build_store("data")      # doctest: +SKIP
     >>> store.manifest["rows"]["units"]  # doctest: +SKIP
     2263
     """
     from ..inputs import data as usdata
-    from .pipeline import align_periods, data_dir, raw_dir
-    from .self_assessment import profile
+    from .sa_basics import profile
+    from .study_inputs import align_periods, data_dir, raw_dir
 
     if seed is None:
         seed = _default_seed()
@@ -297,6 +309,12 @@ class UnitView:
         Scores of the unit **and its peers** (same level and peer group).
     peers : DataFrame
         The peer group's members (unit_id, name, country, population).
+
+    Examples
+    --------
+    >>> v = UnitView({"unit_id": "A"}, *[pd.DataFrame()] * 4, groups=pd.Series(dtype=str))
+    >>> v.unit["unit_id"], v.scores.empty
+    ('A', True)
     """
 
     unit: dict
@@ -317,6 +335,13 @@ class Store:
         The store folder.
     manifest : dict
         Its ``manifest.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> st = Store(Path(tempfile.mkdtemp()), {"format": STORE_FORMAT, "rows": {}})
+    >>> st.manifest["format"] == STORE_FORMAT
+    True
     """
 
     path: Path
@@ -399,6 +424,7 @@ def open_store(path: str | Path | None = None) -> Store:
 
     Example
     -------
+    >>> # skipped: needs a built store (~2 s to build, see tests/test_store.py)
     >>> store = open_store("data")  # doctest: +SKIP
     """
     p = Path(path) if path is not None else store_dir()
@@ -416,7 +442,7 @@ def open_store(path: str | Path | None = None) -> Store:
 
 def _input_files(data: str | Path | None) -> dict[str, Path]:
     from ..inputs import data as usdata
-    from .pipeline import data_dir
+    from .study_inputs import data_dir
 
     root = data_dir(data)
     from ..inputs.workspace import for_data_dir
@@ -436,6 +462,7 @@ def is_current(store: Store, data: str | Path | None = None) -> bool:
 
     Example
     -------
+    >>> # skipped: needs a built store (~2 s to build, see tests/test_store.py)
     >>> is_current(open_store("data"), "data")  # doctest: +SKIP
     True
     """
@@ -452,6 +479,7 @@ def ensure_store(data: str | Path | None = None, fw: Framework | None = None) ->
 
     Example
     -------
+    >>> # skipped: needs a built store (~2 s to build, see tests/test_store.py)
     >>> store = ensure_store("data")  # doctest: +SKIP
     """
     try:
@@ -467,12 +495,20 @@ def build_processed(data: str | Path | None = None, key: bytes | None = None) ->
     Survey exports are imported with pseudonymised respondent ids (key from the
     environment or key file, see :func:`urbansec_lib.privacy.load_key`); a broken export
     is reported and skipped. Returns the processed folder.
+
+    Examples
+    --------
+    >>> # skipped: it imports and pseudonymises every survey export (~1.5 s on a small copy)
+    >>> from urbansec_lib.study.study_inputs import demo_copy
+    >>> out = build_processed(demo_copy(), key=b"0" * 32)  # doctest: +SKIP
+    >>> (out / "indicators_public.csv").is_file()  # doctest: +SKIP
+    True
     """
     from ..core.errors import ValidationError
     from ..core.ingest import check_output, write_csv
     from ..inputs import data as usdata
     from ..inputs import privacy, survey
-    from .pipeline import survey_exports, workspace
+    from .study_inputs import survey_exports, workspace
 
     ws = workspace(data)
     fw = load_framework(ws.framework_path())

@@ -32,22 +32,9 @@ from typing import Any
 from ..core import defaults
 from ..core.errors import Problem, ValidationError
 
-__all__ = [
-    "Input",
-    "Study",
-    "DECLARED",
-    "study_units",
-    "STUDIES",
-    "all_studies",
-    "get",
-    "names",
-    "check_request",
-    "safe_id",
-    "SAFE_ID",
-    "DEFAULT_STUDY",
-    "help_text",
-    "RequestError",
-]
+__all__ = ["Input", "Study", "DECLARED", "study_units", "STUDIES", "all_studies", "get",
+           "names", "check_request", "safe_id", "SAFE_ID", "DEFAULT_STUDY", "help_text",
+           "RequestError"]  # fmt: skip
 
 #: Any id that becomes a folder name (reports/<id>/): checked before a path is built.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -63,6 +50,13 @@ class Input:
     id; a ``*`` pattern means "at least one such file"); a workspace can name another file
     in its ``[inputs.<unit>]`` table. ``kind == "survey"`` is an imported self-assessment
     survey (``urbansec survey import``, any file name).
+
+    Examples
+    --------
+    >>> inp = Input("ci_workbook", "filled Collective Impact workbook",
+    ...             "raw/collective_impact/{unit}_ci.xlsx", required=True)
+    >>> inp.default.format(unit="ES300"), inp.required
+    ('raw/collective_impact/ES300_ci.xlsx', True)
     """
 
     kind: str
@@ -73,7 +67,14 @@ class Input:
 
 @dataclass(frozen=True)
 class Study:
-    """The declaration of one study (see the module docstring)."""
+    """The declaration of one study (see the module docstring).
+
+    Examples
+    --------
+    >>> s = get("city_self_assessment")
+    >>> s.scope, s.per_unit, s.notebook
+    ('unit', True, 'city_self_assessment.ipynb')
+    """
 
     name: str
     title: str
@@ -278,7 +279,13 @@ def _from_legacy(name: str, entry: dict[str, Any]) -> Study:
 def all_studies() -> dict[str, Study]:
     """Every study: the declarations, plus any study registered in :data:`STUDIES` (the
     legacy view, also ``reports.STUDIES``) by older code, given a default declaration from
-    that entry."""
+    that entry.
+
+    Examples
+    --------
+    >>> "city_self_assessment" in all_studies()
+    True
+    """
     out = dict(DECLARED)
     for name, entry in STUDIES.items():
         if name not in out and isinstance(entry, dict) and "notebook" in entry:
@@ -287,11 +294,24 @@ def all_studies() -> dict[str, Study]:
 
 
 def names() -> list[str]:
+    """The studies' names, in the order the CLI lists them.
+
+    Examples
+    --------
+    >>> names()[0] == DEFAULT_STUDY
+    True
+    """
     return list(all_studies())
 
 
 def get(name: str) -> Study:
-    """The declaration of a study (``ValidationError`` listing the known ones)."""
+    """The declaration of a study (``ValidationError`` listing the known ones).
+
+    Examples
+    --------
+    >>> get("city_self_assessment").scope
+    'unit'
+    """
     studies = all_studies()
     if name not in studies:
         raise _one_line(
@@ -305,7 +325,13 @@ def get(name: str) -> Study:
 
 def safe_id(value: str, what: str = "--unit") -> str:
     """``value`` if it can safely name a folder (letters, digits, ``-``, ``_``), else a
-    ``ValidationError`` (checked before any path is built)."""
+    ``ValidationError`` (checked before any path is built).
+
+    Examples
+    --------
+    >>> safe_id("ES001C")
+    'ES001C'
+    """
     if not isinstance(value, str) or not SAFE_ID.match(value):
         raise _one_line(
             f"{value!r} cannot be a unit id ({what}): letters, digits, '-' or '_' only",
@@ -317,12 +343,25 @@ def safe_id(value: str, what: str = "--unit") -> str:
 
 
 def help_text() -> str:
-    """The studies, one line each, for ``urbansec --help``."""
+    """The studies, one line each, for ``urbansec --help``.
+
+    Examples
+    --------
+    >>> help_text().splitlines()[0].split(" [")[0]
+    '  city_self_assessment (default)'
+    """
     return "\n".join("  " + s.line() for s in all_studies().values())
 
 
 class RequestError(ValidationError):
-    """A refused request (unknown unit, wrong scope, missing input): one clear line."""
+    """A refused request (unknown unit, wrong scope, missing input): one clear line.
+
+    Examples
+    --------
+    >>> e = RequestError("no units to run", [Problem("<arguments>", None, "--unit", None, "a unit")])
+    >>> str(e), len(e.problems)
+    ('no units to run', 1)
+    """
 
     def __init__(self, message: str, problems):
         super().__init__(problems, message)
@@ -346,6 +385,13 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
         An unknown study; a unit id that is not a valid code; a unit given to a
         partnership-wide study; a unit that is not in the workspace (with the nearest
         registry matches); a missing required input.
+
+    Examples
+    --------
+    >>> from urbansec_lib.study.study_inputs import demo_copy, workspace
+    >>> ws = workspace(demo_copy())
+    >>> check_request("city_self_assessment", ["ES001C"], ws)
+    ['ES001C']
     """
     from . import pipeline
 
@@ -362,6 +408,14 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
         )
     for u in units:
         safe_id(u)
+    _check_scope(decl, study, units, ws)
+    _check_inputs(decl, study, units, ws)
+    return list(units)
+
+
+def _check_scope(decl: Study, study: str, units: list[str], ws) -> None:
+    """Refuse units that do not fit the study's scope (a unit given to a partnership-wide
+    study, an unknown training, a unit that is not in the workspace)."""
     if decl.scope == "partnership":
         bad = [u for u in units if u != defaults.PARTNERSHIP_UNIT]
         if bad:
@@ -401,6 +455,11 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
                 raise _one_line(
                     _unknown_unit_message(u, ws), "--unit", u, "a unit of this workspace"
                 )
+
+
+def _check_inputs(decl: Study, study: str, units: list[str], ws) -> None:
+    """Refuse a unit that lacks one of the study's required inputs (naming where it was
+    looked for)."""
     for u in units:
         for inp in decl.inputs:
             if inp.required and not _input_present(inp, u, ws):
@@ -421,7 +480,6 @@ def check_request(study: str, units: list[str], ws=None) -> list[str]:
                     _rel(where, ws.root),
                     "an existing file",
                 )
-    return list(units)
 
 
 def _rel(p: Path, root: Path) -> str:
@@ -494,6 +552,12 @@ def study_units(study: str, data: str | Path | None = None, scope: str = "worksp
     ``existing_data``, ``scope="workspace"`` gives the workspace's units that public data
     cover, ``scope="registry"`` every unit of the official registry that public data cover
     (read from the processed store, built first when missing or stale).
+
+    Examples
+    --------
+    >>> from urbansec_lib.study.study_inputs import demo_copy
+    >>> study_units("city_self_assessment", demo_copy()), study_units("existing_indices")
+    (['AT001C', 'ES001C'], ['EU'])
     """
     from . import pipeline
 

@@ -62,7 +62,16 @@ _OPS = ("mean", "median", "sum", "min", "max")
 
 @dataclass
 class SynthSpec:
-    """The ``synthetic_control`` block of an evaluation YAML."""
+    """The ``synthetic_control`` block of an evaluation YAML.
+
+    Examples
+    --------
+    >>> spec = parse_spec({"design": "synthetic_control", "outcome": "ICCS05012",
+    ...                    "treatment_year": 2016, "predictors": [
+    ...                    {"offence": "ICCS05012", "years": 2015}]}, "x.yaml", unit_id="FI1B1")
+    >>> spec.unit_id, spec.treatment_year, spec.donors, spec.illustrative
+    ('FI1B1', 2016, 'same_country', True)
+    """
 
     unit_id: str
     outcome: str
@@ -99,7 +108,16 @@ def _years(value: Any, where: str, problems: list[Problem], file: str) -> list[i
 
 
 def parse_spec(block: Any, file: str, unit_id: str = "") -> SynthSpec:
-    """Validate a ``synthetic_control`` block (all problems at once)."""
+    """Validate a ``synthetic_control`` block (all problems at once).
+
+    Examples
+    --------
+    >>> spec = parse_spec({"design": "synthetic_control", "outcome": "ICCS05012",
+    ...                    "treatment_year": 2016, "donors": ["FI1C1", "FI1C2"], "predictors": [
+    ...                    {"offence": "ICCS02011", "years": [2012, 2014], "op": "median"}]}, "x.yaml")
+    >>> spec.donors, spec.predictors
+    (['FI1C1', 'FI1C2'], [('ICCS02011', [2012, 2014], 'median')])
+    """
     problems: list[Problem] = []
     root = "synthetic_control"
     if not isinstance(block, dict):
@@ -169,7 +187,18 @@ def parse_spec(block: Any, file: str, unit_id: str = "") -> SynthSpec:
 
 
 def read_spec(path: str | Path) -> SynthSpec | None:
-    """The ``synthetic_control`` block of an evaluation YAML, or None when it has none."""
+    """The ``synthetic_control`` block of an evaluation YAML, or None when it has none.
+
+    Examples
+    --------
+    >>> import urbansec_lib as us
+    >>> orpheus = Path(us.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> spec = read_spec(orpheus / "FI1B1_evaluation.yaml")
+    >>> spec.outcome, spec.treatment_year
+    ('ICCS05012', 2016)
+    >>> read_spec(orpheus / "BE212_evaluation.yaml") is None  # no synthetic_control block
+    True
+    """
     path = Path(path)
     doc = read_yaml_mapping(path, str(path))
     if "synthetic_control" not in doc:
@@ -189,9 +218,16 @@ def region_panel(
     One row per region and year; columns ``geo``, ``name``, ``year`` and one column per
     ICCS code (offences per 100,000 inhabitants with ``unit="P_HTHAB"``). Regions: the
     given codes, or every NUTS 3 region of ``country`` (extra-regio ``ZZZ`` codes left out).
+
+    Examples
+    --------
+    >>> import urbansec_lib as us
+    >>> panel = region_panel(["FI1B1", "FI1C1"], data=Path(us.__file__).parents[1] / "data")
+    >>> panel["geo"].unique().tolist(), panel.columns[:3].tolist()
+    (['FI1B1', 'FI1C1'], ['geo', 'name', 'year'])
     """
     from ..inputs import data as usdata
-    from .pipeline import raw_dir
+    from .study_inputs import raw_dir
 
     raw = raw_dir(data)
     track = recorder.use if recorder is not None else (lambda p: Path(p))
@@ -220,7 +256,14 @@ def region_panel(
 
 @dataclass
 class SynthStudy:
-    """A unit's synthetic-control study: spec, panel and the fitted results."""
+    """A unit's synthetic-control study: spec, panel and the fitted results.
+
+    Examples
+    --------
+    >>> from dataclasses import fields
+    >>> [f.name for f in fields(SynthStudy)][:5]
+    ['spec', 'geo', 'panel', 'result', 'placebos']
+    """
 
     spec: SynthSpec
     geo: str
@@ -345,8 +388,15 @@ def run(unit_id: str, data: str | Path | None = None, recorder=None) -> SynthStu
 
     Donors with a missing outcome in any year, or no data for a predictor, are left out
     and listed in :attr:`SynthStudy.dropped_donors`.
+
+    Examples
+    --------
+    >>> import urbansec_lib as us
+    >>> run("BE212", Path(us.__file__).parents[1] / "data") is None  # declares no such study
+    True
     """
-    from .pipeline import ICCS_LABELS, raw_dir
+    from .pipeline import ICCS_LABELS
+    from .study_inputs import raw_dir
 
     raw = raw_dir(data)
     path = raw / "orpheus" / f"{unit_id}_evaluation.yaml"
@@ -364,6 +414,42 @@ def run(unit_id: str, data: str | Path | None = None, recorder=None) -> SynthStu
         panel = region_panel(None, country=geo[:2], data=data, recorder=recorder)
     else:
         panel = region_panel([geo, *spec.donors], data=data, recorder=recorder)
+    _check_panel(spec, panel, geo)
+    treated_years = panel.loc[(panel["geo"] == geo) & panel[spec.outcome].notna(), "year"]
+    panel = panel[panel["year"].isin(treated_years)].reset_index(drop=True)
+    dropped = _dropped_donors(spec, panel, geo)
+    panel = panel[~panel["geo"].isin(list(dropped))].reset_index(drop=True)
+    # readable column names (offence labels) so tables name the predictors
+    panel = panel.rename(columns=ICCS_LABELS)
+    outcome = ICCS_LABELS.get(spec.outcome, spec.outcome)
+    label = f"{outcome} per 100,000 inhabitants"
+    fit = {  # what both estimators are told
+        "treated": geo,
+        "treatment_time": spec.treatment_year,
+        "unit_names": dict(zip(panel["geo"], panel["name"])),
+        "outcome_label": label,
+    }
+    preds = [(ICCS_LABELS.get(off, off), yrs, op) for off, yrs, op in spec.predictors]
+    res = synthetic_control(panel, outcome, "geo", "year", predictors=preds, **fit)
+    placebos = res.placebos(exclude_rmspe_above=spec.placebo_exclude_rmspe_above)
+    loo = res.leave_one_out()
+    sdid = synthetic_did(panel, outcome, "geo", "year", **fit)
+    return SynthStudy(
+        spec=spec,
+        geo=geo,
+        panel=panel,
+        result=res,
+        placebos=placebos,
+        leave_one_out=loo,
+        sdid=sdid,
+        dropped_donors=dropped,
+        outcome_label=label,
+    )
+
+
+def _check_panel(spec: SynthSpec, panel: pd.DataFrame, geo: str) -> None:
+    """Raise a located :class:`ValidationError` when the panel lacks the treated region,
+    the outcome or a predictor of the evaluation file."""
     file = spec.path
     problems = []
     if geo not in set(panel["geo"]):
@@ -379,8 +465,11 @@ def run(unit_id: str, data: str | Path | None = None, recorder=None) -> SynthStu
             )
     if problems:
         raise ValidationError(problems, file)
-    treated_years = panel.loc[(panel["geo"] == geo) & panel[spec.outcome].notna(), "year"]
-    panel = panel[panel["year"].isin(treated_years)].reset_index(drop=True)
+
+
+def _dropped_donors(spec: SynthSpec, panel: pd.DataFrame, geo: str) -> dict[str, str]:
+    """Donor region -> why it is left out (excluded, extra-regio, an outcome or predictor
+    without data)."""
     dropped: dict[str, str] = {}
     for d in spec.exclude_donors:
         if d in set(panel["geo"]) and d != geo:
@@ -396,44 +485,4 @@ def run(unit_id: str, data: str | Path | None = None, recorder=None) -> SynthStu
             sub.loc[sub["year"].isin(yrs), off].isna().all() for off, yrs, _ in spec.predictors
         ):
             dropped[d] = "a predictor has no data"
-    panel = panel[~panel["geo"].isin(list(dropped))].reset_index(drop=True)
-    # readable column names (offence labels) so tables name the predictors
-    panel = panel.rename(columns=ICCS_LABELS)
-    outcome = ICCS_LABELS.get(spec.outcome, spec.outcome)
-    label = f"{outcome} per 100,000 inhabitants"
-    names = dict(zip(panel["geo"], panel["name"]))
-    preds = [(ICCS_LABELS.get(off, off), yrs, op) for off, yrs, op in spec.predictors]
-    res = synthetic_control(
-        panel,
-        outcome,
-        "geo",
-        "year",
-        treated=geo,
-        treatment_time=spec.treatment_year,
-        predictors=preds,
-        unit_names=names,
-        outcome_label=label,
-    )
-    placebos = res.placebos(exclude_rmspe_above=spec.placebo_exclude_rmspe_above)
-    loo = res.leave_one_out()
-    sdid = synthetic_did(
-        panel,
-        outcome,
-        "geo",
-        "year",
-        treated=geo,
-        treatment_time=spec.treatment_year,
-        unit_names=names,
-        outcome_label=label,
-    )
-    return SynthStudy(
-        spec=spec,
-        geo=geo,
-        panel=panel,
-        result=res,
-        placebos=placebos,
-        leave_one_out=loo,
-        sdid=sdid,
-        dropped_donors=dropped,
-        outcome_label=label,
-    )
+    return dropped
