@@ -100,6 +100,9 @@ def shares(
 ) -> pd.DataFrame:
     """Share of authorities choosing each code of a select question, with Wilson CIs.
 
+    Long because: the docstring (parameters, returns, example) is half of it; the code is one
+    pass: dummies, grouped counts, intervals, suppression, order.
+
     Parameters
     ----------
     df : DataFrame

@@ -300,6 +300,9 @@ def by_size_class(
 ) -> tuple[pd.DataFrame, float]:
     """Heterogeneity of the within association by city size class.
 
+    Long because: one regression and its Wald test with the docstring and a runnable example
+    (a simulated panel, 10 lines).
+
     One regression with city and wave fixed effects and the exposure interacted with the
     city's size class (``size_class_city``), SEs clustered by city (the estimator and
     conventions of :func:`fit_within`); classes with fewer than ``min_cities`` cities are

@@ -192,6 +192,9 @@ def read_incidents(path: str | Path) -> pd.DataFrame:
 def read_rollout(path: str | Path) -> pd.DataFrame:
     """Read and validate a staggered-rollout panel (one row per area and year).
 
+    Long because: one validation pass, every problem located, kept in the order of the file,
+    plus the docstring and its example.
+
     Columns: ``area``, ``year``, ``first_year`` (year the area adopted the initiative; 0 or
     blank = never), ``population``, ``incidents`` (count) and ``incidents_per_1000``. The
     adoption year must be the same in every row of an area, and each area and year appear
