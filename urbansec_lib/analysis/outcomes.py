@@ -110,9 +110,7 @@ def read_survey_outcomes(path: str | Path, outcome: str = "feel_safe") -> pd.Dat
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> s = read_survey_outcomes(raw / "BE212_survey_outcomes.csv")
     >>> list(s.columns), len(s)
     (['area', 'area_type', 'wave', 'feel_safe'], 1260)
@@ -151,9 +149,7 @@ def read_incidents(path: str | Path) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> i = read_incidents(raw / "BE212_incidents_monthly.csv")
     >>> list(i.columns), len(i)
     (['month', 'area', 'count', 'population'], 240)
@@ -207,9 +203,7 @@ def read_rollout(path: str | Path) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> r = read_rollout(raw / "ES300_rollout_areas.csv")
     >>> list(r.columns) == list(ROLLOUT_COLUMNS)
     True
@@ -332,9 +326,7 @@ def read_spec(path: str | Path) -> EvaluationSpec:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> spec = read_spec(raw / "BE212_evaluation.yaml")
     >>> spec.unit_id, spec.initiative_id, spec.start_month, spec.first_post_wave
     ('BE212', 'MEC-05', '2023-01', 2024)
@@ -407,9 +399,7 @@ def its_frame(incidents: pd.DataFrame, start_month: str, area: str = "treated") 
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> i = read_incidents(raw / "BE212_incidents_monthly.csv")
     >>> f = its_frame(i, "2023-01")
     >>> len(f), int(f["post"].sum()), int(f["time"].iloc[-1])
@@ -429,9 +419,7 @@ def wdd_counts(incidents: pd.DataFrame, start_month: str, window: int = 12) -> d
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> i = read_incidents(raw / "BE212_incidents_monthly.csv")
     >>> c = wdd_counts(i, "2023-01")
     >>> c["treated_before"], c["treated_after"], len(c)
@@ -530,9 +518,7 @@ def evaluate(
     --------
     Incident designs on the bundled demo (survey designs: see :class:`Evaluation`):
 
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> spec = read_spec(raw / "BE212_evaluation.yaml")
     >>> ev = evaluate(spec, incidents=read_incidents(raw / "BE212_incidents_monthly.csv"))
     >>> ev.table()[["design", "estimate", "msms_level"]].round(2)
@@ -585,9 +571,7 @@ def reading(evaluation: Evaluation, alpha: float = 0.05) -> str:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import urbansec_lib
-    >>> raw = Path(urbansec_lib.__file__).parents[1] / "data" / "raw" / "orpheus"
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
     >>> spec = read_spec(raw / "BE212_evaluation.yaml")
     >>> ev = evaluate(spec, incidents=read_incidents(raw / "BE212_incidents_monthly.csv"))
     >>> print(reading(ev))  # doctest: +ELLIPSIS
