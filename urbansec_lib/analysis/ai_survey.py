@@ -100,6 +100,9 @@ def shares(
 ) -> pd.DataFrame:
     """Share of authorities choosing each code of a select question, with Wilson CIs.
 
+    Long because: the docstring (parameters, returns, example) is half of it; the code is one
+    pass: dummies, grouped counts, intervals, suppression, order.
+
     Parameters
     ----------
     df : DataFrame
@@ -120,6 +123,16 @@ def shares(
     Returns
     -------
     DataFrame: [by], question, code, label, n, k, share, ci_low, ci_high, suppressed.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from urbansec_lib import instruments
+    >>> demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "ai"
+    >>> df = instruments.read_responses(demo / "ai_survey_kobo.csv", "ai_technologies")
+    >>> s = shares(df, "dpia")
+    >>> s[["code", "n", "k", "share"]].round(3).values.tolist()
+    [['yes', 48, 25.0, 0.521], ['no', 48, 15.0, 0.312], ['dont_know', 48, 8.0, 0.167]]
     """
     instr = _instr.load_instrument(instr)
     q = instr.question(question)
@@ -264,6 +277,18 @@ def bottlenecks(
     """Share of authorities citing each bottleneck, by size class (default) or country.
 
     Cells of groups with fewer than ``min_n`` authorities are suppressed. See :func:`shares`.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from urbansec_lib import instruments
+    >>> demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "ai"
+    >>> df = instruments.read_responses(demo / "ai_survey_kobo.csv", "ai_technologies")
+    >>> b = bottlenecks(df)
+    >>> b["size_class"].unique().tolist()
+    ['small', 'medium', 'large', 'metropolitan']
+    >>> b[["size_class", "code", "n", "k", "share"]].head(2).values.tolist()
+    [['small', 'legal', 20, 3.0, 0.15], ['small', 'financial', 20, 14.0, 0.7]]
     """
     return shares(df, "bottlenecks", by=by, alpha=alpha, min_n=min_n, instr=instr)
 
@@ -279,6 +304,18 @@ def safeguards(
 
     Returns the :func:`shares` tables of ``legal_basis``, ``dpia`` and ``dpa_contacted``
     stacked (denominator: users who answered the question).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from urbansec_lib import instruments
+    >>> demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "ai"
+    >>> df = instruments.read_responses(demo / "ai_survey_kobo.csv", "ai_technologies")
+    >>> s = safeguards(df)
+    >>> s["question"].unique().tolist()
+    ['legal_basis', 'dpia', 'dpa_contacted']
+    >>> s.query("question == 'dpia' and code == 'yes'")[["n", "k"]].values.tolist()
+    [[48.0, 25.0]]
     """
     instr = _instr.load_instrument(instr)
     users = df["tech_used"].fillna("none").str.split().apply(lambda t: t != ["none"])
@@ -294,6 +331,17 @@ def report_table(table: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """A shares table for a report: label, [by], n, "share (95% CI)" as percentages.
 
     Suppressed cells read "suppressed (fewer than min_n authorities)".
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from urbansec_lib import instruments
+    >>> demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "ai"
+    >>> df = instruments.read_responses(demo / "ai_survey_kobo.csv", "ai_technologies")
+    >>> r = report_table(prevalence(df))
+    >>> r.iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'label': 'Video analytics', 'status': 'used', 'authorities': 60,
+     'share [95% CI]': '45 % [33 %, 58 %]'}
     """
     from ..presentation.present import fmt_share
 
@@ -345,6 +393,16 @@ def read_national_positions(path: str | Path, instr=_INSTRUMENT) -> pd.DataFrame
     ------
     ValidationError
         Every problem located by row (header = row 1) and column.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "ai"
+    >>> pos = read_national_positions(demo / "national_positions.csv")
+    >>> list(pos.columns) == list(POSITION_COLUMNS), len(pos)
+    (True, 10)
+    >>> pos["status"].unique().tolist()
+    ['illustrative']
     """
     instr = _instr.load_instrument(instr)
     path = Path(path)
@@ -401,6 +459,17 @@ def join_national_positions(
     Returns one row per country in the survey or the positions file: country, n (authorities;
     masked below ``min_n``), share_any_used with Wilson CI (masked below ``min_n``),
     position_summary, source, date, status, suppressed.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from urbansec_lib import instruments
+    >>> demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "ai"
+    >>> df = instruments.read_responses(demo / "ai_survey_kobo.csv", "ai_technologies")
+    >>> pos = read_national_positions(demo / "national_positions.csv")
+    >>> j = join_national_positions(df, pos)
+    >>> j[~j["suppressed"]][["country", "n", "share_any_used"]].round(3).values.tolist()
+    [['DE', 10.0, 0.6], ['ES', 12.0, 1.0], ['FR', 11.0, 0.818]]
     """
     d = df.assign(
         _any=df["tech_used"].map(
@@ -430,6 +499,18 @@ def plot_prevalence(table: pd.DataFrame, status: str = "used", by: str | None = 
     """Shares with Wilson CIs per technology (form order), one marker per group; a Figure.
 
     Suppressed cells are not drawn.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from pathlib import Path
+    >>> from urbansec_lib import instruments
+    >>> demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "ai"
+    >>> df = instruments.read_responses(demo / "ai_survey_kobo.csv", "ai_technologies")
+    >>> fig = plot_prevalence(prevalence(df, by="size_class"), by="size_class")
+    >>> type(fig).__name__, len(fig.axes)
+    ('Figure', 1)
     """
     import matplotlib.pyplot as plt
 

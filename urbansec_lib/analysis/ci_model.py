@@ -43,7 +43,14 @@ STAKEHOLDER_COLUMNS = ["sector", "organisation", "role"]
 
 @dataclass(frozen=True)
 class CIItem:
-    """One assessable item (a condition, precondition or backbone function)."""
+    """One assessable item (a condition, precondition or backbone function).
+
+    Examples
+    --------
+    >>> it = load_model().item("common_agenda")
+    >>> it.name, it.block, list(it.questions)
+    ('Common agenda', 'conditions', ['S', 'W', 'O', 'T'])
+    """
 
     id: str
     name: str
@@ -55,7 +62,14 @@ class CIItem:
 
 @dataclass(frozen=True)
 class CIBlock:
-    """A block of items, written to its own sheet of the workbook."""
+    """A block of items, written to its own sheet of the workbook.
+
+    Examples
+    --------
+    >>> b = load_model().block("conditions")
+    >>> b.sheet, len(b.items), b.items[0].id
+    ('Conditions', 5, 'common_agenda')
+    """
 
     id: str
     name: str
@@ -65,7 +79,14 @@ class CIBlock:
 
 @dataclass(frozen=True)
 class CIPhase:
-    """One of the FSG phases of collective impact."""
+    """One of the FSG phases of collective impact.
+
+    Examples
+    --------
+    >>> ph = load_model().phases[0]
+    >>> ph.id, ph.name, len(ph.questions)
+    ('assess_readiness', 'Assess readiness', 2)
+    """
 
     id: str
     name: str
@@ -89,6 +110,14 @@ class CIModel:
         Stakeholder sector id -> name.
     themes : tuple of dict
         Keyword themes (``id``, ``name``, ``keywords``) used by :func:`synthesis`.
+
+    Examples
+    --------
+    >>> m = load_model()
+    >>> m.scale[1], list(m.quadrants), m.items.shape
+    ('Just begun', ['S', 'W', 'O', 'T'], (14, 5))
+    >>> m.item("backbone_support").block
+    'conditions'
     """
 
     name: str

@@ -92,6 +92,14 @@ class CIAssessment:
         Non-fatal problems (severity ``"warning"``), e.g. an empty SWOT quadrant.
     meta : dict
         Other cover fields (assessed_by, date, ...).
+
+    Examples
+    --------
+    >>> a = read(_DEMO / "BE212_ci.xlsx")
+    >>> a.unit_id, a.phase, len(a.table()), len(a.gaps)
+    ('BE212', 'begin_implementation', 14, 7)
+    >>> print(a.summary().splitlines()[2])
+    Phase: Begin implementation (4 of 5)
     """
 
     unit_id: str

@@ -111,6 +111,17 @@ class CISynthesis:
         n_cities, cities (comma-separated, in the given order), n_items, examples.
     lessons : DataFrame
         kind, quadrant, block, item_id, theme, n_cities, cities, lesson (a sentence).
+
+    Examples
+    --------
+    Usually returned by :func:`synthesis`; built by hand here:
+
+    >>> lessons = pd.DataFrame({"lesson": ["Continuous communication is a strength in 2 of 2 "
+    ...                                    "cities (BE212, ES300)"]})
+    >>> syn = CISynthesis(["BE212", "ES300"], recurring=pd.DataFrame(), lessons=lessons)
+    >>> print(syn.summary())
+    Cross-city synthesis of 2 cities (BE212, ES300)
+    - Continuous communication is a strength in 2 of 2 cities (BE212, ES300)
     """
 
     units: list[str]

@@ -28,7 +28,14 @@ _DEMO_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 
 @dataclass(frozen=True)
 class Item:
-    """One urb_percep question: its 5 answer codes and the text Eurostat's code list uses."""
+    """One urb_percep question: its 5 answer codes and the text Eurostat's code list uses.
+
+    Examples
+    --------
+    >>> it = ITEMS["trust_city"]
+    >>> it.codes[:2], it.role
+    (('PS3092V', 'PS3093V'), 'cohesion')
+    """
 
     key: str
     label: str

@@ -33,6 +33,23 @@ def plot_within_changes(
 
     One panel per pair of consecutive waves; arrows start at the earlier wave. Cities are
     not labelled (no ranking); the colour says whether both moved the same way.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> fig = plot_within_changes(p)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['2012 to 2015', '2015 to 2019']
+    >>> plt.close(fig)
     """
     from ..presentation.plots import set_style
 
@@ -87,7 +104,18 @@ def plot_within_changes(
 
 
 def plot_coefficients(table: pd.DataFrame) -> plt.Figure:
-    """Estimates with 95 % intervals, one row per specification, in the table's order."""
+    """Estimates with 95 % intervals, one row per specification, in the table's order.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"spec": ["Within", "Between"], "design": ["within", "between"],
+    ...                   "estimate": [0.5, 0.8], "ci_low": [0.2, 0.4], "ci_high": [0.8, 1.2],
+    ...                   "n_obs": [215, 80], "years": ["2009, 2012, 2015", "2015"]})
+    >>> fig = plot_coefficients(t)
+    >>> type(fig).__name__, len(fig.axes[0].get_yticklabels())
+    ('Figure', 2)
+    >>> plt.close(fig)
+    """
     from ..presentation.plots import set_style
 
     set_style()

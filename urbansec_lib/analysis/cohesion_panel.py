@@ -48,6 +48,16 @@ def city_panel(
         ``city, country, year`` and one column per item (% of respondents), one row per
         city-wave with at least one item; ``flags`` joins the Eurostat flags of the codes
         used (``b`` break in series, ``e`` estimated, ``d`` definition differs).
+
+    Examples
+    --------
+    >>> percep = pd.DataFrame({"indic_ur": ["PS3290V", "PS3291V", "PS3294V"] * 2,
+    ...     "cities": ["AT001C"] * 3 + ["AT002C"] * 3, "time": [2012] * 6,
+    ...     "value": [40.0, 45.0, 5.0, 30.0, 40.0, 10.0], "flag": [""] * 6})
+    >>> city_panel(percep, items=["safe_city"])[["city", "year", "safe_city"]].values.tolist()
+    [['AT001C', 2012, 85.0], ['AT002C', 2012, 70.0]]
+    >>> city_panel(percep, coding="strongly", items=["safe_city"])["safe_city"].tolist()
+    [40.0, 30.0]
     """
     if coding not in CODINGS:
         raise ValueError(f"coding must be one of {list(CODINGS)}")
@@ -193,6 +203,24 @@ def add_context(
     -------
     DataFrame
         ``panel`` with the context columns.
+
+    Examples
+    --------
+    Two Austrian cities (Wien in NUTS 3 region AT130, Graz) with the bundled lookup and
+    population; made-up crime rates for AT130 only:
+
+    >>> from urbansec_lib.analysis.cohesion_data import read_city_lookup, read_city_population
+    >>> from urbansec_lib.analysis.cohesion_data import CRIME_ICCS
+    >>> percep = pd.DataFrame({"indic_ur": ["PS3290V", "PS3291V", "PS3294V"] * 2,
+    ...     "cities": ["AT001C"] * 3 + ["AT002C"] * 3, "time": [2015] * 6,
+    ...     "value": [40.0, 45.0, 5.0, 30.0, 40.0, 10.0], "flag": [""] * 6})
+    >>> crime = pd.DataFrame({"unit": ["P_HTHAB"] * 4, "iccs": list(CRIME_ICCS),
+    ...     "geo": ["AT130"] * 4, "time": [2015] * 4, "value": [100.0, 50.0, 300.0, 1500.0]})
+    >>> lookup = read_city_lookup(default_path("lookup"))
+    >>> pop = read_city_population(default_path("population"))
+    >>> p = add_context(city_panel(percep, items=["safe_city"]), lookup, pop, crime)
+    >>> p[["city", "name", "size_class", "crime_rate"]].values.tolist()
+    [['AT001C', 'Wien', '1 million or more', 1950.0], ['AT002C', 'Graz', '250,000-499,999', nan]]
     """
     out = panel.merge(
         lookup[["city", "name", "country", "nuts3"]], on="city", how="left", suffixes=("_code", "")
@@ -235,6 +263,22 @@ class CohesionData:
         :func:`check_item_labels` output (codes confirmed in Eurostat's code list).
     files : list of Path
         Files read.
+
+    Examples
+    --------
+    Built by :func:`load_panels` (here with a small urb_percep and crime frame):
+
+    >>> from urbansec_lib.analysis.cohesion_data import CRIME_ICCS
+    >>> percep = pd.DataFrame({"indic_ur": ["PS3290V", "PS3291V", "PS3294V"] * 2,
+    ...     "cities": ["AT001C"] * 3 + ["AT002C"] * 3, "time": [2015] * 6,
+    ...     "value": [40.0, 45.0, 5.0, 30.0, 40.0, 10.0], "flag": [""] * 6})
+    >>> crime = pd.DataFrame({"unit": ["P_HTHAB"] * 4, "iccs": list(CRIME_ICCS),
+    ...     "geo": ["AT130"] * 4, "time": [2015] * 4, "value": [100.0, 50.0, 300.0, 1500.0]})
+    >>> d = load_panels(percep=percep, crime=crime)
+    >>> list(d.panels), len(d.panel)
+    (['agree', 'strongly', 'excl_dk'], 2)
+    >>> d.coverage().loc[["safe_city", "population", "crime_rate"], 2015].tolist()
+    [2, 2, 1]
     """
 
     panels: dict[str, pd.DataFrame]
@@ -298,6 +342,23 @@ def load_panels(
     percep, crime : DataFrame, optional
         urb_percep and crim_gen_reg as already read (e.g. ``StudyInputs.public``); read
         from ``raw_dir`` otherwise.
+
+    Examples
+    --------
+    With small frames for urb_percep and crime (reading the bundled extracts takes a few
+    seconds); labels, lookup and population are the bundled files:
+
+    >>> from urbansec_lib.analysis.cohesion_data import CRIME_ICCS
+    >>> percep = pd.DataFrame({"indic_ur": ["PS3290V", "PS3291V", "PS3294V"] * 2,
+    ...     "cities": ["AT001C"] * 3 + ["AT002C"] * 3, "time": [2015] * 6,
+    ...     "value": [40.0, 45.0, 5.0, 30.0, 40.0, 10.0], "flag": [""] * 6})
+    >>> crime = pd.DataFrame({"unit": ["P_HTHAB"] * 4, "iccs": list(CRIME_ICCS),
+    ...     "geo": ["AT130"] * 4, "time": [2015] * 4, "value": [100.0, 50.0, 300.0, 1500.0]})
+    >>> d = load_panels(percep=percep, crime=crime)
+    >>> [f.name for f in d.files]
+    ['indic_ur.dic', 'urban_audit_cities.csv', 'urb_cpop1_page_linear.csv']
+    >>> d.panel[["city", "year", "name", "population"]].values.tolist()
+    [['AT001C', 2015, 'Wien', 1766746.0], ['AT002C', 2015, 'Graz', 269997.0]]
     """
     from ..inputs.data import read_eurostat_tsv
 

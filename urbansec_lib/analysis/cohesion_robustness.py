@@ -34,7 +34,28 @@ from .cohesion_fit import (  # noqa: E402
 
 @dataclass
 class Specifications:
-    """All estimates of the study, in a fixed reading order (never sorted by size)."""
+    """All estimates of the study, in a fixed reading order (never sorted by size).
+
+    Examples
+    --------
+    Built by :func:`specifications` (here on a simulated panel):
+
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> s = specifications({"agree": p})
+    >>> len(s.estimates), s.table()["note"].iloc[0]
+    (8, 'primary')
+    >>> round(s["Primary: within-city, feel safe in city ~ trust"].estimate, 2)
+    0.53
+    """
 
     estimates: list[CohesionEstimate] = field(default_factory=list)
 
@@ -71,6 +92,25 @@ def specifications(
         ``"agree"``; ``"strongly"`` and ``"excl_dk"`` add the alternative codings.
     primary_estimate : CohesionEstimate, optional
         Put first (computed with :func:`primary`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> s = specifications({"agree": p})
+    >>> s.table()[["design", "estimate"]].round(2).head(3)
+       design  estimate
+    0  within      0.53
+    1  within      0.62
+    2  within      0.80
     """
     p = panels["agree"]
     s = Specifications()
@@ -214,6 +254,24 @@ def leave_one_country_out(
     DataFrame
         ``country_left_out, n_cities_left_out, estimate, se, ci_low, ci_high, n_units,
         n_obs`` (alphabetical by country: no ordering by estimate).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> loo = leave_one_country_out(p)
+    >>> loo[["country_left_out", "n_cities_left_out"]].values.tolist()[:2]
+    [['X0', 6], ['X1', 6]]
+    >>> loo["estimate"].round(2).tolist()
+    [0.57, 0.55, 0.51, 0.53, 0.5]
     """
     d = _sample(panel, [outcome, exposure])
     rows = []
@@ -242,6 +300,9 @@ def by_size_class(
 ) -> tuple[pd.DataFrame, float]:
     """Heterogeneity of the within association by city size class.
 
+    Long because: one regression and its Wald test with the docstring and a runnable example
+    (a simulated panel, 10 lines).
+
     One regression with city and wave fixed effects and the exposure interacted with the
     city's size class (``size_class_city``), SEs clustered by city (the estimator and
     conventions of :func:`fit_within`); classes with fewer than ``min_cities`` cities are
@@ -252,6 +313,24 @@ def by_size_class(
     (DataFrame, float)
         Per class (in size order) ``size_class, estimate, se, ci_low, ci_high, n_units,
         n_obs``, and the p-value of the Wald test that all slopes are equal.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> t, p_equal = by_size_class(p)
+    >>> t[["size_class", "n_units"]].values.tolist()
+    [['under 250,000', 15], ['1 million or more', 15]]
+    >>> 0 <= p_equal <= 1
+    True
     """
     d = _sample(panel, [outcome, exposure, "size_class_city"])
     d = d[d.groupby("city")["year"].transform("nunique") >= 2]
@@ -313,6 +392,25 @@ def omitted_variable_sensitivity(
     freedom, fixed effects counted); Oster's delta compares the between-city estimate
     without (``short``) and with (``long``) the context controls on the same city-waves
     (R_max = min(1.3 R squared, 1)).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> within = fit_within(p, "safe_city", "trust_city")
+    >>> short = fit_between(p, "safe_city", "trust_city", sample=["country"])
+    >>> long = fit_between(p, "safe_city", "trust_city", controls=["country"])
+    >>> rv, delta = omitted_variable_sensitivity(within, short, long)
+    >>> type(rv).__name__, 0 < rv.rv_q < 1
+    ('RobustnessValue', True)
     """
     rv = robustness_value(within.t_classical, within.df_resid)
     delta = oster_delta(short.estimate, short.r2, long.estimate, long.r2)
@@ -330,6 +428,24 @@ def partial_regression(
     -------
     DataFrame
         ``city, year, exposure_resid, outcome_resid``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> pr = partial_regression(p)
+    >>> len(pr), round(float(pr["exposure_resid"].mean()), 6) == 0
+    (90, True)
+    >>> round(float(np.polyfit(pr["exposure_resid"], pr["outcome_resid"], 1)[0]), 2)
+    0.53
     """
     d = _sample(panel, [outcome, exposure])
     d = d[d.groupby("city")["year"].transform("nunique") >= 2]
@@ -343,7 +459,25 @@ def partial_regression(
 def plot_partial_regression(
     panel: pd.DataFrame, outcome: str = "safe_city", exposure: str = "trust_city"
 ) -> plt.Figure:
-    """Partial-regression (added-variable) scatter of the within estimate."""
+    """Partial-regression (added-variable) scatter of the within estimate.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> fig = plot_partial_regression(p)
+    >>> type(fig).__name__, len(fig.axes)
+    ('Figure', 1)
+    >>> plt.close(fig)
+    """
     from ..presentation.plots import set_style
 
     set_style()

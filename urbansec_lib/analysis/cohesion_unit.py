@@ -37,6 +37,24 @@ def unit_trajectory(
     DataFrame
         ``year, item, value, peer_q25, peer_median, peer_q75, n_peers``; empty when the city
         has no urb_percep data.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> t = unit_trajectory(p, "C01")
+    >>> t[["year", "item", "n_peers", "peer_group"]].head(2).values.tolist()
+    [[2012, 'trust_city', 14, 'under 250,000'], [2015, 'trust_city', 14, 'under 250,000']]
+    >>> unit_trajectory(p, "nowhere").empty
+    True
     """
     if not city or city not in set(panel["city"]):
         return pd.DataFrame(
@@ -93,7 +111,25 @@ def trajectory_table(traj: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_unit_trajectory(traj: pd.DataFrame, name: str) -> plt.Figure:
-    """The unit's trust and feeling safe wave to wave (arrows) against its peers' medians."""
+    """The unit's trust and feeling safe wave to wave (arrows) against its peers' medians.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> fig = plot_unit_trajectory(unit_trajectory(p, "C01"), "City one")
+    >>> type(fig).__name__, fig.axes[0].get_title()
+    ('Figure', 'Trust and feeling safe in City one, wave to wave, against peers')
+    >>> plt.close(fig)
+    """
     from ..presentation.plots import set_style
 
     set_style()
@@ -134,7 +170,25 @@ def plot_unit_trajectory(traj: pd.DataFrame, name: str) -> plt.Figure:
 
 
 def design_statement(est: CohesionEstimate, rv: RobustnessValue | None = None) -> str:
-    """What the design can and cannot say (Markdown)."""
+    """What the design can and cannot say (Markdown).
+
+    Examples
+    --------
+    >>> from urbansec_lib.analysis.cohesion_fit import fit_within
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> text = design_statement(fit_within(p, "safe_city", "trust_city"))
+    >>> text.startswith("**What this can say.** Across the 30 cities"), "not a causal" in text
+    (True, True)
+    """
     ys = ", ".join(str(y) for y in est.years)
     txt = (
         f"**What this can say.** Across the {est.n_units} cities with both questions in the "
@@ -172,6 +226,28 @@ def unit_section(cdata: CohesionData, unit: dict) -> tuple[str, pd.DataFrame, pl
     -------
     (str, DataFrame, Figure or None)
         Markdown text, the :func:`unit_trajectory` table and its figure (None without data).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
+    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
+    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
+    ...                   "year": np.tile([2012, 2015, 2019], 30)})
+    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
+    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
+    >>> trust = rng.normal(50, 10, len(p))
+    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
+    >>> p["trust_city"] = trust
+    >>> cdata = CohesionData(panels={"agree": p}, labels=pd.DataFrame())
+    >>> text, traj, fig = unit_section(cdata, {"urau_code": "C01", "name": "City one"})
+    >>> text.split(". ")[0]  # doctest: +ELLIPSIS
+    'Share of residents of City one who agree most people in the city can be trusted, ...
+    >>> len(traj), type(fig).__name__
+    (6, 'Figure')
+    >>> plt.close(fig)
+    >>> unit_section(cdata, {"urau_code": "", "name": "Elsewhere"})[2] is None
+    True
     """
     code = unit.get("urau_code")
     code = code if isinstance(code, str) and code else None

@@ -84,6 +84,14 @@ class FundingCatalogue:
     instruments : tuple of dict
         One mapping per instrument (keys as in the YAML; ``verify`` normalised to a tuple of
         field names, ``("all",)`` for ``verify: true``).
+
+    Examples
+    --------
+    >>> cat = load_catalogue()
+    >>> cat.version, len(cat.instruments), "local_authorities" in cat.applicant_types
+    ('1.0.0', 8, True)
+    >>> cat.table()[["id", "name"]].iloc[0].tolist()
+    ['isf_2021_2027', 'Internal Security Fund (ISF)']
     """
 
     name: str
@@ -115,6 +123,20 @@ def load_catalogue(path: str | Path | None = None) -> FundingCatalogue:
         Every problem located by YAML path (``instruments[3].themes[1]``): missing fields,
         unknown theme (not a dimension id) or applicant type, malformed period or link,
         duplicate ids, ``verify`` naming an unknown field, missing or malformed version.
+
+    Examples
+    --------
+    >>> cat = load_catalogue()  # the packaged catalogue
+    >>> cat.name
+    'EU funding instruments for urban security in public spaces'
+    >>> import tempfile
+    >>> bad = Path(tempfile.mkdtemp()) / "catalogue.yaml"
+    >>> _ = bad.write_text("version: one\\napplicant_types: {}\\ninstruments: []\\n")
+    >>> try:
+    ...     load_catalogue(bad)
+    ... except ValidationError as e:
+    ...     print(len(e.problems), sorted(p.column for p in e.problems))
+    3 ['applicant_types', 'instruments', 'version']
     """
     path = Path(path) if path is not None else CATALOGUE_PATH
     f = str(path)

@@ -38,6 +38,17 @@ class SuccessFactors:
     rules : DataFrame
         Candidate rules of thumb: feature, direction (+/-), rule, evidence, p_fisher,
         odds_ratio (attribute order, grouped by evidence label; never a ranking of practices).
+
+    Examples
+    --------
+    >>> from urbansec_lib import instruments
+    >>> from urbansec_lib.analysis.gp_attributes import _DEMO
+    >>> from urbansec_lib.analysis.gp_factors import success_factors
+    >>> df = instruments.read_responses(_DEMO, "good_practice")  # the demo export
+    >>> # 2 folds, 1 repeat, 5 trees and 1 permutation (defaults 5, 10, 100, 5): fast
+    >>> sf = success_factors(df, seed=0, n_splits=2, n_repeats=1, n_estimators=5, perm_repeats=1)
+    >>> type(sf).__name__, list(sf.table().columns[:3]), sf.model["n"], sf.model["n_high"]
+    ('SuccessFactors', ['feature', 'label', 'a'], 40, 18)
     """
 
     crosstabs: pd.DataFrame

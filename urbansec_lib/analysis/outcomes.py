@@ -107,6 +107,15 @@ def read_survey_outcomes(path: str | Path, outcome: str = "feel_safe") -> pd.Dat
     ------
     ValidationError
         Listing every problem with file, row (header = row 1) and column.
+
+    Examples
+    --------
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> s = read_survey_outcomes(raw / "BE212_survey_outcomes.csv")
+    >>> list(s.columns), len(s)
+    (['area', 'area_type', 'wave', 'feel_safe'], 1260)
+    >>> sorted(s["wave"].unique().tolist())
+    [2021, 2023, 2025]
     """
     path = Path(path)
     df = _read_csv(path)
@@ -136,7 +145,17 @@ def read_survey_outcomes(path: str | Path, outcome: str = "feel_safe") -> pd.Dat
 
 
 def read_incidents(path: str | Path) -> pd.DataFrame:
-    """Read and validate monthly incident counts per area role (see module docs)."""
+    """Read and validate monthly incident counts per area role (see module docs).
+
+    Examples
+    --------
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> i = read_incidents(raw / "BE212_incidents_monthly.csv")
+    >>> list(i.columns), len(i)
+    (['month', 'area', 'count', 'population'], 240)
+    >>> sorted(i["area"].unique())
+    ['buffer', 'buffer_control', 'control', 'treated']
+    """
     path = Path(path)
     df = _read_csv(path)
     file = str(path)
@@ -169,6 +188,9 @@ def read_incidents(path: str | Path) -> pd.DataFrame:
 def read_rollout(path: str | Path) -> pd.DataFrame:
     """Read and validate a staggered-rollout panel (one row per area and year).
 
+    Long because: one validation pass, every problem located, kept in the order of the file,
+    plus the docstring and its example.
+
     Columns: ``area``, ``year``, ``first_year`` (year the area adopted the initiative; 0 or
     blank = never), ``population``, ``incidents`` (count) and ``incidents_per_1000``. The
     adoption year must be the same in every row of an area, and each area and year appear
@@ -178,6 +200,15 @@ def read_rollout(path: str | Path) -> pd.DataFrame:
     ------
     ValidationError
         Listing every problem with file, row (header = row 1) and column.
+
+    Examples
+    --------
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> r = read_rollout(raw / "ES300_rollout_areas.csv")
+    >>> list(r.columns) == list(ROLLOUT_COLUMNS)
+    True
+    >>> int((r["first_year"] == 0).groupby(r["area"]).first().sum()) > 0  # never-adopters
+    True
     """
     path = Path(path)
     df = _read_csv(path)
@@ -244,7 +275,14 @@ def read_rollout(path: str | Path) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class EvaluationSpec:
-    """Which initiative is evaluated, from when, with which outcome files."""
+    """Which initiative is evaluated, from when, with which outcome files.
+
+    Examples
+    --------
+    >>> spec = EvaluationSpec("BE212", "MEC-05", "2023-01", 2024, "s.csv", None, path="/d/e.yaml")
+    >>> spec.resolve(spec.survey_file).name, spec.resolve(spec.incidents_file)
+    ('s.csv', None)
+    """
 
     unit_id: str
     initiative_id: str
@@ -284,7 +322,17 @@ def data_needed_text(unit_name: str) -> str:
 
 def read_spec(path: str | Path) -> EvaluationSpec:
     """Read an evaluation spec YAML (unit_id, initiative_id, start_month, first_post_wave,
-    survey_file, incidents_file, note) with located errors."""
+    survey_file, incidents_file, note) with located errors.
+
+    Examples
+    --------
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> spec = read_spec(raw / "BE212_evaluation.yaml")
+    >>> spec.unit_id, spec.initiative_id, spec.start_month, spec.first_post_wave
+    ('BE212', 'MEC-05', '2023-01', 2024)
+    >>> spec.resolve(spec.survey_file).name
+    'BE212_survey_outcomes.csv'
+    """
     path = Path(path)
     file = str(path)
     doc = read_yaml_mapping(path, file)
@@ -348,6 +396,14 @@ def its_frame(incidents: pd.DataFrame, start_month: str, area: str = "treated") 
 
     Columns: month, time (1..T), month_of_year, post (0/1 from ``start_month``), count,
     population.
+
+    Examples
+    --------
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> i = read_incidents(raw / "BE212_incidents_monthly.csv")
+    >>> f = its_frame(i, "2023-01")
+    >>> len(f), int(f["post"].sum()), int(f["time"].iloc[-1])
+    (60, 12, 60)
     """
     s = incidents[incidents["area"] == area].sort_values("month").reset_index(drop=True)
     start = pd.Timestamp(start_month + "-01")
@@ -359,7 +415,16 @@ def its_frame(incidents: pd.DataFrame, start_month: str, area: str = "treated") 
 
 
 def wdd_counts(incidents: pd.DataFrame, start_month: str, window: int = 12) -> dict[str, int]:
-    """Counts per area role in the ``window`` months before and from ``start_month``."""
+    """Counts per area role in the ``window`` months before and from ``start_month``.
+
+    Examples
+    --------
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> i = read_incidents(raw / "BE212_incidents_monthly.csv")
+    >>> c = wdd_counts(i, "2023-01")
+    >>> c["treated_before"], c["treated_after"], len(c)
+    (455, 466, 8)
+    """
     start = pd.Timestamp(start_month + "-01")
     before = (incidents["month"] < start) & (
         incidents["month"] >= start - pd.DateOffset(months=window)
@@ -377,7 +442,22 @@ def wdd_counts(incidents: pd.DataFrame, start_month: str, window: int = 12) -> d
 
 @dataclass
 class Evaluation:
-    """All designs run for one initiative: results by name and a tidy overview."""
+    """All designs run for one initiative: results by name and a tidy overview.
+
+    Examples
+    --------
+    Built by :func:`evaluate` (here on a small simulated survey only):
+
+    >>> from urbansec_lib.demo.outcomes import simulate_survey
+    >>> spec = EvaluationSpec("X", "I-1", "2023-01", 2024, "survey.csv", None)
+    >>> ev = evaluate(spec, survey=simulate_survey(n_areas=4, n_per_area=60, seed=1))
+    >>> sorted(ev.results)
+    ['did', 'ordinal_did']
+    >>> ev.table()[["design", "estimate", "msms_level"]].round(1)
+            design  estimate  msms_level
+    0          did       5.8           3
+    1  ordinal_did       2.6           3
+    """
 
     spec: EvaluationSpec
     results: dict[str, Any]
@@ -433,6 +513,18 @@ def evaluate(
     * incidents: segmented quasi-Poisson ITS on the treated area (level change, no slope
       change, 2 seasonal harmonics, population offset) and the WDD over ``window``
       months before/after.
+
+    Examples
+    --------
+    Incident designs on the bundled demo (survey designs: see :class:`Evaluation`):
+
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> spec = read_spec(raw / "BE212_evaluation.yaml")
+    >>> ev = evaluate(spec, incidents=read_incidents(raw / "BE212_incidents_monthly.csv"))
+    >>> ev.table()[["design", "estimate", "msms_level"]].round(2)
+      design  estimate  msms_level
+    0    its      0.98           2
+    1    wdd     21.00           3
     """
     res: dict[str, Any] = {}
     if survey is not None:
@@ -475,7 +567,17 @@ def baseline_share(survey: pd.DataFrame, outcome: str = "feel_safe") -> float:
 
 
 def reading(evaluation: Evaluation, alpha: float = 0.05) -> str:
-    """An honest plain-language reading of each design's result and strength (Markdown)."""
+    """An honest plain-language reading of each design's result and strength (Markdown).
+
+    Examples
+    --------
+    >>> raw = Path(__file__).resolve().parents[2] / "data" / "raw" / "orpheus"  # the demo
+    >>> spec = read_spec(raw / "BE212_evaluation.yaml")
+    >>> ev = evaluate(spec, incidents=read_incidents(raw / "BE212_incidents_monthly.csv"))
+    >>> print(reading(ev))  # doctest: +ELLIPSIS
+    - **Interrupted time series of recorded incidents**: incidents changed by a factor 0.98 ...
+    - **Weighted displacement difference**: the weighted displacement difference is +21 ...
+    """
     lines = []
     tab = evaluation.table().set_index("design")
     names = {

@@ -40,6 +40,16 @@ def response_counts(
     Returns one row per group with ``respondents`` and one column per role; counts under
     ``min_n`` (a wave's total too, flagged in ``suppressed``) are shown as missing
     (``<NA>``); role counts withheld are counted in ``suppressed_roles``.
+
+    Examples
+    --------
+    >>> roles = ["resident"] * 12 + ["police"] * 2 + ["resident"] * 3
+    >>> r = pd.DataFrame({"unit_id": ["A"] * 14 + ["B"] * 3, "wave": 2025, "respondent_role": roles})
+    >>> c = response_counts(r)
+    >>> c[["unit_id", "respondents", "suppressed", "resident", "suppressed_roles"]]
+      unit_id  respondents  suppressed  resident  suppressed_roles
+    0       A           14       False        12                 1
+    1       B         <NA>        True      <NA>                 2
     """
     by = [c for c in by if c in responses]
     total = responses.groupby(by).size().rename("respondents")
@@ -56,7 +66,15 @@ def response_counts(
 def item_nonresponse(
     responses: pd.DataFrame, items: list[str], unit_col: str = "unit_id"
 ) -> pd.DataFrame:
-    """Share of respondents who skipped each item, overall and in the worst unit."""
+    """Share of respondents who skipped each item, overall and in the worst unit.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"unit_id": ["A", "A", "B", "B"], "q1": [1, None, 3, 4],
+    ...                   "q2": [1, 2, None, None]})
+    >>> item_nonresponse(r, ["q1", "q2"]).values.tolist()
+    [['q1', 0.25, 0.5], ['q2', 0.5, 1.0]]
+    """
     items = [i for i in items if i in responses]
     miss = responses[items].isna()
     overall = miss.mean()
@@ -101,6 +119,19 @@ def indicator_review(
     -------
     DataFrame: indicator_id, label, dimension, source, unit_coverage, nonresponse,
     r_parent, recommendation, reason (framework order).
+
+    Examples
+    --------
+    >>> from urbansec_lib.engine.scoring import example_data, score
+    >>> from urbansec_lib.model.framework import load_framework
+    >>> fw = load_framework()
+    >>> prof = score(example_data(fw), fw)
+    >>> nr = pd.DataFrame({"indicator_id": [fw.indicators[0].id], "nonresponse": [0.35]})
+    >>> rv = indicator_review(fw, prof, nonresponse=nr)
+    >>> rv["recommendation"].value_counts().to_dict()
+    {'keep': 52, 'revise': 1}
+    >>> rv.loc[0, "reason"]
+    '35% of respondents skipped it'
     """
     ind = prof.indicators
     if "period" in ind:

@@ -23,7 +23,14 @@ COMPETENCES_PATH = Path(__file__).resolve().parents[1] / "instruments" / "compet
 
 @dataclass(frozen=True)
 class CompetenceArea:
-    """One competence area with its self-assessment items (id -> statement)."""
+    """One competence area with its self-assessment items (id -> statement).
+
+    Examples
+    --------
+    >>> a = load_competences().areas[0]
+    >>> a.id, a.name, list(a.items)[:2]
+    ('integrated_security', 'Integrated urban security', ['is_1', 'is_2'])
+    """
 
     id: str
     name: str
@@ -32,7 +39,16 @@ class CompetenceArea:
 
 @dataclass(frozen=True)
 class Competences:
-    """The competence framework: areas, items, staff profiles and the rating scale."""
+    """The competence framework: areas, items, staff profiles and the rating scale.
+
+    Examples
+    --------
+    >>> c = load_competences()
+    >>> c.items.shape, c.scale, list(c.profiles)[:2]
+    ((16, 4), (1, 5), ['security_coordinator', 'urban_planner'])
+    >>> c.matrix().loc["Urban security coordinator", "integrated_security"]
+    'core'
+    """
 
     name: str
     version: str

@@ -129,6 +129,13 @@ class TrainingEvaluation:
         n_pre, n_post, n_matched, n_pre_only, n_post_only.
     params : dict
         alpha, min_n, competence framework version.
+
+    Examples
+    --------
+    >>> pre, post = read_training(_DEMO_DATA, "TR-MAD-2025")  # the demo exports
+    >>> res = evaluate(pre, post)
+    >>> res.matching["n_matched"], len(res.table()), res.params["min_n"]
+    (33, 6, 10)
     """
 
     training_id: str

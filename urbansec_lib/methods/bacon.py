@@ -31,6 +31,18 @@ class BaconResult(ImpactResult):
     ----------
     by_type : pandas.DataFrame
         Total weight and weighted average estimate of each comparison type.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> d = pd.DataFrame({"u": np.repeat(range(60), 5), "t": np.tile(range(1, 6), 60)})
+    >>> d["g"] = np.repeat(rng.choice([0, 3, 4], 60), 5)
+    >>> d["y"] = 2.0 * ((d.g > 0) & (d.t >= d.g)) + rng.normal(0, 0.1, len(d))
+    >>> d["d"] = ((d.g > 0) & (d.t >= d.g)).astype(int)
+    >>> b = bacon_decomposition(d, "y", "u", "t", "d")
+    >>> type(b).__name__, round(float(b.by_type["weight"].sum()), 6)
+    ('BaconResult', 1.0)
     """
 
     by_type: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)

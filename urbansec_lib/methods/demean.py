@@ -38,7 +38,19 @@ SSC_OPTIONS = ("fixest", "all", "statsmodels", "none")
 
 
 class ConvergenceWarning(UserWarning):
-    """The alternating projections stopped at ``maxiter`` before reaching ``tol``."""
+    """The alternating projections stopped at ``maxiter`` before reaching ``tol``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> u, t = np.repeat([0, 1, 2], 2), np.tile([0, 1], 3)
+    >>> x = np.array([1.0, 2.0, 3.0, 5.0, 4.0, 9.0])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = demean(x, [u, t], maxiter=1)
+    >>> [type(w.message).__name__ for w in caught]
+    ['ConvergenceWarning']
+    """
 
 
 # --------------------------------------------------------------------------------------

@@ -38,7 +38,24 @@ __all__ = [
 
 
 class StaggeredTimingWarning(UserWarning):
-    """Units start treatment in different periods: the TWFE estimate can be biased."""
+    """Units start treatment in different periods: the TWFE estimate can be biased.
+
+    Examples
+    --------
+    Emitted by :func:`urbansec_lib.impact.did` (two-way fixed effects) on staggered starts:
+
+    >>> import warnings
+    >>> from urbansec_lib.methods.impact import did
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"unit": np.repeat(np.arange(20), 6), "t": np.tile(np.arange(6), 20)})
+    >>> d["d"] = (((d.unit < 5) & (d.t >= 2)) | ((d.unit // 5 == 1) & (d.t >= 4))).astype(int)
+    >>> d["y"] = d["d"] + rng.normal(size=len(d))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = did(d, "y", "d", unit="unit", time="t")
+    >>> [type(w.message).__name__ for w in caught]
+    ['StaggeredTimingWarning']
+    """
 
 
 #: Maryland Scientific Methods Scale, with an honest one-line reading of each level.
@@ -84,6 +101,17 @@ class ImpactResult:
         The underlying statsmodels results (``None`` for closed-form tests).
     alpha : float
         Significance level of ``ci``.
+
+    Examples
+    --------
+    Every design returns a subclass, here the closed-form WDD (:class:`WDDResult`):
+
+    >>> from urbansec_lib.methods.impact import wdd
+    >>> r = wdd(207, 110, 308, 318, 178, 157, 150, 140)
+    >>> isinstance(r, ImpactResult), r.estimate, r.msms_level, r.model is None
+    (True, -118.0, 3, True)
+    >>> r.summary().splitlines()[0]
+    'Design      : weighted displacement difference (Wheeler & Ratcliffe 2018)'
     """
 
     design: str
@@ -149,6 +177,17 @@ class EventStudyResult(ImpactResult):
         Wild cluster bootstrap of ``estimate`` (mean of the lags), when run; each event
         time's WCR p-value and CI are in ``coefs`` (``wcr_pvalue``, ``wcr_ci_low``,
         ``wcr_ci_high``).
+
+    Examples
+    --------
+    >>> from urbansec_lib.methods.impact import event_study
+    >>> rng = np.random.default_rng(1)
+    >>> panel = pd.DataFrame({"unit_id": np.repeat(np.arange(40), 8), "t": np.tile(range(8), 40)})
+    >>> panel["tr"] = (panel.unit_id < 20).astype(int)
+    >>> panel["y"] = 0.2 * panel.t + panel.tr * (panel.t >= 5) + rng.normal(0, 0.3, 320)
+    >>> es = event_study(panel, "y", "tr", "t", 5, cluster="unit_id")
+    >>> type(es).__name__, round(es.estimate, 1), len(es.coefs)
+    ('EventStudyResult', 0.9, 8)
     """
 
     coefs: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -178,6 +217,16 @@ class DiDResult(ImpactResult):
     wild_bootstrap : urbansec_lib.wildboot.WildBootResult or None
         Wild cluster bootstrap (WCR) test of the effect, when run; its p-value and CI
         also appear as ``wcr_pvalue``, ``wcr_ci_low``, ``wcr_ci_high`` in ``table()``.
+
+    Examples
+    --------
+    >>> from urbansec_lib.methods.impact import did
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"treated": np.repeat([0, 1], 200), "post": np.tile([0, 1], 200)})
+    >>> d["y"] = 1.0 + 2.0 * d.treated * d.post + rng.normal(size=400)
+    >>> res = did(d, "y", "treated", post="post")
+    >>> type(res).__name__, round(res.estimate, 1), len(res.group_means)
+    ('DiDResult', 2.2, 4)
     """
 
     group_means: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -210,6 +259,17 @@ class OrdinalDiDResult(ImpactResult):
         Per outcome level: factual and counterfactual mean predicted probability.
     cutpoints : pandas.DataFrame
         Thresholds on the latent scale (polr/Stata parametrisation) with SEs.
+
+    Examples
+    --------
+    >>> from urbansec_lib.methods.impact import ordinal_did
+    >>> rng = np.random.default_rng(5)
+    >>> s = pd.DataFrame({"nbhd": rng.integers(0, 20, 800), "post": rng.integers(0, 2, 800)})
+    >>> s["treated"] = (s.nbhd < 10).astype(int)
+    >>> s["safe4"] = np.digitize(0.8 * s.treated * s.post + rng.logistic(size=800), [-1, 0, 1]) + 1
+    >>> r = ordinal_did(s, "safe4", "treated", "post", cluster="nbhd")
+    >>> type(r).__name__, len(r.probabilities), len(r.cutpoints)
+    ('OrdinalDiDResult', 4, 3)
     """
 
     odds_ratio: float = float("nan")
@@ -258,6 +318,17 @@ class ITSResult(ImpactResult):
         Pearson chi2 / df of the fitted model.
     fitted : pandas.DataFrame
         time, observed, fitted, counterfactual (no intervention), post.
+
+    Examples
+    --------
+    >>> from urbansec_lib.methods.impact import its
+    >>> rng = np.random.default_rng(4)
+    >>> m = pd.DataFrame({"time": np.arange(1, 61), "pop": 50_000})
+    >>> m["ban"] = (m.time > 36).astype(int)
+    >>> m["aces"] = rng.poisson(200 * np.exp(-0.2 * m.ban))
+    >>> r = its(m, "aces", "time", "ban", offset="pop", family="quasipoisson")
+    >>> type(r).__name__, round(r.rate_ratio, 1), r.fitted.columns.tolist()[:3]
+    ('ITSResult', 0.8, ['time', 'observed', 'fitted'])
     """
 
     rate_ratio: float = float("nan")
@@ -294,6 +365,15 @@ class WDDResult(ImpactResult):
         ``estimate / se``.
     changes : pandas.DataFrame
         area, before, after, change for the (up to) four areas.
+
+    Examples
+    --------
+    >>> from urbansec_lib.methods.impact import wdd
+    >>> r = wdd(207, 110, 308, 318, 178, 157, 150, 140)
+    >>> type(r).__name__, round(r.z, 2)
+    ('WDDResult', -2.98)
+    >>> r.changes[["area", "change"]].values.tolist()[:2]
+    [['treated', -97.0], ['control', 10.0]]
     """
 
     z: float = float("nan")

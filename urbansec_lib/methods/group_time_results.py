@@ -40,6 +40,19 @@ class AggregatedATTResult(ImpactResult):
         Influence function of ``estimate`` (one value per unit).
     outcome, time_label : str
         Names used in plots.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.methods.group_time import att_gt
+    >>> rng = np.random.default_rng(2)
+    >>> d = pd.DataFrame({"u": np.repeat(range(40), 4), "t": np.tile(range(1, 5), 40)})
+    >>> d["g"] = np.repeat(rng.choice([0, 3, 4], 40), 4)
+    >>> d["y"] = 1.5 * ((d.g > 0) & (d.t >= d.g)) + rng.normal(0, 0.1, len(d))
+    >>> res = att_gt(d, "y", "u", "t", "g")
+    >>> agg = res.aggregate("dynamic")
+    >>> type(agg).__name__, agg.type, agg.table()["e"].tolist()
+    ('AggregatedATTResult', 'dynamic', [-2, -1, 0, 1])
     """
 
     type: str = "simple"
@@ -97,6 +110,20 @@ class ATTgtResult(ImpactResult):
         Critical value of the table's bands (uniform when ``cband`` was used).
     control, method, base_period : str
         The options used.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.methods.group_time import att_gt
+    >>> rng = np.random.default_rng(2)
+    >>> d = pd.DataFrame({"u": np.repeat(range(40), 4), "t": np.tile(range(1, 5), 40)})
+    >>> d["g"] = np.repeat(rng.choice([0, 3, 4], 40), 4)
+    >>> d["y"] = 1.5 * ((d.g > 0) & (d.t >= d.g)) + rng.normal(0, 0.1, len(d))
+    >>> res = att_gt(d, "y", "u", "t", "g")
+    >>> type(res).__name__, res.control, res.method, round(res.estimate, 1)
+    ('ATTgtResult', 'never', 'dr', 1.5)
+    >>> res.table().columns.tolist()[:4]
+    ['group', 'time', 'e', 'att']
     """
 
     influence: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)

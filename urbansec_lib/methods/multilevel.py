@@ -223,6 +223,16 @@ class MultilevelResult:
     n_obs, n_units, n_neighbourhoods : int
     suppressed : bool
         True when the privacy rules withheld every statistic (then all are NaN).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"unit_id": np.repeat(list("ABCD"), 40),
+    ...                   "area": np.repeat([f"n{i}" for i in range(8)], 20)})
+    >>> d["y"] = np.repeat(rng.normal(0, 1, 4), 40) + rng.normal(0, 1, 160)
+    >>> m = fit_multilevel(d, "y", [], min_n=10)
+    >>> type(m).__name__, m.n_units, m.n_neighbourhoods, sorted(m.variances)
+    ('MultilevelResult', 4, 8, ['neighbourhood', 'residual', 'unit'])
     """
 
     outcome: str
@@ -406,7 +416,19 @@ def fit_multilevel(
 
 @dataclass
 class OrdinalResult:
-    """Ordered-logit fit (unit fixed effects, SEs clustered by neighbourhood)."""
+    """Ordered-logit fit (unit fixed effects, SEs clustered by neighbourhood).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"unit_id": np.repeat(list("ABCDEF"), 40),
+    ...                   "area": np.repeat([f"n{i}" for i in range(12)], 20)})
+    >>> d["x"] = rng.normal(size=240)
+    >>> d["safe"] = np.digitize(0.8 * d.x + rng.logistic(size=240), [-1, 0, 1]) + 1
+    >>> o = fit_ordinal(d, "safe", ["x"], min_n=10)
+    >>> type(o).__name__, o.n_obs, o.suppressed, o.table()["term"].tolist()
+    ('OrdinalResult', 240, False, ['x'])
+    """
 
     outcome: str
     params: pd.DataFrame

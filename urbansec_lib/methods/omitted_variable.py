@@ -63,6 +63,12 @@ class RobustnessValue:
         Robustness value to bring the estimate to ``(1 - q)`` times itself.
     rv_qa : float
         Robustness value to make the ``1 - alpha`` interval include ``(1 - q)`` times it.
+
+    Examples
+    --------
+    >>> rv = robustness_value(t=4.18, df=783)  # Darfur example of Cinelli & Hazlett 2020
+    >>> type(rv).__name__, rv.q, rv.alpha, round(rv.rv_q, 3)
+    ('RobustnessValue', 1.0, 0.05, 0.139)
     """
 
     t: float

@@ -67,6 +67,12 @@ class PowerResult(float):
         The inputs (n_per_area, n_areas, waves, icc, baseline_share, alpha, power, test).
     se, ci, pvalue : float, tuple, float
         Not applicable to a design calculation (NaN), kept for a uniform interface.
+
+    Examples
+    --------
+    >>> mde = power_did(100, 10)
+    >>> type(mde).__name__, mde.kind, isinstance(mde, float), mde.n
+    ('PowerResult', 'mde', True, 4000)
     """
 
     def __new__(cls, value: float, kind: str, design: dict, sd: float):

@@ -31,6 +31,13 @@ class RolloutEvaluation:
         TWFE estimate and its Goodman-Bacon decomposition.
     outcome_label : str
         Plain-language outcome name with its unit (for text and plots).
+
+    Examples
+    --------
+    >>> from urbansec_lib.demo.outcomes import simulate_rollout
+    >>> ev = evaluate_rollout(simulate_rollout(n_areas=30, seed=2))
+    >>> type(ev).__name__, type(ev.simple).__name__, type(ev.bacon).__name__
+    ('RolloutEvaluation', 'AggregatedATTResult', 'BaconResult')
     """
 
     att_gt: ATTgtResult

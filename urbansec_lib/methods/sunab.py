@@ -40,6 +40,19 @@ class SunAbrahamResult(ImpactResult):
         Number of clusters (units unless ``cluster`` is given); CIs use t(G - 1).
     pretest_stat, pretest_df, pretest_pvalue : float, tuple, float
         F test that every pre-adoption CATT(g, e) is zero.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(4)
+    >>> d = pd.DataFrame({"u": np.repeat(range(60), 5), "t": np.tile(range(1, 6), 60)})
+    >>> d["g"] = np.repeat(rng.choice([0, 3, 4], 60), 5)
+    >>> d["y"] = 2.0 * ((d.g > 0) & (d.t >= d.g)) + rng.normal(0, 0.1, len(d))
+    >>> sa = sun_abraham(d, "y", "u", "t", "g")
+    >>> type(sa).__name__, round(sa.estimate, 1), sa.n_clusters
+    ('SunAbrahamResult', 2.0, 60)
+    >>> sa.event_study.columns.tolist()[:2]
+    ['e', 'att']
     """
 
     event_study: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)

@@ -31,6 +31,25 @@ class PlaceboResult:
         unit, name, treated, pre_rmspe, post_rmspe, ratio, mean_post_gap, included.
     pre_rmspe_limit : float or None
         Pre-RMSPE above which placebos were excluded.
+
+    Examples
+    --------
+    From :meth:`SyntheticControlResult.placebos` (no V search, to run fast):
+
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.methods.synthetic_control import synthetic_control
+    >>> rng = np.random.default_rng(0)
+    >>> years = np.arange(2000, 2016)
+    >>> base = {u: rng.normal(50, 5) + rng.normal(0, 1, len(years)).cumsum() for u in "ABCDEF"}
+    >>> base["T"] = 0.6 * base["A"] + 0.4 * base["B"] + np.where(years >= 2010, -5.0, 0.0)
+    >>> df = pd.DataFrame([(u, y, v) for u, s in base.items() for y, v in zip(years, s)],
+    ...                   columns=["city", "year", "crime"])
+    >>> res = synthetic_control(df, "crime", "city", "year", treated="T", treatment_time=2010,
+    ...                         predictors=[("crime", range(2000, 2010), "mean"),
+    ...                                     ("crime", [2005], "mean"), ("crime", [2009], "mean")])
+    >>> p = res.placebos(search_v=False)
+    >>> type(p).__name__, p.rank, p.n_compared, round(p.pvalue, 3)
+    ('PlaceboResult', 1, 7, 0.143)
     """
 
     treated: Any
@@ -101,6 +120,25 @@ class LeaveOneOutResult:
         The leave-one-out synthetic series, one column per dropped donor.
     estimate : float
         The full-donor-pool estimate, for comparison.
+
+    Examples
+    --------
+    From :meth:`SyntheticControlResult.leave_one_out` (no V search, to run fast):
+
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.methods.synthetic_control import synthetic_control
+    >>> rng = np.random.default_rng(0)
+    >>> years = np.arange(2000, 2016)
+    >>> base = {u: rng.normal(50, 5) + rng.normal(0, 1, len(years)).cumsum() for u in "ABCDEF"}
+    >>> base["T"] = 0.6 * base["A"] + 0.4 * base["B"] + np.where(years >= 2010, -5.0, 0.0)
+    >>> df = pd.DataFrame([(u, y, v) for u, s in base.items() for y, v in zip(years, s)],
+    ...                   columns=["city", "year", "crime"])
+    >>> res = synthetic_control(df, "crime", "city", "year", treated="T", treatment_time=2010,
+    ...                         predictors=[("crime", range(2000, 2010), "mean"),
+    ...                                     ("crime", [2005], "mean"), ("crime", [2009], "mean")])
+    >>> loo = res.leave_one_out(search_v=False)
+    >>> type(loo).__name__, loo.table()["dropped"].tolist(), round(loo.estimate, 1)
+    ('LeaveOneOutResult', ['A', 'B'], -5.0)
     """
 
     treated: Any

@@ -60,6 +60,24 @@ class SyntheticControlResult:
 
     The example of :mod:`urbansec_lib.synthetic_control` runs :meth:`placebos`,
     :meth:`leave_one_out`, :meth:`weights_table` and :meth:`table` on a fit.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from urbansec_lib.methods.synthetic_control import synthetic_control
+    >>> rng = np.random.default_rng(0)
+    >>> years = np.arange(2000, 2016)
+    >>> base = {u: rng.normal(50, 5) + rng.normal(0, 1, len(years)).cumsum() for u in "ABCDEF"}
+    >>> base["T"] = 0.6 * base["A"] + 0.4 * base["B"] + np.where(years >= 2010, -5.0, 0.0)
+    >>> df = pd.DataFrame([(u, y, v) for u, s in base.items() for y, v in zip(years, s)],
+    ...                   columns=["city", "year", "crime"])
+    >>> res = synthetic_control(df, "crime", "city", "year", treated="T", treatment_time=2010,
+    ...                         predictors=[("crime", range(2000, 2010), "mean"),
+    ...                                     ("crime", [2005], "mean"), ("crime", [2009], "mean")])
+    >>> type(res).__name__, round(res.estimate, 1), res.msms_level
+    ('SyntheticControlResult', -5.0, 3)
+    >>> res.weights.round(2)[["A", "B"]].tolist(), round(float(res.weights.sum()), 6)
+    ([0.6, 0.4], 1.0)
     """
 
     design: str

@@ -92,6 +92,16 @@ class WildBootResult:
     alpha : float
     t_boot : ndarray
         Bootstrap t statistics (at ``h0``).
+
+    Examples
+    --------
+    >>> g = np.repeat(np.arange(6), 10)
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=60)
+    >>> y = 0.2 * x + rng.normal(size=60)
+    >>> r = wild_cluster_bootstrap(y, np.column_stack([np.ones(60), x]), g, 1, B=64)
+    >>> type(r).__name__, r.B, r.n_clusters, r.weights, r.impose_null, len(r.t_boot)
+    ('WildBootResult', 64, 6, 'rademacher', True, 64)
     """
 
     param: str
