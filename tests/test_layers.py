@@ -255,3 +255,37 @@ def test_demo_aliases_warn_and_resolve(module, name):
         assert getattr(old, name) is getattr(new, name)
     assert [w.category for w in caught] == [DeprecationWarning]
     assert f"urbansec_lib.demo.{module.split('.')[-1]}.{name}" in str(caught[0].message)
+
+
+# ------------------------------------------------------------ one room per concept (size)
+MAX_MODULE_LINES = 620  # "about 600": a split is due before a module grows past this
+MAX_FUNCTION_LINES = 80  # of code (docstring excluded), unless the docstring says why
+
+
+def _code_lines(node: ast.AST) -> int:
+    body = list(getattr(node, "body", []))
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+    ):
+        body = body[1:]
+    if not body:
+        return 0
+    return body[-1].end_lineno - body[0].lineno + 1
+
+
+def test_no_module_over_about_600_lines():
+    big = {m: p.read_text(encoding="utf-8").count("\n") for m, p in _modules().items()}
+    assert {m: n for m, n in big.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_long_functions_say_why():
+    long = []
+    for m, p in _modules().items():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = _code_lines(node)
+                if n > MAX_FUNCTION_LINES and "Long because" not in (ast.get_docstring(node) or ""):
+                    long.append(f"{m}.{node.name} ({n} lines)")
+    assert long == []

@@ -116,6 +116,7 @@ _MODULES = {
     "omitted_variable": "methods",
     "ordinal": "methods",
     "orpheus": "analysis",
+    "outcome_readers": "analysis",
     "outcomes": "analysis",
     "outliers": "engine",
     "outputs": "core",

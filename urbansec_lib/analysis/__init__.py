@@ -19,6 +19,8 @@ pyramid_coverage
     Coverage of the prevention pyramid per unit, its gaps and key findings.
 pyramid_figures
     Figures of the prevention-pyramid mapping.
+outcome_readers
+    The outcome series of an evaluation and its specification, read and validated.
 outcomes
     Outcome data for impact evaluations: survey waves and monthly incident counts.
 collective_impact
@@ -91,6 +93,7 @@ __all__ = [
     "pyramid_rules",
     "pyramid_coverage",
     "pyramid_figures",
+    "outcome_readers",
     "outcomes",
     "collective_impact",
     "ci_model",
