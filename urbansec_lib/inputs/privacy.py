@@ -125,8 +125,8 @@ def pseudonymise(ids: Iterable, key: bytes | str) -> pd.Series:
         gives unrelated pseudonyms. 64 bits of the MAC are kept: collisions are negligible
         below millions of respondents.
 
-    Example
-    -------
+    Examples
+    --------
     >>> pseudonymise(["a"], "k" * 16).iloc[0]  # doctest: +ELLIPSIS
     'r_...'
     """
@@ -270,8 +270,8 @@ def is_identifier(column: str) -> bool:
     any token is in :data:`IDENTIFIER_TOKENS` (``respondent_name``, ``SubmitterName``,
     ``_geolocation``, ``gps_latitude``, ``e-mail``, ``other_comments`` ...).
 
-    Example
-    -------
+    Examples
+    --------
     >>> is_identifier("contact/e-mail"), is_identifier("SubmitterName"), is_identifier("safe_day")
     (True, True, False)
     """
@@ -353,8 +353,8 @@ def strip_identifiers(
         ``df`` without the identifier columns; their names are in
         ``result.attrs["stripped_columns"]``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> d = pd.DataFrame({"respondent": ["r_1"], "email": ["a@b.eu"], "safe_day": [3]})
     >>> list(strip_identifiers(d).columns)
     ['respondent', 'safe_day']
@@ -398,8 +398,8 @@ def suppress(
     DataFrame
         A copy with masked values set to NaN and a boolean ``suppressed`` column.
 
-    Example
-    -------
+    Examples
+    --------
     >>> t = pd.DataFrame({"value": [50.0, 20.0], "n": [30, 4]})
     >>> suppress(t)["value"].tolist(), suppress(t)["suppressed"].tolist()
     ([50.0, nan], [False, True])
@@ -493,8 +493,8 @@ def secondary_suppress(
     classes), when exactly one cell is suppressed (``flag_col``), the unsuppressed cell with
     the smallest ``n_col`` is suppressed too (its ``value_cols`` set to missing).
 
-    Example
-    -------
+    Examples
+    --------
     >>> t = pd.DataFrame({"code": ["a"] * 3, "n": [7, 20, 30], "k": [1, 5, 9],
     ...                   "suppressed": [True, False, False]})
     >>> secondary_suppress(t, "code", value_cols=["k"])["suppressed"].tolist()
@@ -557,8 +557,8 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
     list of Finding
         Sorted by position; empty when the report is clean.
 
-    Example
-    -------
+    Examples
+    --------
     >>> [f.kind for f in scan_html("<p>contact: jo@example.org, n = 4</p>")]
     ['email', 'small_n']
     """
@@ -616,8 +616,8 @@ def scan_results(results, min_n: int = 10, min_units: int = MIN_UNITS) -> list[F
       (``peer_n`` with ``peer_q25`` / ``peer_median`` / ``peer_q75``, or ``n`` with
       ``q25`` / ``median`` / ``q75``) that are not missing.
 
-    Example
-    -------
+    Examples
+    --------
     >>> res = {"counts": {"__frame__": True, "columns": ["wave", "respondents"],
     ...                   "data": [[2023, 3], [2025, 40]]}}
     >>> [f.kind for f in scan_results(res)]

@@ -24,8 +24,8 @@ def run_workspace(
 
     Returns the exit code: 0 when every report was written, 3 when some failed.
 
-    Example
-    -------
+    Examples
+    --------
     >>> run_workspace(jobs=2, workspace_dir=".")  # doctest: +SKIP
     0
 
