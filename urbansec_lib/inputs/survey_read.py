@@ -83,8 +83,6 @@ class Responses:
 
     Examples
     --------
-    Returned by :func:`read_responses`:
-
     >>> import tempfile, pathlib
     >>> from urbansec_lib import load_framework
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
@@ -102,8 +100,6 @@ class Responses:
     ['respondent', 'email']
     >>> [str(e) for e in r.errors]
     ["export.csv, row 3, column 'qol_life_satisfaction': got '9', expected a code 1 = Not at all satisfied; 2 = Not very satisfied; 3 = Fairly satisfied; 4 = Very satisfied"]
-    >>> r.table()["severity"].tolist()
-    ['warning', 'error']
     >>> q = r.pseudonymise("k" * 16)
     >>> q.pseudonymised, q.data["respondent"].str.fullmatch(r"r_[0-9a-f]{16}").tolist()
     (True, [True])
