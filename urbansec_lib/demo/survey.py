@@ -158,8 +158,8 @@ def simulate_responses(
         ``_uuid, unit, area, wave, area_type, respondent_role`` and one column per survey
         indicator (template layout, plus ``_uuid``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from urbansec_lib import load_framework
     >>> df = simulate_responses(load_framework(), ["DE001C"], n=100, seed=1)
     >>> len(df), df["unit"].unique().tolist(), sorted(df["area_type"].unique())

@@ -75,7 +75,24 @@ _EMPTY = "a header row and data rows (the file is empty)"
 
 
 class Fatal(Exception):
-    """Problems of the whole file: the reader stops and raises them at once."""
+    """Problems of the whole file: the reader stops and raises them at once.
+
+    Raised inside a reader (by :func:`factorise` and the header checks) and turned into one
+    :class:`~urbansec_lib.errors.ValidationError` by the reader's public function.
+
+    Attributes
+    ----------
+    problems : list of Problem
+
+    Examples
+    --------
+    >>> from urbansec_lib.core.ingest import read_table
+    >>> try:
+    ...     factorise(read_table(data=b",\\n1,2\\n", label="e.csv"), "e.csv")
+    ... except Fatal as exc:
+    ...     print([str(p) for p in exc.problems])
+    ['e.csv, row 1: missing, expected a header row with the column names in row 1']
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -83,7 +100,20 @@ class Fatal(Exception):
 
 @contextmanager
 def no_cyclic_gc() -> Iterator[None]:
-    """Millions of short-lived cells: the cyclic GC only slows parsing down (no cycles)."""
+    """Millions of short-lived cells: the cyclic GC only slows parsing down (no cycles).
+
+    A context manager: the cyclic garbage collector is off inside the block and back on
+    afterwards if it was on before (also when the block raises).
+
+    Examples
+    --------
+    >>> import gc
+    >>> with no_cyclic_gc():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -94,13 +124,60 @@ def no_cyclic_gc() -> Iterator[None]:
 
 
 def header_segments(header: str) -> list[str]:
-    """The parts of a group path (``group/question`` -> ``["group", "question"]``)."""
+    """The parts of a group path (``group/question`` -> ``["group", "question"]``).
+
+    Parameters
+    ----------
+    header : str
+        An export header; the separators are :data:`GROUP_SEP` (``/ : . -``).
+
+    Returns
+    -------
+    list of str
+        The non-empty parts (the question name last).
+
+    Examples
+    --------
+    >>> header_segments("safety/safe_day"), header_segments("safety-victim_12m")
+    (['safety', 'safe_day'], ['safety', 'victim_12m'])
+    >>> header_segments("incidents_seen/2"), header_segments("_uuid")
+    (['incidents_seen', '2'], ['_uuid'])
+    """
     return [s for s in GROUP_SEP.split(header) if s != ""]
 
 
 @dataclass
 class Col:
-    """One column as factorised strings: ``uniq[codes]`` (code -1 = cell absent)."""
+    """One column as factorised strings: ``uniq[codes]`` (code -1 = cell absent).
+
+    Attributes
+    ----------
+    header : str
+        The column's header.
+    pos : int
+        Its position in the header row (0-based).
+    codes : ndarray of int
+        Per data row, the index of its cell in ``uniq`` (-1: the row has no such cell).
+    uniq : ndarray of str
+        The distinct stripped cells.
+    na : frozenset
+        Cells read as missing (lower case).
+
+    Examples
+    --------
+    >>> col = Col("wave", 2, np.array([0, 1, 0, -1]), np.array(["2024", "N/A"], dtype=object))
+    >>> col.values.tolist(), col.missing.tolist()
+    (['2024', 'N/A', '2024', ''], [False, True, False, True])
+    >>> col.per_row(np.array([2024, 0]), fill=-1).tolist()
+    [2024.0, 0.0, 2024.0, -1.0]
+
+    :func:`factorise` builds them from a file:
+
+    >>> from urbansec_lib.core.ingest import read_table
+    >>> ex = factorise(read_table(data=b"wave\\n2024\\n2024\\n", label="e.csv"), "e.csv")
+    >>> ex.cols[0].header, ex.cols[0].values.tolist()
+    ('wave', ['2024', '2024'])
+    """
 
     header: str
     pos: int
@@ -133,7 +210,31 @@ class Col:
 
 @dataclass
 class Export:
-    """An export as read: header, named columns, row numbers of the non-blank data rows."""
+    """An export as read: header, named columns, row numbers of the non-blank data rows.
+
+    Attributes
+    ----------
+    header : list of str
+    cols : list of Col
+        One per header cell, in header order.
+    rownums : ndarray of int
+        Spreadsheet row number of each kept data row (the header is row 1).
+    ragged : list of Problem
+        Rows with fewer or more cells than the header.
+    encoding, delimiter : str
+        As detected by :func:`urbansec_lib.ingest.read_table`.
+
+    Examples
+    --------
+    >>> from urbansec_lib.core.ingest import read_table
+    >>> ex = factorise(read_table(data=b"a;b\\n1;x\\n;\\n2;y\\n", label="e.csv"), "e.csv")
+    >>> ex.header, ex.rownums.tolist(), ex.encoding, ex.delimiter
+    (['a', 'b'], [2, 4], 'utf-8', ';')
+    >>> ex.frame()
+       0  1
+    2  1  x
+    4  2  y
+    """
 
     header: list[str]
     cols: list[Col]
@@ -148,7 +249,28 @@ class Export:
 
 
 def uniq_map(col: Col, func: Callable[[str], Any]) -> np.ndarray:
-    """``func`` of every distinct cell of a column (object array, same order as ``uniq``)."""
+    """``func`` of every distinct cell of a column (object array, same order as ``uniq``).
+
+    A check then runs once per distinct cell; :meth:`Col.per_row` spreads the results over
+    the rows.
+
+    Parameters
+    ----------
+    col : Col
+    func : callable
+        Called with each distinct stripped cell.
+
+    Returns
+    -------
+    ndarray of object
+
+    Examples
+    --------
+    >>> col = Col("wave", 0, np.array([0, 1, 0]), np.array(["2024", "23"], dtype=object))
+    >>> ok = uniq_map(col, lambda u: len(u) == 4)
+    >>> ok.tolist(), col.per_row(ok, False).tolist()
+    ([True, False], [True, False, True])
+    """
     return np.array([func(u) for u in col.uniq], dtype=object)
 
 
@@ -166,6 +288,33 @@ def factorise(t: ingest.Table, label: str, require_header: bool = True) -> Expor
     :class:`~urbansec_lib.errors.ValidationError`). Rows shorter than the last named column
     or with cells beyond the header are listed in :attr:`Export.ragged` (the caller decides
     whether they are problems).
+
+    Parameters
+    ----------
+    t : Table
+        As read by :func:`urbansec_lib.ingest.read_table`.
+    label : str
+        File name used in problems.
+    require_header : bool
+        Refuse a file whose first row holds no column name.
+
+    Returns
+    -------
+    Export
+
+    Raises
+    ------
+    Fatal
+        With ``require_header``: an empty file, or a first row without column names.
+
+    Examples
+    --------
+    >>> from urbansec_lib.core.ingest import read_table
+    >>> ex = factorise(read_table(data=b"a,b\\n1,x\\n2\\n", label="e.csv"), "e.csv")
+    >>> [c.values.tolist() for c in ex.cols], [str(p) for p in ex.ragged]
+    ([['1', '2'], ['x', '']], ["e.csv, row 3: got '1 cells', expected 2 cells, as many as the header row (ragged row)"])
+    >>> factorise(read_table(data=b",\\n1,2\\n", label="e.csv"), "e.csv", require_header=False).header
+    ['', '']
     """
     header = t.header
     if require_header and (not header or not any(header)):
@@ -230,8 +379,15 @@ class Collector:
     """Problems of an export, collected column-wise and sorted as a spreadsheet reads them
     (row, then column position); :attr:`bad` marks the data rows with a problem.
 
-    Example
-    -------
+    Parameters
+    ----------
+    label : str
+        File name used in problems.
+    rownums : ndarray of int
+        Spreadsheet row numbers of the data rows (:attr:`Export.rownums`).
+
+    Examples
+    --------
     >>> c = Collector("f.csv", np.array([2, 3]))
     >>> col = Col("x", 0, np.array([0, 1]), np.array(["1", "zz"], dtype=object))
     >>> c.cells(np.array([False, True]), col, "a number")
@@ -296,8 +452,24 @@ def located(
 ) -> list[Problem]:
     """One problem per row: ``file, row, column, value, expected`` (one or per-row texts).
 
-    Example
+    Parameters
+    ----------
+    label : str
+        File name.
+    rows : iterable of int
+        Spreadsheet row numbers.
+    column : str
+    values : iterable
+        The offending value of each row (None: missing).
+    expected : str or iterable of str
+        What was expected: one text for every row, or one per row.
+
+    Returns
     -------
+    list of Problem
+
+    Examples
+    --------
     >>> [str(p) for p in located("f.csv", [4], "age", ["x"], "a whole number")]
     ["f.csv, row 4, column 'age': got 'x', expected a whole number"]
     """

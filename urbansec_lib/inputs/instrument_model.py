@@ -48,7 +48,31 @@ _SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+$")
 
 @dataclass(frozen=True)
 class Question:
-    """One question of an instrument (see the module docstring for the YAML keys)."""
+    """One question of an instrument (see the module docstring for the YAML keys).
+
+    Attributes
+    ----------
+    name, type, label : str
+        XLSForm name, one of :data:`QUESTION_TYPES`, question text.
+    choices : str or None
+        Name of the choice list of a select question.
+    required : bool
+    min, max : float or None
+        Bounds of a numeric answer.
+    relevant, group, pattern : str or None
+        XLSForm ``relevant`` expression, group name, regular expression of a text answer.
+    free_text : bool
+        A free-text answer (kept out of processed data).
+    hint : str
+
+    Examples
+    --------
+    >>> year = load_instrument("good_practice").question("year")
+    >>> year.type, year.min, year.max, year.required, year.range_text
+    ('integer', 1990, 2100, False, '1990-2100')
+    >>> load_instrument("good_practice").question("liveability").choices
+    'scale5'
+    """
 
     name: str
     type: str
@@ -84,6 +108,25 @@ class Instrument:
         Choice list name -> {code: label} (in form order).
     description : str
     path : str
+
+    Examples
+    --------
+    >>> gp = load_instrument("good_practice")
+    >>> gp.id, gp.version, gp.names[:3]
+    ('good_practice', '1.0.0', ['practice_name', 'city', 'country'])
+    >>> gp.codes("liveability"), gp.numeric_codes("liveability")
+    (['1', '2', '3', '4', '5'], True)
+    >>> gp.labels("cost_band")["lt_50k"]
+    'Less than EUR 50 000'
+    >>> t = gp.table()
+    >>> t.columns.tolist()
+    ['name', 'type', 'label', 'choices', 'required', 'min', 'max', 'group']
+    >>> t.loc[3, "name"], t.loc[3, "type"], int(t.loc[3, "max"])
+    ('year', 'integer', 2100)
+    >>> gp.question("budget")
+    Traceback (most recent call last):
+    ...
+    KeyError: "'budget' is not a question of instrument 'good_practice'"
     """
 
     id: str
@@ -134,8 +177,13 @@ class Instrument:
 def available() -> list[str]:
     """Ids of the packaged instruments.
 
-    Example
+    Returns
     -------
+    list of str
+        Sorted; each names a YAML file under :data:`INSTRUMENT_DIR` holding ``questions``.
+
+    Examples
+    --------
     >>> "good_practice" in available()
     True
     """
@@ -173,10 +221,31 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     ValidationError
         Every problem of the file, located by YAML path (``questions[3].choices``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> load_instrument("ai_technologies").question("dpia").type
     'select_one'
+
+    A file with mistakes: every problem at once, located by its YAML path:
+
+    >>> import tempfile
+    >>> bad = Path(tempfile.mkdtemp()) / "my_form.yaml"
+    >>> _ = bad.write_text(
+    ...     "id: My Form\\n"
+    ...     "title: Demo\\n"
+    ...     "version: '1.0'\\n"
+    ...     "questions:\\n"
+    ...     "  - {name: age, type: number, label: Age}\\n"
+    ...     "  - {name: ok, type: select_one, label: 'OK?', choices: yn}\\n"
+    ... )
+    >>> load_instrument(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.core.errors.ValidationError: 4 problem(s) in .../my_form.yaml:
+      - .../my_form.yaml, column 'id': got 'My Form', expected a form id of lower-case letters, digits and underscores
+      - .../my_form.yaml, column 'version': got '1.0', expected a semantic version such as 1.0.0
+      - .../my_form.yaml, column 'questions[0].type': got 'number', expected one of select_one, select_multiple, integer, decimal, text, date
+      - .../my_form.yaml, column 'questions[1].choices': got 'yn', expected the name of a list under choices
     """
     if isinstance(name_or_path, Instrument):
         return name_or_path

@@ -80,8 +80,8 @@ def read_responses(
         their pattern, duplicate submission ids, another instrument version. Rows as a
         spreadsheet shows them (header = row 1).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
     >>> head = "training_id,wave,participant_code,profile,is_1\\n"
@@ -369,8 +369,8 @@ def dummies(data: pd.DataFrame, instr: Instrument | str | Path, name: str) -> pd
 
     Missing answers give missing (``<NA>``) in every column.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = pd.DataFrame({"measures": ["bollards lighting", None]})
     >>> dummies(df, "good_practice", "measures")[["bollards", "lighting", "surveillance"]]
        bollards  lighting  surveillance

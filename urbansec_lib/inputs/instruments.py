@@ -161,8 +161,8 @@ def to_xlsform(instr: Instrument | str | Path, path: str | Path) -> Path:
     ``instrument_version`` carries the stamp into every submission; :func:`read_responses`
     refuses submissions made with another version.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from openpyxl import load_workbook
     >>> p = to_xlsform("training_pre_post", pathlib.Path(tempfile.mkdtemp()) / "training.xlsx")
@@ -191,8 +191,8 @@ def to_template(instr: Instrument | str | Path, path: str | Path) -> Path:
     The header is the question names in form order plus ``instrument_version``; the XLSX
     template adds a sheet listing every question's allowed codes or range.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> p = to_template("good_practice", pathlib.Path(tempfile.mkdtemp()) / "gp.csv")
     >>> p.read_text().strip().split(",")[-3:]

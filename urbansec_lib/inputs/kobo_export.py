@@ -59,8 +59,8 @@ def write_kobo_export(
     version : str, optional
         ``form_version`` value (default :func:`form_version`).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> import pandas as pd
     >>> from urbansec_lib import load_framework

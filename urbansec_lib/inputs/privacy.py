@@ -82,7 +82,18 @@ _MIN_KEY_BYTES = 16
 
 
 class PseudonymKeyError(RuntimeError):
-    """The pseudonymisation key is missing or unusable."""
+    """The pseudonymisation key is missing or unusable.
+
+    Raised by :func:`load_key`, :func:`pseudonymise` and :func:`key_fingerprint`; the
+    message says how to provide a key.
+
+    Examples
+    --------
+    >>> pseudonymise(["uuid-1"], key="too short")
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.inputs.privacy.PseudonymKeyError: the pseudonymisation key must be at least 16 bytes (use load_key(create=True) to make a random one)
+    """
 
 
 # ------------------------------------------------------------------ pseudonyms
@@ -114,8 +125,8 @@ def pseudonymise(ids: Iterable, key: bytes | str) -> pd.Series:
         gives unrelated pseudonyms. 64 bits of the MAC are kept: collisions are negligible
         below millions of respondents.
 
-    Example
-    -------
+    Examples
+    --------
     >>> pseudonymise(["a"], "k" * 16).iloc[0]  # doctest: +ELLIPSIS
     'r_...'
     """
@@ -132,7 +143,29 @@ def pseudonymise(ids: Iterable, key: bytes | str) -> pd.Series:
 
 
 def key_fingerprint(key: bytes | str) -> str:
-    """A short, non-secret fingerprint of the key (to notice a key change in manifests)."""
+    """A short, non-secret fingerprint of the key (to notice a key change in manifests).
+
+    Parameters
+    ----------
+    key : bytes or str
+        The pseudonymisation key (>= 16 bytes; a ``str`` is stripped and UTF-8 encoded).
+
+    Returns
+    -------
+    str
+        12 hex digits of an HMAC of a fixed text: the same for the same key, without
+        revealing it.
+
+    Raises
+    ------
+    PseudonymKeyError
+        When the key is too short.
+
+    Examples
+    --------
+    >>> key_fingerprint("k" * 16), key_fingerprint(b"k" * 16), key_fingerprint("x" * 16)
+    ('4998ec5b712c', '4998ec5b712c', '1bd3227a95bc')
+    """
     return hmac.new(_key_bytes(key), b"urbansec-key-fingerprint", hashlib.sha256).hexdigest()[:12]
 
 
@@ -161,6 +194,31 @@ def load_key(create: bool = False) -> bytes:
     -----
     Keep the key out of the repository and back it up with the raw data: losing it means
     a re-import produces new pseudonyms that cannot be linked to the old ones.
+
+    Examples
+    --------
+    A key file in a fresh folder (the environment is restored afterwards):
+
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> key_file = Path(tempfile.mkdtemp()) / "pseudonym.key"
+    >>> with mock.patch.dict(os.environ, {KEY_FILE_ENV: str(key_file)}):
+    ...     _ = os.environ.pop(KEY_ENV, None)
+    ...     load_key()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.inputs.privacy.PseudonymKeyError: no pseudonymisation key: set $URBANSEC_PSEUDONYM_KEY, or point $URBANSEC_KEY_FILE at a key file, or create one at .../pseudonym.key with load_key(create=True) (CLI: urbansec key init). Keep it outside the repository and back it up.
+    >>> with mock.patch.dict(os.environ, {KEY_FILE_ENV: str(key_file)}):
+    ...     _ = os.environ.pop(KEY_ENV, None)
+    ...     key = load_key(create=True)
+    ...     len(key), oct(key_file.stat().st_mode & 0o777), load_key() == key
+    (64, '0o600', True)
+
+    ``$URBANSEC_PSEUDONYM_KEY`` wins over any key file:
+
+    >>> with mock.patch.dict(os.environ, {KEY_ENV: "k" * 16}):
+    ...     load_key()
+    b'kkkkkkkkkkkkkkkk'
     """
     env = os.environ.get(KEY_ENV)
     if env:
@@ -212,8 +270,8 @@ def is_identifier(column: str) -> bool:
     any token is in :data:`IDENTIFIER_TOKENS` (``respondent_name``, ``SubmitterName``,
     ``_geolocation``, ``gps_latitude``, ``e-mail``, ``other_comments`` ...).
 
-    Example
-    -------
+    Examples
+    --------
     >>> is_identifier("contact/e-mail"), is_identifier("SubmitterName"), is_identifier("safe_day")
     (True, True, False)
     """
@@ -226,7 +284,26 @@ def is_identifier(column: str) -> bool:
 
 
 def identifier_columns(columns: Iterable[str], keep: Iterable[str] = ()) -> list[str]:
-    """Columns whose names mark identifiers or free text (see :func:`is_identifier`)."""
+    """Columns whose names mark identifiers or free text (see :func:`is_identifier`).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Column names (export headers).
+    keep : iterable of str
+        Columns never reported (known to be safe).
+
+    Returns
+    -------
+    list of str
+        In the order of ``columns``.
+
+    Examples
+    --------
+    >>> identifier_columns(["respondent_name", "contact/e-mail", "safe_day", "_geolocation"],
+    ...                    keep=["respondent_name"])
+    ['contact/e-mail', '_geolocation']
+    """
     keep = set(keep)
     return [c for c in columns if c not in keep and is_identifier(c)]
 
@@ -276,8 +353,8 @@ def strip_identifiers(
         ``df`` without the identifier columns; their names are in
         ``result.attrs["stripped_columns"]``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> d = pd.DataFrame({"respondent": ["r_1"], "email": ["a@b.eu"], "safe_day": [3]})
     >>> list(strip_identifiers(d).columns)
     ['respondent', 'safe_day']
@@ -321,8 +398,8 @@ def suppress(
     DataFrame
         A copy with masked values set to NaN and a boolean ``suppressed`` column.
 
-    Example
-    -------
+    Examples
+    --------
     >>> t = pd.DataFrame({"value": [50.0, 20.0], "n": [30, 4]})
     >>> suppress(t)["value"].tolist(), suppress(t)["suppressed"].tolist()
     ([50.0, nan], [False, True])
@@ -366,6 +443,14 @@ class Finding:
         Character offset in the scanned text.
     context : str
         A few characters around the match (for the error message).
+
+    Examples
+    --------
+    >>> f = scan_html("<p>contact: jo@example.org</p>")[0]
+    >>> f.kind, f.match, f.position
+    ('email', 'jo@example.org', 12)
+    >>> print(f)
+    email 'jo@example.org' at 12: ...<p>contact: jo@example.org</p>...
     """
 
     kind: str
@@ -408,8 +493,8 @@ def secondary_suppress(
     classes), when exactly one cell is suppressed (``flag_col``), the unsuppressed cell with
     the smallest ``n_col`` is suppressed too (its ``value_cols`` set to missing).
 
-    Example
-    -------
+    Examples
+    --------
     >>> t = pd.DataFrame({"code": ["a"] * 3, "n": [7, 20, 30], "k": [1, 5, 9],
     ...                   "suppressed": [True, False, False]})
     >>> secondary_suppress(t, "code", value_cols=["k"])["suppressed"].tolist()
@@ -472,8 +557,8 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
     list of Finding
         Sorted by position; empty when the report is clean.
 
-    Example
-    -------
+    Examples
+    --------
     >>> [f.kind for f in scan_html("<p>contact: jo@example.org, n = 4</p>")]
     ['email', 'small_n']
     """
@@ -531,8 +616,8 @@ def scan_results(results, min_n: int = 10, min_units: int = MIN_UNITS) -> list[F
       (``peer_n`` with ``peer_q25`` / ``peer_median`` / ``peer_q75``, or ``n`` with
       ``q25`` / ``median`` / ``q75``) that are not missing.
 
-    Example
-    -------
+    Examples
+    --------
     >>> res = {"counts": {"__frame__": True, "columns": ["wave", "respondents"],
     ...                   "data": [[2023, 3], [2025, 40]]}}
     >>> [f.kind for f in scan_results(res)]

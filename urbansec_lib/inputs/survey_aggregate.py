@@ -53,8 +53,8 @@ def aggregate(
         ``source.respondent`` names a role other than ``resident`` (e.g. ``city_staff``)
         use only the answers of respondents with that ``respondent_role``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import pandas as pd
     >>> from urbansec_lib import load_framework
     >>> r = pd.DataFrame({"unit_id": ["DE001C"] * 3, "wave": [2024] * 3,

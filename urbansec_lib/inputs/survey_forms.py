@@ -223,8 +223,8 @@ def to_xlsform(
     Questions may carry ``source.roles`` (list of respondent roles; becomes ``relevant``)
     or a raw ``source.relevant`` XPath.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from openpyxl import load_workbook
     >>> from urbansec_lib import load_framework
@@ -269,8 +269,8 @@ def write_unit_forms(
     printable HTML) and a short staff questionnaire of the city-level facts (answered once
     per unit; its answers are facts about the authority, never suppressed as small cells).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile
     >>> from urbansec_lib import load_framework
     >>> [p.name for p in write_unit_forms(load_framework(), tempfile.mkdtemp(), "PL013C")][:2]
@@ -343,8 +343,8 @@ def to_questionnaire_html(
     Each question shows its answer codes so paper answers can be typed into the
     template (:func:`to_template`) and imported with :func:`read_responses`.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from urbansec_lib import load_framework
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "questionnaire.html"
@@ -415,7 +415,28 @@ def to_questionnaire_html(
 
 # ================================================================== template
 def template_columns(fw: Framework, levels: Sequence[str] | None = None) -> list[str]:
-    """Columns of the response template: metadata then indicator ids (all accepted on import)."""
+    """Columns of the response template: metadata then indicator ids (all accepted on import).
+
+    Parameters
+    ----------
+    fw : Framework
+    levels : sequence of str, optional
+        Only the questions for these territorial levels.
+
+    Returns
+    -------
+    list of str
+        :data:`METADATA_COLUMNS`, then the id of each :func:`survey_items` question.
+
+    Examples
+    --------
+    >>> from urbansec_lib import load_framework
+    >>> fw = load_framework()
+    >>> template_columns(fw)[:6]
+    ['unit', 'area', 'wave', 'area_type', 'respondent_role', 'qol_life_satisfaction']
+    >>> len(template_columns(fw)), len(template_columns(fw, ["neighbourhood"]))
+    (32, 24)
+    """
     return list(METADATA_COLUMNS) + [i.id for i in survey_items(fw, levels)]
 
 
@@ -425,8 +446,8 @@ def to_template(fw: Framework, path: str | Path, levels: Sequence[str] | None = 
     The header holds exactly :func:`template_columns`; the XLSX version adds a ``codes``
     sheet listing each column's allowed answers (the importer reads the first sheet only).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from urbansec_lib import load_framework
     >>> p = to_template(load_framework(), pathlib.Path(tempfile.mkdtemp()) / "template.csv")

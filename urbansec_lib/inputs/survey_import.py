@@ -88,6 +88,41 @@ def import_export(
     -------
     dict
         The manifest entry of this import.
+
+    Raises
+    ------
+    ValidationError
+        With ``on_error="raise"``, every problem of the export (file, row, column); also
+        for bad arguments.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from urbansec_lib import load_framework
+    >>> from urbansec_lib.inputs.kobo_export import write_kobo_export
+    >>> fw = load_framework()
+    >>> work = pathlib.Path(tempfile.mkdtemp())
+    >>> df = pd.DataFrame({"unit": ["DE001C"] * 3, "area": ["Mitte"] * 3, "wave": [2024] * 3,
+    ...                    "area_type": ["none"] * 3, "respondent_role": ["resident"] * 3,
+    ...                    "qol_life_satisfaction": [3, 4, 9]})
+    >>> export = write_kobo_export(df, fw, work / "raw" / "kobo.csv")
+    >>> import_export(export, fw, "DE001C", work / "processed", key="k" * 16)
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.core.errors.ValidationError: 2 problem(s) in kobo.csv:
+      - kobo.csv, row 1: got '26 questions', expected columns for qol_housing_affordable, qol_health_care_satisfaction, sc_ce_willing_help, sc_ce_trust_neighbours, sc_ce_not_get_along, sc_isc_graffiti, sc_isc_fight, sc_volunteering, ... (questions missing from the export; left out)
+      - kobo.csv, row 4, column 'quality_of_life/qol_life_satisfaction': got '9', expected a code 1 = Not at all satisfied; 2 = Not very satisfied; 3 = Fairly satisfied; 4 = Very satisfied
+    >>> entry = import_export(export, fw, "DE001C", work / "processed", key="k" * 16,
+    ...                       on_error="split")
+    >>> entry["rows_in"], entry["rows_accepted"], entry["rows_rejected"], entry["key_fingerprint"]
+    (3, 2, 1, '4998ec5b712c')
+    >>> sorted(p.name for p in (work / "processed" / "DE001C").iterdir())
+    ['indicators_survey.csv', 'manifest.json', 'rejected.csv', 'responses.csv']
+    >>> print((work / "processed" / "DE001C" / "rejected.csv").read_text().splitlines()[1])
+    kobo.csv,4,quality_of_life/qol_life_satisfaction,a code 1 = Not at all satisfied; 2 = Not very satisfied; 3 = Fairly satisfied; 4 = Very satisfied
+    >>> import_export(export, fw, "DE001C", work / "processed", key="k" * 16,
+    ...               on_error="split") == entry  # idempotent
+    True
     """
     path = Path(path)
     unit = str(unit_id).upper()

@@ -80,6 +80,29 @@ class Responses:
     n_in : int
         Data rows read (blank rows excluded).
     pseudonymised : bool
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from urbansec_lib import load_framework
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = p.write_text(
+    ...     "unit,area,wave,area_type,respondent_role,qol_life_satisfaction,_uuid,email\\n"
+    ...     "DE001C,Mitte,2024,intervention,resident,3,a1,jo@example.org\\n"
+    ...     "DE001C,Mitte,2024,intervention,resident,9,a2,\\n"
+    ... )
+    >>> r = read_responses(p, load_framework(), unit_id="DE001C", on_error="split")
+    >>> r.n_in, r.n_accepted, r.n_rejected, r.form_version
+    (2, 1, 1, 'urban_security-1.0.0')
+    >>> r.data.columns.tolist()
+    ['respondent', 'unit_id', 'area', 'wave', 'area_type', 'respondent_role', 'qol_life_satisfaction']
+    >>> r.identifiers.columns.tolist()  # kept apart, never in r.data
+    ['respondent', 'email']
+    >>> [str(e) for e in r.errors]
+    ["export.csv, row 3, column 'qol_life_satisfaction': got '9', expected a code 1 = Not at all satisfied; 2 = Not very satisfied; 3 = Fairly satisfied; 4 = Very satisfied"]
+    >>> q = r.pseudonymise("k" * 16)
+    >>> q.pseudonymised, q.data["respondent"].str.fullmatch(r"r_[0-9a-f]{16}").tolist()
+    (True, [True])
     """
 
     data: pd.DataFrame
@@ -270,8 +293,8 @@ def read_responses(
     The framework version is checked against ``form_version`` / ``FormVersion`` values and
     against stamp-shaped ``__version__`` values (Kobo's own ``__version__`` uids are ignored).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> from urbansec_lib import load_framework
     >>> fw = load_framework()

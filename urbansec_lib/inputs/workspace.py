@@ -85,6 +85,16 @@ def bundled_raw_dir() -> Path:
 
     In an installed package: ``urbansec_lib/bundled/`` (package data built from the
     repository's ``data/raw``); in a source checkout: the repository's ``data/raw``.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> raw = bundled_raw_dir()
+    >>> raw.name in ("bundled", "raw"), (raw / "units.csv").is_file(), (raw / "public").is_dir()
+    (True, True, True)
     """
     inside = _PKG / "bundled"
     if (inside / "public").is_dir():
@@ -94,7 +104,18 @@ def bundled_raw_dir() -> Path:
 
 def package_notebooks_dir() -> Path:
     """The study notebooks: ``urbansec_lib/notebooks`` when installed, else the repository's
-    ``notebooks/`` (the authored source, written by ``scripts/make_notebooks.py``)."""
+    ``notebooks/`` (the authored source, written by ``scripts/make_notebooks.py``).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> nb = package_notebooks_dir()
+    >>> nb.name, any(nb.glob("*.ipynb"))
+    ('notebooks', True)
+    """
     inside = _PKG / "notebooks"
     if inside.is_dir() and any(inside.glob("*.ipynb")):
         return inside
@@ -172,6 +193,22 @@ class Workspace:
         :data:`PROVENANCE_KINDS`.
     inputs : dict
         Unit -> {input kind -> path}, for inputs not under their default names.
+
+    Examples
+    --------
+    Made by :func:`init` (or read by :func:`load`, :func:`find`, :func:`current`):
+
+    >>> import tempfile
+    >>> ws = init(tempfile.mkdtemp() + "/torun", name="Torun study",
+    ...           provenance={"data/raw/survey": "synthetic test answers"})
+    >>> ws.raw_dir.relative_to(ws.root).as_posix(), ws.framework_path(), ws.unit_ids()
+    ('data/raw', None, [])
+    >>> ws.provenance_kind(ws.raw_dir / "survey" / "export.csv"), ws.is_real(ws.raw_dir / "public")
+    ('synthetic', True)
+    >>> ws.comparator_units()["origin"].unique().tolist()  # no own units yet: the references
+    ['reference']
+    >>> ws.input_path("orpheus_inventory", "PL013C", "raw/orpheus/{unit}_inventory.csv").name
+    'PL013C_inventory.csv'
     """
 
     root: Path
@@ -384,7 +421,34 @@ def _from_config(path: Path) -> Workspace:
 
 
 def load(root: str | Path) -> Workspace:
-    """The workspace in folder ``root`` (``ValidationError`` when it has no config)."""
+    """The workspace in folder ``root`` (``ValidationError`` when it has no config).
+
+    Parameters
+    ----------
+    root : str or Path
+        The folder holding ``urbansec.toml`` (not a folder below it: see :func:`find`).
+
+    Returns
+    -------
+    Workspace
+
+    Raises
+    ------
+    ValidationError
+        When ``root`` holds no ``urbansec.toml``, or the config has wrong values.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ws = init(tempfile.mkdtemp() + "/torun", name="Torun study")
+    >>> load(ws.root) == ws
+    True
+    >>> load(ws.raw_dir)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.core.errors.ValidationError: 1 problem(s) in .../torun/data/raw:
+      - .../torun/data/raw: missing, expected a workspace folder holding urbansec.toml (create one with `urbansec init .../torun/data/raw`)
+    """
     root = Path(root).resolve()
     cfg = root / defaults.CONFIG_NAME
     if not cfg.is_file():
@@ -406,7 +470,36 @@ def load(root: str | Path) -> Workspace:
 
 def find(start: str | Path | None = None, required: bool = True) -> Workspace | None:
     """The workspace holding ``start`` (default: the current folder), walking up to the
-    nearest folder with ``urbansec.toml``; ``$URBANSEC_WORKSPACE`` wins when set."""
+    nearest folder with ``urbansec.toml``; ``$URBANSEC_WORKSPACE`` wins when set.
+
+    Parameters
+    ----------
+    start : str or Path, optional
+        Where to start (default: the current folder).
+    required : bool
+        Raise when no workspace holds ``start``; ``False`` returns None instead.
+
+    Returns
+    -------
+    Workspace or None
+
+    Raises
+    ------
+    ValidationError
+        No workspace found and ``required``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ws = init(tempfile.mkdtemp() + "/torun", name="Torun study")
+    >>> find(ws.raw_dir / "survey").name
+    'Torun study'
+    >>> find(tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.core.errors.ValidationError: 1 problem(s) in ...:
+      - ...: missing, expected a folder inside a workspace (urbansec.toml not found here or above; create one with `urbansec init DIR` or pass --workspace DIR)
+    """
     env = os.environ.get("URBANSEC_WORKSPACE")
     if env and start is None:
         return load(env)
@@ -435,6 +528,31 @@ def current(explicit: str | Path | None = None) -> Workspace:
     """The workspace a command works on: ``explicit`` (``--workspace DIR``), else
     ``$URBANSEC_WORKSPACE`` / ``$URBANSEC_HOME``, else the nearest ``urbansec.toml`` at or
     above the current folder, else (in a source checkout) the repository's demo workspace.
+
+    Parameters
+    ----------
+    explicit : str or Path, optional
+        A workspace folder (``--workspace DIR``).
+
+    Returns
+    -------
+    Workspace
+
+    Raises
+    ------
+    ValidationError
+        When ``explicit`` is not a workspace, or no workspace is found at all.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> ws = init(tempfile.mkdtemp() + "/torun", name="Torun study")
+    >>> current(ws.root).name
+    'Torun study'
+    >>> with mock.patch.dict(os.environ, {"URBANSEC_WORKSPACE": str(ws.root)}):
+    ...     current().root == ws.root
+    True
     """
     if explicit:
         return load(explicit)
@@ -459,6 +577,27 @@ def for_data_dir(data_dir: str | Path) -> Workspace:
     A data folder without a workspace config around it (a bare copy of the demo data, as
     in older tests) is read as its own demo workspace: units from ``raw/units.csv``, public
     data from ``raw/public`` (or the bundled copy), every raw survey export used.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        A folder holding ``raw/`` (and ``processed/``).
+
+    Returns
+    -------
+    Workspace
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ws = init(tempfile.mkdtemp() + "/torun", name="Torun study")
+    >>> for_data_dir(ws.data_dir) == ws
+    True
+    >>> bare = for_data_dir(tempfile.mkdtemp() + "/data")
+    >>> bare.config_path, bare.demo, bare.units_file.relative_to(bare.root).as_posix()
+    (None, True, 'data/raw/units.csv')
+    >>> bare.provenance_kind(bare.data_dir / "raw" / "survey" / "export.csv")
+    'synthetic'
     """
     data_dir = Path(data_dir).resolve()
     for p in (data_dir.parent, data_dir):
@@ -486,8 +625,17 @@ def demo_workspace(folder: str | Path) -> Workspace:
     """Create (or refresh) the demo as a workspace in ``folder`` from the packaged demo data:
     its units, public data and the synthetic / illustrative inputs, declared as such.
 
-    Example
+    Parameters
+    ----------
+    folder : str or Path
+        Created when missing; an existing demo workspace there is refreshed.
+
+    Returns
     -------
+    Workspace
+
+    Examples
+    --------
     >>> import tempfile
     >>> ws = demo_workspace(tempfile.mkdtemp() + "/demo")
     >>> ws.demo, ws.provenance_kind(ws.raw_dir / "survey" / "ES001C_selfassessment_kobo.csv")
@@ -527,6 +675,54 @@ def init(
 
     Refuses (``ValidationError``) when the folder already holds a config, unless
     ``exist_ok`` (then the existing workspace is returned unchanged).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The new workspace folder (created with its parents).
+    name : str, optional
+        Default: the folder's name.
+    framework : str
+        ``"packaged"`` or the path of a framework YAML.
+    min_n, seed : int
+        Smallest published group and the seed of every random step.
+    comparators : {"reference+workspace", "workspace"}
+        What the studies compare a unit with.
+    demo : bool
+        Let synthetic demo data enter the studies.
+    units_file : str
+        The units file, relative to the folder.
+    provenance : dict, optional
+        Path -> provenance text (first word ``real``, ``synthetic`` or ``illustrative``).
+    exist_ok : bool
+
+    Returns
+    -------
+    Workspace
+
+    Raises
+    ------
+    ValidationError
+        The folder already holds a workspace (without ``exist_ok``), or a bad argument.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ws = init(tempfile.mkdtemp() + "/torun", name="Torun study", min_n=20)
+    >>> ws.config_path.name, ws.min_n, sorted(p.name for p in ws.root.iterdir())
+    ('urbansec.toml', 20, ['data', 'reports', 'urbansec.toml'])
+    >>> init(ws.root, exist_ok=True) == ws
+    True
+    >>> init(ws.root)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.core.errors.ValidationError: 1 problem(s) in .../torun/urbansec.toml:
+      - .../torun/urbansec.toml: missing, expected a folder without a workspace yet
+    >>> init(tempfile.mkdtemp(), comparators="all")
+    Traceback (most recent call last):
+    ...
+    urbansec_lib.core.errors.ValidationError: 1 problem(s) in init arguments:
+      - <arguments>, column 'comparators': got 'all', expected "reference+workspace" or "workspace"
     """
     root = Path(folder).resolve()
     cfg = root / defaults.CONFIG_NAME
@@ -574,8 +770,12 @@ def project_root() -> Path:
     else the nearest ``urbansec.toml`` at or above the current folder, else the repository
     (its demo workspace), else the current folder.
 
-    Example
+    Returns
     -------
+    Path
+
+    Examples
+    --------
     >>> import os, tempfile
     >>> old = os.environ.get("URBANSEC_HOME")
     >>> os.environ["URBANSEC_HOME"] = home = tempfile.mkdtemp()

@@ -52,7 +52,26 @@ SURVEY_COLUMNS = [
 def range_constraint(
     lo: float | None, hi: float | None, fmt: Callable[[float], str] = "{:g}".format
 ) -> str:
-    """XLSForm constraint of a number range (``". >= 1 and . <= 5"``; "" without bounds)."""
+    """XLSForm constraint of a number range (``". >= 1 and . <= 5"``; "" without bounds).
+
+    Parameters
+    ----------
+    lo, hi : float or None
+        Bounds (None: open end).
+    fmt : callable
+        Writes a bound (default ``"{:g}".format``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> range_constraint(0, 100), range_constraint(0, None), range_constraint(None, None)
+    ('. >= 0 and . <= 100', '. >= 0', '')
+    >>> range_constraint(0.5, 2, "{:.1f}".format)
+    '. >= 0.5 and . <= 2.0'
+    """
     parts = []
     if lo is not None:
         parts.append(f". >= {fmt(lo)}")
@@ -82,6 +101,28 @@ def write_xlsform(
         The ``settings`` sheet (``form_title``, ``form_id``, ``version`` ...).
     label_column : str
         Header of the label columns (``label::French (fr)`` for a translated form).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from openpyxl import load_workbook
+    >>> p = write_xlsform(
+    ...     Path(tempfile.mkdtemp()) / "forms" / "f.xlsx",
+    ...     [["integer", "age", "Âge", "", "yes", range_constraint(16, 120), "", "", ""]],
+    ...     [],
+    ...     (["form_title", "form_id", "version"], ["Démo", "demo", "demo-1.0.0"]),
+    ...     label_column="label::French (fr)",
+    ... )
+    >>> wb = load_workbook(p)
+    >>> [c.value for c in wb["survey"][1]][:3], wb["survey"]["F2"].value
+    (['type', 'name', 'label::French (fr)'], '. >= 16 and . <= 120')
+    >>> [c.value for c in wb["settings"][2]]
+    ['Démo', 'demo', 'demo-1.0.0']
     """
     from openpyxl import Workbook
 
@@ -111,7 +152,36 @@ def write_codes_workbook(
     codes: Iterable[Sequence[Any]],
 ) -> Path:
     """An XLSX response template: a ``responses`` sheet holding ``header`` and a ``codes``
-    sheet listing each column's allowed answers (importers read the first sheet only)."""
+    sheet listing each column's allowed answers (importers read the first sheet only).
+
+    Parameters
+    ----------
+    path : Path
+        The ``.xlsx`` file (its folder must exist).
+    header : sequence of str
+        Column names of the ``responses`` sheet.
+    codes_header : sequence of str
+        Header of the ``codes`` sheet.
+    codes : iterable of rows
+        One row per column, e.g. ``(column, question, allowed answers)``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from openpyxl import load_workbook
+    >>> p = write_codes_workbook(Path(tempfile.mkdtemp()) / "template.xlsx", ["unit", "ok"],
+    ...                          ["column", "allowed answers"], [["ok", "0 = No; 1 = Yes"]])
+    >>> wb = load_workbook(p)
+    >>> wb.sheetnames, [c.value for c in wb["responses"][1]], wb["responses"].max_row
+    (['responses', 'codes'], ['unit', 'ok'], 1)
+    >>> [c.value for c in wb["codes"][2]]
+    ['ok', '0 = No; 1 = Yes']
+    """
     from openpyxl import Workbook
 
     wb = Workbook()

@@ -24,13 +24,14 @@ def run_workspace(
 
     Returns the exit code: 0 when every report was written, 3 when some failed.
 
-    Example
-    -------
+    Examples
+    --------
     >>> run_workspace(jobs=2, workspace_dir=".")  # doctest: +SKIP
     0
 
-    (Skipped: it builds every report of a workspace, minutes of work; the slow test
-    ``tests/test_demo_end_to_end.py`` runs it on the demo.)
+    (Skipped: it builds every report of a workspace, minutes of work; even a new, empty
+    workspace builds its processed data (about 5 s) and runs the EU-wide studies in
+    notebook kernels. The slow test ``tests/test_demo_end_to_end.py`` runs it on the demo.)
     """
     ws = current(workspace_dir)
     store.build_processed(ws.data_dir)

@@ -62,7 +62,25 @@ _P_INLINE = re.compile(r"\bp\s*(=|<|≤)\s*([0-9][0-9.eE+-]*)")
 
 @dataclass(frozen=True)
 class LintFinding:
-    """One problem: rule name, where (a short locator) and the offending text."""
+    """One problem: rule name, where (a short locator) and the offending text.
+
+    Attributes
+    ----------
+    rule : str
+        One of the rules of the module docstring (``missing-value``, ``identifier`` ...).
+    where : str
+        ``table 1 row 2 col 3``, ``figure 2 alt``, ``text`` ...
+    text : str
+        The offending text (shown cut to 80 characters).
+
+    Examples
+    --------
+    >>> f = lint_html("<table><tr><td>Long text ...</td></tr></table>")[0]
+    >>> f.rule, f.where
+    ('cut-text', 'table 1 row 1 col 1')
+    >>> print(f)
+    cut-text: table 1 row 1 col 1: 'Long text ...'
+    """
 
     rule: str
     where: str
@@ -104,6 +122,35 @@ def lint_html(html: str, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
 
     Long because: one pass over the parsed page, one short rule after another, each rule a
     few lines.
+
+    Parameters
+    ----------
+    html : str
+        A rendered report.
+    max_image_px : int
+        Widest embedded image accepted (CSS pixels).
+
+    Returns
+    -------
+    list of LintFinding
+        In page order, without duplicates.
+
+    Examples
+    --------
+    >>> for f in lint_html("<table><tr><th>n_items</th><td>NaN</td></tr></table>"):
+    ...     print(f)
+    identifier: table 1 row 1 col 1: 'n_items'
+    missing-value: table 1 row 1 col 2: 'NaN'
+    missing-value: text: 'n_items NaN'
+    >>> p_table = ("<table><thead><tr><th>p-value</th></tr></thead>"
+    ...            "<tbody><tr><td>0.05</td></tr><tr><td>&lt; 0.001</td></tr></tbody></table>")
+    >>> [str(f) for f in lint_html(p_table)]
+    ["p-value-format: table 1 row 2 col 1: '0.05'"]
+    >>> [f.rule for f in lint_html('<figure><img src="f.png" alt=""></figure><p>Done.; next</p>')]
+    ['figure-alt', 'figure-title', 'punctuation']
+    >>> lint_html('<figure><img src="f.png" alt="Crime rate by year" width="1600">'
+    ...           '<figcaption>Crime rate</figcaption></figure>', max_image_px=1200)
+    [LintFinding(rule='figure-width', where='figure 1', text='1600 px > 1200 px')]
     """
     from bs4 import BeautifulSoup
 
@@ -188,12 +235,56 @@ def lint_html(html: str, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
 
 
 def lint_file(path: str | Path, max_image_px: int = MAX_IMAGE_PX) -> list[LintFinding]:
-    """Findings for one HTML file."""
+    """Findings for one HTML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A UTF-8 HTML report.
+    max_image_px : int
+        Widest embedded image accepted (CSS pixels).
+
+    Returns
+    -------
+    list of LintFinding
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "report.html"
+    >>> _ = p.write_text("<p>Share of residents: nan%</p>", encoding="utf-8")
+    >>> [str(f) for f in lint_file(p)]
+    ["missing-value: text: 'Share of residents: nan%'"]
+    """
     return lint_html(Path(path).read_text(encoding="utf-8"), max_image_px=max_image_px)
 
 
 def lint_reports(reports_dir: str | Path) -> dict[str, list[LintFinding]]:
-    """Findings per report under ``reports_dir/<unit>/<study>.html`` (only reports with any)."""
+    """Findings per report under ``reports_dir/<unit>/<study>.html`` (only reports with any).
+
+    The dashboard (``site/``) and run logs (``_runs/``) are not reports and are left out.
+
+    Parameters
+    ----------
+    reports_dir : str or Path
+
+    Returns
+    -------
+    dict
+        ``"<unit>/<study>.html"`` -> list of LintFinding.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> reports = Path(tempfile.mkdtemp())
+    >>> for rel, text in [("ES001C/existing_data.html", "<p>Rate: NaN</p>"),
+    ...                   ("ES001C/training.html", "<p>Rate: 4.2</p>"),
+    ...                   ("site/index.html", "<p>NaN</p>")]:
+    ...     (reports / rel).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (reports / rel).write_text(text, encoding="utf-8")
+    >>> {k: [f.rule for f in v] for k, v in lint_reports(reports).items()}
+    {'ES001C/existing_data.html': ['missing-value']}
+    """
     out = {}
     for p in sorted(Path(reports_dir).glob("*/*.html")):
         if p.parent.name in ("site", "_runs"):

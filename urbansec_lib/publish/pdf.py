@@ -41,7 +41,24 @@ CHROMIUM_FLAGS = (
 
 
 def find_chromium() -> str | None:
-    """Path of the system Chromium (``$URBANSEC_CHROMIUM`` first), or None."""
+    """Path of the system Chromium (``$URBANSEC_CHROMIUM`` first), or None.
+
+    Returns
+    -------
+    str or None
+        ``$URBANSEC_CHROMIUM`` when it names an existing file, else Debian's
+        ``/usr/bin/chromium`` (or ``chromium-browser``), else one on ``$PATH``.
+
+    Examples
+    --------
+    >>> found = find_chromium()
+    >>> found is None or found.endswith(("chromium", "chromium-browser"))
+    True
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"URBANSEC_CHROMIUM": "/bin/sh"}):
+    ...     find_chromium()
+    '/bin/sh'
+    """
     env = os.environ.get("URBANSEC_CHROMIUM")
     if env and Path(env).exists():
         return env
@@ -62,6 +79,50 @@ def html_to_pdf(
 
     Raises ``FileNotFoundError`` when no Chromium is installed (``apt-get install chromium``)
     and ``RuntimeError`` when printing fails.
+
+    Parameters
+    ----------
+    html : str or Path
+        The report.
+    pdf : str or Path, optional
+        Where to write the PDF (default: next to ``html``).
+    chromium : str, optional
+        The browser executable (default: :func:`find_chromium`).
+    timeout : int
+        Seconds before the print is given up.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    The real print needs Chromium (absent where these examples run), so a stand-in
+    executable shows the contract: it is called with :data:`CHROMIUM_FLAGS` and
+    ``--print-to-pdf=FILE`` and must write that file.
+
+    >>> import stat
+    >>> work = Path(tempfile.mkdtemp())
+    >>> fake = work / "fake-chromium"
+    >>> _ = fake.write_text(
+    ...     "#!/bin/sh\\n"
+    ...     'for a in "$@"; do case "$a" in --print-to-pdf=*) '
+    ...     "printf '%%PDF-1.4' > \\"${a#--print-to-pdf=}\\";; esac; done\\n"
+    ... )
+    >>> fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    >>> report = work / "ES001C" / "existing_data.html"
+    >>> report.parent.mkdir()
+    >>> _ = report.write_text("<h1>Report</h1>", encoding="utf-8")
+    >>> out = html_to_pdf(report, chromium=str(fake))
+    >>> out.name, out.read_bytes()
+    ('existing_data.pdf', b'%PDF-1.4')
+
+    A browser that prints nothing:
+
+    >>> html_to_pdf(report, chromium="/bin/true")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    RuntimeError: chromium could not print .../ES001C/existing_data.html: ...
     """
     html = Path(html).resolve()
     pdf = Path(pdf) if pdf else html.with_suffix(".pdf")
@@ -99,5 +160,40 @@ def _htmls(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def reports_to_pdf(paths: Iterable[str | Path], chromium: str | None = None) -> list[Path]:
-    """Print every given report (HTML files, or folders of ``<unit>/<study>.html``)."""
+    """Print every given report (HTML files, or folders of ``<unit>/<study>.html``).
+
+    In a folder, the dashboard (``site/``) and run logs (``_runs/``) are left out.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        HTML files and/or reports folders.
+    chromium : str, optional
+        The browser executable (default: :func:`find_chromium`).
+
+    Returns
+    -------
+    list of Path
+        The PDFs, in the order printed.
+
+    Examples
+    --------
+    With a stand-in for Chromium (see :func:`html_to_pdf`; the real print needs Chromium):
+
+    >>> import stat
+    >>> work = Path(tempfile.mkdtemp())
+    >>> fake = work / "fake-chromium"
+    >>> _ = fake.write_text(
+    ...     "#!/bin/sh\\n"
+    ...     'for a in "$@"; do case "$a" in --print-to-pdf=*) '
+    ...     "printf '%%PDF-1.4' > \\"${a#--print-to-pdf=}\\";; esac; done\\n"
+    ... )
+    >>> fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    >>> for rel in ("reports/ES001C/existing_data.html", "reports/EU/good_practices.html",
+    ...             "reports/site/index.html"):
+    ...     (work / rel).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (work / rel).write_text("<h1>Report</h1>", encoding="utf-8")
+    >>> [p.relative_to(work).as_posix() for p in reports_to_pdf([work / "reports"], str(fake))]
+    ['reports/ES001C/existing_data.pdf', 'reports/EU/good_practices.pdf']
+    """
     return [html_to_pdf(h, chromium=chromium) for h in _htmls(paths)]

@@ -105,8 +105,8 @@ class Recorder:
     path : str or Path or None
         JSON file to write; ``None`` keeps everything in memory (interactive use).
 
-    Example
-    -------
+    Examples
+    --------
     >>> rec = Recorder(None)
     >>> rec.record("n_units", 7)
     >>> rec.results["n_units"]

@@ -40,7 +40,22 @@ SIZE_CLASSES = (
 
 
 def size_class(population: float | None) -> str:
-    """Population size class label (the population of the unit's NUTS 3 region)."""
+    """Population size class label (the population of the unit's NUTS 3 region).
+
+    Parameters
+    ----------
+    population : float or None
+
+    Returns
+    -------
+    str
+        A label of ``SIZE_CLASSES`` (lower bound included), ``"unknown"`` when missing.
+
+    Examples
+    --------
+    >>> size_class(250_000), size_class(1_000_000), size_class(None), size_class(float("nan"))
+    ('medium (100k-500k)', 'very large (1M+)', 'unknown', 'unknown')
+    """
     if population is None or pd.isna(population):
         return "unknown"
     for lo, hi, label in SIZE_CLASSES:
@@ -81,6 +96,30 @@ def collect(reports_dir: Path, units: pd.DataFrame) -> dict:
     Returns a dict unit_id -> {"reports": {study: html relpath}, "results": {study: results}}.
     Policy inventories and CI assessments made for a unit's NUTS 3 region are attached to
     the city that lies in it (registry column ``nuts3``).
+
+    Parameters
+    ----------
+    reports_dir : Path
+        Holds ``<unit>/manifest.json`` and each study's ``<study>.results.json``.
+    units : DataFrame
+        The units (``unit_id``, optionally ``nuts3``).
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> reports = Path(tempfile.mkdtemp())
+    >>> (reports / "AT130").mkdir()
+    >>> _ = (reports / "AT130" / "manifest.json").write_text(
+    ...     json.dumps({"studies": {"orpheus_impact": {"html": "orpheus_impact.html"}}}))
+    >>> _ = (reports / "AT130" / "orpheus_impact.results.json").write_text(
+    ...     json.dumps({"results": {"domains": ["public_space"]}}))
+    >>> units = pd.DataFrame({"unit_id": ["AT001C"], "nuts3": ["AT130"]})
+    >>> collect(reports, units)  # the region's report belongs to its city
+    {'AT001C': {'reports': {'orpheus_impact': '../AT130/orpheus_impact.html'}, 'results': {'orpheus_impact': {'domains': ['public_space']}}}}
     """
     alias = {}
     for r in units.itertuples():
@@ -122,7 +161,30 @@ def _site_units(own: pd.DataFrame, reports_dir: Path, data_dir) -> pd.DataFrame:
 def fields_of_activity(info: dict, dim_labels: dict[str, str]) -> list[str]:
     """Fields in which a unit is active: dimensions where it sits in the upper part of its
     peers (from the self-assessment) and policy domains with initiatives (from the
-    pyramid inventory), and Collective Impact conditions rated as strengths."""
+    pyramid inventory), and Collective Impact conditions rated as strengths.
+
+    Parameters
+    ----------
+    info : dict
+        One unit's entry of :func:`collect`.
+    dim_labels : dict
+        Dimension id -> label.
+
+    Returns
+    -------
+    list of str
+        Sorted.
+
+    Examples
+    --------
+    >>> position = {"__frame__": True, "columns": ["node_id", "score", "peer_median"],
+    ...             "data": [["safety", 61.0, 55.0], ["cohesion", 40.0, 52.0]]}
+    >>> info = {"results": {"city_self_assessment": {"position": position},
+    ...                     "orpheus_impact": {"domains": ["public_space"]},
+    ...                     "collective_impact_swot": {"strengths": ["backbone support"]}}}
+    >>> fields_of_activity(info, {"safety": "Safety", "cohesion": "Social cohesion"})
+    ['CI: backbone support', 'Safety', 'public space']
+    """
     fields: set[str] = set()
     sa = info["results"].get("city_self_assessment", {})
     pos = _frame(sa.get("position"))
@@ -217,6 +279,47 @@ def build(
     Pages: the index (every unit, alphabetical, with filters: never a ranking), one page
     per unit (its reports, its progress against its own past, its learning partners), one
     per peer group, and the fields-of-activity matrix.
+
+    Parameters
+    ----------
+    reports_dir : str or Path, optional
+        Default: the workspace's ``reports/``.
+    data_dir : str or Path, optional
+        A data folder (its workspace is read with :func:`~urbansec_lib.workspace.for_data_dir`).
+    out_dir : str or Path, optional
+        Default: ``reports_dir/site``.
+    root : str or Path, optional
+        The workspace folder (default: the current workspace).
+
+    Returns
+    -------
+    Path
+        The site's ``index.html``.
+
+    Examples
+    --------
+    A workspace with one unit and one report:
+
+    >>> import json, tempfile
+    >>> from urbansec_lib.inputs.workspace import bundled_raw_dir, init
+    >>> ws = init(tempfile.mkdtemp() + "/vienna", name="Vienna study")
+    >>> lines = (bundled_raw_dir() / "units.csv").read_text("utf-8").splitlines()
+    >>> _ = ws.units_file.write_text(
+    ...     "\\n".join([lines[0]] + [r for r in lines if r.startswith("AT001C,")]) + "\\n")
+    >>> (ws.reports_dir / "AT001C").mkdir()
+    >>> _ = (ws.reports_dir / "AT001C" / "manifest.json").write_text(
+    ...     json.dumps({"studies": {"existing_data": {"html": "existing_data.html"}}}))
+    >>> _ = (ws.reports_dir / "AT001C" / "existing_data.results.json").write_text(
+    ...     json.dumps({"results": {"peer_group": {"AT001C": "Capital regions"}}}))
+    >>> index = build(root=ws.root)
+    >>> index.relative_to(ws.root).as_posix()
+    'reports/site/index.html'
+    >>> sorted(p.relative_to(index.parent).as_posix() for p in index.parent.rglob("*.html"))
+    ['fields.html', 'groups.html', 'groups/group-Capital regions.html', 'index.html', 'units/AT001C.html']
+    >>> "../../AT001C/existing_data.html" in (index.parent / "units" / "AT001C.html").read_text()
+    True
+    >>> "Capital regions" in (index.parent / "groups.html").read_text()
+    True
     """
     from ..inputs.workspace import current, for_data_dir, load
     from ..model.framework import load_framework
