@@ -128,6 +128,7 @@ _MODULES = {
     "power": "methods",
     "present": "presentation",
     "privacy": "inputs",
+    "privacy_scan": "inputs",
     "public_indicators": "inputs",
     "pyramid": "analysis",
     "pyramid_coverage": "analysis",

@@ -47,6 +47,8 @@ instrument_model
     Instruments as data: questions, choice lists, the YAML loader.
 instrument_read
     Reading an instrument's exports: Kobo/ODK CSV or XLSX -> a tidy frame.
+privacy_scan
+    Disclosure control of what a report publishes: HTML and recorded-number scans.
 privacy
     Privacy safeguards: keyed pseudonyms, identifier stripping, small-cell suppression,
     scans.
@@ -75,6 +77,7 @@ __all__ = [
     "instruments",
     "instrument_model",
     "instrument_read",
+    "privacy_scan",
     "privacy",
 ]
 
