@@ -199,6 +199,8 @@ _MODULES = {
     "weighting": "engine",
     "wildboot": "methods",
     "workspace": "inputs",
+    "workspace_model": "inputs",
+    "workspace_open": "inputs",
     "xlsform": "inputs",
     "xlsx": "core",
 }

@@ -5,6 +5,10 @@ May import from: ``core``, ``model`` (and its own modules).
 
 Modules
 -------
+workspace_model
+    A study workspace as an object: folders, units, framework, declared provenance.
+workspace_open
+    Opening and creating workspaces (config, folder, current folder, demo, init).
 workspace
     Study workspaces: one folder per study, with its own data, units and reports.
 data_paths
@@ -57,6 +61,8 @@ privacy
 from .._lazy import lazy_modules
 
 __all__ = [
+    "workspace_model",
+    "workspace_open",
     "workspace",
     "data_paths",
     "eurostat",

@@ -367,14 +367,15 @@ def _unit_table(units: pd.DataFrame, info: dict, dim_labels: dict) -> pd.DataFra
                 "results": i["results"],
             }
         )
-    table = pd.DataFrame(rows)
+    cols = ["unit_id", "name", "level", "country", "size", "group", "fields", "reports", "results"]
+    table = pd.DataFrame(rows, columns=cols)  # also for a workspace without units yet
     # peer groups from any unit's self-assessment results (all runs share one grouping)
     group_of: dict[str, object] = {}
     for r in rows:
         group_of.update(r["results"].get("existing_data", {}).get("peer_group", {}) or {})
     for r in rows:
         group_of.update(r["results"].get("city_self_assessment", {}).get("peer_group", {}) or {})
-    table["group"] = table["unit_id"].map(group_of).fillna("")
+    table["group"] = table["unit_id"].map(group_of).astype(object).fillna("")
     return table
 
 
