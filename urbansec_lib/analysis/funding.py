@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..core.errors import Problem, ValidationError
 from ..core.ingest import read_yaml_mapping
+from ..engine.catalogue import DIMENSIONS as _DIMENSIONS
 
 __all__ = [
     "CATALOGUE_PATH",
@@ -42,15 +43,9 @@ __all__ = [
 ]
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "catalogues" / "funding.yaml"
-#: Theme vocabulary: the dimension ids of the packaged framework (a test keeps them in step).
-DIMENSIONS = (
-    "quality_of_life",
-    "social_cohesion",
-    "public_space_liveability",
-    "sense_of_safety",
-    "urban_security",
-    "background_conditions",
-)
+#: Theme vocabulary: the dimension ids of the packaged framework (one definition, with the
+#: catalogue of existing indices; a test keeps them in step with the framework).
+DIMENSIONS = _DIMENSIONS
 _FIELDS = (
     "id",
     "name",

@@ -156,21 +156,8 @@ def imeta_document(
     Long because: the whole-table checks (columns, types, unique codes, one root) run before
     the document is built, in the order COINr reports them.
 
-    :func:`urbansec_lib.framework.imeta_to_framework` builds the framework from it.
-
-    The single aggregate without a parent is the index. Indicators get the measurement
-    type ``indicator_type``, source ``{"kind": "statistic", "dataset": dataset}`` and
-    territorial ``levels``; ``Unit``, ``Target``, ``Denominator`` and ``Aggregation``
-    columns are used when present, and ``Normalisation`` (a method of
-    :func:`urbansec_lib.scoring.normalise`, with goalposts from ``GPlower``/``GPupper``)
-    gives an indicator its own normalisation.
-
-    Raises
-    ------
-    ValidationError
-        Every problem with its row (header = row 1): missing columns, duplicate codes,
-        unknown parents, a parent that is an indicator, directions other than +-1,
-        negative weights, unknown types, more or less than one root, level mismatches.
+    :func:`urbansec_lib.framework.imeta_to_framework` builds the framework from it; its
+    docstring lists the columns read and the problems reported.
 
     Examples
     --------
