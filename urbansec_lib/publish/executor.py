@@ -17,8 +17,11 @@ does not shut it down after the notebook (nbclient only cleans up a kernel it ow
 Before every notebook the kernel is put back into the state it had right after start-up:
 
 * the user namespace is cleared as ``%reset -f`` does (``InteractiveShell.reset``; with a
-  new history session, so execution counts start at 1 as in a new kernel), followed by
-  ``gc.collect()``; imported modules stay in ``sys.modules`` - that is the speed-up;
+  new history session, so execution counts start at 1 as in a new kernel), followed by a
+  collection of the young generations (IPython's own two full collections are skipped:
+  they cost more than any other per-notebook step, and the collector's schedule bounds
+  memory as in any long process); imported modules stay in ``sys.modules`` - that is the
+  speed-up;
 * all matplotlib figures are closed and ``matplotlib.rcParams`` restored;
 * pandas options, ``warnings`` filters (and the "already warned" registries), the root
   logger's handlers and level, the working directory, ``sys.path`` and ``os.environ`` are
