@@ -289,3 +289,34 @@ def test_long_functions_say_why():
                 if n > MAX_FUNCTION_LINES and "Long because" not in (ast.get_docstring(node) or ""):
                     long.append(f"{m}.{node.name} ({n} lines)")
     assert long == []
+
+
+def test_one_definition_of_each_default():
+    """The project's seed and suppression threshold are written once, in core/defaults.py;
+    every other module takes them from there (a literal copy would drift). Docstrings and
+    their examples do not count."""
+    from urbansec_lib.core import defaults
+
+    def is_min_n(arg_name: str, value: ast.AST | None) -> bool:
+        return (
+            arg_name == "min_n"
+            and isinstance(value, ast.Constant)
+            and value.value == defaults.MIN_N
+        )
+
+    copies = []
+    for m, p in _modules().items():
+        if m == "core.defaults":
+            continue
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and type(node.value) is int:
+                if node.value == defaults.SEED:
+                    copies.append(f"{m}:{node.lineno} the seed")
+            elif isinstance(node, ast.arguments):
+                args = [*node.posonlyargs, *node.args]
+                pos = list(zip(args[len(args) - len(node.defaults) :], node.defaults))
+                kw = list(zip(node.kwonlyargs, node.kw_defaults))
+                copies += [f"{m}:{a.lineno} min_n" for a, d in pos + kw if is_min_n(a.arg, d)]
+            elif isinstance(node, ast.keyword) and is_min_n(node.arg or "", node.value):
+                copies.append(f"{m}:{node.value.lineno} min_n")
+    assert copies == []

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.defaults import MIN_N
 from ..core.ingest import read_frame
 from ..core.schema import Column, TableSchema, Unique
 from ..inputs import instruments as _instr
@@ -93,7 +94,7 @@ def shares(
     question: str,
     by: str | None = None,
     alpha: float = 0.05,
-    min_n: int = 10,
+    min_n: int = MIN_N,
     codes: Sequence[str] | None = None,
     subset: pd.Series | None = None,
     instr=_INSTRUMENT,
@@ -186,7 +187,7 @@ def prevalence(
     df: pd.DataFrame,
     by: str | None = None,
     alpha: float = 0.05,
-    min_n: int = 10,
+    min_n: int = MIN_N,
     instr=_INSTRUMENT,
 ) -> pd.DataFrame:
     """Share of authorities using and testing each technology, with Wilson CIs.
@@ -271,7 +272,7 @@ def bottlenecks(
     df: pd.DataFrame,
     by: str | None = "size_class",
     alpha: float = 0.05,
-    min_n: int = 10,
+    min_n: int = MIN_N,
     instr=_INSTRUMENT,
 ) -> pd.DataFrame:
     """Share of authorities citing each bottleneck, by size class (default) or country.
@@ -297,7 +298,7 @@ def safeguards(
     df: pd.DataFrame,
     by: str | None = None,
     alpha: float = 0.05,
-    min_n: int = 10,
+    min_n: int = MIN_N,
     instr=_INSTRUMENT,
 ) -> pd.DataFrame:
     """Legal basis, DPIA and DPA contact among authorities using at least one technology.
@@ -451,7 +452,7 @@ def positions_schema(countries: Sequence[str]) -> TableSchema:
 def join_national_positions(
     df: pd.DataFrame,
     positions: pd.DataFrame,
-    min_n: int = 10,
+    min_n: int = MIN_N,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Country results of the survey beside the national positions (countries A-Z).

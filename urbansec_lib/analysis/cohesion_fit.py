@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from ..core.defaults import SEED
 from .cohesion_data import _label, _sample  # noqa: E402
 from .cohesion_figures import plot_coefficients  # noqa: E402
 
@@ -555,7 +556,7 @@ def fit_cross_section(
 
 
 def primary(
-    panel: pd.DataFrame, bootstrap: int = 9999, seed: int = 20261124, weights: str = "rademacher"
+    panel: pd.DataFrame, bootstrap: int = 9999, seed: int = SEED, weights: str = "rademacher"
 ) -> CohesionEstimate:
     """The primary specification of issue 20.
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.defaults import MIN_N
+
 __all__ = ["response_counts", "item_nonresponse", "indicator_review", "RULES"]
 
 #: The recommendation rules' default thresholds.
@@ -33,7 +35,7 @@ RULES = {"max_nonresponse": 0.2, "weak": 0.2, "min_coverage": 0.3}
 
 
 def response_counts(
-    responses: pd.DataFrame, min_n: int = 10, by: tuple[str, ...] = ("unit_id", "wave")
+    responses: pd.DataFrame, min_n: int = MIN_N, by: tuple[str, ...] = ("unit_id", "wave")
 ) -> pd.DataFrame:
     """Respondents per unit and wave (and per respondent role), small cells suppressed.
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..core.defaults import MIN_N
 from ..core.errors import Problem, ValidationError
 from .training_competences import Competences, load_competences
 from .training_figures import plot_evaluation
@@ -381,7 +382,7 @@ def evaluate(
     id_col: str = "respondent",
     competences: Competences | str | Path | None = None,
     training_id: str | None = None,
-    min_n: int = 10,
+    min_n: int = MIN_N,
     alpha: float = 0.05,
 ) -> TrainingEvaluation:
     """Evaluate one training from its before and after answers (matched participants only).
@@ -538,7 +539,7 @@ def read_training(
 
 def evaluate_all(
     data_dir: str | Path,
-    min_n: int = 10,
+    min_n: int = MIN_N,
     alpha: float = 0.05,
     key: bytes | str | None = None,
     recorder: Any = None,

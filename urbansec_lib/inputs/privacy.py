@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.defaults import MIN_N
 from .privacy_scan import (  # the report scan, re-exported: one public face
     MIN_UNITS,
     PSEUDONYM_RE,
@@ -372,7 +373,7 @@ def strip_identifiers(
 def suppress(
     table: pd.DataFrame,
     n_col: str = "n",
-    min_n: int = 10,
+    min_n: int = MIN_N,
     value_cols: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Mask aggregates computed from fewer than ``min_n`` respondents.

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.defaults import MIN_N
+
 #: Fewest units a published distribution may be computed over.
 MIN_UNITS = 3
 _COUNT_COLUMNS = ("respondents", "n_respondents", "participants", "n_participants")
@@ -144,7 +146,7 @@ def _without_data_uris(html_text: str):
     return "".join(parts), to_orig
 
 
-def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) -> list[Finding]:
+def scan_html(html_text: str, min_n: int = MIN_N, known_ids: Iterable[str] = ()) -> list[Finding]:
     """Scan rendered report HTML for respondent-level traces.
 
     Looks for pseudonyms (``r_`` + 16 hex digits), survey submission ids (UUIDs, as Kobo's
@@ -205,7 +207,7 @@ def scan_html(html_text: str, min_n: int = 10, known_ids: Iterable[str] = ()) ->
     return sorted(found.values(), key=lambda f: (f.position, f.kind))
 
 
-def scan_results(results, min_n: int = 10, min_units: int = MIN_UNITS) -> list[Finding]:
+def scan_results(results, min_n: int = MIN_N, min_units: int = MIN_UNITS) -> list[Finding]:
     """Scan a report's recorded numbers for statistics that disclosure control must withhold.
 
     Walks the recorded results (as :class:`urbansec_lib.reports.Recorder` stores them:

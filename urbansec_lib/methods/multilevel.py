@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.defaults import MIN_N
+
 __all__ = [
     "CE_ITEMS",
     "CE_REVERSED",
@@ -157,7 +159,7 @@ def model_frame(
     regressors: Sequence[str],
     unit_col: str = "unit_id",
     nbhd_col: str = "area",
-    min_n: int = 10,
+    min_n: int = MIN_N,
     categorical: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[str]]:
     """Complete cases, with neighbourhoods of fewer than ``min_n`` respondents left out.
@@ -335,7 +337,7 @@ def fit_multilevel(
     categorical: Sequence[str] = (),
     unit_col: str = "unit_id",
     nbhd_col: str = "area",
-    min_n: int = 10,
+    min_n: int = MIN_N,
     min_units: int = 3,
 ) -> MultilevelResult:
     """Linear mixed model: unit random intercept, neighbourhood-within-unit variance component.
@@ -457,7 +459,7 @@ def fit_ordinal(
     categorical: Sequence[str] = (),
     unit_col: str = "unit_id",
     nbhd_col: str = "area",
-    min_n: int = 10,
+    min_n: int = MIN_N,
     min_units: int = 3,
 ) -> OrdinalResult:
     """Ordinal variant: proportional-odds logit with unit fixed effects.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.defaults import MIN_N
 from ..model.framework import Framework
 from .sa_basics import node_labels, profile
 
@@ -216,7 +217,7 @@ def unit_coverage(prof, unit_id: str, fw: Framework) -> pd.DataFrame:
 
 
 def survey_table(
-    indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: int = 10
+    indicators: pd.DataFrame, unit_id: str, fw: Framework, min_n: int = MIN_N
 ) -> pd.DataFrame:
     """The unit's survey indicator values per period, with cells under ``min_n`` suppressed.
 

@@ -290,7 +290,7 @@ def _default_seed() -> int:
 
         return int(SEED)
     except ImportError:
-        return 20261124
+        return SEED
 
 
 @dataclass

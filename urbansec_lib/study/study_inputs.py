@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.defaults import MIN_N
 from ..model.framework import Framework, load_framework
 
 __all__ = [
@@ -339,7 +340,7 @@ def load_inputs(
     skip_units: tuple[str, ...] = (),
     periods: tuple[int, ...] | None = None,
     max_lag: int = 6,
-    min_n: int = 10,
+    min_n: int = MIN_N,
 ) -> StudyInputs:
     """Read every raw input of the self-assessment study into tidy indicator data.
 
