@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core import defaults
 from ..core.unit_codes import UNITS_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,21 +41,52 @@ _FALSE = {"false", "0", "no", "n", ""}
 
 
 # ----------------------------------------------------------------------------- paths
-def default_raw_dir() -> Path:
-    """The raw-data directory: ``$URBANSEC_DATA/raw``, else ``<repository>/data/raw``.
+_PKG = Path(__file__).resolve().parents[1]
+
+
+def bundled_raw_dir() -> Path:
+    """The bundled raw data (public statistics, code lists, reference units).
+
+    In an installed package: ``urbansec_lib/bundled/`` (package data built from the
+    repository's ``data/raw``); in a source checkout: the repository's ``data/raw``.
 
     Returns
     -------
     Path
 
-    Example
+    Examples
+    --------
+    >>> raw = bundled_raw_dir()
+    >>> raw.name in ("bundled", "raw"), (raw / "units.csv").is_file(), (raw / "public").is_dir()
+    (True, True, True)
+    """
+    inside = _PKG / "bundled"
+    if (inside / "public").is_dir():
+        return inside
+    return _PKG.parent / "data" / "raw"
+
+
+def default_raw_dir() -> Path:
+    """The raw-data folder readers fall back to when none is given: ``$URBANSEC_DATA/raw``,
+    else the nearest workspace's (``urbansec.toml`` at or above the current folder), else
+    the bundled raw data (:func:`bundled_raw_dir`: an installed package reads its own).
+
+    Returns
     -------
-    >>> default_raw_dir().name
-    'raw'
+    Path
+
+    Examples
+    --------
+    >>> default_raw_dir().name in ("raw", "bundled")
+    True
     """
     root = os.environ.get("URBANSEC_DATA")
-    base = Path(root) if root else Path(__file__).resolve().parents[2] / "data"
-    return base / "raw"
+    if root:
+        return Path(root) / "raw"
+    cfg = defaults.config_above()
+    if cfg is not None and (cfg.parent / defaults.RAW_DIR).is_dir():
+        return cfg.parent / defaults.RAW_DIR
+    return bundled_raw_dir()
 
 
 def _raw_dir_from(data_dir: str | Path | None) -> Path:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..core import defaults
 from ..core.errors import Problem, ValidationError
+from .data_paths import _PKG, bundled_raw_dir
 
 #: What a dataset is, as declared in a workspace's ``[provenance]`` table.
 PROVENANCE_KINDS = ("real", "synthetic", "illustrative")
@@ -38,30 +39,6 @@ DEMO_PROVENANCE: dict[str, str] = {
     "data/raw/ai/ai_survey_kobo.csv": "synthetic AI survey answers (seeded generator)",
     "data/raw/ai/national_positions.csv": "illustrative national positions (placeholders)",
 }
-
-_PKG = Path(__file__).resolve().parents[1]
-
-
-def bundled_raw_dir() -> Path:
-    """The bundled raw data (public statistics, code lists, reference units).
-
-    In an installed package: ``urbansec_lib/bundled/`` (package data built from the
-    repository's ``data/raw``); in a source checkout: the repository's ``data/raw``.
-
-    Returns
-    -------
-    Path
-
-    Examples
-    --------
-    >>> raw = bundled_raw_dir()
-    >>> raw.name in ("bundled", "raw"), (raw / "units.csv").is_file(), (raw / "public").is_dir()
-    (True, True, True)
-    """
-    inside = _PKG / "bundled"
-    if (inside / "public").is_dir():
-        return inside
-    return _PKG.parent / "data" / "raw"
 
 
 def package_notebooks_dir() -> Path:
