@@ -145,3 +145,13 @@ def test_coherence_result_on_profile(data):
     assert "alpha(std)" in res.summary()
     flags_default = co.coherence(prof).flags
     assert flags_default.empty or (flags_default["r"] < 0.2).all()
+
+
+def test_summary_when_too_few_rows_for_pca():
+    """With fewer complete rows than PCA needs, the summary says "n/a" (it raised KeyError)."""
+    from urbansec_lib.engine.scoring import example_data, score
+    from urbansec_lib.model.framework import load_framework
+
+    fw = load_framework()
+    res = co.coherence(score(example_data(fw, units=["a", "b", "c", "d"]), fw))
+    assert res.pca.empty and "PC1 n/a" in res.summary()

@@ -494,7 +494,9 @@ def coherence(
         correlations=pd.DataFrame(corr_rows),
         alpha=pd.DataFrame(a_rows),
         alpha_if_deleted=pd.concat(aid_rows, ignore_index=True) if aid_rows else empty_aid,
-        pca=pd.concat(pca_rows, ignore_index=True) if pca_rows else pd.DataFrame(),
+        pca=pd.concat(pca_rows, ignore_index=True)
+        if pca_rows
+        else pd.DataFrame(columns=["node_id", "pc", "eigenvalue", "pct_variance", "cum_pct"]),
         flags=pd.DataFrame(flag_rows, columns=["child", "parent", "method", "r", "flag"]),
         weak=weak,
         n_rows=len(allv),
