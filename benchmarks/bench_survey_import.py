@@ -4,7 +4,8 @@
 
 The export (a Kobo-shaped ``;``-separated CSV with group prefixes and system columns) is
 written by a child process first, so the peak RSS reported here is that of the import alone
-(plus the interpreter and pandas). Targets: < 5 s wall time and < 1 GB peak memory.
+(plus the interpreter and pandas). Targets (issue "Every European city and region from
+existing data, fast"): 100,000 responses < 3 s and < 600 MB; 1,000,000 linear, < 3 GB.
 Reports wall time per stage, peak RSS (``resource.getrusage``) and, with ``--tracemalloc``,
 the peak of Python allocations in a second, slower run.
 """
@@ -93,6 +94,8 @@ def main() -> int:
         res = run(path, a.framework)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size_mb = path.stat().st_size / 1e6
+        # the issue's targets: 3 s / 600 MB at 1e5 rows; linear (30 s) and 3 GB at 1e6
+        lim_s, lim_mb = 3 * max(1.0, a.n / 100_000), 600 if a.n <= 100_000 else 3072
         print(f"export: {a.n:,} rows, {size_mb:.1f} MB (generated in {gen_s:.1f} s)")
         print(
             f"accepted rows {res['rows']:,}, data columns {res['columns']}, "
@@ -100,10 +103,10 @@ def main() -> int:
         )
         print(f"read + validate + pseudonymise: {res['read_validate_pseudonymise_s']:.2f} s")
         print(f"aggregate:                      {res['aggregate_s']:.2f} s")
-        print(f"total wall time:                {res['total_s']:.2f} s  (target < 5 s)")
+        print(f"total wall time:                {res['total_s']:.2f} s  (target {lim_s:g} s)")
         print(
             f"peak RSS: {peak_mb:.0f} MB (baseline after imports {base_mb:.0f} MB)"
-            "  (target < 1024 MB)"
+            f"  (target < {lim_mb:,} MB)"
         )
         if a.tracemalloc:
             import tracemalloc
@@ -112,7 +115,7 @@ def main() -> int:
             run(path, a.framework)
             _cur, peak = tracemalloc.get_traced_memory()
             print(f"tracemalloc peak of Python allocations: {peak / 2**20:.0f} MB")
-        ok = res["total_s"] < 5 and peak_mb < 1024
+        ok = res["total_s"] < lim_s and peak_mb < lim_mb
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
 
