@@ -24,6 +24,10 @@ import importlib.util
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ._lazy import pandas_options_on_import
+
+pandas_options_on_import()  # pandas keeps Python string storage, set when pandas loads
+
 #: The layers, in import order (a layer may import only from those before it).
 LAYERS = (
     "core",

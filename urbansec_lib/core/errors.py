@@ -16,18 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-# One string behaviour whatever is installed: pandas 3 stores its default ``str`` dtype in
-# pyarrow when pyarrow is importable (it is, for the Parquet store) and then refuses mixed
-# ``str + object`` concatenations that work with Python storage. The library is written and
-# tested for Python storage; this keeps it so (storage only: values and dtypes are the same).
-try:
-    pd.set_option("mode.string_storage", "python")
-except (KeyError, ValueError, pd.errors.OptionError):  # older pandas: no such option value
-    pass
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["Problem", "ValidationError"]
 
@@ -139,6 +131,8 @@ class ValidationError(ValueError):
 
     def table(self) -> pd.DataFrame:
         """All problems as a tidy frame (file, row, column, value, expected, severity)."""
+        import pandas as pd  # here, so that importing the errors (every command) stays light
+
         cols = ["file", "row", "column", "value", "expected", "severity"]
         return pd.DataFrame([asdict(p) for p in self.problems], columns=cols)
 
