@@ -99,6 +99,7 @@ _MODULES = {
     "imputation": "engine",
     "indices": "engine",
     "ingest": "core",
+    "inprocess": "publish",
     "input_provenance": "study",
     "instrument_model": "inputs",
     "instrument_read": "inputs",

@@ -13,6 +13,9 @@ kernel_state
 executor
     Warm-kernel notebook execution: one Jupyter kernel per worker, reused across
     notebooks.
+inprocess
+    In-process notebook execution: the cells run in the worker's own IPython shell, no
+    kernel.
 render
     An executed notebook as a self-contained HTML report.
 unit_report
@@ -40,6 +43,7 @@ __all__ = [
     "recorder",
     "kernel_state",
     "executor",
+    "inprocess",
     "render",
     "unit_report",
     "runs",

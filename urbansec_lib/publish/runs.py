@@ -27,7 +27,7 @@ from ..core import defaults
 from ..core.ingest import RUN_ID_PATTERN
 from ..inputs.workspace import project_root
 from .recorder import _atomic_write, _jsonable
-from .unit_report import _notebook_path, new_run_id, run_unit
+from .unit_report import ENGINES, _notebook_path, new_run_id, run_unit
 
 
 # ------------------------------------------------------------------ batch
@@ -126,10 +126,13 @@ def run(
         Notebook parameters shared by every unit; ``unit_parameters`` per unit.
     executor : {"process", "dask"}
         Local process pool (default) or a Dask distributed cluster at ``scheduler``.
-    engine : {"warm", "papermill"}
+    engine : {"warm", "inprocess", "papermill"}
         ``"warm"`` (default): each worker keeps one Jupyter kernel and runs its units in it
         one after another (:mod:`urbansec_lib.executor`; the namespace and library
         settings are reset between units, the kernel is replaced after a failure).
+        ``"inprocess"``: each worker runs the cells itself, in an IPython shell without a
+        kernel (:mod:`urbansec_lib.publish.inprocess`; the same reset between units; with
+        ``jobs=1`` inside an IPython session, in one worker process, not the caller's).
         ``"papermill"``: a new kernel per unit.
     lint : bool
         Run the report linter on every report (default); a report with findings is
@@ -147,8 +150,8 @@ def run(
     >>> s.ok, sorted(s.table["unit_id"])
     (True, ['BE212', 'ES300'])
     """
-    if engine not in ("papermill", "warm"):
-        raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     root = Path(root or project_root())
     units = list(dict.fromkeys(units))
     if not study.endswith(".ipynb"):
@@ -203,7 +206,7 @@ def run(
             for fut in as_completed(futures):
                 results.append(fut.result())
                 _tick(bar, results)
-    elif jobs == 1:
+    elif jobs == 1 and not (engine == "inprocess" and _inside_ipython()):
         for t in tasks:
             results.append(_run_unit_kw(t))
             _tick(bar, results)
@@ -247,6 +250,14 @@ def run(
     }
     _atomic_write(out, json.dumps(doc, indent=1))
     return summary
+
+
+def _inside_ipython() -> bool:
+    """Whether this process runs an IPython shell (a Jupyter kernel, say) of its own."""
+    ip = sys.modules.get("IPython.core.interactiveshell")
+    if ip is None or not ip.InteractiveShell.initialized():
+        return False
+    return not type(ip.InteractiveShell.instance()).__module__.startswith("urbansec_lib")
 
 
 def _progress(total: int, enabled: bool):
