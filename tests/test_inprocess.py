@@ -145,6 +145,7 @@ def test_state_does_not_leak_between_notebooks(ex, tmp_path):
         "'draw': float(np.random.RandomState(1).rand()) == float(np.random.rand())}))",
         "import logging\nlogging.warning('to the cell')",
     )
+    ex.start()  # the preload imports may set environment variables: before the snapshot
     cwd, path, env = os.getcwd(), list(sys.path), dict(os.environ)
     stdout, main = sys.stdout, sys.modules["__main__"]
     before, err = ex.execute(probe)

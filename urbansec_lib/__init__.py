@@ -100,6 +100,7 @@ _MODULES = {
     "indices": "engine",
     "ingest": "core",
     "inprocess": "publish",
+    "inprocess_shell": "publish",
     "input_provenance": "study",
     "instrument_model": "inputs",
     "instrument_read": "inputs",

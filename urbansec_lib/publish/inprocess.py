@@ -30,7 +30,7 @@ Cells tagged ``skip-execution`` and empty cells are not run; execution counts st
 every notebook; ``metadata.execution`` records the timings nbclient records;
 ``metadata.language_info`` is what ipykernel reports.
 
-Matplotlib uses this module as its backend: an Agg canvas (``FigureCanvasAgg``, the
+Matplotlib's backend is :mod:`urbansec_lib.publish.inprocess_shell`: an Agg canvas (``FigureCanvasAgg``, the
 renderer of the inline backend and of the plain ``"Agg"`` backend); ``plt.show()`` displays
 the open figures and closes them; after every cell, figures left open are displayed as PNG
 and closed (the inline backend's ``flush_figures``); a figure as a cell's last expression
@@ -39,7 +39,7 @@ is shown as a PNG (``bbox_inches="tight"``, as in Jupyter).
 A library that calls ``matplotlib.use("Agg")`` (urbansec_lib's plotting modules do, so
 that they work headless) switches a Jupyter kernel away from its inline backend for good:
 there, ``plt.show()`` then shows nothing and figures left open are never shown. Here the
-backend is set back to this module's after the cell, so both keep working.
+backend is set back to the engine's after the cell, so both keep working.
 
 Between notebooks the process is put back as it was before the notebook
 (:func:`urbansec_lib.publish.kernel_state._setup_state`, the same code as the warm
@@ -77,9 +77,8 @@ Example
 
 from __future__ import annotations
 
+import builtins
 import contextlib
-import datetime as _dt
-import io
 import logging
 import os
 import signal
@@ -89,17 +88,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg as FigureCanvas
-
 from .executor import DEFAULT_PRELOAD
+from .inprocess_shell import (
+    BACKEND,
+    _Capture,
+    _language_info,
+    _now,
+    _running,
+    _shell_class,
+    _Stream,
+    show,
+)
 from .kernel_state import _setup_state
 
-__all__ = ["BACKEND", "FigureCanvas", "InProcessExecutor", "get_inprocess_executor", "show"]
+__all__ = ["InProcessExecutor", "get_inprocess_executor"]
 
 log = logging.getLogger(__name__)
-
-#: The matplotlib backend of the in-process engine: this module (an Agg canvas, ``show``).
-BACKEND = "module://urbansec_lib.publish.inprocess"
 
 _lock = threading.RLock()  # one shell per process: one notebook at a time
 _executor: InProcessExecutor | None = None
@@ -108,198 +112,6 @@ _executor: InProcessExecutor | None = None
 class _Timeout(BaseException):
     """Raised inside a cell that ran over the timeout (not an ``Exception``: never caught
     by a notebook's ``except Exception``)."""
-
-
-# ---------------------------------------------------------------------- matplotlib backend
-def show(close: bool | None = None, block: bool | None = None) -> None:
-    """``plt.show()`` of the in-process backend: display every open figure, then close them.
-
-    As the inline backend's ``show``: each figure becomes a ``display_data`` output of the
-    running cell (a PNG).
-
-    Examples
-    --------
-    >>> import matplotlib.pyplot as plt
-    >>> fig = plt.figure()
-    >>> show()  # outside a notebook: nothing to display to; the figure is closed
-    >>> plt.get_fignums()
-    []
-    """
-    from matplotlib._pylab_helpers import Gcf
-
-    managers = Gcf.get_all_fig_managers()
-    try:
-        shell = _executor.shell if _executor is not None and _executor._running else None
-        if shell is not None:
-            for m in managers:
-                shell.display_pub.publish(*_figure_data(shell, m.canvas.figure))
-    finally:
-        if managers and close is not False:
-            import matplotlib.pyplot as plt
-
-            plt.close("all")
-
-
-def _figure_data(shell, fig) -> tuple[dict, dict]:
-    """A figure as the inline backend displays it: formatted data and metadata."""
-    data, md = shell.display_formatter.format(fig)
-    try:  # the inline backend's hint for a transparent figure's background
-        from matplotlib_inline.backend_inline import _fetch_figure_metadata
-
-        extra = _fetch_figure_metadata(fig)
-    except ImportError:  # pragma: no cover - installed with ipykernel
-        extra = None
-    if extra:
-        md = dict(md, **{"image/png": extra})
-    return data, md
-
-
-# ---------------------------------------------------------------------- output capture
-class _Capture:
-    """The outputs of the running cell, as nbclient would have built them from messages."""
-
-    def __init__(self) -> None:
-        self.outputs: list = []
-        self.buffers: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        self.clear_pending = False
-        self.display_ids: dict[str, list] = {}
-        self.error: tuple[str, str, list[str]] | None = None
-
-    def start(self, outputs: list) -> None:
-        self.outputs = outputs
-        self.buffers = {"stdout": [], "stderr": []}
-        self.clear_pending = False
-        self.error = None
-
-    def write(self, name: str, text: str) -> None:
-        self.buffers[name].append(text)
-
-    def flush(self) -> None:
-        from nbformat.v4 import new_output
-
-        for name in ("stdout", "stderr"):
-            if self.buffers[name]:
-                text = "".join(self.buffers[name])
-                self.buffers[name] = []
-                if text:
-                    self._append(new_output("stream", name=name, text=text))
-
-    def _append(self, out) -> None:
-        if self.clear_pending:
-            self.outputs[:] = []
-            self.clear_pending = False
-        self.outputs.append(out)
-
-    def add(self, out, display_id: str | None = None) -> None:
-        self.flush()
-        if display_id:
-            self.display_ids.setdefault(display_id, []).append(out)
-        self._append(out)
-
-    def update(self, display_id: str, data: dict, metadata: dict) -> None:
-        self.flush()
-        for out in self.display_ids.get(display_id, []):
-            out["data"], out["metadata"] = data, metadata
-
-    def clear(self, wait: bool) -> None:
-        self.flush()
-        if wait:
-            self.clear_pending = True
-        else:
-            self.outputs[:] = []
-
-
-class _Stream(io.TextIOBase):
-    """``sys.stdout``/``sys.stderr`` while a cell runs: text goes to the cell's outputs."""
-
-    def __init__(self, capture: _Capture, name: str) -> None:
-        super().__init__()
-        self._capture, self.name = capture, name
-
-    encoding = "utf-8"
-    errors = "strict"
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, s: str) -> int:
-        if not isinstance(s, str):
-            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
-        self._capture.write(self.name, s)
-        return len(s)
-
-    def isatty(self) -> bool:
-        return False
-
-
-def _shell_class():
-    """An ``InteractiveShell`` whose display hook, display publisher and traceback display
-    write nbformat outputs (built on first use: IPython is imported then)."""
-    from IPython.core.displayhook import DisplayHook
-    from IPython.core.displaypub import DisplayPublisher
-    from IPython.core.interactiveshell import InteractiveShell
-    from nbformat.v4 import new_output
-    from traitlets import Type
-
-    class Hook(DisplayHook):
-        def write_output_prompt(self) -> None:
-            pass
-
-        def write_format_data(self, format_dict, md_dict=None) -> None:
-            out = new_output(
-                "execute_result",
-                data=format_dict,
-                metadata=md_dict or {},
-                execution_count=self.prompt_count,
-            )
-            self.shell.capture.add(out)
-
-        def finish_displayhook(self) -> None:
-            self._is_active = False
-
-    class Publisher(DisplayPublisher):
-        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
-            self._validate_data(data, metadata)
-            display_id = (transient or {}).get("display_id")
-            if update and display_id:
-                self.shell.capture.update(display_id, data, metadata or {})
-                return
-            out = new_output("display_data", data=data, metadata=metadata or {})
-            self.shell.capture.add(out, display_id)
-
-        def clear_output(self, wait: bool = False) -> None:
-            self.shell.capture.clear(wait)
-
-    class Shell(InteractiveShell):
-        displayhook_class = Type(Hook)
-        display_pub_class = Type(Publisher)
-
-        def _showtraceback(self, etype, evalue, stb) -> None:
-            # as ipykernel: the error output carries the formatted traceback lines
-            name = getattr(etype, "__name__", str(etype))
-            self.capture.add(new_output("error", ename=name, evalue=str(evalue), traceback=stb))
-            self.capture.error = (name, str(evalue), stb)
-
-    return Shell
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _language_info() -> dict[str, Any]:
-    """What ipykernel reports as ``language_info`` (papermill copies it to the notebook)."""
-    import platform
-
-    return {
-        "codemirror_mode": {"name": "ipython", "version": 3},
-        "file_extension": ".py",
-        "mimetype": "text/x-python",
-        "name": "python",
-        "nbconvert_exporter": "python",
-        "pygments_lexer": "ipython3",
-        "version": platform.python_version(),
-    }
 
 
 # ---------------------------------------------------------------------- the executor
@@ -347,8 +159,8 @@ class InProcessExecutor:
         self.capture = _Capture()
         self.notebooks_run = 0  #: notebooks executed by this executor
         self.preload_failures: list[str] = []
-        self._running = False
         self._timed_out = False
+        self._builtins: dict[str, Any] = {}  # what IPython adds to builtins
 
     def start(self) -> None:
         """Create the shell (if not done yet), import :attr:`preload`, set up matplotlib."""
@@ -360,12 +172,14 @@ class InProcessExecutor:
         cfg = Config()
         cfg.HistoryManager.hist_file = ":memory:"  # as nbclient's kernels: no sqlite file
         main, previous = sys.modules.get("__main__"), InteractiveShell._instance
+        known = set(vars(builtins))
         try:
             shell = _shell_class()(config=cfg)
-        finally:  # the shell installs its namespace as __main__: only while a notebook runs
+        finally:  # the shell's namespace is __main__, its builtins exist: while a notebook runs
             if main is not None:
                 sys.modules["__main__"] = main
             InteractiveShell._instance = previous
+            self._builtins = {k: vars(builtins).pop(k) for k in set(vars(builtins)) - known}
         shell.capture = self.capture
         self.shell = shell
         self.preload_failures = _setup_state(self.preload, (), shell, register=False).failed_imports
@@ -501,8 +315,9 @@ class InProcessExecutor:
         sys.stdout, sys.stderr = _Stream(self.capture, "stdout"), _Stream(self.capture, "stderr")
         sys.modules["__main__"] = shell.user_module
         InteractiveShell._instance = shell
+        vars(builtins).update(self._builtins)
         self.capture.display_ids = {}
-        self._running = True
+        _running.append(shell)
         try:
             for index, cell in enumerate(nb_man.nb.cells):
                 try:
@@ -513,7 +328,7 @@ class InProcessExecutor:
                 finally:
                     nb_man.cell_complete(cell, cell_index=index)
         finally:
-            self._running = False
+            _running.remove(shell)
             sys.stdout, sys.stderr = saved[0], saved[1]
             try:
                 state.restore()
@@ -521,6 +336,8 @@ class InProcessExecutor:
                 if saved[2] is not None:
                     sys.modules["__main__"] = saved[2]
                 InteractiveShell._instance = saved[3]
+                for k in self._builtins:
+                    vars(builtins).pop(k, None)
 
     def _run_cell(self, cell) -> bool:
         """Run one code cell into its outputs; True when it failed (and errors stop)."""
