@@ -83,6 +83,8 @@ def _setup_state(preload, watch, shell, register=True):
     def check_stale():
         # files of watched modules changed since they were first seen (recorded here)
         changed = []
+        if not st.watch:  # nothing watched (the in-process engine)
+            return changed
         for name, mod in list(sys.modules.items()):
             if not name.startswith(st.watch):
                 continue
@@ -104,7 +106,7 @@ def _setup_state(preload, watch, shell, register=True):
     if "matplotlib" in sys.modules:
         import matplotlib
 
-        rc = dict(matplotlib.rcParams.copy())
+        rc = dict(dict.items(matplotlib.rcParams))  # the raw values, as _update_raw takes them
         rc.pop("backend", None)
         st.rc = rc
     if "pandas" in sys.modules:
