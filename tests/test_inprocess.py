@@ -260,3 +260,24 @@ def test_failed_unit_as_papermill(tmp_path):
         errors[-1][0]["message"] = ANSI.sub("", errors[-1][0]["message"])
     assert errors[0] == errors[1]
     assert errors[1][0]["cell"] == 7 and errors[1][0]["exception"] == "RuntimeError"
+
+
+@pytest.mark.slow
+def test_a_unit_that_kills_its_worker_is_rerun_in_a_kernel(tmp_path):
+    """The first run of BB2 kills its worker process (and the units waiting with it): those
+    run again in a Jupyter kernel; every unit ends up ok."""
+    marker = tmp_path / "died-once"
+    nb = _nb(
+        tmp_path / "dies.ipynb",
+        "import os, pathlib\n"
+        f"m = pathlib.Path({str(marker)!r})\n"
+        "if unit_id == 'BB2' and not m.exists():\n"
+        "    m.write_text('x')\n"
+        "    os._exit(1)",
+        "from IPython.display import Markdown, display\ndisplay(Markdown(f'Unit {unit_id}.'))",
+        params='unit_id = "X"\ndata_dir = "data"\nseed = 0\nresults_path = ""',
+    )
+    (tmp_path / "data").mkdir()
+    s = reports.run(str(nb), ["AA1", "BB2", "CC3"], root=tmp_path, jobs=2, progress=False)
+    assert marker.exists() and s.ok, s.summary()
+    assert json.loads(s.path.read_text())["engine"] == "inprocess"
