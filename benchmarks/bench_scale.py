@@ -143,6 +143,9 @@ def main() -> None:
     )
     ap.add_argument("--out", default=None, help="also write the results to this JSON file")
     a = ap.parse_args()
+    import os
+
+    load_start = [round(x, 2) for x in os.getloadavg()]
     ws = Path(tempfile.mkdtemp(prefix="bench-ws-"))
     shutil.copytree(ROOT / "data" / "raw", ws / "raw")
     doc = {"store_build": bench_build(ws), "reports": []}
@@ -154,9 +157,8 @@ def main() -> None:
             print(f"{n} units, engine {res['engine']}:", json.dumps(res))
     shutil.rmtree(ws, ignore_errors=True)
     if a.out:
-        import os
-
         doc["jobs"] = a.jobs
+        doc["load_average_at_start"] = load_start
         doc["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         doc["cpu_count"] = os.cpu_count()
         Path(a.out).write_text(json.dumps(doc, indent=1) + "\n")
