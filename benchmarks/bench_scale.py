@@ -4,6 +4,7 @@ Run by hand (never a timed unit test)::
 
     .venv/bin/python benchmarks/bench_scale.py                 # store build + 100 units
     .venv/bin/python benchmarks/bench_scale.py --units 100 1000
+    .venv/bin/python benchmarks/bench_scale.py --engine warm inprocess --out results.json
 
 Targets (issue "Every European city and region from existing data, fast"):
 
