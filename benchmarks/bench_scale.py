@@ -4,6 +4,7 @@ Run by hand (never a timed unit test)::
 
     .venv/bin/python benchmarks/bench_scale.py                 # store build + 100 units
     .venv/bin/python benchmarks/bench_scale.py --units 100 1000
+    .venv/bin/python benchmarks/bench_scale.py --engine warm inprocess --out results.json
 
 Targets (issue "Every European city and region from existing data, fast"):
 
@@ -84,7 +85,7 @@ def _plain_script(ws: Path, units: list[str]) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def bench_reports(ws: Path, n: int, jobs: int = 2) -> dict:
+def bench_reports(ws: Path, n: int, jobs: int = 2, engine: str | None = None) -> dict:
     from urbansec_lib import reports, site, studies
 
     units = studies.study_units("existing_data", ws, scope="registry")
@@ -92,15 +93,16 @@ def bench_reports(ws: Path, n: int, jobs: int = 2) -> dict:
     sel = units[::step][:n]
     out = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     params = {"data_dir": str(ws)}
+    kw = {} if engine is None else {"engine": engine}  # None: the batch's default engine
     warm = sel[:10]
     c0 = _cpu()
     reports.run(
-        "existing_data", warm, jobs=jobs, parameters=params, reports_dir=out, progress=False
+        "existing_data", warm, jobs=jobs, parameters=params, reports_dir=out, progress=False, **kw
     )
     c1 = _cpu()
     t = time.perf_counter()
     s = reports.run(
-        "existing_data", sel, jobs=jobs, parameters=params, reports_dir=out, progress=False
+        "existing_data", sel, jobs=jobs, parameters=params, reports_dir=out, progress=False, **kw
     )
     wall = time.perf_counter() - t
     c2 = _cpu()
@@ -111,7 +113,10 @@ def bench_reports(ws: Path, n: int, jobs: int = 2) -> dict:
     site_s = time.perf_counter() - t
     pages = list((out / "site").rglob("*.html"))
     biggest = max(p.stat().st_size for p in pages)
+    import inspect
+
     res = {
+        "engine": engine or inspect.signature(reports.run).parameters["engine"].default,
         "units": len(sel),
         "ok": int((s.table["status"] == "ok").sum()),
         "wall_s": round(wall, 1),
@@ -131,13 +136,33 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--units", type=int, nargs="*", default=[100])
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--engine",
+        nargs="*",
+        default=[None],
+        help="batch engine(s) to measure: warm, inprocess, papermill (default: run()'s default)",
+    )
+    ap.add_argument("--out", default=None, help="also write the results to this JSON file")
     a = ap.parse_args()
+    import os
+
+    load_start = [round(x, 2) for x in os.getloadavg()]
     ws = Path(tempfile.mkdtemp(prefix="bench-ws-"))
     shutil.copytree(ROOT / "data" / "raw", ws / "raw")
-    print("store build:", json.dumps(bench_build(ws)))
+    doc = {"store_build": bench_build(ws), "reports": []}
+    print("store build:", json.dumps(doc["store_build"]))
     for n in a.units:
-        print(f"{n} units:", json.dumps(bench_reports(ws, n, a.jobs)))
+        for engine in a.engine:
+            res = bench_reports(ws, n, a.jobs, engine)
+            doc["reports"].append(res)
+            print(f"{n} units, engine {res['engine']}:", json.dumps(res))
     shutil.rmtree(ws, ignore_errors=True)
+    if a.out:
+        doc["jobs"] = a.jobs
+        doc["load_average_at_start"] = load_start
+        doc["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        doc["cpu_count"] = os.cpu_count()
+        Path(a.out).write_text(json.dumps(doc, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,8 @@ _MODULES = {
     "imputation": "engine",
     "indices": "engine",
     "ingest": "core",
+    "inprocess": "publish",
+    "inprocess_shell": "publish",
     "input_provenance": "study",
     "instrument_model": "inputs",
     "instrument_read": "inputs",

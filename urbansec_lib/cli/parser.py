@@ -58,9 +58,10 @@ def _add_run(sub, common) -> None:
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
     p.add_argument(
         "--engine",
-        choices=["warm", "papermill"],
-        default="warm",
-        help="warm: one long-lived kernel per worker (fast); papermill: a new kernel per unit",
+        choices=["inprocess", "warm", "papermill"],
+        default="inprocess",
+        help="inprocess: the cells run in the worker itself, no kernel (default, fastest); "
+        "warm: one long-lived kernel per worker; papermill: a new kernel per unit",
     )
     p.add_argument(
         "--retry-failed",

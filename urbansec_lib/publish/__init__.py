@@ -13,6 +13,12 @@ kernel_state
 executor
     Warm-kernel notebook execution: one Jupyter kernel per worker, reused across
     notebooks.
+inprocess_shell
+    The in-process engine's IPython shell (outputs as nbformat outputs) and matplotlib
+    backend.
+inprocess
+    In-process notebook execution: the cells run in the worker's own IPython shell, no
+    kernel.
 render
     An executed notebook as a self-contained HTML report.
 unit_report
@@ -40,6 +46,8 @@ __all__ = [
     "recorder",
     "kernel_state",
     "executor",
+    "inprocess_shell",
+    "inprocess",
     "render",
     "unit_report",
     "runs",

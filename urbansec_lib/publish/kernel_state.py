@@ -1,7 +1,12 @@
-"""The warm kernel's own side: code run inside the Jupyter kernel once (a snapshot of its
-state after the preload imports) and before every notebook (the restore: namespace,
-figures, working folder, ``sys.path``, environment, warnings, logging, matplotlib and
-pandas settings, seeds), kept in a private module that a namespace reset does not touch.
+"""The state of a notebook-running Python process, snapshot and restore: the namespace,
+figures, working folder, ``sys.path``, environment, warnings, logging, matplotlib and pandas
+settings, random seeds.
+
+:func:`_setup_state` is one function used in two places: its source is sent to the warm
+Jupyter kernel (:data:`_KERNEL_SETUP`, run once, after the preload imports; the state is
+kept in a private module that a namespace reset does not touch, and restored before every
+notebook), and the in-process engine (:mod:`urbansec_lib.publish.inprocess`) calls it
+directly before every notebook and restores the process after it.
 
 Example
 -------
@@ -9,12 +14,54 @@ Example
 '<module>'
 """
 
-# Kernel-side code. Everything lives in a private module in sys.modules, which a namespace
-# reset does not touch. ``_snapshot`` runs once per kernel (after the preload imports),
-# ``_restore`` before every notebook.
-_KERNEL_SETUP = r"""
-def __urbansec_setup(preload, watch):
-    import importlib, logging, os, sys, types, warnings
+import inspect
+
+
+def _setup_state(preload, watch, shell, register=True):
+    """Import ``preload``, snapshot the process state and return it (a module object).
+
+    Long because: one self-contained function (its source runs in the kernel too, so it
+    imports what it uses and calls nothing of this package): the snapshot, the stale-code
+    check and the restore share the snapshot's fields.
+
+    Parameters
+    ----------
+    preload : sequence of str
+        Modules imported first (a failure is recorded in ``failed_imports``, not raised).
+    watch : sequence of str
+        Module name prefixes whose source files ``check_stale()`` watches.
+    shell : IPython.core.interactiveshell.InteractiveShell
+        The shell whose namespace ``restore()`` clears (``%reset -f``, new history session).
+    register : bool
+        Keep the state in ``sys.modules["_urbansec_warm_state"]`` (the kernel's way: a
+        namespace reset does not touch it).
+
+    Returns
+    -------
+    module
+        ``failed_imports``, ``check_stale()`` (changed files of watched modules),
+        ``restore()`` (namespace cleared, figures closed, working folder, ``sys.path``,
+        ``os.environ``, warnings filters and registries, root logger, matplotlib rcParams
+        and pandas options as at the snapshot, ``random``/``numpy.random`` re-seeded from
+        the OS).
+
+    Examples
+    --------
+    >>> import os
+    >>> from IPython.core.interactiveshell import InteractiveShell
+    >>> st = _setup_state((), (), InteractiveShell.instance(), register=False)
+    >>> os.environ["URBANSEC_DOCTEST_LEAK"] = "1"
+    >>> st.restore()
+    >>> "URBANSEC_DOCTEST_LEAK" in os.environ, st.failed_imports
+    (False, [])
+    """
+    import importlib
+    import logging
+    import os
+    import sys
+    import types
+    import warnings
+
     st = types.ModuleType("_urbansec_warm_state")
     st.failed_imports = []
     for name in preload:
@@ -36,6 +83,8 @@ def __urbansec_setup(preload, watch):
     def check_stale():
         # files of watched modules changed since they were first seen (recorded here)
         changed = []
+        if not st.watch:  # nothing watched (the in-process engine)
+            return changed
         for name, mod in list(sys.modules.items()):
             if not name.startswith(st.watch):
                 continue
@@ -56,12 +105,14 @@ def __urbansec_setup(preload, watch):
     st.pd_options = None
     if "matplotlib" in sys.modules:
         import matplotlib
-        rc = dict(matplotlib.rcParams.copy())
+
+        rc = dict(dict.items(matplotlib.rcParams))  # the raw values, as _update_raw takes them
         rc.pop("backend", None)
         st.rc = rc
     if "pandas" in sys.modules:
         import pandas as pd
         from pandas._config import config as cf
+
         opts = {}
         for k in cf._registered_options:
             if k in cf._deprecated_options:
@@ -73,11 +124,12 @@ def __urbansec_setup(preload, watch):
         st.pd_options = opts
 
     def restore():
-        import gc, random
+        import gc
+        import random
+
         st.stale = check_stale()
         if st.stale:  # library code changed on disk: the executor replaces the kernel
             return
-        ip = get_ipython()  # noqa: F821 - defined in every IPython kernel
         # %reset -f, plus a new history session (counts from 1). IPython's reset runs two
         # full garbage collections (~0.15 s each on this heap, the largest per-unit cost of
         # the warm kernel); the young generations are collected below and the rest is left
@@ -85,7 +137,7 @@ def __urbansec_setup(preload, watch):
         full = gc.collect
         gc.collect = lambda *a, **k: 0
         try:
-            ip.reset(new_session=True)
+            shell.reset(new_session=True)
         finally:
             gc.collect = full
         if "matplotlib.pyplot" in sys.modules:
@@ -107,15 +159,17 @@ def __urbansec_setup(preload, watch):
         root.setLevel(st.log_level)
         if st.rc is not None:
             import matplotlib
+
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 matplotlib.rcParams._update_raw(st.rc)
         if st.pd_options is not None:
             import pandas as pd
+
             for k, v in st.pd_options.items():
                 try:
                     same = pd.get_option(k) == v
-                    if not (same is True):
+                    if same is not True:
                         pd.set_option(k, v)
                 except Exception:
                     pass
@@ -125,13 +179,17 @@ def __urbansec_setup(preload, watch):
         gc.collect(1)
 
     st.restore = restore
-    sys.modules["_urbansec_warm_state"] = st
-    return st.failed_imports
+    if register:
+        sys.modules["_urbansec_warm_state"] = st
+    return st
 
-__urbansec_failed = __urbansec_setup(__PRELOAD__, __WATCH__)
-del __urbansec_setup
-"""
 
+#: Code run once in the warm kernel: the definition of :func:`_setup_state` and its call.
+_KERNEL_SETUP = (
+    inspect.getsource(_setup_state)
+    + "\n__urbansec_failed = _setup_state(__PRELOAD__, __WATCH__, get_ipython()).failed_imports\n"
+    + "del _setup_state\n"
+)
 _KERNEL_STATE = "__import__('sys').modules['_urbansec_warm_state']"
 _KERNEL_RESTORE = _KERNEL_STATE + ".restore()"
 _KERNEL_STALE = _KERNEL_STATE + ".stale"

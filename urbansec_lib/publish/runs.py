@@ -11,12 +11,14 @@ True
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
 import traceback
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,9 @@ from ..core import defaults
 from ..core.ingest import RUN_ID_PATTERN
 from ..inputs.workspace import project_root
 from .recorder import _atomic_write, _jsonable
-from .unit_report import _notebook_path, new_run_id, run_unit
+from .unit_report import ENGINES, _notebook_path, new_run_id, run_unit
+
+log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ batch
@@ -106,13 +110,13 @@ def run(
     scheduler: str | None = None,
     progress: bool = True,
     min_n: int = defaults.MIN_N,
-    engine: str = "warm",
+    engine: str = "inprocess",
     lint: bool = True,
 ) -> RunSummary:
     """Run a study for many units in parallel; one unit's failure never stops the others.
 
     Long because: the batch's steps in order (unit checks, the worker pool with its retry of
-    a lost worker, the summary file), sharing the pool's state.
+    units lost with a worker, the summary file), sharing the pool's state.
 
     Parameters
     ----------
@@ -126,10 +130,15 @@ def run(
         Notebook parameters shared by every unit; ``unit_parameters`` per unit.
     executor : {"process", "dask"}
         Local process pool (default) or a Dask distributed cluster at ``scheduler``.
-    engine : {"warm", "papermill"}
-        ``"warm"`` (default): each worker keeps one Jupyter kernel and runs its units in it
-        one after another (:mod:`urbansec_lib.executor`; the namespace and library
-        settings are reset between units, the kernel is replaced after a failure).
+    engine : {"inprocess", "warm", "papermill"}
+        ``"inprocess"`` (default): each worker runs the cells itself, in an IPython shell
+        without a kernel (:mod:`urbansec_lib.publish.inprocess`; the process state is
+        reset between units; with ``jobs=1`` inside an IPython session, in one worker
+        process, not the caller's). Units lost with a worker that died (a notebook
+        crashing its process) are run again in a kernel (``"warm"``).
+        ``"warm"``: each worker keeps one Jupyter kernel and runs its units in it one after
+        another (:mod:`urbansec_lib.executor`; the namespace and library settings are reset
+        between units, the kernel is replaced after a failure).
         ``"papermill"``: a new kernel per unit.
     lint : bool
         Run the report linter on every report (default); a report with findings is
@@ -147,8 +156,8 @@ def run(
     >>> s.ok, sorted(s.table["unit_id"])
     (True, ['BE212', 'ES300'])
     """
-    if engine not in ("papermill", "warm"):
-        raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     root = Path(root or project_root())
     units = list(dict.fromkeys(units))
     if not study.endswith(".ipynb"):
@@ -203,7 +212,7 @@ def run(
             for fut in as_completed(futures):
                 results.append(fut.result())
                 _tick(bar, results)
-    elif jobs == 1:
+    elif jobs == 1 and not (engine == "inprocess" and _inside_ipython()):
         for t in tasks:
             results.append(_run_unit_kw(t))
             _tick(bar, results)
@@ -212,13 +221,16 @@ def run(
 
             close_executors()
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-            pending = {pool.submit(_run_unit_kw, t) for t in tasks}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    results.append(fut.result())
-                    _tick(bar, results)
+        lost = _run_pool(tasks, jobs, bar, results)
+        if lost and engine == "inprocess":
+            # a notebook that kills its process (a crash in C code, os._exit) takes the
+            # worker and the units waiting in the pool with it: those run again, each in a
+            # Jupyter kernel (engine "warm"), where a crash takes only the kernel
+            log.warning("a worker died; re-running %d unit(s) in a kernel", len(lost))
+            lost = _run_pool([dict(t, engine="warm") for t in lost], jobs, bar, results)
+        for t in lost:
+            results.append(_lost(t))
+            _tick(bar, results)
     if bar is not None:
         bar.close()
     order = {u: i for i, u in enumerate(units)}
@@ -247,6 +259,49 @@ def run(
     }
     _atomic_write(out, json.dumps(doc, indent=1))
     return summary
+
+
+def _run_pool(
+    tasks: list[dict[str, Any]], jobs: int, bar, results: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Run tasks in a process pool, appending to ``results``; returns the tasks lost to a
+    worker that died (every task still waiting in the pool then)."""
+    lost: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+        futures = {pool.submit(_run_unit_kw, t): t for t in tasks}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                try:
+                    results.append(fut.result())
+                except BrokenProcessPool:
+                    lost.append(futures[fut])
+                    continue
+                _tick(bar, results)
+    return sorted(lost, key=tasks.index)
+
+
+def _lost(task: dict[str, Any]) -> dict[str, Any]:
+    """The status of a unit whose worker process died while running it."""
+    return {
+        "study": task["study"],
+        "unit_id": task["unit_id"],
+        "status": "failed",
+        "error": {
+            "cell": None,
+            "exception": "WorkerDied",
+            "message": "the worker process running this unit died",
+        },
+    }
+
+
+def _inside_ipython() -> bool:
+    """Whether this process runs an IPython shell (a Jupyter kernel, say) of its own."""
+    ip = sys.modules.get("IPython.core.interactiveshell")
+    if ip is None or not ip.InteractiveShell.initialized():
+        return False
+    return not type(ip.InteractiveShell.instance()).__module__.startswith("urbansec_lib")
 
 
 def _progress(total: int, enabled: bool):

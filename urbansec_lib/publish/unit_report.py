@@ -24,6 +24,9 @@ from ..inputs.workspace import project_root
 from .recorder import _atomic_write, _uses_synthetic, sha256_file
 from .render import render_html
 
+#: The ways of executing a notebook (see :func:`run_unit`).
+ENGINES = ("papermill", "warm", "inprocess")
+
 
 def new_run_id() -> str:
     """A sortable run id: UTC timestamp + short random suffix.
@@ -168,7 +171,10 @@ def run_unit(
     ``engine="papermill"`` (default) runs the notebook in a new kernel;
     ``engine="warm"`` runs it in this process's long-lived kernel
     (:func:`urbansec_lib.executor.get_executor`): same executed notebook and results,
-    without the kernel start and imports per unit.
+    without the kernel start and imports per unit. ``engine="inprocess"`` runs the cells
+    in this process itself, in an IPython shell without a kernel
+    (:mod:`urbansec_lib.publish.inprocess`): the same notebook shape and results, without
+    the kernel's messages. ``timeout`` is per cell (seconds) with every engine.
 
     After the privacy scan the report linter (:mod:`urbansec_lib.lint_report`) reads the
     HTML; with ``lint=True`` (default) a report with findings is written but its status is
@@ -185,8 +191,8 @@ def run_unit(
     import nbformat
     import papermill as pm
 
-    if engine not in ("papermill", "warm"):
-        raise ValueError(f"engine must be 'papermill' or 'warm', not {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
     from ..inputs.workspace import for_data_dir
     from ..study.studies import safe_id
@@ -227,11 +233,13 @@ def run_unit(
             unknown = sorted(set(exec_params) - set(known))
             if unknown:
                 raise ValueError(f"unknown notebook parameter(s) {unknown} for {nb_in.name}")
-            if engine == "warm":
-                from .executor import get_executor
-
+            if engine in ("warm", "inprocess"):
+                if engine == "warm":
+                    from .executor import get_executor as get
+                else:
+                    from .inprocess import get_inprocess_executor as get
                 # writes nb_tmp also on a failure; the error is papermill's exception
-                _, failure = get_executor(kernel_name, timeout).execute(nb_in, exec_params, nb_tmp)
+                _, failure = get(kernel_name, timeout).execute(nb_in, exec_params, nb_tmp)
                 if failure is not None:
                     raise failure
             else:
