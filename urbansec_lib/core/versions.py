@@ -34,20 +34,27 @@ _PACKAGES = (
 )
 
 
+_VERSIONS: dict[str, str] = {}
+
+
 def package_versions() -> dict[str, str]:
-    """Installed versions of the packages a report depends on.
+    """Installed versions of the packages a report depends on (read once per process: a
+    batch records them for every report).
 
     Example
     -------
     >>> "pandas" in package_versions()
     True
     """
+    if _VERSIONS:
+        return dict(_VERSIONS)
     out = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:
             out[name] = _md.version(name)
         except _md.PackageNotFoundError:
             pass
+    _VERSIONS.update(out)
     return out
 
 
