@@ -99,7 +99,13 @@ def test_outputs_errors_and_metadata_as_papermill(ex, tmp_path):
         pm.execute_notebook(
             str(p), str(cold_path), parameters={"x": 5}, progress_bar=False, kernel_name="python3"
         )
-    nb, err = ex.execute(p, {"x": 5}, output_path=hot_path)
+    import matplotlib
+
+    # a worker starts from matplotlib's defaults, as a new kernel does; this test process
+    # may carry the style other tests applied (urbansec's figures theme), so start there
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        nb, err = ex.execute(p, {"x": 5}, output_path=hot_path)
     c = cold_err.value
     assert isinstance(err, pm.PapermillExecutionError)
     assert (err.ename, err.evalue, err.cell_index, err.exec_count) == (
@@ -281,3 +287,23 @@ def test_a_unit_that_kills_its_worker_is_rerun_in_a_kernel(tmp_path):
     s = reports.run(str(nb), ["AA1", "BB2", "CC3"], root=tmp_path, jobs=2, progress=False)
     assert marker.exists() and s.ok, s.summary()
     assert json.loads(s.path.read_text())["engine"] == "inprocess"
+
+
+def test_callers_open_figures_are_neither_shown_nor_closed(ex, tmp_path):
+    """A figure the calling process left open is not flushed into the notebook's first cell
+    and is still open afterwards (the engine runs in the caller's process)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mine = plt.figure()
+    try:
+        nb, err = ex.execute(_nb(tmp_path / "n.ipynb", "y = x + 1"), {"x": 1})
+        assert err is None
+        images = [
+            o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+        ]
+        assert images == [] and plt.fignum_exists(mine.number)
+    finally:
+        plt.close(mine)

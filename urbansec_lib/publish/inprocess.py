@@ -307,6 +307,7 @@ class InProcessExecutor:
 
         shell = self.shell
         self._activate_matplotlib()
+        foreign = _stash_figures()  # the caller's open figures are neither shown nor closed
         state = _setup_state((), (), shell, register=False)
         root = logging.getLogger()
         saved = (sys.stdout, sys.stderr, sys.modules.get("__main__"), InteractiveShell._instance)
@@ -333,6 +334,7 @@ class InProcessExecutor:
             try:
                 state.restore()
             finally:
+                _unstash_figures(foreign)
                 if saved[2] is not None:
                     sys.modules["__main__"] = saved[2]
                 InteractiveShell._instance = saved[3]
@@ -445,3 +447,22 @@ def get_inprocess_executor(
             _executor = InProcessExecutor(timeout=timeout, kernel_name=kernel_name)
         _executor.timeout, _executor.kernel_name = timeout, kernel_name
         return _executor
+
+
+def _stash_figures() -> dict:
+    """Take the process's open matplotlib figures out of pyplot's registry (a notebook
+    starts with none, as in a new kernel); :func:`_unstash_figures` puts them back."""
+    if "matplotlib._pylab_helpers" not in sys.modules:
+        return {}
+    from matplotlib._pylab_helpers import Gcf
+
+    foreign = dict(Gcf.figs)
+    Gcf.figs.clear()
+    return foreign
+
+
+def _unstash_figures(foreign: dict) -> None:
+    if foreign:
+        from matplotlib._pylab_helpers import Gcf
+
+        Gcf.figs.update(foreign)
