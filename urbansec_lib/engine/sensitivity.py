@@ -55,7 +55,7 @@ Example
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,6 +245,34 @@ def _parse(assumptions: Mapping[str, Any], tree: Tree) -> dict:
     return out
 
 
+def _nanquantile_columns(X: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """``np.nanquantile(X, qs, axis=0)`` (linear interpolation), vectorised over columns:
+    one sort of the transposed array instead of a Python-level pass per column (numpy's
+    ``nanquantile`` with missing values), the cost that dominated the bands.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, np.nan], [2.0, 5.0], [4.0, 7.0], [np.nan, np.nan]])
+    >>> _nanquantile_columns(X, (0.0, 0.5, 1.0)).tolist()
+    [[1.0, 5.0], [2.0, 6.0], [4.0, 7.0]]
+    """
+    S = np.sort(np.ascontiguousarray(X.T), axis=1)  # missing values sort last
+    n = (~np.isnan(S)).sum(axis=1)
+    rows = np.arange(S.shape[0])
+    out = np.full((len(qs), S.shape[0]), np.nan)
+    has = n > 0
+    for k, q in enumerate(qs):
+        h = (n - 1) * q
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        lo, hi = np.clip(lo, 0, None), np.clip(hi, 0, None)
+        x_lo = S[rows, lo].astype(np.float64)
+        x_hi = S[rows, hi].astype(np.float64)
+        v = x_lo + (h - lo) * (x_hi - x_lo)
+        out[k, has] = v[has]
+    return out
+
+
 def _bands(Y, nominal, tree, units, periods, quantiles):
     """Uncertainty bands of every node and unit, and each run's mean absolute deviation
     from the nominal score per node (runs x nodes)."""
@@ -263,7 +291,7 @@ def _bands(Y, nominal, tree, units, periods, quantiles):
         if nan_cols.any():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                qs[:, nan_cols] = np.nanquantile(Yj[:, nan_cols], [q_lo, 0.5, q_hi], axis=0)
+                qs[:, nan_cols] = _nanquantile_columns(Yj[:, nan_cols], (q_lo, 0.5, q_hi))
                 mean[nan_cols] = np.nanmean(Yj[:, nan_cols], axis=0, dtype=np.float64)
         with np.errstate(invalid="ignore"):
             with warnings.catch_warnings():  # all-NaN runs (no data under the node)
