@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from notebook_helpers import stdout_of, write_notebook
 
 from urbansec_lib import reports
 from urbansec_lib.publish import inprocess
@@ -21,23 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _nb(path: Path, *sources: str, params: str = "x = 0\nout = ''") -> Path:
-    """Write a notebook: a markdown cell, a `parameters` cell, then the given code cells."""
-    cells = [new_markdown_cell("# test"), new_code_cell(params)]
-    cells[1].metadata["tags"] = ["parameters"]
-    cells += [new_code_cell(s) for s in sources]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
-
-
-def _stdout(cell) -> str:
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+_nb, _stdout = write_notebook, stdout_of
 
 
 def _shape(nb):

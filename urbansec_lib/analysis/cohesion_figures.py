@@ -36,16 +36,8 @@ def plot_within_changes(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> fig = plot_within_changes(p)
     >>> [ax.get_title() for ax in fig.axes]
     ['2012 to 2015', '2015 to 2019']

@@ -55,16 +55,8 @@ class CohesionEstimate:
     --------
     Returned by :func:`fit_within`, :func:`fit_between` and :func:`primary`:
 
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> e = fit_within(p, "safe_city", "trust_city")
     >>> e.design, e.n_units, e.n_obs, round(e.estimate, 2)
     ('within', 30, 90, 0.53)
@@ -571,16 +563,8 @@ def primary(
     On a simulated panel, without the wild bootstrap (``bootstrap=0``; the default 9,999
     replications take longer):
 
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> e = primary(p, bootstrap=0)
     >>> e.spec, round(e.estimate, 2), e.wild is None
     ('Primary: within-city, feel safe in city ~ trust', 0.53, True)

@@ -40,16 +40,8 @@ class Specifications:
     --------
     Built by :func:`specifications` (here on a simulated panel):
 
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> s = specifications({"agree": p})
     >>> len(s.estimates), s.table()["note"].iloc[0]
     (8, 'primary')
@@ -95,16 +87,8 @@ def specifications(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> s = specifications({"agree": p})
     >>> s.table()[["design", "estimate"]].round(2).head(3)
        design  estimate
@@ -257,16 +241,8 @@ def leave_one_country_out(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> loo = leave_one_country_out(p)
     >>> loo[["country_left_out", "n_cities_left_out"]].values.tolist()[:2]
     [['X0', 6], ['X1', 6]]
@@ -316,16 +292,8 @@ def by_size_class(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> t, p_equal = by_size_class(p)
     >>> t[["size_class", "n_units"]].values.tolist()
     [['under 250,000', 15], ['1 million or more', 15]]
@@ -395,16 +363,8 @@ def omitted_variable_sensitivity(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> within = fit_within(p, "safe_city", "trust_city")
     >>> short = fit_between(p, "safe_city", "trust_city", sample=["country"])
     >>> long = fit_between(p, "safe_city", "trust_city", controls=["country"])
@@ -431,16 +391,8 @@ def partial_regression(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> pr = partial_regression(p)
     >>> len(pr), round(float(pr["exposure_resid"].mean()), 6) == 0
     (90, True)
@@ -463,16 +415,8 @@ def plot_partial_regression(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> fig = plot_partial_regression(p)
     >>> type(fig).__name__, len(fig.axes)
     ('Figure', 1)

@@ -40,16 +40,8 @@ def unit_trajectory(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> t = unit_trajectory(p, "C01")
     >>> t[["year", "item", "n_peers", "peer_group"]].head(2).values.tolist()
     [[2012, 'trust_city', 14, 'under 250,000'], [2015, 'trust_city', 14, 'under 250,000']]
@@ -115,16 +107,8 @@ def plot_unit_trajectory(traj: pd.DataFrame, name: str) -> plt.Figure:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> fig = plot_unit_trajectory(unit_trajectory(p, "C01"), "City one")
     >>> type(fig).__name__, fig.axes[0].get_title()
     ('Figure', 'Trust and feeling safe in City one, wave to wave, against peers')
@@ -175,16 +159,8 @@ def design_statement(est: CohesionEstimate, rv: RobustnessValue | None = None) -
     Examples
     --------
     >>> from urbansec_lib.analysis.cohesion_fit import fit_within
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> text = design_statement(fit_within(p, "safe_city", "trust_city"))
     >>> text.startswith("**What this can say.** Across the 30 cities"), "not a causal" in text
     (True, True)
@@ -229,16 +205,8 @@ def unit_section(cdata: CohesionData, unit: dict) -> tuple[str, pd.DataFrame, pl
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from urbansec_lib.analysis.cohesion_data import ITEMS
-    >>> rng = np.random.default_rng(0)  # simulated panel: 30 cities x 3 waves, 5 countries
-    >>> p = pd.DataFrame({"city": np.repeat([f"C{i:02d}" for i in range(30)], 3),
-    ...                   "year": np.tile([2012, 2015, 2019], 30)})
-    >>> p["country"] = "X" + (p.index // 3 % 5).astype(str)
-    >>> p["size_class_city"] = np.where(p.index // 3 % 2, "under 250,000", "1 million or more")
-    >>> trust = rng.normal(50, 10, len(p))
-    >>> for item in ITEMS: p[item] = 0.5 * trust + rng.normal(30, 3, len(p))
-    >>> p["trust_city"] = trust
+    >>> from urbansec_lib.demo.cohesion import simulate_panel
+    >>> p = simulate_panel()  # 30 cities x 3 waves, 5 countries (simulated)
     >>> cdata = CohesionData(panels={"agree": p}, labels=pd.DataFrame())
     >>> text, traj, fig = unit_section(cdata, {"urau_code": "C01", "name": "City one"})
     >>> text.split(". ")[0]  # doctest: +ELLIPSIS

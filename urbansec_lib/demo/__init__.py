@@ -17,10 +17,12 @@ survey
 outcomes
     Synthetic outcome data of impact evaluations: survey waves, monthly incidents, a
     staggered rollout.
+cohesion
+    A simulated city panel of perceived cohesion and security (the examples' input).
 """
 
 from .._lazy import lazy_modules
 
-__all__ = ["survey", "outcomes"]
+__all__ = ["survey", "outcomes", "cohesion"]
 
 __getattr__, __dir__ = lazy_modules(__name__, __all__)

@@ -88,6 +88,38 @@ DEFAULT_PRELOAD: tuple[str, ...] = (
 DEFAULT_WATCH: tuple[str, ...] = ("urbansec_lib",)
 
 
+def prepare_notebook(
+    nb_path: str | Path,
+    parameters: Mapping[str, Any] | None,
+    output_path: str | Path | None,
+    kernel_name: str,
+) -> tuple[Any, str | None]:
+    """A notebook made ready to run exactly as papermill does it: loaded, parameters
+    injected after the cell tagged ``parameters``, ``metadata.papermill`` filled in, old
+    error markers removed. Both the warm and the in-process engines start here.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from urbansec_lib.publish.unit_report import example_notebook
+    >>> p = example_notebook(pathlib.Path(tempfile.mkdtemp()) / "e.ipynb")
+    >>> nb, out = prepare_notebook(p, {"unit_id": "BE212"}, None, "python3")
+    >>> nb.metadata.papermill["parameters"], out
+    ({'unit_id': 'BE212'}, None)
+    """
+    from papermill.execute import prepare_notebook_metadata, remove_error_markers
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb_path = str(nb_path)
+    nb = load_notebook_node(nb_path)
+    if parameters:
+        nb = parameterize_notebook(nb, dict(parameters), kernel_name=kernel_name)
+    out = str(output_path) if output_path is not None else None
+    nb = prepare_notebook_metadata(nb, nb_path, out)
+    return remove_error_markers(nb), out
+
+
 class WarmExecutor:
     """Execute parameterised notebooks one after another in one long-lived Jupyter kernel.
 
@@ -352,21 +384,10 @@ class WarmExecutor:
         output_path: str | Path | None,
         retried: str | None = None,
     ) -> tuple[Any, Exception | None]:
-        from papermill.execute import (
-            prepare_notebook_metadata,
-            raise_for_execution_errors,
-            remove_error_markers,
-        )
-        from papermill.iorw import load_notebook_node, write_ipynb
-        from papermill.parameterize import parameterize_notebook
+        from papermill.execute import raise_for_execution_errors
+        from papermill.iorw import write_ipynb
 
-        nb_path = str(nb_path)
-        nb = load_notebook_node(nb_path)
-        if parameters:
-            nb = parameterize_notebook(nb, dict(parameters), kernel_name=self.kernel_name)
-        out = str(output_path) if output_path is not None else None
-        nb = prepare_notebook_metadata(nb, nb_path, out)
-        nb = remove_error_markers(nb)
+        nb, out = prepare_notebook(nb_path, parameters, output_path, self.kernel_name)
 
         if self._needs_restart and self.km is not None:
             self.restart()

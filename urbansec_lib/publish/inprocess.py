@@ -88,7 +88,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .executor import DEFAULT_PRELOAD
+from .executor import DEFAULT_PRELOAD, prepare_notebook
 from .inprocess_shell import (
     BACKEND,
     _Capture,
@@ -253,21 +253,10 @@ class InProcessExecutor:
         >>> [c.execution_count for c in nb.cells if c.cell_type == "code"]
         [1, 2, 3]
         """
-        from papermill.execute import (
-            prepare_notebook_metadata,
-            raise_for_execution_errors,
-            remove_error_markers,
-        )
-        from papermill.iorw import load_notebook_node, write_ipynb
-        from papermill.parameterize import parameterize_notebook
+        from papermill.execute import raise_for_execution_errors
+        from papermill.iorw import write_ipynb
 
-        nb_path = str(nb_path)
-        nb = load_notebook_node(nb_path)
-        if parameters:
-            nb = parameterize_notebook(nb, dict(parameters), kernel_name=self.kernel_name)
-        out = str(output_path) if output_path is not None else None
-        nb = prepare_notebook_metadata(nb, nb_path, out)
-        nb = remove_error_markers(nb)
+        nb, out = prepare_notebook(nb_path, parameters, output_path, self.kernel_name)
         with _lock:
             self.start()
             error: Exception | None = None
