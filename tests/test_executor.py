@@ -119,6 +119,8 @@ def test_cell_error_reported_as_papermill_and_kernel_replaced(ex, tmp_path):
         pm.execute_notebook(
             str(bad), str(cold_path), parameters={"x": 7}, progress_bar=False, kernel_name="python3"
         )
+    if ex.km is None:  # run alone, the shared executor has not started its kernel yet
+        ex.start()
     starts = ex.kernel_starts
     nb, err = ex.execute(bad, {"x": 7}, output_path=tmp_path / "warm.ipynb")
     assert isinstance(err, pm.PapermillExecutionError)

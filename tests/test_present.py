@@ -190,6 +190,68 @@ def test_linter_accepts_clean_report():
     assert lint_report.lint_html(good) == []
 
 
+def test_linter_matches_a_beautifulsoup_reading():
+    """An independent route: the linter's lxml reading of tables and text finds what a
+    BeautifulSoup reading (the html.parser tree) of the same page finds."""
+    from bs4 import BeautifulSoup
+
+    html = BAD.replace("</tbody>", "<tr><th>2</th><td>n_cases</td><td>0.2</td></tr></tbody>")
+    soup = BeautifulSoup(html, "html.parser")
+    for el in soup.select("header.us-header, footer.us-footer, code"):
+        el.decompose()
+    cells = [c.get_text(" ", strip=True) for c in soup.find_all(["td", "th"])]
+    found = lint_report.lint_html(html)
+    cell_ids = sorted(f.text for f in found if f.rule == "identifier" and "row" in f.where)
+    assert cell_ids == sorted(c for c in cells if lint_report._identifiers(c))
+    assert [f.where for f in found if f.rule == "p-value-format" and f.where != "text"] == [
+        "table 1 row 2 col 3", "table 1 row 3 col 3", "table 1 row 4 col 3"
+    ]  # fmt: skip
+    assert lint_report.lint_html("") == [] and lint_report.lint_html("  ") == []
+
+
+def test_render_matches_nbconvert_exporter_and_flags_missing_alt():
+    """The report exporter skips nbconvert's closing BeautifulSoup pass and adds the same
+    alternative text and keyboard focus itself: the page is nbconvert's, element for element;
+    an image without alternative text gets a stand-in, which the linter flags."""
+    import base64
+
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from urbansec_lib.publish import render
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 40).decode()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\nSome *text*."),
+        nbformat.v4.new_code_cell(
+            "x",
+            outputs=[
+                nbformat.v4.new_output("display_data", {"image/png": png, "text/plain": "f"}),
+                nbformat.v4.new_output(
+                    "display_data", {"text/html": "<table><tr><td>4</td></tr></table>"}
+                ),
+            ],
+        ),
+    ]
+    ours = render._html_exporter()
+    stock = HTMLExporter(config=ours.config)
+    ctx = {"urbansec": {"title": "T", "glossary": []}}
+    a, _ = ours.from_notebook_node(nb, resources=dict(ctx))
+    b, _ = stock.from_notebook_node(nb, resources=dict(ctx))
+    a = render._accessible(a)
+
+    def tree(html):
+        soup = BeautifulSoup(html, "html.parser")
+        return [(t.name, sorted((k, str(v)) for k, v in t.attrs.items())) for t in soup.find_all()]
+
+    assert tree(a) == tree(b)
+    assert 'tabindex="0"' in a
+    assert render.MISSING_ALT in render._accessible('<p><img src="x.png"></p>')
+    assert "figure-alt" in {f.rule for f in lint_report.lint_html(render.render_html(nb, {}))}
+
+
 # ------------------------------------------------------------------ PDF
 @pytest.mark.slow
 @pytest.mark.browser

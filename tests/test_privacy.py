@@ -215,6 +215,53 @@ def test_scan_finds_submission_uuids():
     assert [x.kind for x in f] == ["submission_id"]
 
 
+#: The scan's patterns as first written (a leading look-behind): the fast forms must find
+#: exactly the same matches.
+_LEADING_LOOKBEHIND = {
+    "_PHONES": [
+        r"(?<![\w.,+])(?:\+|00)[1-9]\d{0,2}[\s.\-/]?(?:\(0\)[\s.\-]?)?\(?\d{1,4}\)?"
+        r"(?:[\s.\-/]?\d{2,4}){2,5}(?![\w])",
+        r"(?<![\w.,/\-])0\d{1,4}[\s\-/]\d{2,8}(?:[\s\-]\d{2,4}){0,3}(?![\w/\-]|[.,]\d)",
+        r"(?<![\w.,/\-])0[1-9]\d{8,10}(?![\w/\-]|[.,]\d)",
+    ],
+    "_SMALL_N": [r"(?<![\w])[nN]\s*(?:=|:)\s*(\d{1,6})(?![\d.])"],
+    "_PSEUDONYM_FAST": [r"\br_[0-9a-f]{16}\b"],
+}
+
+
+def _scan_patterns():
+    import re
+
+    from urbansec_lib.inputs import privacy_scan as ps
+
+    for name, originals in _LEADING_LOOKBEHIND.items():
+        fast = getattr(ps, name)
+        for a, b in zip(originals, fast if isinstance(fast, tuple) else (fast,), strict=True):
+            yield re.compile(a), b
+
+
+_ALPHABET = "0123456789 +-/.,()nN=:r_abcdefx\n"
+
+
+def test_fast_scan_patterns_find_what_leading_lookbehinds_find():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pairs = list(_scan_patterns())
+    planted = "x0612345678 +44 (0)20 7946 0018, n=4 an=3 r_0123456789abcdef 030 1234567 0612345678"
+    for a, b in pairs:
+        assert [m.span() for m in a.finditer(planted)] == [m.span() for m in b.finditer(planted)]
+    assert sum(bool(b.search(planted)) for _, b in pairs) == len(pairs)  # each finds one
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(st.text(alphabet=_ALPHABET, max_size=60))
+    def same(text):
+        for a, b in pairs:
+            assert [m.span() for m in a.finditer(text)] == [m.span() for m in b.finditer(text)]
+
+    same()
+
+
 def test_secondary_suppression_protects_a_lone_small_cell():
     import pandas as pd
 

@@ -115,6 +115,22 @@ def test_batch_one_failure_does_not_stop_others(project):
     assert failed == ["BB2"]
 
 
+def test_batch_asks_the_code_version_once(tmp_path, monkeypatch):
+    """git is asked once per batch, not twice per unit; every manifest records its answer."""
+    from urbansec_lib.core import versions
+    from urbansec_lib.publish.unit_report import example_study
+
+    calls = []
+    monkeypatch.setattr(versions, "code_version", lambda root=None: calls.append(root) or "c0de")
+    root, nb = example_study(tmp_path)
+    s = reports.run(nb, ["AA1", "BB2", "CC3"], root=root, jobs=1, progress=False)
+    assert s.ok and len(calls) == 1
+    for u in ("AA1", "BB2", "CC3"):
+        doc = json.loads((root / "reports" / u / "manifest.json").read_text())
+        assert doc["studies"]["example"]["code_version"] == "c0de"
+    assert json.loads(s.path.read_text())["code_version"] == "c0de"
+
+
 @pytest.mark.slow
 def test_privacy_scan_blocks_publication(project):
     pytest.importorskip("urbansec_lib.privacy")

@@ -68,18 +68,24 @@ class Finding:
 
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# Each pattern starts with a literal (or a small set) and checks the character before it
+# with a look-behind placed after it: the same matches as a leading look-behind, but the
+# regex engine can then skip ahead to the literal (several times faster on a report).
 _PHONES = (
     # international: +49 30 1234567, 0033 1 23 45 67 89, +44 (0)20 7946 0018
     re.compile(
-        r"(?<![\w.,+])(?:\+|00)[1-9]\d{0,2}[\s.\-/]?(?:\(0\)[\s.\-]?)?\(?\d{1,4}\)?"
+        r"(?:\+(?<![\w.,+]\+)|00(?<![\w.,+]00))[1-9]\d{0,2}[\s.\-/]?(?:\(0\)[\s.\-]?)?\(?\d{1,4}\)?"
         r"(?:[\s.\-/]?\d{2,4}){2,5}(?![\w])"
     ),
     # national with separators: 030 1234567, 0612-345-678, 01 23 45 67 89
-    re.compile(r"(?<![\w.,/\-])0\d{1,4}[\s\-/]\d{2,8}(?:[\s\-]\d{2,4}){0,3}(?![\w/\-]|[.,]\d)"),
+    re.compile(r"0(?<![\w.,/\-]0)\d{1,4}[\s\-/]\d{2,8}(?:[\s\-]\d{2,4}){0,3}(?![\w/\-]|[.,]\d)"),
     # national without separators: 0612345678
-    re.compile(r"(?<![\w.,/\-])0[1-9]\d{8,10}(?![\w/\-]|[.,]\d)"),
+    re.compile(r"0(?<![\w.,/\-]0)[1-9]\d{8,10}(?![\w/\-]|[.,]\d)"),
 )
-_SMALL_N = re.compile(r"(?<![\w])[nN]\s*(?:=|:)\s*(\d{1,6})(?![\d.])")
+_SMALL_N = re.compile(r"[nN](?<!\w[nN])\s*(?:=|:)\s*(\d{1,6})(?![\d.])")
+#: :data:`PSEUDONYM_RE` led by its literal; :data:`UUID_RE`'s middle, a quick first test.
+_PSEUDONYM_FAST = re.compile(r"r_(?<!\wr_)[0-9a-f]{16}\b")
+_UUID_HINT = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-")
 _DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=\s]+")
 _TAG = re.compile(r"<[^>]*>")
 
@@ -175,11 +181,11 @@ def scan_html(html_text: str, min_n: int = MIN_N, known_ids: Iterable[str] = ())
         at = to_orig(pos)
         found.setdefault((kind, at), Finding(kind, m_text, at, ctx))
 
-    for m in PSEUDONYM_RE.finditer(text):
+    for m in _PSEUDONYM_FAST.finditer(text):
         add("pseudonym", m.group(0), m.start())
-    for m in UUID_RE.finditer(text):
+    for m in UUID_RE.finditer(text) if _UUID_HINT.search(text) else ():
         add("submission_id", m.group(0), m.start())
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(text) if "@" in text else ():
         add("email", m.group(0), m.start())
     # phone numbers: visible text only (tags blanked, offsets kept), so that digit runs in
     # attributes such as cell ids or CSS do not raise false alarms

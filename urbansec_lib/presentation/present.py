@@ -46,6 +46,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import math
@@ -520,27 +521,41 @@ def glossary_terms(text: str = "", fw=None) -> list[tuple[str, str]]:
     >>> [t for t, _ in glossary_terms("the peer group and a p-value")][-2:]
     ['Peer group', 'p-value']
     """
+    low = text.lower()
+    out = list(_dimension_entries() if fw is None else _dimension_entries_of(fw))
+    out += [(term, definition) for term, definition in _glossary() if term.lower() in low]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _glossary() -> tuple[tuple[str, str], ...]:
+    """The packaged glossary (term, definition), read once per process."""
     from importlib import resources
 
     import yaml
 
     path = resources.files("urbansec_lib") / "templates" / "glossary.yaml"
     terms = yaml.safe_load(path.read_text(encoding="utf-8"))["terms"]
-    low = text.lower()
-    out: list[tuple[str, str]] = []
-    try:
-        from ..model.framework import load_framework
+    return tuple((str(t), str(d)) for t, d in terms.items())
 
-        fw = fw or load_framework()
-        for dim in fw.dimensions:
-            node = fw.node(dim.id)
-            out.append((node.label, getattr(node, "description", "") or ""))
+
+@functools.lru_cache(maxsize=1)
+def _dimension_entries() -> tuple[tuple[str, str], ...]:
+    """The packaged framework's dimensions (label, description), read once per process."""
+    from ..model.framework import load_framework
+
+    return _dimension_entries_of(None, load_framework)
+
+
+def _dimension_entries_of(fw, load=None) -> tuple[tuple[str, str], ...]:
+    try:
+        fw = fw if load is None else load()
+        return tuple(
+            (fw.node(d.id).label, getattr(fw.node(d.id), "description", "") or "")
+            for d in fw.dimensions
+        )
     except Exception:  # noqa: BLE001 - a glossary never stops a report
-        pass
-    for term, definition in terms.items():
-        if term.lower() in low:
-            out.append((term, str(definition)))
-    return out
+        return ()
 
 
 def replace_ids(text: Any, mapping: Mapping[str, str]) -> Any:

@@ -33,15 +33,36 @@ def render_html(nb, context: dict[str, Any]) -> str:
     (True, True)
     """
     exporter = _html_exporter()
-    nb = _key_findings_first(nb)
-    nb.metadata["title"] = context.get("title", "urbansec report")
+    nb = _key_findings_first(nb)  # a new top level: the caller's notebook is left as it was
+    nb.metadata = type(nb)(dict(nb.metadata, title=context.get("title", "urbansec report")))
     context = dict(context)
     if "glossary" not in context:
         from ..presentation.present import glossary_terms
 
         context["glossary"] = glossary_terms(_reader_text(nb))
     body, _ = exporter.from_notebook_node(nb, resources={"urbansec": context})
-    return _scroll_tables(_add_toc(body))
+    return _scroll_tables(_add_toc(_accessible(body)))
+
+
+#: nbconvert's text for an image without alternative text (the report linter flags it).
+MISSING_ALT = "No description has been provided for this image"
+_IMG_NO_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+_FOCUSABLE = re.compile(
+    r'(<div class="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*")(?![^>]*tabindex)'
+)
+
+
+def _accessible(body: str) -> str:
+    """What nbconvert's HTML exporter adds after its template, without parsing the page again
+    (that parse and re-serialisation took half of a report's rendering): alternative text on
+    an image that has none, and keyboard focus (``tabindex``) on every cell's text and output.
+
+    >>> _accessible('<div class="jp-OutputArea-output x"><img src="a.png"></div>')
+    '<div class="jp-OutputArea-output x" tabindex="0"><img alt="No description has been \
+provided for this image" src="a.png"></div>'
+    """
+    body = _IMG_NO_ALT.sub(f'<img alt="{MISSING_ALT}"', body)
+    return _FOCUSABLE.sub(r'\1 tabindex="0"', body)
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,7 +70,33 @@ def _html_exporter():
     """One HTML exporter per process: its Jinja templates are compiled once, not per report
     (compiling them took most of a report's HTML export time)."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
     from traitlets.config import Config
+
+    class _ReportExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its closing BeautifulSoup pass (done by
+        :func:`_accessible` on the text)."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            from nbconvert.filters.highlight import Highlight2HTML
+            from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            resources = self._init_resources(resources)
+            self.register_filter(
+                "highlight_code",
+                self.filters.get(
+                    "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+                ),
+            )
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(
+                    notebook_metadata=self._nb_metadata, parent=self, resources=resources
+                ),
+            )
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     tdir = resources.files("urbansec_lib") / "templates"
     c = Config()
@@ -59,9 +106,10 @@ def _html_exporter():
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
     c.HTMLExporter.embed_images = True
+    c.HTMLExporter.optimistic_validation = True  # validate once, not after each preprocessor
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = ("parameters", "injected-parameters", "remove")
-    return HTMLExporter(config=c)
+    return _ReportExporter(config=c)
 
 
 def _scroll_tables(body: str) -> str:
@@ -89,10 +137,11 @@ def _reader_text(nb) -> str:
 
 
 def _key_findings_first(nb):
-    """A copy of ``nb`` with cells tagged ``key-findings`` right after the title cell."""
-    import copy
+    """``nb`` with cells tagged ``key-findings`` right after the title cell: a new
+    notebook node sharing the cells (the exporter copies it deeply before it changes any)."""
+    import nbformat
 
-    nb = copy.deepcopy(nb)
+    nb = nbformat.NotebookNode(nb)
     tagged = [c for c in nb.cells if "key-findings" in c.get("metadata", {}).get("tags", [])]
     if not tagged:
         return nb

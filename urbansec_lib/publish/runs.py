@@ -187,6 +187,9 @@ def run(
     check_output(reports_dir, what="reports folder")
     check_name(run_id, "run id", pattern=RUN_ID_PATTERN)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
+    from ..core.versions import code_version
+
+    code = code_version(root)  # once per batch: every report of the run records the same
     tasks = [
         {
             "study": study,
@@ -198,6 +201,7 @@ def run(
             "min_n": min_n,
             "engine": engine,
             "lint": lint,
+            "code": code,
         }
         for u in units
     ]
@@ -248,6 +252,7 @@ def run(
         "jobs": jobs,
         "executor": executor,
         "engine": engine,
+        "code_version": code,
         "seconds": round(summary.seconds, 2),
         "n_ok": int((table["status"] == "ok").sum()),
         "failed": summary.failed,

@@ -158,6 +158,7 @@ def run_unit(
     timeout: int = 600,
     engine: str = "papermill",
     lint: bool = True,
+    code: str | None = None,
 ) -> dict[str, Any]:
     """Execute one study notebook for one unit and write its report files.
 
@@ -181,6 +182,10 @@ def run_unit(
     After the privacy scan the report linter (:mod:`urbansec_lib.lint_report`) reads the
     HTML; with ``lint=True`` (default) a report with findings is written but its status is
     "blocked" (exception ``ReportLintFailed``, the findings in the message).
+
+    ``code`` is the code version the manifest records; ``None`` (default) asks git
+    (:func:`urbansec_lib.versions.code_version`). A batch asks once, at its start, and
+    passes the answer to every unit.
 
     Examples
     --------
@@ -267,7 +272,7 @@ def run_unit(
         nb = nbformat.read(nb_tmp, as_version=4)
         rec = json.loads(tmp_results.read_text("utf-8")) if tmp_results.exists() else {}
         manifest_entry, context = _manifest_and_context(
-            study, unit_id, run_id, name, nb_in, params, rec, root
+            study, unit_id, run_id, name, nb_in, params, rec, root, code
         )
         html = render_html(nb, context)
         findings = _privacy_findings(html, min_n=min_n)
@@ -319,6 +324,7 @@ def _manifest_and_context(
     params: dict[str, Any],
     rec: dict[str, Any],
     root: Path,
+    code: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The report's manifest entry (parameters, input hashes, versions, code) and the
     context of its title block and reproducibility footer."""
@@ -335,7 +341,7 @@ def _manifest_and_context(
         "parameters": record_params,
         "inputs": {_rel(k, root): v for k, v in rec.get("inputs", {}).items()},
         "sources": rec.get("sources", []),
-        "code_version": code_version(root),
+        "code_version": code or code_version(root),
         "packages": package_versions(),
         "results": f"{name}.results.json",
         "html": f"{name}.html",
