@@ -291,3 +291,91 @@ def test_callers_open_figures_are_neither_shown_nor_closed(ex, tmp_path):
         assert images == [] and plt.fignum_exists(mine.number)
     finally:
         plt.close(mine)
+
+
+def test_outputs_are_nbformat_outputs_and_the_notebook_validates(ex, tmp_path):
+    """Outputs are built as nbformat's ``new_output`` builds them (without its check of each
+    output); the executed notebook as a whole passes nbformat's schema, and each cell's
+    papermill duration is its end time minus its start time."""
+    import datetime as dt
+
+    from nbformat.v4 import new_output
+
+    from urbansec_lib.publish.inprocess_shell import _output
+
+    fields = {
+        "stream": {"name": "stderr", "text": "e\n"},
+        "display_data": {"data": {"text/plain": "a", "text/html": "<b>a</b>"},
+                         "metadata": {"image/png": {"alt": "x"}}},
+        "execute_result": {"data": {"text/plain": "2"}, "metadata": {}, "execution_count": 3},
+        "error": {"ename": "ValueError", "evalue": "boom", "traceback": ["l1", "l2"]},
+    }  # fmt: skip
+    for kind, f in fields.items():
+        mine, theirs = _output(kind, **f), new_output(kind, **f)
+        assert mine == theirs and type(mine.get("data", mine)) is type(theirs.get("data", theirs))
+    nb, err = ex.execute(
+        _nb(
+            tmp_path / "all.ipynb",
+            "import sys\nprint('o')\nprint('e', file=sys.stderr)\n"
+            "from IPython.display import display, HTML\ndisplay(HTML('<i>h</i>'), metadata={'a': 1})\n"
+            "1 + 1",
+            "raise KeyError('k')",
+        )
+    )
+    assert isinstance(err, pm.PapermillExecutionError)
+    nbformat.validate(nb)  # raises on an invalid output
+    kinds = [o.output_type for c in nb.cells for o in c.get("outputs", [])]
+    assert {"stream", "display_data", "execute_result", "error"} <= set(kinds)
+    ran = [
+        c.metadata.papermill for c in nb.cells if c.metadata.get("papermill", {}).get("start_time")
+    ]
+    assert ran
+    for r in ran:
+        span = dt.datetime.fromisoformat(r["end_time"]) - dt.datetime.fromisoformat(r["start_time"])
+        assert r["duration"] == span.total_seconds() >= 0
+
+
+def test_magics_are_transformed_on_every_run_and_new_transformers_apply(ex, tmp_path):
+    """The remembered static input transformations: a cell magic and a shell escape work in
+    every notebook; a transformer registered later is applied to a cell seen before."""
+    p = _nb(tmp_path / "m.ipynb", "%%capture c\nprint('hidden')", "v = !echo hi\nprint(v[0])")
+    for _ in range(2):
+        nb, err = ex.execute(p)
+        assert err is None and _stdout(nb.cells[-1]) == "hi\n" and _stdout(nb.cells[-2]) == ""
+    ex.start()
+    manager = ex.shell.input_transformer_manager
+
+    def shout(lines):
+        return [ln.replace("print('hidden')", "print('shown')") for ln in lines]
+
+    manager.cleanup_transforms.append(shout)
+    try:
+        nb, err = ex.execute(_nb(tmp_path / "m2.ipynb", "print('hidden')"))
+        assert err is None and _stdout(nb.cells[-1]) == "shown\n"
+    finally:
+        manager.cleanup_transforms.remove(shout)
+    nb, err = ex.execute(_nb(tmp_path / "m3.ipynb", "print('hidden')"))
+    assert _stdout(nb.cells[-1]) == "hidden\n"
+
+
+def test_first_notebooks_objects_are_collected_before_the_heap_is_frozen(tmp_path):
+    """After its first notebook the engine freezes the heap (gc.freeze): the notebook's own
+    objects, cycles included, are gone by then, and later notebooks' cycles are collected."""
+    import subprocess
+
+    nb = _nb(
+        tmp_path / "cycle.ipynb",
+        "import sys, weakref\nclass Node: pass\n"
+        "a = Node(); a.me = a\n"
+        "sys.modules['urbansec_lib'].__dict__.setdefault('_probe', []).append(weakref.ref(a))",
+    )
+    code = (
+        "import gc, sys\nfrom urbansec_lib.publish import inprocess\nimport urbansec_lib\n"
+        "ex = inprocess.get_inprocess_executor()\n"
+        f"for _ in range(2):\n    nb, err = ex.execute({str(nb)!r})\n    assert err is None, err\n"
+        "gc.collect()\n"
+        "print(gc.get_freeze_count() > 0, [r() is None for r in urbansec_lib._probe])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[-2] == "True [True, True]"

@@ -252,6 +252,37 @@ def test_render_matches_nbconvert_exporter_and_flags_missing_alt():
     assert "figure-alt" in {f.rule for f in lint_report.lint_html(render.render_html(nb, {}))}
 
 
+def test_markdown_is_converted_once_per_text_and_images_every_time(tmp_path, monkeypatch):
+    """The report exporter remembers the HTML of a Markdown text (the same cells come back
+    for every unit), but not of a text with an image: the file it embeds may have changed."""
+    import base64
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from urbansec_lib.publish import render
+
+    monkeypatch.chdir(tmp_path)
+    ours = render._html_exporter()
+    stock = HTMLExporter(config=ours.config)
+    text, image = f"## Method {tmp_path.name}\n\nA *fixed* text.", "![logo](logo.png)"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(text), nbformat.v4.new_markdown_cell(image)]
+    ctx = {"urbansec": {"title": "T", "glossary": []}}
+    pages = []
+    for colour in (b"\x01", b"\x02"):  # the image file changes between two reports
+        (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + colour * 40)
+        a, _ = ours.from_notebook_node(nb, resources=dict(ctx))
+        b, _ = stock.from_notebook_node(nb, resources=dict(ctx))
+        assert a.count("<h2") == b.count("<h2") and f">Method {tmp_path.name}<" in a
+        embedded = base64.b64encode(b"\x89PNG\r\n\x1a\n" + colour * 40).decode()
+        assert embedded in a and embedded in b
+        pages.append(a)
+    assert pages[0] != pages[1]
+    cached = {src for src, _ in ours._markdown_cache}
+    assert text in cached and image not in cached
+
+
 # ------------------------------------------------------------------ PDF
 @pytest.mark.slow
 @pytest.mark.browser

@@ -100,14 +100,12 @@ class _Capture:
         self.buffers[name].append(text)
 
     def flush(self) -> None:
-        from nbformat.v4 import new_output
-
         for name in ("stdout", "stderr"):
             if self.buffers[name]:
                 text = "".join(self.buffers[name])
                 self.buffers[name] = []
                 if text:
-                    self._append(new_output("stream", name=name, text=text))
+                    self._append(_output("stream", name=name, text=text))
 
     def _append(self, out) -> None:
         if self.clear_pending:
@@ -163,7 +161,6 @@ def _shell_class():
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
-    from nbformat.v4 import new_output
     from traitlets import Type
 
     class Hook(DisplayHook):
@@ -171,7 +168,7 @@ def _shell_class():
             pass
 
         def write_format_data(self, format_dict, md_dict=None) -> None:
-            out = new_output(
+            out = _output(
                 "execute_result",
                 data=format_dict,
                 metadata=md_dict or {},
@@ -189,7 +186,7 @@ def _shell_class():
             if update and display_id:
                 self.shell.capture.update(display_id, data, metadata or {})
                 return
-            out = new_output("display_data", data=data, metadata=metadata or {})
+            out = _output("display_data", data=data, metadata=metadata or {})
             self.shell.capture.add(out, display_id)
 
         def clear_output(self, wait: bool = False) -> None:
@@ -199,13 +196,67 @@ def _shell_class():
         displayhook_class = Type(Hook)
         display_pub_class = Type(Publisher)
 
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(**kw)
+            _cache_static_transforms(self.input_transformer_manager)
+
         def _showtraceback(self, etype, evalue, stb) -> None:
             # as ipykernel: the error output carries the formatted traceback lines
             name = getattr(etype, "__name__", str(etype))
-            self.capture.add(new_output("error", ename=name, evalue=str(evalue), traceback=stb))
+            self.capture.add(_output("error", ename=name, evalue=str(evalue), traceback=stb))
             self.capture.error = (name, str(evalue), stb)
 
     return Shell
+
+
+def _output(output_type: str, **fields: Any):
+    """An nbformat output, as ``nbformat.v4.new_output`` builds it, without its schema check
+    of every single output (a jsonschema validation per ``display()``, the costliest step of
+    publishing one): the executed notebook is validated as a whole when it is written.
+
+    >>> from nbformat.v4 import new_output
+    >>> _output("stream", name="stdout", text="a") == new_output("stream", name="stdout", text="a")
+    True
+    """
+    from nbformat import NotebookNode
+
+    out = NotebookNode(output_type=output_type)
+    out.update(fields)  # NotebookNode turns nested dicts (data, metadata) into NotebookNodes
+    return out
+
+
+def _cache_static_transforms(manager) -> None:
+    """Remember the static input transformations (``%magic``, ``!cmd``, ``?``) of each cell
+    text: IPython re-tokenises every cell on every run, and a batch runs the same cells for
+    every unit. The result depends only on the text and the transformer lists (part of the
+    key, so a transformer registered later is applied); the dynamic, namespace-dependent
+    step (one-line cells) is left to IPython.
+
+    >>> from IPython.core.inputtransformer2 import TransformerManager
+    >>> m = TransformerManager(); _cache_static_transforms(m)
+    >>> m.transform_cell("%time x = 1\\n") == TransformerManager().transform_cell("%time x = 1\\n")
+    True
+    """
+    transform = manager.transform_cell
+    cache: dict[tuple, str] = {}
+
+    def transform_cell(cell: str) -> str:
+        key = (
+            cell,
+            *map(id, manager.cleanup_transforms),
+            None,
+            *map(id, manager.line_transforms),
+            None,
+            *map(id, manager.token_transformers),
+        )
+        out = cache.get(key)
+        if out is None:
+            if len(cache) > 512:  # a long interactive session: keep the cache bounded
+                cache.clear()
+            out = cache[key] = transform(cell)
+        return out
+
+    manager.transform_cell = transform_cell
 
 
 def _now() -> str:

@@ -69,6 +69,7 @@ provided for this image" src="a.png"></div>'
 def _html_exporter():
     """One HTML exporter per process: its Jinja templates are compiled once, not per report
     (compiling them took most of a report's HTML export time)."""
+    from jinja2 import pass_context
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from traitlets.config import Config
@@ -98,6 +99,23 @@ def _html_exporter():
             )
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
+        @pass_context
+        def markdown2html(self, context, source):
+            """nbconvert's Markdown filter, remembered for a text without images (an image
+            is read from its file, which may change): the notebook's own Markdown cells are
+            the same for every unit of a batch."""
+            cell = context.get("cell", {})
+            if cell.get("attachments") or "![" in source or "<img" in source.lower():
+                return super().markdown2html(context, source)
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            key = (source, path)
+            html = self._markdown_cache.get(key)
+            if html is None:
+                if len(self._markdown_cache) > 4096:
+                    self._markdown_cache.clear()
+                html = self._markdown_cache[key] = super().markdown2html(context, source)
+            return html
+
     tdir = resources.files("urbansec_lib") / "templates"
     c = Config()
     c.HTMLExporter.extra_template_basedirs = [str(tdir)]
@@ -109,7 +127,9 @@ def _html_exporter():
     c.HTMLExporter.optimistic_validation = True  # validate once, not after each preprocessor
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = ("parameters", "injected-parameters", "remove")
-    return _ReportExporter(config=c)
+    exporter = _ReportExporter(config=c)
+    exporter._markdown_cache = {}
+    return exporter
 
 
 def _scroll_tables(body: str) -> str:

@@ -121,10 +121,17 @@ def _notebook_path(study: str, root: Path) -> Path:
 
 
 def _notebook_parameters(nb: Path) -> dict[str, Any]:
-    """The parameters a notebook declares (its ``parameters`` cell), by name."""
+    """The parameters a notebook declares (its ``parameters`` cell), by name: read once per
+    version of the file (its path, size and modification time), not once per unit."""
+    st = Path(nb).stat()
+    return dict(_inspect_parameters(str(nb), st.st_size, st.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _inspect_parameters(nb: str, size: int, mtime_ns: int) -> dict[str, Any]:
     import papermill as pm
 
-    return dict(pm.inspect_notebook(str(nb)))
+    return dict(pm.inspect_notebook(nb))
 
 
 def _study_name(study: str) -> str:
@@ -246,11 +253,11 @@ def run_unit(
                 else:
                     from .inprocess import get_inprocess_executor as get
                 # writes nb_tmp also on a failure; the error is papermill's exception
-                _, failure = get(kernel_name, timeout).execute(nb_in, exec_params, nb_tmp)
+                nb, failure = get(kernel_name, timeout).execute(nb_in, exec_params, nb_tmp)
                 if failure is not None:
                     raise failure
             else:
-                pm.execute_notebook(
+                nb = pm.execute_notebook(
                     str(nb_in),
                     str(nb_tmp),
                     parameters=exec_params,
@@ -269,7 +276,7 @@ def run_unit(
             status["error"] = err
             status["seconds"] = round(time.perf_counter() - t0, 2)
             return status
-        nb = nbformat.read(nb_tmp, as_version=4)
+        # the executed notebook as the engine returned it, the one it wrote to nb_tmp
         rec = json.loads(tmp_results.read_text("utf-8")) if tmp_results.exists() else {}
         manifest_entry, context = _manifest_and_context(
             study, unit_id, run_id, name, nb_in, params, rec, root, code
