@@ -50,11 +50,18 @@ notebook runs, the root logger has no handlers (as in a new kernel: a warning lo
 the notebook goes to its ``stderr``), ``sys.stdout``/``sys.stderr`` and ``sys.displayhook``
 are the notebook's and ``sys.modules["__main__"]`` is the notebook's namespace.
 
+After the first notebook the process's heap is frozen (``gc.freeze``, after a full
+collection): the modules a study imports live as long as the process, and without the freeze
+every later full collection walks them again (on a batch of existing-data reports, the
+largest cost of this engine over a plain script).
+
 Limits (a new kernel per notebook, ``engine="papermill"``, has none of them):
 
 * state kept inside imported modules (caches, monkey patches) is not reset, as with the warm
   kernel; library code changed on disk is not reloaded (a batch's worker processes live
   as long as the batch);
+* objects that existed when the heap was frozen are left to reference counting: a cycle
+  among them that becomes garbage later is not collected (in the calling process too);
 * output written at the C level (file descriptors 1 and 2, subprocesses) goes to this
   process's own output, not the notebook's;
 * a notebook that crashes the interpreter (``os._exit``, a segfault) takes the process with
