@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from notebook_helpers import write_notebook
 
 from urbansec_lib import reports
 
@@ -43,9 +44,49 @@ def test_batch_on_dask_local_cluster(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_unit_that_kills_every_worker_fails_alone_on_dask(tmp_path):
+    """BB2 kills the worker process on every try: Dask gives up on it (KilledWorker), the
+    batch runs it in a Jupyter kernel, which dies too (and once more in a new kernel); BB2 is reported failed and
+    the other units are ok (the batch never raises)."""
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    log = tmp_path / "tries.txt"
+    nb = write_notebook(
+        tmp_path / "dies.ipynb",
+        "import os, sys\n"
+        "if unit_id == 'BB2':\n"
+        f"    with open({str(log)!r}, 'a') as f:\n"
+        "        f.write(('kernel' if 'ipykernel' in sys.modules else 'inprocess') + '\\n')\n"
+        "    os._exit(1)",
+        "from IPython.display import Markdown, display\ndisplay(Markdown(f'Unit {unit_id}.'))",
+        params='unit_id = "X"\ndata_dir = "data"\nseed = 0\nresults_path = ""',
+    )
+    (tmp_path / "data").mkdir()
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            s = reports.run(
+                str(nb),
+                ["AA1", "BB2", "CC3"],
+                root=tmp_path,
+                executor="dask",
+                scheduler=cluster.scheduler_address,
+                progress=False,
+            )
+    assert s.failed == ["BB2"], s.summary()
+    assert (tmp_path / "reports" / "CC3" / "dies.html").exists()
+    # two tries in-process (allowed-failures 1), then in a kernel, retried once in a new one
+    assert log.read_text().split() == ["inprocess", "inprocess", "kernel", "kernel"]
+
+
+@pytest.mark.slow
 def test_existing_data_study_on_dask_local_cluster(tmp_path):
-    """The existing-data study on a LocalCluster: the store is built once by the caller,
-    every unit of the set (here a sample across levels) is reported, none is lost."""
+    """The full existing-data set (every unit the store profiles: 2,261 cities and regions
+    from the bundled public data) on a LocalCluster: the store is built once by the caller,
+    every unit is reported, none is lost, each with its own peer group from the store
+    (about 10 minutes on 2 cores)."""
     distributed = pytest.importorskip("dask.distributed")
     from urbansec_lib import store, studies
 
@@ -53,17 +94,15 @@ def test_existing_data_study_on_dask_local_cluster(tmp_path):
     shutil.copytree(root / "data" / "raw", tmp_path / "raw")
     st = store.build_store(tmp_path)
     groups = st.peer_groups()
-    units = st.units()
-    sample = [
-        units.loc[units["level"] == lv, "unit_id"].iloc[0] for lv in sorted(set(units["level"]))
-    ]
-    assert set(sample) <= set(studies.study_units("existing_data", tmp_path, scope="registry"))
+    units = studies.study_units("existing_data", tmp_path, scope="registry")
+    assert len(units) == len(st.units()) > 2000
+    assert set(st.units()["level"]) >= {"city", "NUTS1", "NUTS2", "NUTS3"}
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         s = reports.run(
             "existing_data",
-            sample,
+            units,
             root=root,
             reports_dir=tmp_path / "reports",
             parameters={"data_dir": str(tmp_path)},
@@ -71,8 +110,11 @@ def test_existing_data_study_on_dask_local_cluster(tmp_path):
             scheduler=cluster.scheduler_address,
             progress=False,
         )
-    assert s.ok, s.summary()
-    for u in sample:
+    assert s.ok and len(s.table) == len(units), s.summary()[:2000]
+    members: dict = {}
+    for k, v in groups.items():
+        members.setdefault(v, {})[k] = v
+    for u in units:
+        assert (tmp_path / "reports" / u / "existing_data.html").exists()
         res = json.loads((tmp_path / "reports" / u / "existing_data.results.json").read_text())
-        members = {k: v for k, v in groups.items() if v == groups[u]}
-        assert res["results"]["peer_group"] == members
+        assert res["results"]["peer_group"] == members[groups[u]]

@@ -208,15 +208,7 @@ def run(
     t0 = time.perf_counter()
     results: list[dict[str, Any]] = []
     bar = _progress(len(tasks), progress)
-    if executor == "dask":
-        from dask.distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            futures = client.map(_run_unit_kw, tasks, pure=False)
-            for fut in as_completed(futures):
-                results.append(fut.result())
-                _tick(bar, results)
-    elif jobs == 1 and not (engine == "inprocess" and _inside_ipython()):
+    if jobs == 1 and executor != "dask" and not (engine == "inprocess" and _inside_ipython()):
         for t in tasks:
             results.append(_run_unit_kw(t))
             _tick(bar, results)
@@ -225,13 +217,31 @@ def run(
 
             close_executors()
     else:
-        lost = _run_pool(tasks, jobs, bar, results)
-        if lost and engine == "inprocess":
-            # a notebook that kills its process (a crash in C code, os._exit) takes the
-            # worker and the units waiting in the pool with it: those run again, each in a
-            # Jupyter kernel (engine "warm"), where a crash takes only the kernel
-            log.warning("a worker died; re-running %d unit(s) in a kernel", len(lost))
-            lost = _run_pool([dict(t, engine="warm") for t in lost], jobs, bar, results)
+        if executor == "dask":
+            from dask.distributed import Client
+
+            client = Client(scheduler)
+
+            def run_all(ts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                return _run_dask(client, ts, bar, results)
+        else:
+            client = None
+
+            def run_all(ts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                return _run_pool(ts, jobs, bar, results)
+
+        try:
+            lost = run_all(tasks)
+            if lost and engine == "inprocess":
+                # a notebook that kills its process (a crash in C code, os._exit) takes the
+                # worker (and, in the local pool, the units waiting with it): those run
+                # again, each in a Jupyter kernel (engine "warm"), where a crash takes only
+                # the kernel
+                log.warning("a worker died; re-running %d unit(s) in a kernel", len(lost))
+                lost = run_all([dict(t, engine="warm") for t in lost])
+        finally:
+            if client is not None:
+                client.close()
         for t in lost:
             results.append(_lost(t))
             _tick(bar, results)
@@ -284,6 +294,26 @@ def _run_pool(
                     lost.append(futures[fut])
                     continue
                 _tick(bar, results)
+    return sorted(lost, key=tasks.index)
+
+
+def _run_dask(client, tasks: list[dict[str, Any]], bar, results: list[dict[str, Any]]):
+    """Run tasks on a Dask cluster, appending to ``results``; returns the tasks whose future
+    failed: Dask re-runs a task whose worker died, up to the scheduler's
+    ``allowed-failures``, then gives up on it (``KilledWorker``); a unit never raises."""
+    from dask.distributed import as_completed
+
+    futures = client.map(_run_unit_kw, tasks, pure=False)
+    task_of = {f.key: t for f, t in zip(futures, tasks)}
+    lost: list[dict[str, Any]] = []
+    for fut in as_completed(futures):
+        try:
+            results.append(fut.result())
+        except Exception:  # noqa: BLE001 - KilledWorker, a cancelled future: the unit is lost
+            log.warning("unit %s lost on the cluster", task_of[fut.key]["unit_id"], exc_info=True)
+            lost.append(task_of[fut.key])
+            continue
+        _tick(bar, results)
     return sorted(lost, key=tasks.index)
 
 
