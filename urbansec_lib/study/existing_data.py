@@ -24,12 +24,15 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from ..model.framework import Framework
 
 __all__ = [
+    "by_level",
     "reference_period",
     "unit_intro",
     "indicator_table",
@@ -373,6 +376,30 @@ def group_summary(units: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
         .drop(columns="_o")
         .reset_index(drop=True)
     )
+
+
+def by_level(
+    units: pd.DataFrame, groups: pd.Series, scores: pd.DataFrame, dims: list[str]
+) -> Iterator[tuple[str, pd.Series, pd.DataFrame, list[str]]]:
+    """Per unit level (in :data:`LEVEL_ORDER`, levels without grouped units left out): its
+    units' peer groups, their scores, and the dimensions that have a score for any of them.
+
+    Example
+    -------
+    >>> u = pd.DataFrame({"unit_id": ["A", "B", "R"], "level": ["city", "city", "NUTS2"]})
+    >>> g = pd.Series({"A": "city-1", "B": "city-1", "R": "NUTS2-1"})
+    >>> sc = pd.DataFrame({"unit_id": ["A", "B", "R"], "node_id": ["d1", "d1", "d2"],
+    ...                    "score": [50.0, 60.0, None]})
+    >>> [(lv, len(m), len(s), d) for lv, m, s, d in by_level(u, g, sc, ["d1", "d2"])]
+    [('city', 2, 2, ['d1']), ('NUTS2', 1, 1, [])]
+    """
+    for level in LEVEL_ORDER:
+        members = groups[groups.index.isin(units.loc[units["level"] == level, "unit_id"])]
+        if members.empty:
+            continue
+        sc = scores[scores["unit_id"].isin(members.index)]
+        has = sc.loc[sc["score"].notna(), "node_id"].unique()
+        yield level, members, sc, [d for d in dims if d in set(has)]
 
 
 def distribution_table(dist: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
