@@ -46,8 +46,8 @@ def test_batch_on_dask_local_cluster(tmp_path):
 @pytest.mark.slow
 def test_a_unit_that_kills_every_worker_fails_alone_on_dask(tmp_path):
     """BB2 kills the worker process on every try: Dask gives up on it (KilledWorker), the
-    batch runs it in a Jupyter kernel, which dies too (and once more in a new kernel); BB2 is reported failed and
-    the other units are ok (the batch never raises)."""
+    batch runs it in a Jupyter kernel, which dies too (and once more in a new kernel); BB2
+    is reported failed and the other units are ok (the batch never raises)."""
     distributed = pytest.importorskip("dask.distributed")
     import dask
 

@@ -10,6 +10,8 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import os
@@ -217,20 +219,14 @@ def run(
 
             close_executors()
     else:
-        if executor == "dask":
-            from dask.distributed import Client
+        with contextlib.ExitStack() as stack:
+            if executor == "dask":
+                from dask.distributed import Client
 
-            client = Client(scheduler)
-
-            def run_all(ts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-                return _run_dask(client, ts, bar, results)
-        else:
-            client = None
-
-            def run_all(ts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-                return _run_pool(ts, jobs, bar, results)
-
-        try:
+                client = stack.enter_context(Client(scheduler))
+                run_all = functools.partial(_run_dask, client, bar=bar, results=results)
+            else:
+                run_all = functools.partial(_run_pool, jobs=jobs, bar=bar, results=results)
             lost = run_all(tasks)
             if lost and engine == "inprocess":
                 # a notebook that kills its process (a crash in C code, os._exit) takes the
@@ -239,9 +235,6 @@ def run(
                 # the kernel
                 log.warning("a worker died; re-running %d unit(s) in a kernel", len(lost))
                 lost = run_all([dict(t, engine="warm") for t in lost])
-        finally:
-            if client is not None:
-                client.close()
         for t in lost:
             results.append(_lost(t))
             _tick(bar, results)
@@ -297,7 +290,9 @@ def _run_pool(
     return sorted(lost, key=tasks.index)
 
 
-def _run_dask(client, tasks: list[dict[str, Any]], bar, results: list[dict[str, Any]]):
+def _run_dask(
+    client, tasks: list[dict[str, Any]], bar, results: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Run tasks on a Dask cluster, appending to ``results``; returns the tasks whose future
     failed: Dask re-runs a task whose worker died, up to the scheduler's
     ``allowed-failures``, then gives up on it (``KilledWorker``); a unit never raises."""

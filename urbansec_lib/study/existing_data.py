@@ -398,8 +398,8 @@ def by_level(
         if members.empty:
             continue
         sc = scores[scores["unit_id"].isin(members.index)]
-        has = sc.loc[sc["score"].notna(), "node_id"].unique()
-        yield level, members, sc, [d for d in dims if d in set(has)]
+        has = set(sc.loc[sc["score"].notna(), "node_id"])
+        yield level, members, sc, [d for d in dims if d in has]
 
 
 def distribution_table(dist: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
